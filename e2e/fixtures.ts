@@ -1,0 +1,108 @@
+import { test as base, chromium, type Browser, type Page } from '@playwright/test'
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
+import { mkdtempSync, mkdirSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join, resolve } from 'node:path'
+
+export const ROOT = resolve(__dirname, '..')
+export const CLI = join(ROOT, 'bin', 'imhi.js')
+export const SCREENSHOTS = join(ROOT, 'e2e', 'screenshots')
+mkdirSync(SCREENSHOTS, { recursive: true })
+
+export const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-quic', '--no-first-run', '--disable-sync']
+export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
+
+/** Runs the `imhi` CLI synchronously; throws with its stderr when it fails. */
+export function imhi(args: string[], opts: { allowFail?: boolean } = {}): { stdout: string; stderr: string; status: number } {
+  const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', cwd: ROOT, maxBuffer: 256 * 1024 * 1024 })
+  if (r.status !== 0 && !opts.allowFail) throw new Error(`imhi ${args.join(' ')} failed (${r.status}): ${r.stderr}`)
+  return { stdout: r.stdout, stderr: r.stderr, status: r.status ?? -1 }
+}
+
+export interface ServeHandle {
+  url: string
+  token: string
+  dbFile: string
+  dir: string
+  process: ChildProcess
+  /** Starts the server again on the same database (after a stop or a SIGKILL). */
+  restart(): Promise<void>
+  kill(signal?: NodeJS.Signals): Promise<void>
+}
+
+/** Starts `imhi serve` on a free port and resolves with the URL it prints. */
+export async function startServe(dbFile: string, dir: string, port = 0, token?: string): Promise<ServeHandle> {
+  const args = [CLI, 'serve', '--db', dbFile, '--port', String(port)]
+  if (token) args.push('--token', token)
+  const child = spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] })
+  let stderr = ''
+  child.stderr!.on('data', (d) => (stderr += String(d)))
+  const url = await new Promise<string>((resolveUrl, reject) => {
+    let out = ''
+    const timer = setTimeout(() => reject(new Error(`imhi serve did not start in 60 s: ${stderr}`)), 60_000)
+    child.stdout!.on('data', (d) => {
+      out += String(d)
+      const m = /(http:\/\/\S+\?token=\S+)/.exec(out)
+      if (m) {
+        clearTimeout(timer)
+        resolveUrl(m[1])
+      }
+    })
+    child.once('exit', (code) => {
+      clearTimeout(timer)
+      reject(new Error(`imhi serve exited (${code}): ${stderr}`))
+    })
+  })
+  const parsed = new URL(url)
+  const handle: ServeHandle = {
+    url,
+    token: parsed.searchParams.get('token')!,
+    dbFile,
+    dir,
+    process: child,
+    async restart() {
+      const next = await startServe(dbFile, dir, Number(parsed.port), handle.token)
+      handle.process = next.process
+    },
+    async kill(signal: NodeJS.Signals = 'SIGTERM') {
+      const p = handle.process
+      if (p.exitCode !== null || p.signalCode !== null) return
+      await new Promise<void>((r) => {
+        p.once('exit', () => r())
+        p.kill(signal)
+      })
+    }
+  }
+  return handle
+}
+
+export function tempDir(prefix = 'imhi-e2e-'): string {
+  return mkdtempSync(join(tmpdir(), prefix))
+}
+
+export const test = base.extend<{ serve: ServeHandle; appPage: Page }, { browserInstance: Browser }>({
+  browserInstance: [
+    async ({}, use) => {
+      const browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS, headless: true })
+      await use(browser)
+      await browser.close()
+    },
+    { scope: 'worker' }
+  ],
+  serve: async ({}, use) => {
+    const dir = tempDir()
+    const handle = await startServe(join(dir, 'e2e.db'), dir)
+    await use(handle)
+    await handle.kill()
+    rmSync(dir, { recursive: true, force: true })
+  },
+  appPage: async ({ browserInstance, serve }, use) => {
+    const context = await browserInstance.newContext({ viewport: { width: 1400, height: 900 } })
+    const page = await context.newPage()
+    await page.goto(serve.url)
+    await use(page)
+    await context.close()
+  }
+})
+
+export { expect } from '@playwright/test'

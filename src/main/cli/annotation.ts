@@ -1,0 +1,4 @@
+import type { Command } from 'commander'
+
+/** The annotation domain's commands. */
+export function registerAnnotation(program: Command): void {}

@@ -1,0 +1,42 @@
+import { Option, type Command } from 'commander'
+import { resolve } from 'node:path'
+import { dirname } from 'node:path'
+import { openDatabase } from '../db/open'
+import { createServices, type Services } from '../services'
+import { AppError } from '../../shared/api/errors'
+import { APP_VERSION } from '../version'
+
+export const dbOption = () => new Option('--db <file>', 'SQLite database file (created if missing)').makeOptionMandatory()
+export const jsonOption = () => new Option('--json', 'print one JSON document on stdout')
+
+/** Opens the database named by --db and builds the services, exactly as the app does. */
+export function openServices(dbFile: string): Services {
+  const file = resolve(dbFile)
+  const db = openDatabase(file)
+  return createServices({ db, dataDir: dirname(file), platform: { transport: 'cli', version: APP_VERSION, dbFile: file } })
+}
+
+/** Runs a command body with services open, closing them after, whatever happens. */
+export async function withServices<T>(dbFile: string, body: (s: Services) => Promise<T> | T): Promise<T> {
+  const s = openServices(dbFile)
+  try {
+    return await body(s)
+  } finally {
+    await s.close()
+  }
+}
+
+export function printJson(value: unknown): void {
+  process.stdout.write(JSON.stringify(value, null, 2) + '\n')
+}
+
+/** Parses a positive integer CLI argument, naming the option when it is not one. */
+export function intArg(name: string, min = 1) {
+  return (value: string): number => {
+    const n = Number(value)
+    if (!Number.isInteger(n) || n < min) throw new AppError('invalid_input', `${name} must be an integer >= ${min}, got "${value}"`)
+    return n
+  }
+}
+
+export type Register = (program: Command) => void

@@ -1,0 +1,4 @@
+import type { Command } from 'commander'
+
+/** The inference domain's commands. */
+export function registerInference(program: Command): void {}

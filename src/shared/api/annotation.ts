@@ -1,0 +1,5 @@
+// The annotation domain's part of the API contract: methods (input schemas + output types) and events.
+export const annotationMethods = {}
+
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type
+export interface AnnotationEvents {}

@@ -1,0 +1,26 @@
+import { z } from 'zod'
+import { method } from './define'
+
+export interface AppInfo {
+  version: string
+  /** 'electron' inside the desktop app, 'serve' behind `imhi serve`. */
+  transport: 'electron' | 'serve'
+  dbFile: string
+  dataDir: string
+  /** Who is calling: the owner (desktop app, serve token) or an annotator's LAN token. */
+  role: 'owner' | 'annotator'
+  annotatorId: number | null
+  canPickFolder: boolean
+}
+
+export const appMethods = {
+  'app.info': method<AppInfo>({ annotator: true })(z.object({}).strict()),
+  /** Opens the native folder picker (desktop only); `null` when cancelled. */
+  'app.pickPath': method<{ path: string | null }>()(
+    z.object({ kind: z.enum(['folder', 'file', 'save']), title: z.string().max(200).optional(), defaultPath: z.string().max(4096).optional() }).strict()
+  )
+}
+
+export interface AppEvents {
+  'app.log': { level: 'info' | 'warn' | 'error'; message: string }
+}

@@ -1,0 +1,15 @@
+import { join } from 'node:path'
+import { afterAll } from 'vitest'
+import { openDatabase } from '../../src/main/db/open'
+import { createServices, type Services } from '../../src/main/services'
+import { APP_VERSION } from '../../src/main/version'
+import { tempDir } from './tmp'
+
+/** Real services on a real SQLite file in a temporary folder, closed after the test file. */
+export function testServices(name = 'test.db'): Services {
+  const dir = tempDir()
+  const dbFile = join(dir, name)
+  const s = createServices({ db: openDatabase(dbFile), dataDir: dir, platform: { transport: 'test', version: APP_VERSION, dbFile } })
+  afterAll(() => s.close())
+  return s
+}
