@@ -27,8 +27,8 @@ export function createServices(ctx: Omit<ServiceContext, 'events'> & { events?: 
   const base: ServiceContext = { ...ctx, events: ctx.events ?? new EventHub() }
   const imhi = createImhiService(base)
   const inference = createInferenceService(base, { imhi })
-  const evaluation = createEvaluationService(base, { imhi, inference })
   const annotation = createAnnotationService(base, { imhi, inference })
+  const evaluation = createEvaluationService(base, { imhi, inference, annotation })
   return {
     ...base,
     imhi,
