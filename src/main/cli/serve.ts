@@ -3,6 +3,25 @@ import { dbOption, intArg, openServices } from './common'
 import { createHandlers } from '../api/handlers'
 import { startServer } from '../server/serve'
 import { rendererDir } from '../paths'
+import { networkInterfaces } from 'node:os'
+
+function isLoopbackName(host: string): boolean {
+  return host === '127.0.0.1' || host === 'localhost' || host === '::1'
+}
+
+/** For a wildcard bind (0.0.0.0, ::) the URLs on each of this machine's network addresses. */
+function lanUrls(host: string, port: number, token: string): string[] {
+  if (host !== '0.0.0.0' && host !== '::') return []
+  const urls: string[] = []
+  for (const addrs of Object.values(networkInterfaces())) {
+    for (const a of addrs ?? []) {
+      if (a.internal || (host === '0.0.0.0' && a.family !== 'IPv4')) continue
+      const h = a.family === 'IPv6' ? `[${a.address}]` : a.address
+      urls.push(`http://${h}:${port}/?token=${encodeURIComponent(token)}`)
+    }
+  }
+  return urls
+}
 
 export function registerServe(program: Command): void {
   program
@@ -23,9 +42,13 @@ export function registerServe(program: Command): void {
         port: opts.port,
         token: opts.token
       })
-      process.stdout.write(`IMHI Workbench is serving ${opts.db}\n${server.url}\n`)
-      if (opts.host !== '127.0.0.1' && opts.host !== 'localhost') {
-        process.stdout.write(`Warning: bound to ${opts.host}: anyone on your network with the token can use this workbench.\n`)
+      process.stdout.write(`IMHI Workbench is serving ${s.platform.dbFile}\nOpen ${server.url}\n`)
+      if (!isLoopbackName(opts.host)) {
+        for (const url of lanUrls(opts.host, server.port, server.token)) process.stdout.write(`     ${url}\n`)
+        process.stderr.write(
+          `Warning: bound to ${opts.host}, not 127.0.0.1: anyone on your network who has the token can read this database ` +
+            '(posts about depression and suicide). Share the URL only with people who may see the data, and stop the server when done.\n'
+        )
       }
       process.stdout.write('For research use only: not a diagnostic or clinical tool. Press Ctrl+C to stop.\n')
       await new Promise<void>((resolve) => {

@@ -56,6 +56,40 @@ const MIME: Record<string, string> = {
 export const SERVE_CSP =
   "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; font-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'none'"
 
+function isLoopbackName(name: string): boolean {
+  return name === '127.0.0.1' || name === 'localhost' || name === '::1'
+}
+
+/** The Host header's name part ("127.0.0.1:7860", "[::1]:80", "localhost") is a loopback name. */
+export function isLoopbackHost(hostHeader: string | undefined): boolean {
+  if (!hostHeader) return false
+  const m = /^(\[[^\]]+\]|[^:]+)(?::\d+)?$/.exec(hostHeader)
+  if (!m) return false
+  return isLoopbackName(m[1].replace(/^\[|\]$/g, '').toLowerCase())
+}
+
+/** The whole request body, or null as soon as it is over `max` bytes. */
+function readBody(req: IncomingMessage, max: number): Promise<Buffer | null> {
+  return new Promise((resolveBody, reject) => {
+    if (Number(req.headers['content-length'] ?? 0) > max) return resolveBody(null)
+    const chunks: Buffer[] = []
+    let size = 0
+    const onData = (chunk: Buffer): void => {
+      size += chunk.length
+      if (size > max) {
+        req.off('data', onData)
+        req.pause()
+        resolveBody(null)
+        return
+      }
+      chunks.push(chunk)
+    }
+    req.on('data', onData)
+    req.once('end', () => resolveBody(Buffer.concat(chunks)))
+    req.once('error', reject)
+  })
+}
+
 function safeEqual(a: string, b: string): boolean {
   const ab = Buffer.from(a)
   const bb = Buffer.from(b)
@@ -74,7 +108,7 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
   if (!existsSync(join(rendererDir, 'index.html'))) {
     throw new AppError('not_found', `The renderer is not built (${join(rendererDir, 'index.html')} is missing). Run "npm run build" first.`)
   }
-  const loopback = host === '127.0.0.1' || host === 'localhost' || host === '::1'
+  const loopback = isLoopbackName(host)
 
   const identify = (candidate: string | null): TokenIdentity | null => {
     if (!candidate) return null
@@ -82,11 +116,19 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
     return opts.resolveToken?.(candidate) ?? null
   }
 
-  // DNS-rebinding guard: on loopback, only loopback Host headers are served.
+  // DNS-rebinding guard: on loopback, only loopback Host headers are served (a page on
+  // evil.example that resolves its name to 127.0.0.1 sends Host: evil.example).
   const hostAllowed = (req: IncomingMessage): boolean => {
     if (!loopback) return true
-    const h = (req.headers.host ?? '').replace(/:\d+$/, '').replace(/^\[|\]$/g, '')
-    return h === '127.0.0.1' || h === 'localhost' || h === '::1'
+    return isLoopbackHost(req.headers.host)
+  }
+
+  // A browser page from another origin may not drive the API (CSRF / cross-site WebSocket
+  // hijacking); scripts without an Origin header (curl, the CLI) still need the token.
+  const originAllowed = (req: IncomingMessage): boolean => {
+    const origin = req.headers.origin
+    if (origin === undefined) return true
+    return origin === `http://${req.headers.host}` || origin === `https://${req.headers.host}`
   }
 
   const tokenOf = (req: IncomingMessage, url: URL): string | null => {
@@ -97,24 +139,25 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
 
   const send = (res: ServerResponse, status: number, body: unknown): void => {
     const text = JSON.stringify(body)
-    res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' })
+    res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', 'x-content-type-options': 'nosniff' })
     res.end(text)
   }
 
   const httpCall = async (req: IncomingMessage, res: ServerResponse, url: URL, method: string): Promise<void> => {
+    if (!originAllowed(req)) return send(res, 403, { error: { code: 'forbidden', message: 'Cross-origin API requests are refused.' } })
     const who = identify(tokenOf(req, url))
     if (!who) return send(res, 401, { error: { code: 'forbidden', message: 'Missing or wrong token.' } })
-    const chunks: Buffer[] = []
-    let size = 0
-    for await (const chunk of req) {
-      size += (chunk as Buffer).length
-      if (size > maxBytes) return send(res, 413, { error: { code: 'invalid_input', message: `Request body over ${maxBytes} bytes.` } })
-      chunks.push(chunk as Buffer)
+    const body = await readBody(req, maxBytes)
+    if (body === null) {
+      // Answer, then drop the connection rather than read the rest of an oversized body.
+      res.setHeader('connection', 'close')
+      res.once('finish', () => req.destroy())
+      return send(res, 413, { error: { code: 'invalid_input', message: `Request body over ${maxBytes} bytes.` } })
     }
     let params: unknown = {}
-    if (size > 0) {
+    if (body.length > 0) {
       try {
-        params = JSON.parse(Buffer.concat(chunks).toString('utf8'))
+        params = JSON.parse(body.toString('utf8'))
       } catch {
         return send(res, 400, { error: { code: 'invalid_input', message: 'The request body is not valid JSON.' } })
       }
@@ -125,58 +168,99 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
       send(res, 200, { result: await dispatch(opts.handlers, method, params, ctx) })
     } catch (err) {
       const e = AppError.from(err)
+      if (e.code === 'internal') console.error(`imhi serve: ${method} failed:`, err)
       const status = e.code === 'forbidden' ? 403 : e.code === 'unknown_method' || e.code === 'not_found' ? 404 : e.code === 'internal' ? 500 : 400
       send(res, status, { error: e.toBody() })
     }
   }
 
-  const serveStatic = (res: ServerResponse, pathname: string): void => {
-    const rel = normalize(decodeURIComponent(pathname)).replace(/^([/\\])+/, '')
-    let file = resolve(rendererDir, rel || 'index.html')
-    if (file !== rendererDir && !file.startsWith(rendererDir + sep)) {
-      res.writeHead(403).end()
+  const serveStatic = (req: IncomingMessage, res: ServerResponse, pathname: string): void => {
+    let decoded: string
+    try {
+      decoded = decodeURIComponent(pathname)
+    } catch {
+      res.writeHead(400).end('Bad request')
       return
     }
-    if (!existsSync(file) || !statSync(file).isFile()) file = join(rendererDir, 'index.html') // SPA fallback
+    if (decoded.includes('\0')) {
+      res.writeHead(400).end('Bad request')
+      return
+    }
+    const rel = normalize(decoded).replace(/^([/\\])+/, '')
+    let file = resolve(rendererDir, rel || 'index.html')
+    if (file !== rendererDir && !file.startsWith(rendererDir + sep)) {
+      res.writeHead(403).end('Forbidden')
+      return
+    }
+    if (!existsSync(file) || !statSync(file).isFile()) {
+      // A missing asset is a 404; any other path is a client-side route (SPA fallback).
+      if (extname(file) !== '') {
+        res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' }).end('Not found')
+        return
+      }
+      file = join(rendererDir, 'index.html')
+    }
     res.writeHead(200, {
       'content-type': MIME[extname(file)] ?? 'application/octet-stream',
       'content-security-policy': SERVE_CSP,
       'x-content-type-options': 'nosniff',
       'referrer-policy': 'no-referrer',
+      'x-frame-options': 'DENY',
       'cache-control': file.endsWith('index.html') ? 'no-store' : 'max-age=3600'
     })
+    if (req.method === 'HEAD') {
+      res.end()
+      return
+    }
     createReadStream(file).pipe(res)
   }
 
   const server = createServer((req, res) => {
     if (!hostAllowed(req)) {
-      res.writeHead(421).end('Misdirected request')
+      res.writeHead(421, { 'content-type': 'text/plain; charset=utf-8' }).end('Misdirected request: unknown Host header')
       return
     }
-    const url = new URL(req.url ?? '/', 'http://localhost')
+    let url: URL
+    try {
+      url = new URL(req.url ?? '/', 'http://localhost')
+    } catch {
+      res.writeHead(400).end('Bad request')
+      return
+    }
     if (url.pathname.startsWith('/api/call/') && req.method === 'POST') {
-      void httpCall(req, res, url, url.pathname.slice('/api/call/'.length))
+      httpCall(req, res, url, url.pathname.slice('/api/call/'.length)).catch(() => {
+        // The client went away mid-request: nothing to answer.
+        if (!res.headersSent) res.writeHead(400).end()
+        req.destroy()
+      })
       return
     }
     if (url.pathname === '/api/health') return send(res, 200, { ok: true })
+    if (url.pathname.startsWith('/api/')) return send(res, req.method === 'POST' ? 404 : 405, { error: { code: 'unknown_method', message: `No such API endpoint: ${req.method} ${url.pathname}` } })
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       res.writeHead(405).end()
       return
     }
-    serveStatic(res, url.pathname)
+    serveStatic(req, res, url.pathname)
   })
 
   const wss = new WebSocketServer({ noServer: true, maxPayload: maxBytes })
   server.on('upgrade', (req, socket, head) => {
-    const url = new URL(req.url ?? '/', 'http://localhost')
-    const who = identify(url.searchParams.get('token'))
-    const origin = req.headers.origin
-    const sameOrigin = !origin || origin === `http://${req.headers.host}`
-    if (url.pathname !== '/api/ws' || !who || !hostAllowed(req) || !sameOrigin) {
-      socket.write('HTTP/1.1 401 Unauthorized\r\nConnection: close\r\n\r\n')
+    const refuse = (status: string): void => {
+      socket.write(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`)
       socket.destroy()
-      return
     }
+    let url: URL
+    try {
+      url = new URL(req.url ?? '/', 'http://localhost')
+    } catch {
+      return refuse('400 Bad Request')
+    }
+    if (url.pathname !== '/api/ws') return refuse('404 Not Found')
+    if (!hostAllowed(req)) return refuse('421 Misdirected Request')
+    if (!originAllowed(req)) return refuse('403 Forbidden')
+    const who = identify(tokenOf(req, url))
+    if (!who) return refuse('401 Unauthorized')
     wss.handleUpgrade(req, socket, head, (ws) => onConnection(ws, who))
   })
 
@@ -188,14 +272,22 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
     const ctx: CallContext = { client, emit: (event, payload) => post({ type: 'event', event, payload }) }
     const unsubscribe = opts.events.subscribe((event, payload) => post({ type: 'event', event, payload }))
     ws.on('close', unsubscribe)
+    // An oversized or malformed frame: ws closes the socket (1009/1002); without this listener the
+    // error would be thrown and take the whole server down.
+    ws.on('error', () => ws.terminate())
     ws.on('message', (data) => {
       let msg: CallMessage
       try {
         msg = JSON.parse(data.toString()) as CallMessage
       } catch {
+        post({ type: 'error', id: 0, error: { code: 'invalid_input', message: 'The message is not valid JSON.' } })
         return
       }
-      if (!msg || msg.type !== 'call' || typeof msg.id !== 'number' || typeof msg.method !== 'string') return
+      if (!msg || typeof msg !== 'object' || msg.type !== 'call' || typeof msg.id !== 'number' || typeof msg.method !== 'string') {
+        const id = msg && typeof msg === 'object' && typeof msg.id === 'number' ? msg.id : 0
+        post({ type: 'error', id, error: { code: 'invalid_input', message: 'A call is {"type":"call","id":number,"method":string,"params":object}.' } })
+        return
+      }
       dispatch(opts.handlers, msg.method, msg.params, ctx).then(
         (result) => post({ type: 'result', id: msg.id, result }),
         (err) => post({ type: 'error', id: msg.id, error: AppError.from(err).toBody() })
