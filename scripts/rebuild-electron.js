@@ -5,7 +5,7 @@
 import { execFileSync } from 'node:child_process'
 import { cpSync, existsSync, mkdirSync, rmSync, copyFileSync, readFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
-import { dirname, join, resolve } from 'node:path'
+import { dirname, join, relative, resolve, sep } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..')
@@ -17,19 +17,37 @@ const outDir = join(root, 'build-electron')
 
 rmSync(work, { recursive: true, force: true })
 mkdirSync(dirname(work), { recursive: true })
-cpSync(sqliteDir, work, { recursive: true, filter: (p) => !p.includes(`${'/'}build${'/'}`) })
+// A copy without the Node build (build/), so the Node binary in node_modules stays as it is.
+cpSync(sqliteDir, work, { recursive: true, filter: (p) => relative(sqliteDir, p).split(sep)[0] !== 'build' })
 
-const bin = (name) => join(root, 'node_modules', '.bin', name)
-const run = (cmd, args) => execFileSync(cmd, args, { cwd: work, stdio: 'inherit' })
+// Run the tools' JS entry points with this Node (node_modules/.bin shims are .cmd files on Windows).
+const tool = (pkg, binRel) => join(dirname(require.resolve(`${pkg}/package.json`)), binRel)
+const run = (script, args) => execFileSync(process.execPath, [script, ...args], { cwd: work, stdio: 'inherit' })
+const target = ['--arch', process.arch, '--platform', process.platform]
 try {
-  // A prebuilt binary for this Electron version, when the network allows...
-  run(bin('prebuild-install'), ['--runtime', 'electron', '--target', electronVersion, '--arch', process.arch, '--platform', process.platform])
+  // A prebuilt binary for this Electron version (better-sqlite3 publishes them on GitHub)...
+  run(tool('prebuild-install', 'bin.js'), ['--runtime', 'electron', '--target', electronVersion, ...target, '--verbose'])
 } catch {
-  // ...otherwise compile against Electron's headers.
-  const gyp = existsSync(bin('node-gyp')) ? bin('node-gyp') : 'node-gyp'
-  run(gyp, ['rebuild', '--release', `--target=${electronVersion}`, '--runtime=electron', '--dist-url=https://electronjs.org/headers'])
+  // ...otherwise compile against Electron's headers (needs a C++ toolchain and Python).
+  console.log('No prebuilt better-sqlite3 for Electron ' + electronVersion + '; compiling it with node-gyp.')
+  try {
+    run(tool('node-gyp', 'bin/node-gyp.js'), ['rebuild', '--release', `--target=${electronVersion}`, '--runtime=electron', `--arch=${process.arch}`, '--dist-url=https://electronjs.org/headers'])
+  } catch {
+    rmSync(work, { recursive: true, force: true })
+    console.error(
+      `rebuild-electron: could not build better-sqlite3 for Electron ${electronVersion}: neither a prebuilt binary nor Electron's headers ` +
+        'could be fetched (this needs network access to github.com or electronjs.org), or compiling failed (see above). ' +
+        'The CLI, imhi serve and the tests do not need this build; the desktop app does.'
+    )
+    process.exit(1)
+  }
+}
+const built = join(work, 'build', 'Release', 'better_sqlite3.node')
+if (!existsSync(built)) {
+  console.error(`rebuild-electron: ${built} was not produced`)
+  process.exit(1)
 }
 mkdirSync(outDir, { recursive: true })
-copyFileSync(join(work, 'build', 'Release', 'better_sqlite3.node'), join(outDir, 'better_sqlite3.node'))
+copyFileSync(built, join(outDir, 'better_sqlite3.node'))
 rmSync(work, { recursive: true, force: true })
 console.log(`better-sqlite3 built for Electron ${electronVersion}: ${join(outDir, 'better_sqlite3.node')}`)

@@ -28,11 +28,25 @@ const CSP =
 let services: Services | null = null
 let mainWindow: BrowserWindow | null = null
 
-function isTrustedFrame(frame: WebFrameMain | null): boolean {
-  if (!frame) return false
+/** Where the app's own pages live: the built renderer (file://), or the dev server under `npm run dev`. */
+function isAppUrl(url: string): boolean {
   const devUrl = process.env.ELECTRON_RENDERER_URL
-  if (devUrl && frame.url.startsWith(devUrl)) return true
-  return frame.url.startsWith(pathToFileURL(rendererIndex).href.replace(/index\.html$/, ''))
+  if (devUrl && !app.isPackaged) {
+    try {
+      if (new URL(url).origin === new URL(devUrl).origin) return true
+    } catch {
+      return false
+    }
+  }
+  // The page itself, with any #/route: nothing else under file:// is ours.
+  return url.split('#')[0] === pathToFileURL(rendererIndex).href
+}
+
+/** IPC is answered only for the main frame of our own window, showing our own page. */
+function isTrustedFrame(frame: WebFrameMain | null): boolean {
+  if (!frame || frame.parent !== null) return false
+  if (!mainWindow || mainWindow.isDestroyed() || frame !== mainWindow.webContents.mainFrame) return false
+  return isAppUrl(frame.url)
 }
 
 function createWindow(): BrowserWindow {
@@ -53,16 +67,7 @@ function createWindow(): BrowserWindow {
     }
   })
   win.once('ready-to-show', () => win.show())
-  // No navigation away from the app and no new windows; http(s) links open in the system browser.
-  win.webContents.on('will-navigate', (e, url) => {
-    if (!url.startsWith(pathToFileURL(rendererIndex).href) && !(process.env.ELECTRON_RENDERER_URL && url.startsWith(process.env.ELECTRON_RENDERER_URL))) {
-      e.preventDefault()
-    }
-  })
-  win.webContents.setWindowOpenHandler(({ url }) => {
-    if (/^https:\/\//.test(url)) void shell.openExternal(url)
-    return { action: 'deny' }
-  })
+  // Navigation and new windows are blocked for every webContents (see 'web-contents-created').
   if (process.env.ELECTRON_RENDERER_URL) void win.loadURL(process.env.ELECTRON_RENDERER_URL)
   else void win.loadFile(rendererIndex)
   return win
@@ -75,9 +80,25 @@ async function start(): Promise<void> {
   })
   // The app never asks for camera, microphone, notifications, ...
   session.defaultSession.setPermissionRequestHandler((_wc, _permission, callback) => callback(false))
+  session.defaultSession.setPermissionCheckHandler(() => false)
+  // No downloads: the app writes files only through its own API (exports, models).
+  session.defaultSession.on('will-download', (e) => e.preventDefault())
 
   const dbFile = process.env.IMHI_DB ?? join(app.getPath('userData'), 'imhi-workbench.db')
-  const db = openDatabase(dbFile, { nativeBinding: electronSqliteBinding() })
+  const binding = electronSqliteBinding()
+  let db: ReturnType<typeof openDatabase>
+  try {
+    db = openDatabase(dbFile, { nativeBinding: binding })
+  } catch (err) {
+    const message = err instanceof Error ? err.message : String(err)
+    if (/NODE_MODULE_VERSION|was compiled against a different Node\.js version|better_sqlite3\.node/.test(message)) {
+      throw new Error(
+        `SQLite's native module is not built for this Electron (${process.versions.electron}). Run "npm run rebuild:electron" ` +
+          `(it writes build-electron/better_sqlite3.node), then start the app again.\n\n${message}`
+      )
+    }
+    throw new Error(`Cannot open the database ${dbFile}: ${message}`)
+  }
   services = createServices({
     db,
     dataDir: app.getPath('userData'),
@@ -105,9 +126,36 @@ async function start(): Promise<void> {
   })
 }
 
+// Hardening for every webContents, whatever creates it: no <webview>, no navigation away from the
+// app's page, no new windows (an https link the user clicks opens in the system browser instead).
 app.on('web-contents-created', (_e, contents) => {
   contents.on('will-attach-webview', (e) => e.preventDefault())
+  contents.on('will-navigate', (e, url) => {
+    if (!isAppUrl(url)) e.preventDefault()
+  })
+  contents.on('will-redirect', (e, url) => {
+    if (!isAppUrl(url)) e.preventDefault()
+  })
+  contents.setWindowOpenHandler(({ url }) => {
+    if (/^https:\/\//.test(url)) void shell.openExternal(url)
+    return { action: 'deny' }
+  })
 })
+
+// Every renderer runs in Chromium's sandbox, whatever its webPreferences say.
+app.enableSandbox()
+
+// One instance per user: two apps writing the same database would fight over it.
+if (!app.requestSingleInstanceLock()) {
+  app.quit()
+} else {
+  app.on('second-instance', () => {
+    if (mainWindow) {
+      if (mainWindow.isMinimized()) mainWindow.restore()
+      mainWindow.focus()
+    }
+  })
+}
 app.on('window-all-closed', () => {
   if (process.platform !== 'darwin') app.quit()
 })
@@ -115,7 +163,9 @@ app.on('will-quit', () => {
   void services?.close()
 })
 
-start().catch((err: unknown) => {
-  dialog.showErrorBox('IMHI Workbench could not start', err instanceof Error ? err.message : String(err))
-  app.exit(1)
-})
+if (app.hasSingleInstanceLock()) {
+  start().catch((err: unknown) => {
+    dialog.showErrorBox('IMHI Workbench could not start', err instanceof Error ? err.message : String(err))
+    app.exit(1)
+  })
+}
