@@ -1,6 +1,173 @@
 import type { ServiceContext } from '../services'
+import { AppError } from '../../shared/api/errors'
+import { DATASETS, findDataset, SPLITS, TASKS, type SplitName, type TaskId } from '../../shared/imhi/datasets'
+import type { Facets, ItemDetail, SearchResult, Stats, StatsSplit } from '../../shared/api/imhi'
+import { createImporter, type ImportOptions } from './importer'
+import { createSearch, type SearchFilters } from './search'
 
+/** One benchmark item as other domains read it (runs feed `query` to a model; metrics use `goldLabel`). */
+export interface ItemRecord {
+  id: number
+  dataset: string
+  split: SplitName
+  query: string
+  post: string
+  question: string | null
+  goldResponse: string | null
+  goldLabel: string | null
+  goldExplanation: string | null
+}
+
+export interface ReferenceRating {
+  id: number
+  system: string
+  sourceRow: number
+  post: string
+  label: string | null
+  explanation: string
+  explanationColumn: string
+  /** Per aspect, the 3 annotators' scores 0..3 in file order. */
+  scores: Record<'fluency' | 'completeness' | 'reliability' | 'overall', number[]>
+}
+
+const splitOrder = new Map<string, number>(SPLITS.map((s, i) => [s, i]))
+const datasetOrder = new Map<string, number>(DATASETS.map((d, i) => [d.name, i]))
+
+/** The IMHI data: import, stats, facets, search, items. Plain Node over the app's SQLite store. */
 export function createImhiService(ctx: ServiceContext) {
-  return {}
+  const { db } = ctx
+  const importer = createImporter(db)
+  const searcher = createSearch(db)
+
+  const countsStmt = db.prepare<[], { dataset: string; split: SplitName; label: string | null; n: number }>(
+    'SELECT dataset, split, gold_label AS label, count(*) AS n FROM items GROUP BY dataset, split, gold_label'
+  )
+  const ratingsCount = db.prepare<[], { n: number }>('SELECT count(*) AS n FROM reference_ratings')
+  const itemStmt = db.prepare<
+    [number],
+    {
+      id: number
+      dataset: string
+      split: SplitName
+      query: string
+      post: string
+      question: string | null
+      gold_response: string | null
+      gold_label: string | null
+      gold_explanation: string | null
+      source_row: number
+      path: string
+    }
+  >(
+    `SELECT i.id, i.dataset, i.split, i.query, i.post, i.question, i.gold_response, i.gold_label, i.gold_explanation, i.source_row, s.path
+     FROM items i JOIN source_files s ON s.id = i.source_file_id WHERE i.id = ?`
+  )
+  const listStmt = db.prepare(
+    `SELECT id, dataset, split, query, post, question, gold_response AS goldResponse, gold_label AS goldLabel, gold_explanation AS goldExplanation
+     FROM items WHERE dataset = ? AND split = ? ORDER BY source_file_id, source_row LIMIT ?`
+  )
+  const ratingsStmt = db.prepare(
+    `SELECT id, system, source_row AS sourceRow, post, label, explanation, explanation_column AS explanationColumn, fluency, completeness, reliability, overall
+     FROM reference_ratings ORDER BY system, source_row`
+  )
+
+  function counts() {
+    return countsStmt.all().sort(
+      (a, b) => (datasetOrder.get(a.dataset) ?? 99) - (datasetOrder.get(b.dataset) ?? 99) || (splitOrder.get(a.split) ?? 99) - (splitOrder.get(b.split) ?? 99)
+    )
+  }
+
+  /** Items and gold-label counts per dataset and split; labels in the dataset's canonical order. */
+  function stats(): Stats {
+    const datasets: Stats['datasets'] = {}
+    for (const r of counts()) {
+      const info = findDataset(r.dataset)
+      const ds = (datasets[r.dataset] ??= { task: (info?.task ?? 'disorders') as TaskId, splits: {} })
+      const sp: StatsSplit = (ds.splits[r.split] ??= { items: 0, labels: {} })
+      sp.items += r.n
+      if (r.label !== null) sp.labels[r.label] = (sp.labels[r.label] ?? 0) + r.n
+    }
+    for (const [name, ds] of Object.entries(datasets)) {
+      const order = findDataset(name)?.labels ?? []
+      for (const sp of Object.values(ds.splits)) {
+        const sorted: Record<string, number> = {}
+        for (const l of order) if (sp!.labels[l] !== undefined) sorted[l] = sp!.labels[l]
+        for (const [l, n] of Object.entries(sp!.labels)) if (sorted[l] === undefined) sorted[l] = n
+        sp!.labels = sorted
+      }
+    }
+    return { datasets, referenceRatings: ratingsCount.get()!.n }
+  }
+
+  function facets(): Facets {
+    const byDataset = new Map<string, number>()
+    const bySplit = new Map<SplitName, number>()
+    let total = 0
+    for (const r of counts()) {
+      byDataset.set(r.dataset, (byDataset.get(r.dataset) ?? 0) + r.n)
+      bySplit.set(r.split, (bySplit.get(r.split) ?? 0) + r.n)
+      total += r.n
+    }
+    const byTask = new Map<TaskId, number>()
+    for (const d of DATASETS) byTask.set(d.task, (byTask.get(d.task) ?? 0) + (byDataset.get(d.name) ?? 0))
+    return {
+      datasets: DATASETS.filter((d) => byDataset.has(d.name)).map((d) => ({ name: d.name, task: d.task, labels: d.labels, items: byDataset.get(d.name)! })),
+      splits: SPLITS.filter((s) => bySplit.has(s)).map((s) => ({ name: s, items: bySplit.get(s)! })),
+      tasks: (Object.keys(TASKS) as TaskId[]).filter((t) => (byTask.get(t) ?? 0) > 0).map((t) => ({ id: t, title: TASKS[t], items: byTask.get(t)! })),
+      total
+    }
+  }
+
+  function item(id: number): ItemDetail {
+    const r = itemStmt.get(id)
+    if (!r) throw new AppError('not_found', `No item with id ${id}.`, { id })
+    const info = findDataset(r.dataset)
+    return {
+      id: r.id,
+      dataset: r.dataset,
+      split: r.split,
+      task: (info?.task ?? 'disorders') as TaskId,
+      query: r.query,
+      post: r.post,
+      question: r.question,
+      goldResponse: r.gold_response,
+      goldLabel: r.gold_label,
+      goldExplanation: r.gold_explanation,
+      sourceFile: r.path,
+      sourceRow: r.source_row,
+      labels: info?.labels ?? []
+    }
+  }
+
+  /** The items of one dataset and split in file order (what a benchmark run iterates over). */
+  function listItems(dataset: string, split: SplitName, limit?: number): ItemRecord[] {
+    const d = findDataset(dataset)
+    if (!d) throw new AppError('invalid_input', `Unknown dataset "${dataset}".`, { field: 'dataset' })
+    return listStmt.all(d.name, split, limit ?? -1) as ItemRecord[]
+  }
+
+  /** The released DR_annotation ratings (3 annotators x 4 aspects per explanation). */
+  function referenceRatings(): ReferenceRating[] {
+    type Raw = Omit<ReferenceRating, 'scores'> & Record<'fluency' | 'completeness' | 'reliability' | 'overall', string>
+    return (ratingsStmt.all() as Raw[]).map(({ fluency, completeness, reliability, overall, ...rest }) => ({
+      ...rest,
+      scores: {
+        fluency: JSON.parse(fluency) as number[],
+        completeness: JSON.parse(completeness) as number[],
+        reliability: JSON.parse(reliability) as number[],
+        overall: JSON.parse(overall) as number[]
+      }
+    }))
+  }
+
+  return {
+    importPath: (path: string, opts?: ImportOptions) => importer.importPath(path, opts),
+    stats,
+    facets,
+    search: (f: SearchFilters): SearchResult => searcher.search(f),
+    item,
+    listItems,
+    referenceRatings
+  }
 }
 export type ImhiService = ReturnType<typeof createImhiService>

@@ -13,6 +13,10 @@ export interface ImportFileReport {
   /** Already present from an earlier import of the same file (idempotent re-import). */
   unchanged: number
   error: string | null
+  /** Why a file was skipped (kind 'outputs' or 'skipped'). */
+  reason?: string
+  /** Items whose gold response names no label of the dataset (0 for every released file). */
+  unlabeled?: number
 }
 
 export interface ImportReport {

@@ -20,6 +20,8 @@ CREATE TABLE source_files (
   split TEXT,
   rows INTEGER NOT NULL,
   sha256 TEXT NOT NULL,
+  size_bytes INTEGER,
+  columns TEXT,                     -- JSON array: the header as read (explanation column name, index column)
   imported_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now'))
 );
 
@@ -35,9 +37,32 @@ CREATE TABLE items (
   gold_response TEXT,
   gold_label TEXT,
   gold_explanation TEXT,
+  post_id INTEGER REFERENCES posts(id), -- the distinct post text, indexed once for full-text search
   UNIQUE (source_file_id, source_row)
 );
-CREATE INDEX items_dataset_split ON items(dataset, split);
+CREATE INDEX items_dataset_split ON items(dataset, split, gold_label);
+CREATE INDEX items_post ON items(post_id);
+CREATE INDEX items_split ON items(split);
+
+-- Distinct post texts: the same post appears in test_instruction, test_complete (and the
+-- training files in both styles), so each text is stored and full-text indexed once.
+CREATE TABLE posts (
+  id INTEGER PRIMARY KEY,
+  hash TEXT NOT NULL UNIQUE,        -- sha1 of the text (a short unique key instead of an index on long text)
+  text TEXT NOT NULL
+);
+-- External-content FTS5 index over posts.text; snippets are read from posts.
+CREATE VIRTUAL TABLE posts_fts USING fts5(text, content='posts', content_rowid='id', tokenize='unicode61 remove_diacritics 2');
+CREATE TRIGGER posts_ai AFTER INSERT ON posts BEGIN
+  INSERT INTO posts_fts(rowid, text) VALUES (new.id, new.text);
+END;
+CREATE TRIGGER posts_ad AFTER DELETE ON posts BEGIN
+  INSERT INTO posts_fts(posts_fts, rowid, text) VALUES ('delete', old.id, old.text);
+END;
+CREATE TRIGGER posts_au AFTER UPDATE OF text ON posts BEGIN
+  INSERT INTO posts_fts(posts_fts, rowid, text) VALUES ('delete', old.id, old.text);
+  INSERT INTO posts_fts(rowid, text) VALUES (new.id, new.text);
+END;
 
 -- The released human ratings of DR explanations (human_evaluation/DR_annotation/*.csv).
 CREATE TABLE reference_ratings (

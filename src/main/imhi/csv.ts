@@ -1,0 +1,154 @@
+import Papa from 'papaparse'
+import { createHash } from 'node:crypto'
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs'
+import { AppError } from '../../shared/api/errors'
+
+/**
+ * Reading one IMHI CSV: size limit before reading, strict UTF-8, BOM, a real CSV parser
+ * (quoted cells span lines and hold quotes and commas), and errors that name the file and row.
+ */
+
+/** Larger files are refused before a byte is read. The biggest released IMHI file is 3.2 MB. */
+export const MAX_CSV_BYTES = 64 * 1024 * 1024
+
+export interface CsvTable {
+  /** Header cells as written (BOM removed, not trimmed). */
+  header: string[]
+  /** Data rows; rows[i] is data row i+1 of the file (the header is not counted). */
+  rows: string[][]
+  sha256: string
+  sizeBytes: number
+}
+
+function describeFsError(file: string, err: unknown): AppError {
+  const code = (err as NodeJS.ErrnoException)?.code
+  const why =
+    code === 'EACCES' || code === 'EPERM'
+      ? 'permission denied'
+      : code === 'ENOENT'
+        ? 'no such file'
+        : code === 'EISDIR'
+          ? 'it is a folder'
+          : (err as Error)?.message ?? String(err)
+  return new AppError('bad_file', `${file}: cannot read the file (${why}).`, { file })
+}
+
+/** Reads a file whole, refusing it when it is larger than the limit (checked on the open handle). */
+export function readLimited(file: string, label: string, maxBytes = MAX_CSV_BYTES): Buffer {
+  let fd: number
+  try {
+    fd = openSync(file, 'r')
+  } catch (err) {
+    throw describeFsError(label, err)
+  }
+  try {
+    const st = fstatSync(fd)
+    if (!st.isFile()) throw new AppError('bad_file', `${label}: not a regular file.`, { file: label })
+    if (st.size > maxBytes) {
+      throw new AppError(
+        'bad_file',
+        `${label}: the file is ${(st.size / 1048576).toFixed(1)} MB; IMHI CSV files larger than ${maxBytes / 1048576} MB are refused (the largest released file is 3.2 MB).`,
+        { file: label, sizeBytes: st.size, limitBytes: maxBytes }
+      )
+    }
+    const buf = Buffer.allocUnsafe(st.size)
+    let off = 0
+    while (off < st.size) {
+      const n = readSync(fd, buf, off, st.size - off, off)
+      if (n === 0) break
+      off += n
+    }
+    return off === st.size ? buf : buf.subarray(0, off)
+  } catch (err) {
+    throw err instanceof AppError ? err : describeFsError(label, err)
+  } finally {
+    closeSync(fd)
+  }
+}
+
+/** Byte offset of the first invalid UTF-8 sequence, or -1 (only run once decoding failed). */
+export function firstInvalidUtf8(buf: Uint8Array): number {
+  let i = 0
+  while (i < buf.length) {
+    const b = buf[i]
+    let need = 0
+    let min = 0
+    if (b < 0x80) {
+      i++
+      continue
+    } else if (b >= 0xc2 && b <= 0xdf) {
+      need = 1
+      min = 0x80
+    } else if (b >= 0xe0 && b <= 0xef) {
+      need = 2
+      min = 0x800
+    } else if (b >= 0xf0 && b <= 0xf4) {
+      need = 3
+      min = 0x10000
+    } else return i
+    let cp = b & (0x3f >> need)
+    for (let k = 1; k <= need; k++) {
+      const c = buf[i + k]
+      if (c === undefined || (c & 0xc0) !== 0x80) return i
+      cp = (cp << 6) | (c & 0x3f)
+    }
+    if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) return i
+    i += need + 1
+  }
+  return -1
+}
+
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false })
+
+/** Decodes strict UTF-8 (a BOM is dropped); names the line of the first bad byte otherwise. */
+export function decodeUtf8(buf: Buffer, label: string): string {
+  try {
+    return strictUtf8.decode(buf)
+  } catch {
+    const at = firstInvalidUtf8(buf)
+    const line = at < 0 ? null : buf.subarray(0, at).reduce((n, c) => (c === 0x0a ? n + 1 : n), 1)
+    throw new AppError(
+      'bad_file',
+      `${label}: not valid UTF-8${line === null ? '' : ` (byte ${at}, line ${line})`}; save the file as UTF-8 and import it again.`,
+      { file: label, byte: at, line }
+    )
+  }
+}
+
+/** Parses CSV text into a header and data rows; every row must have the header's number of cells. */
+export function parseCsv(text: string, label: string): { header: string[]; rows: string[][] } {
+  const result = Papa.parse<string[]>(text, { header: false, skipEmptyLines: 'greedy', dynamicTyping: false })
+  const quoteError = result.errors.find((e) => e.type === 'Quotes')
+  if (quoteError) {
+    // Papa counts rows from 0 including the header.
+    const row = typeof quoteError.row === 'number' ? quoteError.row : null
+    throw new AppError(
+      'bad_file',
+      `${label}: ${row === null ? '' : `row ${row} (data row, header not counted): `}a quoted cell is never closed; the file looks truncated or damaged.`,
+      { file: label, row }
+    )
+  }
+  const data = result.data
+  if (data.length === 0) throw new AppError('bad_file', `${label}: the file is empty (no header row).`, { file: label })
+  const header = data[0]
+  const rows = data.slice(1)
+  for (let i = 0; i < rows.length; i++) {
+    if (rows[i].length !== header.length) {
+      throw new AppError(
+        'bad_file',
+        `${label}: row ${i + 1} has ${rows[i].length} cells but the header has ${header.length} (${header.map((h) => JSON.stringify(h)).join(', ')}).`,
+        { file: label, row: i + 1 }
+      )
+    }
+  }
+  return { header, rows }
+}
+
+/** Reads, checks and parses one CSV file. `label` names it in errors (its layout path). */
+export function readCsvFile(file: string, label: string, maxBytes = MAX_CSV_BYTES): CsvTable {
+  const buf = readLimited(file, label, maxBytes)
+  const sha256 = createHash('sha256').update(buf).digest('hex')
+  const text = decodeUtf8(buf, label)
+  const { header, rows } = parseCsv(text, label)
+  return { header, rows, sha256, sizeBytes: buf.length }
+}

@@ -1,0 +1,365 @@
+import { createHash } from 'node:crypto'
+import { readdirSync, statSync, type Stats as FsStats } from 'node:fs'
+import { basename, join, relative, resolve, sep } from 'node:path'
+import type { Db } from '../db/open'
+import { AppError } from '../../shared/api/errors'
+import { DATASETS, findDataset, type SplitName } from '../../shared/imhi/datasets'
+import type { ImportFileReport, ImportReport } from '../../shared/api/imhi'
+import { decodeUtf8, MAX_CSV_BYTES, parseCsv, readLimited } from './csv'
+import { ASPECTS, parseScores, ratingLabel, shapeOf, type Shape } from './columns'
+import { datasetFromName, isValidationName, LAYOUT_HELP, placeByPath, type Placement } from './layout'
+import { goldExplanation, goldLabel, splitQuery, stripPostPrefix, stripQuestionPrefix } from './labels'
+
+/**
+ * Imports a folder in the MentalLLaMA layout, or one CSV of it, into the database.
+ *
+ * - One transaction per file: a file is imported whole or not at all; the other files of the same
+ *   import still import, and the report lists each file's error.
+ * - source_files.path is the layout path (test_data/test_instruction/DR.csv). Importing a file
+ *   whose layout path is already imported with the same SHA-256 adds nothing ("unchanged").
+ *   A file whose content CHANGED since it was imported is refused with a conflict error: items
+ *   are referenced by runs, explanations and ratings, so they are never silently replaced.
+ *   Import changed data into a new database.
+ */
+
+export interface ImportProgress {
+  file: string
+  filesDone: number
+  filesTotal: number
+  rows: number
+}
+
+export interface ImportOptions {
+  onProgress?: (p: ImportProgress) => void
+  maxFileBytes?: number
+}
+
+const SKIP_DIRS = new Set(['node_modules', '.git', '.svn', '__pycache__', '.venv', 'venv'])
+const MAX_DEPTH = 8
+const MAX_FILES = 10_000
+
+interface Candidate {
+  abs: string
+  /** Path relative to what the user picked (the file name for a single file). */
+  rel: string
+}
+
+function listCsv(root: string): { files: Candidate[]; unreadable: string[] } {
+  const files: Candidate[] = []
+  const unreadable: string[] = []
+  const walk = (dir: string, depth: number) => {
+    let entries
+    try {
+      entries = readdirSync(dir, { withFileTypes: true })
+    } catch {
+      unreadable.push(relative(root, dir) || '.')
+      return
+    }
+    entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
+    for (const e of entries) {
+      if (files.length >= MAX_FILES) return
+      if (e.name.startsWith('.')) continue
+      const abs = join(dir, e.name)
+      if (e.isDirectory()) {
+        if (!SKIP_DIRS.has(e.name) && depth < MAX_DEPTH) walk(abs, depth + 1)
+      } else if ((e.isFile() || e.isSymbolicLink()) && /\.csv$/i.test(e.name)) {
+        files.push({ abs, rel: relative(root, abs).split(sep).join('/') })
+      }
+    }
+  }
+  walk(root, 0)
+  return { files, unreadable }
+}
+
+/** Where a single CSV outside the layout folders belongs, from its header and name. */
+function placeByHeader(shape: Shape, fileName: string): Placement {
+  switch (shape.kind) {
+    case 'outputs':
+      return {
+        kind: 'outputs',
+        dataset: datasetFromName(fileName),
+        split: null,
+        layoutPath: `examples/response_generation_examples/${fileName}`,
+        folder: 'examples/response_generation_examples'
+      }
+    case 'ratings':
+      return { kind: 'reference_ratings', dataset: 'DR', split: null, layoutPath: `human_evaluation/DR_annotation/${fileName}`, folder: 'human_evaluation/DR_annotation' }
+    case 'complete': {
+      const dataset = datasetFromName(fileName)
+      if (!dataset) {
+        throw new AppError(
+          'bad_file',
+          `${fileName}: a completion-style training file, but its name does not say which dataset; put it in train_data/complete_data/DATASET/ or name it after the dataset (e.g. dreaddit-train.csv).`,
+          { file: fileName }
+        )
+      }
+      const split: SplitName = isValidationName(fileName) ? 'val_complete' : 'train_complete'
+      return { kind: 'items', dataset, split, layoutPath: `train_data/complete_data/${dataset}/${fileName}`, folder: `train_data/complete_data/${dataset}` }
+    }
+    case 'instruction':
+      throw new AppError(
+        'bad_file',
+        `${fileName}: cannot tell which split this file is: query/gpt-3.5-turbo files are test, expert or training data alike. ` +
+          'Import it from its folder (test_data/test_instruction, test_data/test_complete, human_evaluation/test_instruction_expert or train_data/instruction_data/DATASET), or import the whole folder.',
+        { file: fileName }
+      )
+  }
+}
+
+function fileError(label: string, err: unknown): string {
+  const e = AppError.from(err)
+  return e.message.startsWith(label) ? e.message : `${label}: ${e.message}`
+}
+
+export function createImporter(db: Db) {
+  const ensureDatasets = db.prepare(
+    'INSERT INTO datasets (name, task, labels) VALUES (?, ?, ?) ON CONFLICT(name) DO UPDATE SET task = excluded.task, labels = excluded.labels'
+  )
+  db.transaction(() => {
+    for (const d of DATASETS) ensureDatasets.run(d.name, d.task, JSON.stringify(d.labels))
+  })()
+
+  const findSource = db.prepare<[string], { id: number; sha256: string; rows: number; imported_at: string; kind: string }>(
+    'SELECT id, sha256, rows, imported_at, kind FROM source_files WHERE path = ?'
+  )
+  const insertSource = db.prepare(
+    'INSERT INTO source_files (path, kind, dataset, split, rows, sha256, size_bytes, columns) VALUES (?, ?, ?, ?, ?, ?, ?, ?)'
+  )
+  const findPost = db.prepare<[string], { id: number }>('SELECT id FROM posts WHERE hash = ?')
+  const insertPost = db.prepare('INSERT INTO posts (hash, text) VALUES (?, ?)')
+  const insertItem = db.prepare(
+    `INSERT INTO items (dataset, split, source_file_id, source_row, query, post, question, gold_response, gold_label, gold_explanation, post_id)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+  )
+  const insertRating = db.prepare(
+    `INSERT INTO reference_ratings (source_file_id, source_row, system, post, label, explanation, explanation_column, fluency, completeness, reliability, overall)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+  )
+
+  const postId = (text: string): number => {
+    const hash = createHash('sha1').update(text).digest('base64')
+    const hit = findPost.get(hash)
+    if (hit) return hit.id
+    return Number(insertPost.run(hash, text).lastInsertRowid)
+  }
+
+  const writeItems = db.transaction(
+    (place: Placement & { dataset: string; split: SplitName }, shape: Shape, header: string[], rows: string[][], sha256: string, size: number) => {
+      const label = place.layoutPath
+      const source = Number(insertSource.run(label, 'items', place.dataset, place.split, rows.length, sha256, size, JSON.stringify(header)).lastInsertRowid)
+      let unlabeled = 0
+      for (let i = 0; i < rows.length; i++) {
+        const r = rows[i]
+        const rowNo = i + 1
+        let query: string
+        let post: string
+        let question: string | null
+        let response: string
+        if (shape.kind === 'instruction') {
+          query = r[shape.query]
+          response = r[shape.response]
+          const parts = splitQuery(query)
+          post = parts.post
+          question = parts.question
+        } else if (shape.kind === 'complete') {
+          query = r[shape.post] + r[shape.question]
+          response = r[shape.response]
+          post = stripPostPrefix(r[shape.post])
+          question = stripQuestionPrefix(r[shape.question])
+        } else {
+          throw new AppError('bad_file', `${label}: expected an items file, found a ${shape.kind} file.`, { file: label })
+        }
+        if (!query.trim() || !post) {
+          throw new AppError('bad_file', `${label}: row ${rowNo}: the ${shape.kind === 'instruction' ? 'query' : 'post'} is empty.`, { file: label, row: rowNo })
+        }
+        const gold = response.trim() ? response : null
+        const gl = gold === null ? null : goldLabel(place.dataset, gold)
+        if (gl === null) unlabeled++
+        insertItem.run(
+          place.dataset,
+          place.split,
+          source,
+          rowNo,
+          query,
+          post,
+          question,
+          gold,
+          gl,
+          gold === null ? null : goldExplanation(gold),
+          postId(post)
+        )
+      }
+      return unlabeled
+    }
+  )
+
+  const writeRatings = db.transaction((place: Placement, shape: Extract<Shape, { kind: 'ratings' }>, header: string[], rows: string[][], sha256: string, size: number) => {
+    const label = place.layoutPath
+    const system = basename(place.layoutPath).replace(/\.csv$/i, '')
+    const source = Number(insertSource.run(label, 'reference_ratings', 'DR', null, rows.length, sha256, size, JSON.stringify(header)).lastInsertRowid)
+    for (let i = 0; i < rows.length; i++) {
+      const r = rows[i]
+      const row = i + 1
+      const text = r[shape.text]
+      if (!text.trim()) throw new AppError('bad_file', `${label}: row ${row}, column "text": the post is empty.`, { file: label, row, field: 'text' })
+      const scores = ASPECTS.map((a) => JSON.stringify(parseScores(r[shape.aspects[a]], { file: label, row, column: a })))
+      insertRating.run(source, row, system, text, ratingLabel(r[shape.label], { file: label, row }), r[shape.explanation], shape.explanationColumn, ...scores)
+    }
+  })
+
+  let running = false
+
+  async function importPath(input: string, opts: ImportOptions = {}): Promise<ImportReport> {
+    if (running) throw new AppError('conflict', 'An import is already running; wait for it to finish.')
+    running = true
+    try {
+      return await run(input, opts)
+    } finally {
+      running = false
+    }
+  }
+
+  async function run(input: string, opts: ImportOptions): Promise<ImportReport> {
+    const started = performance.now()
+    const root = resolve(input)
+    let st: FsStats
+    try {
+      st = statSync(root)
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code
+      if (code === 'ENOENT' || code === 'ENOTDIR') throw new AppError('not_found', `${root}: no such file or folder.`, { file: root })
+      throw new AppError('bad_file', `${root}: cannot read it (${code ?? (err as Error).message}).`, { file: root })
+    }
+
+    const single = st.isFile()
+    let candidates: Candidate[]
+    const reports: ImportFileReport[] = []
+    if (single) {
+      if (!/\.csv$/i.test(root)) throw new AppError('bad_file', `${root}: not a CSV file. Import a .csv file or a folder in the IMHI layout. ${LAYOUT_HELP}`, { file: root })
+      candidates = [{ abs: root, rel: basename(root) }]
+    } else if (st.isDirectory()) {
+      const listed = listCsv(root)
+      candidates = listed.files
+      for (const dir of listed.unreadable) {
+        reports.push({ file: dir + '/', kind: 'skipped', dataset: null, split: null, rows: 0, added: 0, unchanged: 0, error: `${dir}/: cannot read this folder (permission denied?).` })
+      }
+      if (candidates.length === 0) {
+        throw new AppError('bad_file', `${root}: no CSV files in this folder${listed.unreadable.length ? ' (some subfolders could not be read)' : ''}. ${LAYOUT_HELP}`, { file: root })
+      }
+      const placed = candidates.filter((c) => placeByPath(c.abs) !== null)
+      if (placed.length === 0) {
+        throw new AppError(
+          'bad_file',
+          `${root}: not in the IMHI layout: none of its ${candidates.length} CSV file(s) sits in an IMHI folder (${candidates
+            .slice(0, 3)
+            .map((c) => c.rel)
+            .join(', ')}${candidates.length > 3 ? ', ...' : ''}). ${LAYOUT_HELP}`,
+          { file: root }
+        )
+      }
+    } else {
+      throw new AppError('bad_file', `${root}: neither a file nor a folder.`, { file: root })
+    }
+
+    const maxBytes = opts.maxFileBytes ?? MAX_CSV_BYTES
+    let rowsSoFar = 0
+    for (let n = 0; n < candidates.length; n++) {
+      const c = candidates[n]
+      const report = importOne(c, single, maxBytes)
+      reports.push(report)
+      rowsSoFar += report.rows
+      opts.onProgress?.({ file: report.file, filesDone: n + 1, filesTotal: candidates.length, rows: rowsSoFar })
+      // Let progress events and other calls through between files.
+      await new Promise<void>((r) => setImmediate(r))
+    }
+
+    return {
+      root,
+      files: reports,
+      added: reports.reduce((a, r) => a + r.added, 0),
+      unchanged: reports.reduce((a, r) => a + r.unchanged, 0),
+      errors: reports.filter((r) => r.error !== null).length,
+      seconds: Math.round(performance.now() - started) / 1000
+    }
+  }
+
+  function importOne(c: Candidate, single: boolean, maxBytes: number): ImportFileReport {
+    let place = placeByPath(c.abs)
+    const base: ImportFileReport = {
+      file: place?.layoutPath ?? c.rel,
+      kind: place?.kind ?? 'skipped',
+      dataset: place?.dataset ?? null,
+      split: place?.split ?? null,
+      rows: 0,
+      added: 0,
+      unchanged: 0,
+      error: null
+    }
+    if (!place && !single) {
+      return { ...base, kind: 'skipped', reason: `not in an IMHI layout folder. ${LAYOUT_HELP}` }
+    }
+    if (place?.kind === 'outputs') {
+      return { ...base, reason: 'model outputs (goldens, generated_text), not benchmark items: not imported' }
+    }
+    let label = place?.layoutPath ?? c.rel
+    try {
+      const buf = readLimited(c.abs, label, maxBytes)
+      const sha256 = createHash('sha256').update(buf).digest('hex')
+      if (place) {
+        const done = checkExisting(place.layoutPath, sha256)
+        if (done) return { ...base, rows: done.rows, unchanged: done.rows }
+      }
+      const text = decodeUtf8(buf, label)
+      const { header, rows } = parseCsv(text, label)
+      const shape = shapeOf(header, label)
+      if (!place) {
+        place = placeByHeader(shape, basename(c.abs))
+        label = place.layoutPath
+        Object.assign(base, { file: label, kind: place.kind, dataset: place.dataset, split: place.split })
+        if (place.kind === 'outputs') return { ...base, reason: 'model outputs (goldens, generated_text), not benchmark items: not imported' }
+        const done = checkExisting(place.layoutPath, sha256)
+        if (done) return { ...base, rows: done.rows, unchanged: done.rows }
+      }
+      if (shape.kind === 'outputs') return { ...base, kind: 'outputs', reason: 'model outputs (goldens, generated_text), not benchmark items: not imported' }
+
+      if (place.kind === 'reference_ratings') {
+        if (shape.kind !== 'ratings') {
+          throw new AppError('bad_file', `${label}: files in ${place.folder} hold ratings (text, label, explanation, fluency, completeness, reliability, overall), but this one has the columns ${header.join(', ')}.`, {
+            file: label
+          })
+        }
+        writeRatings(place, shape, header, rows, sha256, buf.length)
+        return { ...base, rows: rows.length, added: rows.length }
+      }
+      if (shape.kind === 'ratings') {
+        throw new AppError('bad_file', `${label}: a ratings file (fluency, completeness, ...) inside ${place.folder}, which holds benchmark items.`, { file: label })
+      }
+      const dataset = place.dataset
+      if (!dataset || !findDataset(dataset)) {
+        throw new AppError(
+          'bad_file',
+          `${label}: cannot tell the dataset from the name; IMHI datasets are ${DATASETS.map((d) => d.name).join(', ')}.`,
+          { file: label }
+        )
+      }
+      const split = place.split as SplitName
+      const unlabeled = writeItems({ ...place, dataset, split }, shape, header, rows, sha256, buf.length)
+      return { ...base, rows: rows.length, added: rows.length, unlabeled }
+    } catch (err) {
+      return { ...base, error: fileError(label, err) }
+    }
+  }
+
+  function checkExisting(path: string, sha256: string): { rows: number } | null {
+    const prev = findSource.get(path)
+    if (!prev) return null
+    if (prev.sha256 === sha256) return { rows: prev.rows }
+    throw new AppError(
+      'conflict',
+      `${path}: this file changed since it was imported on ${prev.imported_at} (${prev.rows} rows). Imported items are never replaced, because runs and ratings refer to them; import the changed data into a new database.`,
+      { file: path }
+    )
+  }
+
+  return { importPath }
+}

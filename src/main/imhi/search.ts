@@ -1,0 +1,203 @@
+import type { Statement } from 'better-sqlite3'
+import type { Db } from '../db/open'
+import { AppError } from '../../shared/api/errors'
+import { HIGHLIGHT_END, HIGHLIGHT_START } from '../../shared/api/protocol'
+import { DATASETS, findDataset, TASKS, type SplitName, type TaskId } from '../../shared/imhi/datasets'
+import type { ItemSummary, SearchResult } from '../../shared/api/imhi'
+
+/**
+ * Full-text search over post texts (SQLite FTS5, unicode61 tokenizer, diacritics folded) with
+ * filters, a total count and offset/limit paging.
+ *
+ * Query syntax (never passed to FTS5 as is, so no input can make it throw):
+ *   words           all must occur (any order):     sleep anxiety
+ *   "a phrase"      the words in this order:        "can't sleep"
+ *   prefix*         words starting with it:         insomn*
+ *   OR              either side:                    panic OR anxiety
+ *   -word           must not occur:                 sleep -pills
+ * Anything else (parentheses, stray quotes, AND/NOT/NEAR, column filters) is read as plain words.
+ */
+
+interface Term {
+  text: string
+  prefix: boolean
+}
+
+const HAS_WORD = /[\p{L}\p{N}]/u
+
+function ftsString(t: Term): string {
+  return `"${t.text.replace(/"/g, '""')}"${t.prefix ? '*' : ''}`
+}
+
+/** Turns what a user typed into a safe FTS5 MATCH expression; null when it holds no word. */
+export function toFtsQuery(input: string): string | null {
+  const s = input.normalize('NFKC')
+  type Tok = { kind: 'term'; term: Term; negated: boolean } | { kind: 'or' }
+  const toks: Tok[] = []
+  let i = 0
+  while (i < s.length) {
+    while (i < s.length && /\s/.test(s[i])) i++
+    if (i >= s.length) break
+    let negated = false
+    if (s[i] === '-' && i + 1 < s.length && !/\s/.test(s[i + 1])) {
+      negated = true
+      i++
+    }
+    if (s[i] === '"') {
+      const close = s.indexOf('"', i + 1)
+      const end = close < 0 ? s.length : close
+      const text = s.slice(i + 1, end)
+      i = close < 0 ? s.length : close + 1
+      let prefix = false
+      if (s[i] === '*') {
+        prefix = true
+        i++
+      }
+      if (HAS_WORD.test(text)) toks.push({ kind: 'term', term: { text: text.trim(), prefix }, negated })
+      continue
+    }
+    let j = i
+    while (j < s.length && !/\s/.test(s[j]) && s[j] !== '"') j++
+    const word = s.slice(i, j)
+    i = j
+    if (!negated && word === 'OR') {
+      toks.push({ kind: 'or' })
+      continue
+    }
+    const prefix = /\*+$/.test(word)
+    const core = word.replace(/\*+$/, '')
+    if (HAS_WORD.test(core)) toks.push({ kind: 'term', term: { text: core, prefix }, negated })
+  }
+
+  // Positive terms joined by implicit AND or by OR; negated terms subtract at the end.
+  const parts: string[] = []
+  let pendingOr = false
+  for (const t of toks) {
+    if (t.kind === 'or') {
+      pendingOr = parts.length > 0
+      continue
+    }
+    if (t.negated) continue
+    if (parts.length > 0) parts.push(pendingOr ? 'OR' : 'AND')
+    parts.push(ftsString(t.term))
+    pendingOr = false
+  }
+  if (parts.length === 0) return null
+  const negatives = toks.filter((t): t is Extract<Tok, { kind: 'term' }> => t.kind === 'term' && t.negated).map((t) => ftsString(t.term))
+  const positive = parts.length > 1 ? `(${parts.join(' ')})` : parts[0]
+  return negatives.length ? `${positive} NOT ${negatives.join(' NOT ')}` : positive
+}
+
+export interface SearchFilters {
+  query?: string
+  datasets?: readonly string[]
+  splits?: readonly SplitName[]
+  tasks?: readonly string[]
+  labels?: readonly string[]
+  offset: number
+  limit: number
+}
+
+const PREVIEW_CHARS = 300
+
+export function createSearch(db: Db) {
+  const cache = new Map<string, Statement>()
+  const stmt = (sql: string): Statement => {
+    let s = cache.get(sql)
+    if (!s) {
+      s = db.prepare(sql)
+      cache.set(sql, s)
+    }
+    return s
+  }
+
+  /** WHERE clauses and parameters for the filters; null when a filter can match nothing. */
+  function filterSql(f: SearchFilters): { where: string[]; params: unknown[] } | null {
+    const where: string[] = []
+    const params: unknown[] = []
+    let datasets: string[] | null = null
+    if (f.datasets && f.datasets.length > 0) {
+      datasets = f.datasets.map((name) => {
+        const d = findDataset(name)
+        if (!d) throw new AppError('invalid_input', `Unknown dataset "${name}"; IMHI datasets are ${DATASETS.map((x) => x.name).join(', ')}.`, { field: 'datasets' })
+        return d.name
+      })
+    }
+    if (f.tasks && f.tasks.length > 0) {
+      for (const t of f.tasks) {
+        if (!Object.prototype.hasOwnProperty.call(TASKS, t)) {
+          throw new AppError('invalid_input', `Unknown task "${t}"; tasks are ${Object.keys(TASKS).join(', ')}.`, { field: 'tasks' })
+        }
+      }
+      const byTask = DATASETS.filter((d) => f.tasks!.includes(d.task)).map((d) => d.name)
+      datasets = datasets ? datasets.filter((d) => byTask.includes(d)) : byTask
+    }
+    if (datasets) {
+      if (datasets.length === 0) return null
+      where.push(`i.dataset IN (${datasets.map(() => '?').join(',')})`)
+      params.push(...datasets)
+    }
+    if (f.splits && f.splits.length > 0) {
+      where.push(`i.split IN (${f.splits.map(() => '?').join(',')})`)
+      params.push(...f.splits)
+    }
+    if (f.labels && f.labels.length > 0) {
+      where.push(`i.gold_label IN (${f.labels.map(() => '?').join(',')})`)
+      params.push(...f.labels.map((l) => l.trim().toLowerCase()))
+    }
+    return { where, params }
+  }
+
+  const taskOf = (dataset: string): TaskId => findDataset(dataset)?.task ?? ('disorders' as TaskId)
+
+  type Row = { id: number; dataset: string; split: SplitName; gold_label: string | null; snippet?: string; post_id?: number }
+
+  function search(f: SearchFilters): SearchResult {
+    const filters = filterSql(f)
+    if (!filters) return { total: 0, items: [] }
+    const fts = f.query && f.query.trim() ? toFtsQuery(f.query) : null
+    if (f.query && f.query.trim() && fts === null) return { total: 0, items: [] }
+
+    if (fts === null) {
+      const where = filters.where.length ? `WHERE ${filters.where.join(' AND ')}` : ''
+      const total = (stmt(`SELECT count(*) AS n FROM items i ${where}`).get(...filters.params) as { n: number }).n
+      const rows = stmt(
+        `SELECT i.id, i.dataset, i.split, i.gold_label, substr(i.post, 1, ${PREVIEW_CHARS + 1}) AS snippet FROM items i ${where} ORDER BY i.id LIMIT ? OFFSET ?`
+      ).all(...filters.params, f.limit, f.offset) as Row[]
+      return {
+        total,
+        items: rows.map((r) => summary(r, r.snippet!.length > PREVIEW_CHARS ? r.snippet!.slice(0, PREVIEW_CHARS) + '…' : r.snippet!))
+      }
+    }
+
+    const where = ['posts_fts MATCH ?', ...filters.where].join(' AND ')
+    const params = [fts, ...filters.params]
+    try {
+      const total = (stmt(`SELECT count(*) AS n FROM posts_fts JOIN items i ON i.post_id = posts_fts.rowid WHERE ${where}`).get(...params) as { n: number }).n
+      if (total === 0 || f.offset >= total) return { total, items: [] }
+      // Best matches first (bm25), then item order; snippets only for the page.
+      const rows = stmt(
+        `SELECT i.id, i.dataset, i.split, i.gold_label, i.post_id FROM posts_fts JOIN items i ON i.post_id = posts_fts.rowid
+         WHERE ${where} ORDER BY posts_fts.rank, i.id LIMIT ? OFFSET ?`
+      ).all(...params, f.limit, f.offset) as Row[]
+      const postIds = [...new Set(rows.map((r) => r.post_id!))]
+      const snippets = new Map<number, string>()
+      if (postIds.length > 0) {
+        const snip = stmt(
+          `SELECT rowid AS id, snippet(posts_fts, 0, ?, ?, '…', 32) AS s FROM posts_fts WHERE posts_fts MATCH ? AND rowid IN (SELECT value FROM json_each(?))`
+        ).all(HIGHLIGHT_START, HIGHLIGHT_END, fts, JSON.stringify(postIds)) as { id: number; s: string }[]
+        for (const r of snip) snippets.set(r.id, r.s)
+      }
+      return { total, items: rows.map((r) => summary(r, snippets.get(r.post_id!) ?? '')) }
+    } catch (err) {
+      // toFtsQuery only emits quoted strings, so this is not the user's syntax; say so plainly.
+      throw new AppError('internal', `Search failed for ${JSON.stringify(f.query)}: ${(err as Error).message}`)
+    }
+  }
+
+  function summary(r: Row, snippet: string): ItemSummary {
+    return { id: r.id, dataset: r.dataset, split: r.split, task: taskOf(r.dataset), goldLabel: r.gold_label, snippet }
+  }
+
+  return { search }
+}
