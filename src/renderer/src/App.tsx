@@ -1,6 +1,15 @@
-import { AppShell, Group, NavLink, Text, Title, ActionIcon, useMantineColorScheme, Tooltip } from '@mantine/core'
+import { useEffect, useState } from 'react'
+import { Alert, AppShell, Badge, Button, Group, Kbd, Modal, NavLink, Text, Title, Tooltip, UnstyledButton } from '@mantine/core'
+import { useHotkeys } from '@mantine/hooks'
 import { useRoute, navigate, type Route } from './router'
 import { NON_CLINICAL_NOTICE } from './components/notice/notice'
+import { NoticeModal, acknowledgeNotice, noticeAcknowledged } from './components/notice/NoticeModal'
+import { ErrorBoundary } from './components/errors/ErrorBoundary'
+import { ThemeToggle } from './components/theme/ThemeToggle'
+import { ImportPanel } from './components/import/ImportPanel'
+import { FolderIcon } from './components/icons/icons'
+import { useAppState } from './api/appState'
+import { api, type ConnectionState } from './api/client'
 import BrowsePage from './pages/browse'
 import ModelsPage from './pages/models'
 import RunsPage from './pages/runs'
@@ -28,43 +37,107 @@ function sectionOf(route: Route): Section {
   return SECTIONS.find((s) => s.path === first || s.also?.includes(first)) ?? SECTIONS[0]
 }
 
-function ThemeToggle() {
-  const { colorScheme, setColorScheme } = useMantineColorScheme()
-  const next = colorScheme === 'dark' ? 'light' : 'dark'
-  return (
-    <Tooltip label={`Switch to ${next} theme`}>
-      <ActionIcon variant="default" aria-label={`Switch to ${next} theme`} onClick={() => setColorScheme(next)}>
-        {colorScheme === 'dark' ? '☀' : '☾'}
-      </ActionIcon>
-    </Tooltip>
-  )
+function useConnection(): ConnectionState {
+  const [state, setState] = useState(api.connection())
+  useEffect(() => api.onConnection(setState), [])
+  return state
 }
 
 export function App() {
   const route = useRoute()
   const section = sectionOf(route)
   const Page = section.page
+  const { info, facets } = useAppState()
+  const connection = useConnection()
+  const [noticeOpen, setNoticeOpen] = useState(() => !noticeAcknowledged())
+  const [firstNotice] = useState(() => !noticeAcknowledged())
+  const [importOpen, setImportOpen] = useState(false)
+  const owner = info?.role !== 'annotator'
+
+  // Alt+1..5 switch sections (plain keys belong to the pages: j/k, /, Enter, ...).
+  useHotkeys(SECTIONS.map((s, i) => [`alt+${i + 1}`, () => navigate(s.path)]))
+
+  const closeNotice = (): void => {
+    acknowledgeNotice()
+    setNoticeOpen(false)
+  }
+
   return (
-    <AppShell header={{ height: 48 }} navbar={{ width: 180, breakpoint: 0 }} footer={{ height: 28 }} padding="md">
+    <AppShell header={{ height: 52 }} navbar={{ width: 188, breakpoint: 0 }} footer={{ height: 30 }} padding="md">
       <AppShell.Header>
-        <Group h="100%" px="md" justify="space-between">
-          <Title order={4}>IMHI Workbench</Title>
-          <ThemeToggle />
+        <Group h="100%" px="md" justify="space-between" wrap="nowrap">
+          <Group gap="sm" wrap="nowrap">
+            <Title order={4} style={{ letterSpacing: '-0.01em' }}>
+              IMHI Workbench
+            </Title>
+            <Badge variant="light" color="gray" size="sm" radius="sm">
+              research use only
+            </Badge>
+          </Group>
+          <Group gap="xs" wrap="nowrap">
+            {facets && facets.total > 0 && (
+              <Text size="xs" c="dimmed" data-testid="item-total">
+                {facets.total.toLocaleString('en-US')} items
+              </Text>
+            )}
+            {info && (
+              <Tooltip label={info.dbFile} multiline maw={480}>
+                <Text size="xs" c="dimmed" ff="monospace" truncate maw={260}>
+                  {info.dbFile.split(/[\\/]/).pop()}
+                </Text>
+              </Tooltip>
+            )}
+            {owner && (
+              <Button variant="default" size="xs" leftSection={<FolderIcon size={14} />} onClick={() => setImportOpen(true)} data-testid="open-import">
+                Import…
+              </Button>
+            )}
+            <ThemeToggle />
+          </Group>
         </Group>
       </AppShell.Header>
       <AppShell.Navbar p="xs">
-        {SECTIONS.map((s) => (
-          <NavLink key={s.path} label={s.label} active={s === section} onClick={() => navigate(s.path)} />
-        ))}
+        <nav aria-label="Sections">
+          {SECTIONS.map((s, i) => (
+            <NavLink
+              key={s.path}
+              component="a"
+              href={`#${s.path}`}
+              label={s.label}
+              active={s === section}
+              rightSection={
+                <Text size="xs" c="dimmed">
+                  <Kbd size="xs">Alt</Kbd>+<Kbd size="xs">{i + 1}</Kbd>
+                </Text>
+              }
+            />
+          ))}
+        </nav>
       </AppShell.Navbar>
-      <AppShell.Main>
-        <Page route={route} />
+      <AppShell.Main style={{ display: 'flex', flexDirection: 'column' }}>
+        {connection === 'offline' && (
+          <Alert color="orange" variant="light" mb="sm" title="Disconnected from imhi serve" data-testid="offline">
+            Reconnecting… Your actions wait and are sent when the server is back.
+            {api.transport === 'serve' && !new URLSearchParams(window.location.search).get('token') && !sessionStorage.getItem('imhi-token')
+              ? ' This page has no access token: open the URL that imhi serve printed (it ends in ?token=…).'
+              : ''}
+          </Alert>
+        )}
+        <ErrorBoundary area={`the ${section.label} page`} key={section.path}>
+          <Page route={route} />
+        </ErrorBoundary>
       </AppShell.Main>
       <AppShell.Footer px="md">
-        <Text size="xs" c="dimmed" lh="28px" truncate>
-          Research use only — not a diagnostic or clinical tool. {NON_CLINICAL_NOTICE.split('. ').slice(1).join('. ')}
-        </Text>
+        <UnstyledButton onClick={() => setNoticeOpen(true)} h="100%" w="100%" aria-label="Show the research-use notice" data-testid="footer-notice">
+          <Text size="xs" c="dimmed" truncate>
+            Research use only — not a diagnostic or clinical tool. {NON_CLINICAL_NOTICE.split('. ').slice(1).join('. ')}
+          </Text>
+        </UnstyledButton>
       </AppShell.Footer>
+      <NoticeModal opened={noticeOpen} onAcknowledge={closeNotice} firstRun={firstNotice && !noticeAcknowledged()} />
+      <Modal opened={importOpen} onClose={() => setImportOpen(false)} title="Import IMHI data" size="xl">
+        <ImportPanel />
+      </Modal>
     </AppShell>
   )
 }

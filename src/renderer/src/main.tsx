@@ -1,18 +1,39 @@
 import { StrictMode } from 'react'
 import { createRoot } from 'react-dom/client'
-import { MantineProvider, createTheme } from '@mantine/core'
+import { MantineProvider, createTheme, localStorageColorSchemeManager } from '@mantine/core'
 import { Notifications } from '@mantine/notifications'
 import '@mantine/core/styles.css'
 import '@mantine/notifications/styles.css'
+import './components/theme/global.css'
 import { App } from './App'
+import { AppStateProvider } from './api/appState'
+import { ErrorBoundary } from './components/errors/ErrorBoundary'
+import { notifyError } from './components/errors/notify'
 
-const theme = createTheme({ primaryColor: 'teal', defaultRadius: 'sm' })
+const theme = createTheme({
+  primaryColor: 'teal',
+  defaultRadius: 'sm',
+  fontFamily: 'system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif',
+  fontFamilyMonospace: 'ui-monospace, "SF Mono", Menlo, Consolas, "DejaVu Sans Mono", monospace'
+})
+
+// The light/dark choice is remembered across sessions.
+const colorSchemeManager = localStorageColorSchemeManager({ key: 'imhi-color-scheme' })
+
+// An API call nobody caught still reaches the user, as a notification naming what failed.
+window.addEventListener('unhandledrejection', (e) => {
+  notifyError(e.reason)
+})
 
 createRoot(document.getElementById('root')!).render(
   <StrictMode>
-    <MantineProvider theme={theme} defaultColorScheme="auto">
-      <Notifications position="bottom-right" />
-      <App />
+    <MantineProvider theme={theme} defaultColorScheme="auto" colorSchemeManager={colorSchemeManager}>
+      <Notifications position="bottom-right" limit={4} />
+      <ErrorBoundary area="IMHI Workbench">
+        <AppStateProvider>
+          <App />
+        </AppStateProvider>
+      </ErrorBoundary>
     </MantineProvider>
   </StrictMode>
 )

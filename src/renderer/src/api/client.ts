@@ -8,6 +8,16 @@ interface Transport {
   onEvent(listener: (event: string, payload: unknown) => void): () => void
 }
 
+/** 'offline': the serve WebSocket is down; calls wait and are re-sent when it is back. */
+export type ConnectionState = 'online' | 'offline'
+const connectionListeners = new Set<(state: ConnectionState) => void>()
+let connection: ConnectionState = 'online'
+function setConnection(state: ConnectionState): void {
+  if (state === connection) return
+  connection = state
+  for (const l of connectionListeners) l(state)
+}
+
 interface Bridge {
   call(method: string, params: unknown): Promise<{ ok: true; result: unknown } | { ok: false; error: ApiErrorBody }>
   onEvent(listener: (event: string, payload: unknown) => void): () => void
@@ -59,21 +69,31 @@ function wsTransport(): Transport {
         socket = ws
         opening = null
         retryMs = 250
+        setConnection('online')
         resolve(ws)
       }
       ws.onerror = () => {
         opening = null
+        setConnection('offline')
         reject(new AppError('internal', 'Cannot reach the IMHI Workbench server (is `imhi serve` running, and is the token right?).'))
       }
       ws.onclose = () => {
-        if (socket === ws) socket = null
+        if (socket === ws) {
+          socket = null
+          setConnection('offline')
+        }
         // Calls in flight when the server went away are re-sent once it is back (handlers are
         // idempotent or keyed by the caller, e.g. a rating's item/aspect).
         if (pending.size > 0) setTimeout(() => void resend(), retryMs)
         retryMs = Math.min(retryMs * 2, 4000)
       }
       ws.onmessage = (ev) => {
-        const msg = JSON.parse(String(ev.data)) as ServerMessage
+        let msg: ServerMessage
+        try {
+          msg = JSON.parse(String(ev.data)) as ServerMessage
+        } catch {
+          return
+        }
         if (msg.type === 'event') {
           for (const l of listeners) l(msg.event, msg.payload)
           return
@@ -131,5 +151,11 @@ export const api = {
       if (name === event) listener(payload as ApiEvents[E])
     })
   },
-  transport: window.imhiBridge ? ('electron' as const) : ('serve' as const)
+  transport: window.imhiBridge ? ('electron' as const) : ('serve' as const),
+  /** Whether the serve WebSocket is up (always 'online' in Electron). */
+  connection: (): ConnectionState => connection,
+  onConnection(listener: (state: ConnectionState) => void): () => void {
+    connectionListeners.add(listener)
+    return () => connectionListeners.delete(listener)
+  }
 }

@@ -1,6 +1,152 @@
-import { Text } from '@mantine/core'
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react'
+import { Alert, Button, Center, Group, Loader, Text } from '@mantine/core'
 import type { Route } from '../../router'
+import { navigate } from '../../router'
+import { useAppState } from '../../api/appState'
+import { FirstRun } from '../../components/import/FirstRun'
+import { FilterBar } from './FilterBar'
+import { ResultList, type ResultListHandle } from './ResultList'
+import { ItemPane, NoItem } from './ItemPane'
+import { facetOptions, filtersFromQuery, filtersToQuery, toSearchInput, type BrowseFilters } from './filters'
+import { useSearchPages } from './useSearchPages'
+import './browse.css'
 
-export default function BrowsePage(_props: { route: Route }) {
-  return <Text c="dimmed">Browse: coming in this release.</Text>
+/** The item a route opens: #/item/42. */
+export function itemIdOf(route: Route): number | null {
+  if (route.segments[0] !== 'item') return null
+  const id = Number(route.segments[1])
+  return Number.isInteger(id) && id > 0 ? id : null
+}
+
+function isTyping(target: EventTarget | null): boolean {
+  if (!(target instanceof HTMLElement)) return false
+  return target.isContentEditable || ['INPUT', 'TEXTAREA', 'SELECT'].includes(target.tagName) || target.closest('[role="dialog"]') !== null
+}
+
+export default function BrowsePage({ route }: { route: Route }) {
+  const { facets, stats, error: stateError, loading: stateLoading, reload } = useAppState()
+  const queryString = route.query.toString()
+  const filters = useMemo(() => filtersFromQuery(new URLSearchParams(queryString)), [queryString])
+  const searchInput = useMemo(() => toSearchInput(filters), [filters])
+  const openId = itemIdOf(route)
+  const pages = useSearchPages(searchInput)
+  const [cursor, setCursor] = useState(-1)
+  const list = useRef<ResultListHandle>(null)
+  const search = useRef<HTMLInputElement>(null)
+  const path = route.path
+
+  const setFilters = useCallback(
+    (next: BrowseFilters) => navigate(path.startsWith('/item/') ? path : '/browse', filtersToQuery(next), { replace: true }),
+    [path]
+  )
+  // A new result set starts at its top.
+  useEffect(() => setCursor(-1), [searchInput])
+
+  const open = useCallback((id: number) => navigate(`/item/${id}`, new URLSearchParams(queryString)), [queryString])
+  const close = useCallback(() => navigate('/browse', new URLSearchParams(queryString)), [queryString])
+
+  const moveTo = useCallback(
+    (index: number) => {
+      const total = pages.total ?? 0
+      if (total === 0) return
+      const next = Math.max(0, Math.min(total - 1, index))
+      setCursor(next)
+      list.current?.scrollToIndex(next)
+    },
+    [pages.total]
+  )
+
+  // Keyboard: ↑/↓ or j/k move, Enter/→ open, ← close, / search, Esc clears the search (then closes the item).
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent): void => {
+      if (e.ctrlKey || e.metaKey || e.altKey || e.defaultPrevented) return
+      if (isTyping(e.target)) return
+      const key = e.key
+      if (key === 'ArrowDown' || key === 'j') moveTo(cursor + 1)
+      else if (key === 'ArrowUp' || key === 'k') moveTo(cursor < 0 ? 0 : cursor - 1)
+      else if (key === 'PageDown') moveTo(cursor + 10)
+      else if (key === 'PageUp') moveTo(cursor - 10)
+      else if (key === 'Home') moveTo(0)
+      else if (key === 'End') moveTo((pages.total ?? 1) - 1)
+      else if (key === 'Enter' || key === 'ArrowRight') {
+        const item = cursor >= 0 ? pages.itemAt(cursor) : undefined
+        if (item) open(item.id)
+        else return
+      } else if (key === 'ArrowLeft') {
+        if (openId === null) return
+        close()
+      } else if (key === '/') search.current?.focus()
+      else if (key === 'Escape') {
+        if (filters.q !== '') setFilters({ ...filters, q: '' })
+        else if (openId !== null) close()
+        else return
+      } else return
+      e.preventDefault()
+    }
+    window.addEventListener('keydown', onKey)
+    return () => window.removeEventListener('keydown', onKey)
+  }, [cursor, moveTo, open, close, openId, pages, filters, setFilters])
+
+  const onSearchKeyDown = (e: React.KeyboardEvent<HTMLInputElement>): void => {
+    if (e.key === 'Escape') {
+      e.preventDefault()
+      if (e.currentTarget.value !== '') setFilters({ ...filters, q: '' })
+      e.currentTarget.blur()
+      list.current?.focus()
+    } else if (e.key === 'ArrowDown' || (e.key === 'Enter' && !e.nativeEvent.isComposing)) {
+      // From the search box straight into the results.
+      if (e.key === 'ArrowDown') e.preventDefault()
+      list.current?.focus()
+      if (cursor < 0) moveTo(0)
+    }
+  }
+
+  const options = useMemo(() => (facets ? facetOptions(facets, stats, filters) : null), [facets, stats, filters])
+
+  if (stateError) {
+    return (
+      <Alert color="red" variant="light" title="Cannot read the database" role="alert" data-testid="browse-error">
+        <Text size="sm">{stateError.message}</Text>
+        <Button size="xs" variant="default" mt="sm" onClick={() => void reload()}>
+          Try again
+        </Button>
+      </Alert>
+    )
+  }
+  if (!facets || !options) {
+    return <Center h="100%">{stateLoading && <Loader />}</Center>
+  }
+  if (facets.total === 0) return <FirstRun />
+
+  return (
+    <div className="imhi-browse-page" data-testid="browse-page">
+      <FilterBar ref={search} filters={filters} options={options} onChange={setFilters} total={pages.total} onSearchKeyDown={onSearchKeyDown} />
+      <div className="imhi-browse-panes">
+        <div className="imhi-browse-listPane">
+          {pages.error ? (
+            <Alert color="red" variant="light" m="sm" title="Search failed" role="alert" data-testid="search-error">
+              {pages.error.message}
+            </Alert>
+          ) : pages.total === 0 ? (
+            <Center h="100%" p="md" data-testid="no-results">
+              <Text c="dimmed" size="sm" ta="center">
+                No item matches {filters.q ? `“${filters.q}”` : 'these filters'}.
+              </Text>
+            </Center>
+          ) : (
+            <ResultList ref={list} pages={pages} cursor={cursor} openId={openId} onCursor={setCursor} onOpen={(item) => open(item.id)} />
+          )}
+          <Group className="imhi-browse-listFooter" justify="space-between">
+            <Text size="xs" c="dimmed">
+              {cursor >= 0 && pages.total ? `${(cursor + 1).toLocaleString('en-US')} of ${pages.total.toLocaleString('en-US')}` : ' '}
+            </Text>
+            <Text size="xs" c="dimmed">
+              ↑↓ jk move · Enter open · / search · Esc clear
+            </Text>
+          </Group>
+        </div>
+        <div className="imhi-browse-detailPane">{openId !== null ? <ItemPane key={openId} id={openId} query={filters.q} onClose={close} /> : <NoItem />}</div>
+      </div>
+    </div>
+  )
 }

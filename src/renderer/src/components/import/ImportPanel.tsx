@@ -1,0 +1,133 @@
+import { useEffect, useRef, useState } from 'react'
+import { Alert, Button, Group, Progress, Stack, Text, TextInput } from '@mantine/core'
+import type { ImportReport } from '../../../../shared/api/imhi'
+import { AppError } from '../../../../shared/api/errors'
+import { api } from '../../api/client'
+import { useAppState } from '../../api/appState'
+import { FolderIcon } from '../icons/icons'
+import { ImportReportView } from './ImportReportView'
+
+interface ProgressState {
+  file: string
+  filesDone: number
+  filesTotal: number
+  rows: number
+}
+
+/**
+ * Imports an IMHI folder (or one CSV): the native picker in the desktop app, a path on the
+ * server's disk in a browser. Shows progress from 'imhi.importProgress' and the per-file report.
+ */
+export function ImportPanel({ onImported }: { onImported?: (report: ImportReport) => void }) {
+  const { info, reload } = useAppState()
+  const [path, setPath] = useState('')
+  const [running, setRunning] = useState(false)
+  const [progress, setProgress] = useState<ProgressState | null>(null)
+  const [report, setReport] = useState<ImportReport | null>(null)
+  const [error, setError] = useState<AppError | null>(null)
+  const input = useRef<HTMLInputElement>(null)
+  const canPick = info?.canPickFolder ?? false
+
+  useEffect(() => {
+    if (!running) return
+    return api.on('imhi.importProgress', (p) => setProgress(p))
+  }, [running])
+
+  const run = async (target: string): Promise<void> => {
+    setRunning(true)
+    setError(null)
+    setReport(null)
+    setProgress(null)
+    try {
+      const r = await api.call('imhi.import', { path: target })
+      setReport(r)
+      await reload()
+      onImported?.(r)
+    } catch (err) {
+      setError(AppError.from(err))
+    } finally {
+      setRunning(false)
+    }
+  }
+
+  const pick = async (): Promise<void> => {
+    try {
+      const r = await api.call('app.pickPath', { kind: 'folder', title: 'Choose an IMHI folder (a MentalLLaMA checkout)' })
+      if (r.path) {
+        setPath(r.path)
+        await run(r.path)
+      }
+    } catch (err) {
+      setError(AppError.from(err))
+    }
+  }
+
+  const submit = (e: React.FormEvent): void => {
+    e.preventDefault()
+    const target = path.trim()
+    if (!target) {
+      setError(new AppError('invalid_input', 'Type the path of a folder (or a CSV file) on the computer running imhi serve.'))
+      input.current?.focus()
+      return
+    }
+    void run(target)
+  }
+
+  const pct = progress && progress.filesTotal > 0 ? (100 * progress.filesDone) / progress.filesTotal : 0
+  return (
+    <Stack gap="sm" data-testid="import-panel">
+      {canPick ? (
+        <Group>
+          <Button leftSection={<FolderIcon />} onClick={() => void pick()} loading={running} data-testid="import-pick">
+            Import IMHI folder…
+          </Button>
+          <Text size="sm" c="dimmed">
+            A checkout of the MentalLLaMA repository, or any folder in its layout.
+          </Text>
+        </Group>
+      ) : (
+        <form onSubmit={submit}>
+          <Group align="flex-end" wrap="nowrap">
+            <TextInput
+              ref={input}
+              style={{ flex: 1 }}
+              label="IMHI folder or CSV file"
+              description="A path on the disk of the computer running imhi serve, e.g. a MentalLLaMA checkout"
+              placeholder="/data/MentalLLaMA"
+              value={path}
+              onChange={(e) => setPath(e.currentTarget.value)}
+              disabled={running}
+              data-testid="import-path"
+              spellCheck={false}
+              autoComplete="off"
+            />
+            <Button type="submit" loading={running} data-testid="import-submit">
+              Import
+            </Button>
+          </Group>
+        </form>
+      )}
+      {running && (
+        <Stack gap={4} data-testid="import-progress" aria-live="polite">
+          <Progress value={pct} animated striped size="lg" />
+          <Text size="xs" c="dimmed">
+            {progress
+              ? `${progress.filesDone} of ${progress.filesTotal} files · ${progress.rows.toLocaleString('en-US')} rows · ${progress.file}`
+              : 'Reading the folder…'}
+          </Text>
+        </Stack>
+      )}
+      {error && (
+        <Alert color="red" variant="light" title="Import failed" role="alert" data-testid="import-error">
+          <Text size="sm" style={{ whiteSpace: 'pre-wrap' }}>
+            {error.message}
+          </Text>
+          <Text size="xs" c="dimmed" mt={4}>
+            Nothing was half-imported; the app keeps running.
+          </Text>
+        </Alert>
+      )}
+      {report && <ImportReportView report={report} />}
+    </Stack>
+  )
+}

@@ -1,0 +1,81 @@
+import { useCallback, useEffect, useRef, useState } from 'react'
+import type { ItemSummary } from '../../../../shared/api/imhi'
+import { AppError } from '../../../../shared/api/errors'
+import { api } from '../../api/client'
+import type { SearchFilters } from './filters'
+
+export const PAGE_SIZE = 200
+
+export interface SearchPages {
+  /** null until the first page answers. */
+  total: number | null
+  error: AppError | null
+  /** The item at a list position, or undefined while its page loads. */
+  itemAt: (index: number) => ItemSummary | undefined
+  /** Loads the pages covering [start, end] (list positions) if they are not loaded or loading. */
+  ensureRange: (start: number, end: number) => void
+  /** Bumped when a page arrives, so the list re-renders. */
+  version: number
+}
+
+/**
+ * Pages through imhi.search with offset/limit as the list scrolls: only what is on screen (and a
+ * little around it) is fetched, so 43k items cost a few small queries. A new filter starts over;
+ * answers for an older filter are dropped.
+ */
+export function useSearchPages(filters: SearchFilters): SearchPages {
+  const key = JSON.stringify(filters)
+  const pages = useRef(new Map<number, ItemSummary[]>())
+  const loading = useRef(new Set<number>())
+  const generation = useRef(0)
+  const [total, setTotal] = useState<number | null>(null)
+  const [error, setError] = useState<AppError | null>(null)
+  const [version, setVersion] = useState(0)
+
+  const load = useCallback(
+    (page: number) => {
+      if (pages.current.has(page) || loading.current.has(page)) return
+      const gen = generation.current
+      loading.current.add(page)
+      const input = JSON.parse(key) as SearchFilters
+      api.call('imhi.search', { ...input, offset: page * PAGE_SIZE, limit: PAGE_SIZE }).then(
+        (r) => {
+          if (gen !== generation.current) return
+          loading.current.delete(page)
+          pages.current.set(page, r.items)
+          setTotal(r.total)
+          setError(null)
+          setVersion((v) => v + 1)
+        },
+        (err: unknown) => {
+          if (gen !== generation.current) return
+          loading.current.delete(page)
+          setError(AppError.from(err))
+        }
+      )
+    },
+    [key]
+  )
+
+  useEffect(() => {
+    generation.current++
+    pages.current = new Map()
+    loading.current = new Set()
+    setTotal(null)
+    setError(null)
+    setVersion((v) => v + 1)
+    load(0)
+  }, [key, load])
+
+  const ensureRange = useCallback(
+    (start: number, end: number) => {
+      if (end < start) return
+      for (let p = Math.floor(Math.max(0, start) / PAGE_SIZE); p <= Math.floor(end / PAGE_SIZE); p++) load(p)
+    },
+    [load]
+  )
+
+  const itemAt = useCallback((index: number) => pages.current.get(Math.floor(index / PAGE_SIZE))?.[index % PAGE_SIZE], [])
+
+  return { total, error, itemAt, ensureRange, version }
+}
