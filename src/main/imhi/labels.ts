@@ -110,22 +110,21 @@ function multiClassLabel(dataset: string, sentence: string): string | null {
   for (const [label, phrases] of Object.entries(table)) {
     if (phrases.includes(rest)) return label
   }
-  // Otherwise the longest phrase found anywhere in the sentence wins; two different classes
-  // at the same length are ambiguous.
-  let best: { label: string; len: number } | null = null
-  let ambiguous = false
+  // Otherwise every class whose phrase occurs in the sentence; a phrase inside a longer phrase
+  // of another class ("other" in "other stress causes") does not count. Two classes: ambiguous.
+  const spans: { label: string; start: number; end: number }[] = []
   for (const [label, phrases] of Object.entries(table)) {
     for (const phrase of phrases) {
-      if (containsPhrase(rest, phrase) < 0) continue
-      if (!best || phrase.length > best.len) {
-        best = { label, len: phrase.length }
-        ambiguous = false
-      } else if (phrase.length === best.len && best.label !== label) {
-        ambiguous = true
+      const at = containsPhrase(rest, phrase)
+      if (at >= 0) {
+        const start = rest.indexOf(phrase, at)
+        spans.push({ label, start, end: start + phrase.length })
       }
     }
   }
-  return best && !ambiguous ? best.label : null
+  const kept = spans.filter((a) => !spans.some((b) => b.label !== a.label && b.start <= a.start && b.end >= a.end && b.end - b.start > a.end - a.start))
+  const labels = new Set(kept.map((s) => s.label))
+  return labels.size === 1 ? [...labels][0] : null
 }
 
 function yesNoLabel(sentence: string): 'yes' | 'no' | null {
