@@ -1,7 +1,32 @@
 import type { Handlers } from '../api/dispatch'
 import type { Services } from '../services'
+import type { MethodName } from '../../shared/api/contract'
+
+type InferenceMethod = Extract<MethodName, `inference.${string}`>
 
 /** API handlers of the inference domain: thin adapters from the contract to the service. */
-export function inferenceHandlers(s: Services): Pick<Handlers, never> {
-  return {}
+export function inferenceHandlers(s: Services): Pick<Handlers, InferenceMethod> {
+  const inf = s.inference
+  return {
+    'inference.status': () => inf.status(),
+    'inference.models.list': () => inf.library.list(),
+    'inference.models.add': (input) => inf.addModel(input),
+    'inference.models.download': (input) => inf.download(input),
+    'inference.models.cancelDownload': (input) => inf.cancelDownload(input.downloadId),
+    'inference.models.remove': (input) => inf.removeModel(input),
+    'inference.models.load': (input) => inf.load(input),
+    'inference.models.unload': () => inf.unload(),
+    'inference.generate': (input, ctx) =>
+      inf.generate(input, (text, tokens) => ctx.emit('inference.token', { requestId: input.requestId, text, tokens })),
+    'inference.stop': (input) => inf.stop(input.requestId),
+    'inference.explanations': (input) => inf.explanations(input.itemId),
+    'inference.explanations.delete': (input) => inf.deleteExplanation(input.id),
+    'inference.runs.create': (input) => inf.createRun(input),
+    'inference.runs.list': () => inf.listRuns(),
+    'inference.runs.get': (input) => inf.getRun(input.id),
+    'inference.runs.pause': (input) => inf.pauseRun(input.id),
+    'inference.runs.resume': (input) => inf.resumeRun(input.id, input.parallel),
+    'inference.runs.cancel': (input) => inf.cancelRun(input.id),
+    'inference.runs.export': (input) => inf.exportRun(input.id, input.dir)
+  }
 }

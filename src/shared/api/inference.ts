@@ -1,5 +1,268 @@
-// The inference domain's part of the API contract: methods (input schemas + output types) and events.
-export const inferenceMethods = {}
+import { z } from 'zod'
+import { method } from './define'
 
-// eslint-disable-next-line @typescript-eslint/no-empty-object-type
-export interface InferenceEvents {}
+// The inference domain's part of the API contract: the model library, single-post generation,
+// benchmark runs and their export. Numbers in bytes are plain integers (JS numbers are exact to 2^53).
+
+/** How a query becomes the model's input; recorded with every explanation and run. */
+export const PROMPT_FORMATS = ['raw', 'chat', 'completion'] as const
+export type PromptFormat = (typeof PROMPT_FORMATS)[number]
+
+/** The splits a benchmark run can use: IMHI.py's instruction and completion test sets, and the expert set. */
+export const RUN_SPLITS = ['test_instruction', 'test_complete', 'expert'] as const
+export type RunSplit = (typeof RUN_SPLITS)[number]
+
+/** What to do when prompt + max tokens do not fit the context: drop the middle of the prompt, or refuse. */
+export const TRUNCATION_POLICIES = ['middle', 'error'] as const
+export type TruncationPolicy = (typeof TRUNCATION_POLICIES)[number]
+
+export const generationParamsSchema = z
+  .object({
+    /** 0 = greedy (argmax), the default, as the benchmark's IMHI.py decodes. */
+    temperature: z.number().min(0).max(2).default(0),
+    topP: z.number().gt(0).max(1).default(1),
+    topK: z.number().int().min(0).max(1000).default(0),
+    /** Used only when temperature > 0; always recorded. */
+    seed: z.number().int().min(0).max(2 ** 31 - 1).default(0),
+    maxTokens: z.number().int().min(1).max(8192).default(256),
+    /** Tokens per sequence; default min(model's training context, 2048). */
+    contextSize: z.number().int().min(64).max(131072).optional(),
+    truncation: z.enum(TRUNCATION_POLICIES).default('middle')
+  })
+  .strict()
+export type GenerationParams = z.output<typeof generationParamsSchema>
+export type GenerationParamsInput = z.input<typeof generationParamsSchema>
+
+/** One stage of the native state (llama backend, model, context): what the UI renders, never guesses. */
+export interface StageState {
+  status: 'idle' | 'loading' | 'loaded' | 'error'
+  error: string | null
+}
+
+export interface BackendInfo {
+  /** 'cuda' | 'vulkan' | 'metal' | 'cpu' */
+  kind: string
+  /** Why this backend: e.g. "CPU: no CUDA, Vulkan or Metal device found". */
+  reason: string
+  deviceNames: string[]
+  vramTotalBytes: number
+  vramFreeBytes: number
+  ramTotalBytes: number
+  ramFreeBytes: number
+  threads: number
+}
+
+export interface InferenceStatus {
+  backend: BackendInfo | null
+  llama: StageState
+  model: StageState & { modelId: number | null; adapterId: number | null; fileName: string | null; gpuLayers: number | null }
+  context: StageState & { sequences: number; contextSize: number }
+  /** Runs executing in this process. */
+  activeRuns: number[]
+  downloads: DownloadProgress[]
+}
+
+export interface ModelMemory {
+  /** RAM the weights need on CPU only (mmap'd). */
+  cpuRamBytes: number
+  /** VRAM for full GPU offload of the weights. */
+  gpuVramBytes: number
+  /** Extra for a 2,048-token context with one sequence. */
+  contextBytes: number
+  fitsInGpu: boolean | null
+  fitsInRam: boolean
+}
+
+export interface ModelMetadata {
+  ggufVersion: number
+  name: string | null
+  architecture: string
+  /** Total parameter count from the tensor shapes. */
+  parameters: number
+  /** llama.cpp file type, e.g. "MOSTLY_Q4_K_M", or null when not stated. */
+  fileType: string | null
+  /** The tensor types present with their share of bytes, e.g. { "Q4_K": 0.93, "F32": 0.07 }. */
+  tensorTypes: Record<string, number>
+  contextLength: number | null
+  layers: number | null
+  embeddingLength: number | null
+  vocabSize: number | null
+  chatTemplate: string | null
+  /** For LoRA adapters: general.type = adapter. */
+  adapterType: string | null
+  memory: ModelMemory | null
+}
+
+export interface ModelInfo {
+  id: number
+  kind: 'model' | 'lora'
+  path: string
+  fileName: string
+  sha256: string | null
+  sizeBytes: number
+  architecture: string | null
+  baseModelId: number | null
+  addedAt: string
+  metadata: ModelMetadata
+  /** The file is no longer where it was added from. */
+  missing: boolean
+}
+
+export interface DownloadProgress {
+  downloadId: string
+  uri: string
+  status: 'downloading' | 'completed' | 'failed' | 'cancelled'
+  downloadedBytes: number
+  totalBytes: number
+  error: string | null
+  modelId: number | null
+}
+
+export interface TruncationRecord {
+  policy: TruncationPolicy
+  promptTokens: number
+  keptTokens: number
+  droppedTokens: number
+}
+
+export interface Provenance {
+  modelFile: string
+  sha256: string | null
+  adapterFile: string | null
+  adapterSha256: string | null
+  promptFormat: PromptFormat
+  params: GenerationParams
+  seed: number
+  promptTokens: number
+  generatedTokens: number
+  /** Why generation ended: eog (end of text token), maxTokens, stopped (by the user). */
+  finish: 'eog' | 'maxTokens' | 'stopped'
+  timeToFirstTokenMs: number
+  tokensPerSecond: number
+  backend: string
+  truncation: TruncationRecord | null
+  contextSize: number
+}
+
+export interface ExplanationInfo {
+  id: number
+  itemId: number
+  runId: number | null
+  modelId: number | null
+  modelFile: string
+  text: string
+  promptFormat: PromptFormat
+  provenance: Provenance
+  createdAt: string
+}
+
+export type RunStatus = 'pending' | 'running' | 'paused' | 'cancelled' | 'completed' | 'failed'
+
+export interface RunInfo {
+  id: number
+  name: string
+  modelId: number | null
+  modelFile: string
+  modelSha256: string | null
+  adapterId: number | null
+  promptFormat: PromptFormat
+  params: GenerationParams & { parallel: number }
+  datasets: string[]
+  split: RunSplit
+  limit: number | null
+  status: RunStatus
+  error: string | null
+  backend: string | null
+  createdAt: string
+  finishedAt: string | null
+  total: number
+  done: number
+  generatedTokens: number
+  /** Seconds spent generating, summed over the run's sessions (resumes included). */
+  seconds: number
+}
+
+export interface RunProgress {
+  runId: number
+  status: RunStatus
+  done: number
+  total: number
+  itemsPerSecond: number
+  tokensPerSecond: number
+  /** null until an item has finished in this session. */
+  etaSeconds: number | null
+  error: string | null
+}
+
+export interface ExportResult {
+  dir: string
+  files: { dataset: string; path: string; rows: number }[]
+}
+
+const idSchema = z.number().int().positive()
+const pathSchema = z.string().min(1).max(4096)
+
+export const runCreateSchema = z
+  .object({
+    name: z.string().trim().min(1).max(200).optional(),
+    modelId: idSchema,
+    adapterId: idSchema.optional(),
+    datasets: z.array(z.string().min(1).max(64)).min(1).max(16),
+    split: z.enum(RUN_SPLITS),
+    limit: z.number().int().min(1).max(1_000_000).optional(),
+    parallel: z.number().int().min(1).max(64).default(4),
+    format: z.enum(PROMPT_FORMATS).default('raw'),
+    params: generationParamsSchema.default(generationParamsSchema.parse({}))
+  })
+  .strict()
+export type RunCreateInput = z.output<typeof runCreateSchema>
+
+export const inferenceMethods = {
+  'inference.status': method<InferenceStatus>()(z.object({}).strict()),
+  'inference.models.list': method<ModelInfo[]>()(z.object({}).strict()),
+  /** Adds a local .gguf (validated, metadata read without loading weights, hashed). */
+  'inference.models.add': method<ModelInfo>()(
+    z.object({ path: pathSchema, baseModelId: idSchema.optional() }).strict()
+  ),
+  /** Starts a download (https URL or hf:user/repo[:quant]); progress as inference.downloadProgress events. */
+  'inference.models.download': method<DownloadProgress>()(
+    z.object({ uri: z.string().min(4).max(4096), baseModelId: idSchema.optional() }).strict()
+  ),
+  'inference.models.cancelDownload': method<DownloadProgress>()(z.object({ downloadId: z.string().min(1).max(64) }).strict()),
+  'inference.models.remove': method<{ removed: number }>()(z.object({ id: idSchema, deleteFile: z.boolean().default(false) }).strict()),
+  'inference.models.load': method<InferenceStatus>()(
+    z.object({ id: idSchema, adapterId: idSchema.optional(), gpuLayers: z.union([z.literal('auto'), z.number().int().min(0).max(1000)]).default('auto') }).strict()
+  ),
+  'inference.models.unload': method<InferenceStatus>()(z.object({}).strict()),
+  /** Generates one explanation for an item, streaming inference.token events to the caller; stored when done (also when stopped). */
+  'inference.generate': method<ExplanationInfo>()(
+    z
+      .object({
+        requestId: z.string().min(1).max(64),
+        itemId: idSchema,
+        modelId: idSchema,
+        adapterId: idSchema.optional(),
+        format: z.enum(PROMPT_FORMATS).default('raw'),
+        params: generationParamsSchema.default(generationParamsSchema.parse({}))
+      })
+      .strict()
+  ),
+  'inference.stop': method<{ stopped: boolean }>()(z.object({ requestId: z.string().min(1).max(64) }).strict()),
+  'inference.explanations': method<ExplanationInfo[]>({ annotator: false })(z.object({ itemId: idSchema }).strict()),
+  'inference.explanations.delete': method<{ removed: number }>()(z.object({ id: idSchema }).strict()),
+  'inference.runs.create': method<RunInfo>()(runCreateSchema),
+  'inference.runs.list': method<RunInfo[]>()(z.object({}).strict()),
+  'inference.runs.get': method<RunInfo>()(z.object({ id: idSchema }).strict()),
+  'inference.runs.pause': method<RunInfo>()(z.object({ id: idSchema }).strict()),
+  'inference.runs.resume': method<RunInfo>()(z.object({ id: idSchema, parallel: z.number().int().min(1).max(64).optional() }).strict()),
+  'inference.runs.cancel': method<RunInfo>()(z.object({ id: idSchema }).strict()),
+  'inference.runs.export': method<ExportResult>()(z.object({ id: idSchema, dir: pathSchema }).strict())
+}
+
+export interface InferenceEvents {
+  /** To the caller of inference.generate: the next piece of text. */
+  'inference.token': { requestId: string; text: string; tokens: number }
+  'inference.downloadProgress': DownloadProgress
+  'inference.runProgress': RunProgress
+  'inference.status': InferenceStatus
+}

@@ -35,7 +35,21 @@ CREATE TABLE runs (
   error TEXT,
   backend TEXT,
   created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')),
-  finished_at TEXT
+  finished_at TEXT,
+  owner_pid INTEGER,                       -- the process executing it while status = running
+  heartbeat_at TEXT,                       -- refreshed by that process; a stale one means it died
+  seconds REAL NOT NULL DEFAULT 0,         -- generation time summed over sessions
+  generated_tokens INTEGER NOT NULL DEFAULT 0
+);
+
+-- The plan of a run: every item it covers, in the test file's order (dataset order as chosen,
+-- then source_row). Written once at creation, so resume and export never recompute it.
+CREATE TABLE run_items (
+  run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+  position INTEGER NOT NULL,
+  item_id INTEGER NOT NULL REFERENCES items(id),
+  PRIMARY KEY (run_id, position),
+  UNIQUE (run_id, item_id)
 );
 
 -- A generated explanation of one item, with how it was made. run_id is NULL for single-post generations.

@@ -1,0 +1,156 @@
+import { resolveChatWrapper, type LlamaContextSequence, type LlamaModel, type Token } from 'node-llama-cpp'
+import { AppError } from '../../../shared/api/errors'
+import type { GenerationParams } from '../../../shared/api/inference'
+import { truncatePrompt } from '../truncate'
+import type { GenerationStats, PromptSpec } from './protocol'
+
+/** A job the service can stop: generation loops check it after every token. */
+export interface JobControl {
+  aborted: boolean
+}
+
+export interface PreparedPrompt {
+  tokens: Token[]
+  truncation: GenerationStats['truncation']
+  chatWrapper: string | null
+  promptTokens: number
+}
+
+/** The default context per sequence: the model's training context, at most 2,048 tokens. */
+export function defaultContextSize(model: LlamaModel, params: GenerationParams): number {
+  if (params.contextSize) return params.contextSize
+  return Math.min(model.trainContextSize || 2048, 2048)
+}
+
+/**
+ * Tokenizes a prompt as the format says. 'none' is what IMHI.py feeds a model: the query text with
+ * the tokenizer's BOS and nothing else. 'chat' wraps it as one user turn in the model's own chat
+ * template (node-llama-cpp resolves the template from the GGUF, or a known wrapper by name).
+ */
+export function preparePrompt(model: LlamaModel, prompt: PromptSpec, contextSize: number, params: GenerationParams): PreparedPrompt {
+  let tokens: Token[]
+  let chatWrapper: string | null = null
+  if (prompt.template === 'chat') {
+    const wrapper = resolveChatWrapper(model)
+    chatWrapper = wrapper.wrapperName
+    const { contextText } = wrapper.generateContextState({
+      chatHistory: [
+        { type: 'user', text: prompt.text },
+        { type: 'model', response: [] }
+      ]
+    })
+    tokens = contextText.tokenize(model.tokenizer)
+  } else {
+    tokens = model.tokenize(prompt.text, false)
+    const bos = model.tokens.bos
+    if (bos != null && model.tokens.shouldPrependBosToken && tokens[0] !== bos) tokens = [bos, ...tokens]
+  }
+  if (tokens.length === 0) throw new AppError('invalid_input', 'The prompt is empty.')
+  const promptTokens = tokens.length
+  const t = truncatePrompt(tokens, contextSize, params.maxTokens, params.truncation)
+  return { tokens: t.tokens, truncation: t.record, chatWrapper, promptTokens }
+}
+
+function samplingOptions(params: GenerationParams) {
+  // temperature 0 is llama.cpp's greedy sampler (argmax), the benchmark's decoding.
+  if (params.temperature <= 0) return {}
+  return {
+    temperature: params.temperature,
+    topP: params.topP,
+    ...(params.topK > 0 ? { topK: params.topK } : {}),
+    seed: params.seed
+  }
+}
+
+/**
+ * Generates on one sequence from a clean state. Streams text pieces when `onText` is given:
+ * a piece is sent once it decodes to whole characters (a multi-byte character split across
+ * tokens waits for its last byte).
+ */
+export async function generateOnSequence(
+  sequence: LlamaContextSequence,
+  prepared: PreparedPrompt,
+  params: GenerationParams,
+  job: JobControl,
+  onText?: (text: string, tokens: number) => void
+): Promise<GenerationStats> {
+  const model = sequence.model
+  await sequence.clearHistory()
+  const started = performance.now()
+  let firstAt = 0
+  const out: Token[] = []
+  let finish: GenerationStats['finish'] = 'eog'
+  let sent = ''
+  if (!job.aborted) {
+    for await (const token of sequence.evaluate(prepared.tokens, samplingOptions(params))) {
+      if (out.length === 0) firstAt = performance.now()
+      out.push(token)
+      if (onText) {
+        const text = model.detokenize(out)
+        if (!text.endsWith('\uFFFD') && text.length > sent.length && text.startsWith(sent)) {
+          onText(text.slice(sent.length), out.length)
+          sent = text
+        }
+      }
+      if (job.aborted) {
+        finish = 'stopped'
+        break
+      }
+      if (out.length >= params.maxTokens) {
+        finish = 'maxTokens'
+        break
+      }
+    }
+  } else {
+    finish = 'stopped'
+  }
+  const ended = performance.now()
+  const text = model.detokenize(out)
+  if (onText && text.length > sent.length && text.startsWith(sent)) onText(text.slice(sent.length), out.length)
+  const decodeSeconds = firstAt ? (ended - firstAt) / 1000 : 0
+  return {
+    text,
+    promptTokens: prepared.promptTokens,
+    generatedTokens: out.length,
+    finish,
+    timeToFirstTokenMs: firstAt ? Math.round((firstAt - started) * 10) / 10 : 0,
+    tokensPerSecond: out.length > 1 && decodeSeconds > 0 ? (out.length - 1) / decodeSeconds : 0,
+    seconds: (ended - started) / 1000,
+    truncation: prepared.truncation,
+    contextSize: sequence.contextSize,
+    chatWrapper: prepared.chatWrapper
+  }
+}
+
+/**
+ * Mean natural-log probability per token of `continuation` given `context` (teacher forcing, the
+ * full softmax over the vocabulary from the raw logits). Context gets BOS like a raw prompt.
+ */
+export async function scoreOnSequence(sequence: LlamaContextSequence, context: string, continuation: string): Promise<{ meanLogProb: number; tokens: number; logProbs: number[] }> {
+  const model = sequence.model
+  let ctx = model.tokenize(context, false)
+  const bos = model.tokens.bos
+  if (bos != null && model.tokens.shouldPrependBosToken) ctx = [bos, ...ctx]
+  const cont = model.tokenize(continuation, false)
+  if (cont.length === 0) throw new AppError('invalid_input', 'The continuation to score is empty.')
+  if (ctx.length + cont.length > sequence.contextSize) {
+    throw new AppError('invalid_input', `Context and continuation are ${ctx.length + cont.length} tokens, more than the ${sequence.contextSize}-token context.`)
+  }
+  await sequence.clearHistory()
+  const all = [...ctx, ...cont]
+  const input = all.map((token, i) => (i >= ctx.length - 1 && i < all.length - 1 ? ([token, { generateNext: { logits: true } }] as const) : token))
+  const results = await sequence.controlledEvaluate(input as Parameters<LlamaContextSequence['controlledEvaluate']>[0])
+  const logProbs: number[] = []
+  for (let i = ctx.length - 1; i < all.length - 1; i++) {
+    const logits = results[i]?.next.logits
+    if (!logits) throw new AppError('internal', `no logits at position ${i}`)
+    let max = -Infinity
+    for (const v of logits.values()) if (v > max) max = v
+    let sum = 0
+    for (const v of logits.values()) sum += Math.exp(v - max)
+    const target = logits.get(all[i + 1]) ?? -Infinity
+    logProbs.push(target - max - Math.log(sum))
+  }
+  await sequence.clearHistory()
+  return { meanLogProb: logProbs.reduce((a, b) => a + b, 0) / logProbs.length, tokens: logProbs.length, logProbs }
+}

@@ -1,0 +1,121 @@
+import { parentPort } from 'node:worker_threads'
+import { AppError } from '../../../shared/api/errors'
+import { NativeState } from './state'
+import { defaultContextSize, generateOnSequence, preparePrompt, scoreOnSequence, type JobControl } from './generate'
+import type { FromWorker, ToWorker, WorkerRequest, WorkerResults } from './protocol'
+
+// The inference worker thread: owns every llama.cpp handle, so model loads and token decoding
+// never block the thread that serves the API. One request at a time per op is not required:
+// generations and batch runs interleave on the context's sequences.
+
+const port = parentPort
+if (!port) throw new Error('the inference worker must run in a worker thread')
+
+const post = (msg: FromWorker) => port.postMessage(msg)
+const state = new NativeState(
+  (s) => post({ type: 'state', state: s }),
+  (level, message) => post({ type: 'log', level, message })
+)
+const jobs = new Map<string, JobControl>()
+
+async function handle(req: WorkerRequest): Promise<WorkerResults[keyof WorkerResults]> {
+  switch (req.op) {
+    case 'init':
+      return await state.init({ threads: req.threads, gpu: req.gpu })
+    case 'state':
+      return state.snapshot()
+    case 'inspect':
+      return await state.inspect(req.path, req.memoryLimitBytes)
+    case 'load':
+      await state.load(req.model, req.memoryLimitBytes)
+      return state.snapshot()
+    case 'unload':
+      await state.unload()
+      return state.snapshot()
+    case 'abort': {
+      const job = jobs.get(req.jobId)
+      if (job) job.aborted = true
+      return { aborted: !!job }
+    }
+    case 'generate': {
+      const job: JobControl = { aborted: false }
+      jobs.set(req.jobId, job)
+      try {
+        const model = await state.load(req.model, null)
+        const contextSize = defaultContextSize(model, req.params)
+        const prepared = preparePrompt(model, req.prompt, contextSize, req.params)
+        const context = await state.ensureContext(1, contextSize)
+        const sequence = context.getSequence()
+        state.busySequences++
+        try {
+          return await generateOnSequence(sequence, prepared, req.params, job, req.stream ? (text, tokens) => post({ type: 'token', jobId: req.jobId, text, tokens }) : undefined)
+        } finally {
+          state.busySequences--
+          sequence.dispose()
+        }
+      } finally {
+        jobs.delete(req.jobId)
+      }
+    }
+    case 'batch': {
+      const job: JobControl = { aborted: false }
+      jobs.set(req.jobId, job)
+      try {
+        const model = await state.load(req.model, null)
+        const contextSize = defaultContextSize(model, req.params)
+        const lanes = Math.max(1, Math.min(req.parallel, req.items.length))
+        // One spare sequence beyond the run's lanes lets a single-post generation run beside it.
+        const context = await state.ensureContext(req.parallel + 1, contextSize)
+        const queue = [...req.items]
+        let done = 0
+        const lane = async () => {
+          const sequence = context.getSequence()
+          state.busySequences++
+          try {
+            while (!job.aborted) {
+              const item = queue.shift()
+              if (!item) break
+              try {
+                const prepared = preparePrompt(model, item.prompt, contextSize, req.params)
+                const stats = await generateOnSequence(sequence, prepared, req.params, job)
+                // An item cut short by pause/cancel is not an answer: it is redone on resume.
+                if (stats.finish === 'stopped') break
+                done++
+                post({ type: 'item', jobId: req.jobId, key: item.key, stats })
+              } catch (err) {
+                post({ type: 'itemError', jobId: req.jobId, key: item.key, error: AppError.from(err).toBody() })
+              }
+            }
+          } finally {
+            state.busySequences--
+            sequence.dispose()
+          }
+        }
+        await Promise.all(Array.from({ length: lanes }, lane))
+        return { done, aborted: job.aborted }
+      } finally {
+        jobs.delete(req.jobId)
+      }
+    }
+    case 'score': {
+      const model = await state.load(req.model, null)
+      const contextSize = req.contextSize ?? Math.min(model.trainContextSize || 2048, 2048)
+      const context = await state.ensureContext(1, contextSize)
+      const sequence = context.getSequence()
+      state.busySequences++
+      try {
+        return await scoreOnSequence(sequence, req.context, req.continuation)
+      } finally {
+        state.busySequences--
+        sequence.dispose()
+      }
+    }
+  }
+}
+
+port.on('message', (msg: ToWorker) => {
+  handle(msg.req).then(
+    (value) => post({ type: 'result', id: msg.id, value }),
+    (err: unknown) => post({ type: 'error', id: msg.id, error: AppError.from(err).toBody() })
+  )
+})

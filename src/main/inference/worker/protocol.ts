@@ -1,0 +1,76 @@
+import type { ApiErrorBody } from '../../../shared/api/errors'
+import type { BackendInfo, GenerationParams, ModelMetadata, StageState, TruncationRecord } from '../../../shared/api/inference'
+
+/** Messages between the inference service (main thread) and the worker thread that owns llama.cpp. */
+
+export interface ModelRef {
+  path: string
+  adapterPath: string | null
+  gpuLayers: 'auto' | number
+}
+
+/** A prompt as the worker tokenizes it: plain text (raw/completion) or wrapped in the model's chat template. */
+export interface PromptSpec {
+  text: string
+  template: 'none' | 'chat'
+}
+
+export interface GenerationStats {
+  text: string
+  promptTokens: number
+  generatedTokens: number
+  finish: 'eog' | 'maxTokens' | 'stopped'
+  timeToFirstTokenMs: number
+  /** Generated tokens / seconds from the first token to the last (decode speed). */
+  tokensPerSecond: number
+  seconds: number
+  truncation: TruncationRecord | null
+  contextSize: number
+  chatWrapper: string | null
+}
+
+export interface WorkerState {
+  backend: BackendInfo | null
+  llama: StageState
+  model: StageState & { path: string | null; adapterPath: string | null; gpuLayers: number | null }
+  context: StageState & { sequences: number; contextSize: number }
+}
+
+export interface BatchItem {
+  key: number
+  prompt: PromptSpec
+}
+
+export type WorkerRequest =
+  | { op: 'init'; threads: number | null; gpu: 'auto' | false }
+  | { op: 'state' }
+  | { op: 'inspect'; path: string; memoryLimitBytes: number | null }
+  | { op: 'load'; model: ModelRef; memoryLimitBytes: number | null }
+  | { op: 'unload' }
+  | { op: 'generate'; jobId: string; model: ModelRef; prompt: PromptSpec; params: GenerationParams; stream: boolean }
+  | { op: 'batch'; jobId: string; model: ModelRef; items: BatchItem[]; params: GenerationParams; parallel: number }
+  | { op: 'abort'; jobId: string }
+  | { op: 'score'; model: ModelRef; context: string; continuation: string; contextSize: number | null }
+
+export interface WorkerResults {
+  init: BackendInfo
+  state: WorkerState
+  inspect: { metadata: ModelMetadata; tensorBytes: number; dataOffset: number }
+  load: WorkerState
+  unload: WorkerState
+  generate: GenerationStats
+  batch: { done: number; aborted: boolean }
+  abort: { aborted: boolean }
+  score: { meanLogProb: number; tokens: number; logProbs: number[] }
+}
+
+export type ToWorker = { id: number; req: WorkerRequest }
+
+export type FromWorker =
+  | { type: 'result'; id: number; value: unknown }
+  | { type: 'error'; id: number; error: ApiErrorBody }
+  | { type: 'token'; jobId: string; text: string; tokens: number }
+  | { type: 'item'; jobId: string; key: number; stats: GenerationStats }
+  | { type: 'itemError'; jobId: string; key: number; error: ApiErrorBody }
+  | { type: 'state'; state: WorkerState }
+  | { type: 'log'; level: 'info' | 'warn' | 'error'; message: string }
