@@ -1,5 +1,380 @@
 // The annotation domain's part of the API contract: methods (input schemas + output types) and events.
-export const annotationMethods = {}
+import { z } from 'zod'
+import { method } from './define'
+import { SPLITS } from '../imhi/datasets'
 
-// eslint-disable-next-line @typescript-eslint/no-empty-object-type
-export interface AnnotationEvents {}
+/** One rated aspect: a key (CSV column), a label, an integer scale and one rubric line per score. */
+export interface AspectDef {
+  key: string
+  label: string
+  min: number
+  max: number
+  /** rubric[i] describes score min + i. */
+  rubric: string[]
+}
+
+/** The four aspects of the IMHI human evaluation (MentalLLaMA), 0-3 as in the released DR ratings. */
+export const DEFAULT_ASPECTS: readonly AspectDef[] = [
+  {
+    key: 'fluency',
+    label: 'Fluency',
+    min: 0,
+    max: 3,
+    rubric: [
+      '0 — unreadable: broken, incoherent or mostly not language',
+      '1 — hard to read: frequent grammar errors or confusing sentences',
+      '2 — readable: a few errors that do not block understanding',
+      '3 — fluent: well formed and easy to read'
+    ]
+  },
+  {
+    key: 'completeness',
+    label: 'Completeness',
+    min: 0,
+    max: 3,
+    rubric: [
+      '0 — no explanation of the decision at all',
+      '1 — mentions the decision but hardly supports it with the post',
+      '2 — supports the decision with some evidence from the post, missing important points',
+      '3 — fully explains the decision with the relevant evidence from the post'
+    ]
+  },
+  {
+    key: 'reliability',
+    label: 'Reliability',
+    min: 0,
+    max: 3,
+    rubric: [
+      '0 — wrong or made up: contradicts the post or invents facts',
+      '1 — largely unreliable: several claims the post does not support',
+      '2 — mostly reliable: minor unsupported claims',
+      '3 — reliable: every claim is grounded in the post and sound'
+    ]
+  },
+  {
+    key: 'overall',
+    label: 'Overall',
+    min: 0,
+    max: 3,
+    rubric: [
+      '0 — unacceptable: useless or harmful as an explanation',
+      '1 — poor: major problems',
+      '2 — acceptable: useful with some problems',
+      '3 — good: a correct, complete, fluent explanation'
+    ]
+  }
+]
+
+export const DEFAULT_GUIDELINES = [
+  'You will read a social-media post and an explanation of a mental-health analysis of it (for example, whether the poster shows signs of depression, and why).',
+  'Rate the explanation, not the post and not the poster. You do not know which system or person wrote it; do not try to guess.',
+  'Rate each aspect on its own, using the rubric shown under the scale. Use the whole scale.',
+  'Flag (F) anything that needs the study lead\u2019s attention, and add a note (N) when a rating needs a reason. Skip (S) an item you cannot rate now.',
+  'These posts can be distressing. Take breaks; you can stop at any time and resume later exactly where you left off.',
+  'This is research annotation, not clinical assessment: nothing you rate is a diagnosis.'
+].join('\n\n')
+
+const aspectSchema = z
+  .object({
+    key: z.string().regex(/^[a-z][a-z0-9_]{0,31}$/, 'aspect keys are lower-case letters, digits and _ (max 32)'),
+    label: z.string().min(1).max(64),
+    min: z.number().int().min(0).max(10),
+    max: z.number().int().min(1).max(10),
+    rubric: z.array(z.string().max(500)).max(11)
+  })
+  .strict()
+  .refine((a) => a.max > a.min, { message: 'max must be above min' })
+
+/** Where a study's explanations come from. */
+export const studySourceSchema = z.discriminatedUnion('kind', [
+  /** The benchmark's gold explanations (the text after "Reasoning:") of a dataset's split. */
+  z.object({ kind: z.literal('gold'), dataset: z.string().min(1).max(64), split: z.enum(SPLITS) }).strict(),
+  /** The expert-written explanations (human_evaluation/test_instruction_expert), one dataset or all. */
+  z.object({ kind: z.literal('expert'), dataset: z.string().min(1).max(64).optional() }).strict(),
+  /** A model run's explanations. */
+  z.object({ kind: z.literal('run'), runId: z.number().int().positive() }).strict()
+])
+export type StudySource = z.infer<typeof studySourceSchema>
+
+const id = z.number().int().positive()
+const annotatorName = z.string().trim().min(1).max(64)
+
+export interface StudySummary {
+  id: number
+  uid: string
+  name: string
+  origin: 'created' | 'imported' | 'package'
+  items: number
+  annotators: number
+  annotatorsPerItem: number
+  /** Ratings given / ratings expected (items x assigned annotators x aspects). */
+  ratings: number
+  expected: number
+  createdAt: string
+}
+
+export interface StudyAnnotatorProgress {
+  id: number
+  uid: string
+  name: string
+  ordinal: number
+  /** Items in this annotator's queue. */
+  assigned: number
+  /** Items with every aspect rated. */
+  done: number
+  ratings: number
+  flagged: number
+  skipped: number
+  seconds: number
+  /** Queue position (0-based) the annotator resumes at. */
+  resumeAt: number
+}
+
+export interface StudyDetail extends StudySummary {
+  guidelines: string
+  aspects: AspectDef[]
+  seed: number
+  breakMinutes: number
+  spec: unknown
+  sources: { source: string; items: number }[]
+  annotatorProgress: StudyAnnotatorProgress[]
+}
+
+export interface AnnotatorProfile {
+  id: number
+  uid: string
+  name: string
+  /** This annotator's token for `imhi serve` on a LAN (owner only). */
+  token: string
+  studies: number
+  ratings: number
+}
+
+export interface CandidateSources {
+  gold: { dataset: string; split: string; items: number }[]
+  expert: { dataset: string; items: number }[]
+  runs: { id: number; name: string; modelFile: string; explanations: number; status: string }[]
+}
+
+/** A queue entry: no source, no dataset (blinded). */
+export interface QueueEntry {
+  studyItemId: number
+  queuePos: number
+  rated: number
+  done: boolean
+  flagged: boolean
+  skipped: boolean
+}
+
+export interface AnnotatorQueue {
+  study: { id: number; name: string; guidelines: string; aspects: AspectDef[]; breakMinutes: number }
+  annotator: { id: number; name: string }
+  entries: QueueEntry[]
+  resumeAt: number
+}
+
+/** What the rating screen shows for one item (blinded: no source, no dataset, no label). */
+export interface RatingItem {
+  studyItemId: number
+  queuePos: number
+  post: string
+  explanation: string
+  /** Concerns suicide or self-harm: show the content notice first. */
+  sensitive: boolean
+  scores: Record<string, number>
+  flagged: boolean
+  skipped: boolean
+  note: string
+  seconds: number
+}
+
+export interface RateResult {
+  studyItemId: number
+  aspect: string
+  score: number | null
+  /** Every aspect of this item is rated by this annotator. */
+  itemDone: boolean
+  ratedAt: string
+}
+
+export interface AnnotationImportReport {
+  file: string
+  layout: 'imhi' | 'long'
+  studyId: number
+  studyName: string
+  items: number
+  annotators: string[]
+  ratings: number
+  source: string
+}
+
+export interface ExportReport {
+  path: string | null
+  /** The CSV text when no path was given (browser download). */
+  text: string | null
+  rows: number
+  format: 'imhi' | 'long'
+}
+
+export interface MergeConflict {
+  item: string
+  /** An aspect key, or "note". */
+  field: string
+  annotator: string
+  mine: number | string
+  theirs: number | string
+}
+
+export interface MergeReport {
+  file: string
+  studyId: number
+  studyName: string
+  /** The study did not exist here and was created from the package. */
+  created: boolean
+  annotator: string
+  added: number
+  unchanged: number
+  /** Conflicts resolved by this call (with the user's word). */
+  resolved: number
+  /** Conflicts left as they were: nothing was overwritten. */
+  conflicts: MergeConflict[]
+}
+
+export interface AgreementFigures {
+  krippendorff_alpha_interval: number | null
+  krippendorff_alpha_ordinal: number | null
+  krippendorff_alpha_nominal: number | null
+  fleiss_kappa: number | null
+  fleiss_items: number
+  items: number
+  annotators: number
+  ratings: number
+  mean: number | null
+  cohen_quadratic: { a: string; b: string; kappa: number | null; items: number }[]
+  cohen_quadratic_mean: number | null
+}
+
+export interface AgreementResult {
+  aspects: Record<string, AgreementFigures>
+  pooled: { krippendorff_alpha_interval: number | null; krippendorff_alpha_ordinal: number | null; units: number; annotators: number }
+  disagreements: {
+    item: string
+    aspect: string
+    scores: Record<string, number>
+    spread: { n: number; mean: number | null; sd: number | null; range: number | null }
+    /** The start of the post and the explanation's source (lead's view, not blinded). */
+    excerpt?: string
+    source?: string
+  }[]
+}
+
+const resolution = z.enum(['mine', 'theirs'])
+
+export const annotationMethods = {
+  'annotation.studies': method<StudySummary[]>()(z.object({}).strict()),
+  'annotation.study': method<StudyDetail>()(z.object({ studyId: id }).strict()),
+  'annotation.candidates': method<CandidateSources>()(z.object({}).strict()),
+  'annotation.createStudy': method<StudyDetail>()(
+    z
+      .object({
+        name: z.string().trim().min(1).max(200),
+        sources: z.array(studySourceSchema).min(1).max(64),
+        /** Posts to draw (all when omitted); every chosen source's explanation of a drawn post is rated. */
+        sampleSize: z.number().int().positive().max(100_000).optional(),
+        seed: z.number().int().min(0).max(4294967295).optional(),
+        annotatorsPerItem: z.number().int().min(1).max(50).default(3),
+        annotators: z.array(annotatorName).min(1).max(200),
+        guidelines: z.string().max(50_000).optional(),
+        /** Extra aspects after the four default ones. */
+        extraAspects: z.array(aspectSchema).max(16).default([]),
+        breakMinutes: z.number().int().min(0).max(600).default(45)
+      })
+      .strict()
+  ),
+  'annotation.updateStudy': method<StudyDetail>()(
+    z
+      .object({
+        studyId: id,
+        name: z.string().trim().min(1).max(200).optional(),
+        guidelines: z.string().max(50_000).optional(),
+        aspects: z.array(aspectSchema).min(1).max(20).optional(),
+        breakMinutes: z.number().int().min(0).max(600).optional()
+      })
+      .strict()
+  ),
+  'annotation.annotators': method<AnnotatorProfile[]>()(z.object({}).strict()),
+  'annotation.addAnnotator': method<StudyDetail>()(z.object({ studyId: id, name: annotatorName }).strict()),
+  'annotation.agreement': method<AgreementResult>()(z.object({ studyId: id }).strict()),
+  'annotation.export': method<ExportReport>()(
+    z
+      .object({
+        studyId: id,
+        format: z.enum(['imhi', 'long']),
+        /** A file to write; without it the CSV comes back as text. */
+        path: z.string().min(1).max(4096).optional(),
+        bom: z.boolean().default(false),
+        /** Only the items of one source (e.g. one imported file). */
+        source: z.string().max(200).optional()
+      })
+      .strict()
+  ),
+  'annotation.import': method<AnnotationImportReport>()(
+    z.object({ path: z.string().min(1).max(4096), studyName: z.string().trim().min(1).max(200).optional() }).strict()
+  ),
+  'annotation.exportPackage': method<{ path: string; items: number; ratings: number }>()(
+    z.object({ studyId: id, annotatorId: id, path: z.string().min(1).max(4096) }).strict()
+  ),
+  'annotation.mergePackage': method<MergeReport>()(
+    z
+      .object({
+        path: z.string().min(1).max(4096),
+        /** Applies to every conflict; without it conflicts are only listed. */
+        resolveAll: resolution.optional(),
+        /** Per conflict (item + field), the user's choice. */
+        resolutions: z.array(z.object({ item: z.string().max(400), field: z.string().max(64), take: resolution }).strict()).max(100_000).default([])
+      })
+      .strict()
+  ),
+
+  // The rating screen: an annotator's token may call these, as itself only.
+  'annotation.myStudies': method<(StudySummary & { done: number; assigned: number })[]>({ annotator: true })(
+    z.object({ annotatorId: id.optional() }).strict()
+  ),
+  'annotation.queue': method<AnnotatorQueue>({ annotator: true })(z.object({ studyId: id, annotatorId: id.optional() }).strict()),
+  'annotation.item': method<RatingItem>({ annotator: true })(
+    z.object({ studyId: id, annotatorId: id.optional(), studyItemId: id }).strict()
+  ),
+  'annotation.rate': method<RateResult>({ annotator: true })(
+    z
+      .object({
+        studyId: id,
+        annotatorId: id.optional(),
+        studyItemId: id,
+        aspect: z.string().min(1).max(32),
+        /** null removes the score (undo of a first rating). */
+        score: z.number().int().min(0).max(10).nullable(),
+        /** Time spent on this item so far (seconds); the largest value sent is kept. */
+        seconds: z.number().min(0).max(86_400 * 30).optional()
+      })
+      .strict()
+  ),
+  'annotation.setItemState': method<RatingItem>({ annotator: true })(
+    z
+      .object({
+        studyId: id,
+        annotatorId: id.optional(),
+        studyItemId: id,
+        flagged: z.boolean().optional(),
+        skipped: z.boolean().optional(),
+        note: z.string().max(10_000).optional(),
+        seconds: z.number().min(0).max(86_400 * 30).optional()
+      })
+      .strict()
+  )
+}
+
+export interface AnnotationEvents {
+  /** A rating or an item state changed (ids only: nothing a LAN client should not see). */
+  'annotation.changed': { studyId: number; annotatorId: number; studyItemId: number }
+  'annotation.studiesChanged': { studyId: number }
+}

@@ -1,0 +1,461 @@
+import { readFileSync, writeFileSync, renameSync, mkdirSync } from 'node:fs'
+import { basename, dirname, extname, resolve } from 'node:path'
+import { AppError } from '../../shared/api/errors'
+import { DEFAULT_ASPECTS, type AnnotationImportReport, type AspectDef, type ExportReport } from '../../shared/api/annotation'
+import type { ParsedInput } from '../../shared/api/contract'
+import { findDataset } from '../../shared/imhi/datasets'
+import { formatScoreList, parseCsv, parseScoreList, unescapeCell, writeCsv, type CsvTable } from './csv'
+import { deriveSeed } from './order'
+import type { AnnotationCore, NewStudyItem } from './service'
+import type { AspectScale, LongRating } from './agreement/report'
+
+export const LONG_COLUMNS = ['item_id', 'annotator', 'aspect', 'score', 'source', 'dataset', 'seconds', 'flagged', 'note', 'rated_at'] as const
+const DEFAULT_KEYS = DEFAULT_ASPECTS.map((a) => a.key)
+const ASPECT_KEY = /^[a-z][a-z0-9_]{0,31}$/
+
+interface Problem {
+  row: number | null
+  column: string | null
+  message: string
+}
+
+/** Collects every problem of a file, then fails once with the first few, each naming row and column. */
+class Problems {
+  readonly list: Problem[] = []
+  constructor(private readonly file: string) {}
+  add(row: number | null, column: string | null, message: string): void {
+    this.list.push({ row, column, message })
+  }
+  throwIfAny(): void {
+    if (this.list.length === 0) return
+    const shown = this.list
+      .slice(0, 8)
+      .map((p) => [p.row !== null ? `data row ${p.row}` : null, p.column !== null ? `column "${p.column}"` : null, p.message].filter(Boolean).join(', '))
+    const more = this.list.length > 8 ? `; and ${this.list.length - 8} more` : ''
+    throw new AppError('bad_file', `${this.file}: ${this.list.length} problem(s): ${shown.join('; ')}${more}. Nothing was imported.`, {
+      file: this.file,
+      problems: this.list.slice(0, 200)
+    })
+  }
+}
+
+export function readCsvFile(path: string): { table: CsvTable; file: string } {
+  const file = resolve(path)
+  let buf: Buffer
+  try {
+    buf = readFileSync(file)
+  } catch (err) {
+    throw new AppError('not_found', `Cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`, { file })
+  }
+  let text: string
+  try {
+    text = new TextDecoder('utf-8', { fatal: true }).decode(buf)
+  } catch {
+    throw new AppError('bad_file', `${file}: not UTF-8 text (save the CSV as UTF-8).`, { file })
+  }
+  return { table: parseCsv(text, file), file }
+}
+
+export type Layout = { kind: 'imhi'; explanationColumn: string; aspects: string[] } | { kind: 'long'; columns: Map<string, number> }
+
+/** Which of the two layouts a header is; a clear error naming both when it is neither. */
+export function detectLayout(header: readonly string[], file: string): Layout {
+  const h = header.map((x) => x.trim())
+  if (h[0] === 'text' && h[1] === 'label' && h.length >= 7 && DEFAULT_KEYS.every((k, i) => h[3 + i] === k)) {
+    const aspects = h.slice(3)
+    const bad = aspects.find((a) => !ASPECT_KEY.test(a))
+    if (bad !== undefined) throw new AppError('bad_file', `${file}: column "${bad}" is not an aspect name (lower-case letters, digits, _).`, { file, column: bad })
+    if (new Set(aspects).size !== aspects.length) throw new AppError('bad_file', `${file}: an aspect column appears twice.`, { file })
+    return { kind: 'imhi', explanationColumn: h[2], aspects }
+  }
+  const columns = new Map(h.map((c, i) => [c, i]))
+  if (['item_id', 'annotator', 'aspect', 'score'].every((c) => columns.has(c))) return { kind: 'long', columns }
+  throw new AppError(
+    'bad_file',
+    `${file}: unknown CSV layout (header: ${h.slice(0, 10).join(',')}). Expected the imhi layout (text,label,<explanation column>,fluency,completeness,reliability,overall) ` +
+      `or the long layout (${LONG_COLUMNS.join(',')}).`,
+    { file }
+  )
+}
+
+interface ParsedImhi {
+  explanationColumn: string
+  aspects: string[]
+  annotators: number
+  rows: { text: string; label: string; explanation: string; scores: Record<string, (number | null)[]> }[]
+}
+
+function scaleFor(key: string): { min: number; max: number } {
+  const d = DEFAULT_ASPECTS.find((a) => a.key === key)
+  return d ? { min: d.min, max: d.max } : { min: 0, max: 3 }
+}
+
+/** Validates an imhi-layout table: every cell a list of the same length, every score on the scale, no duplicate item. */
+export function parseImhiTable(table: CsvTable, file: string, layout: Extract<Layout, { kind: 'imhi' }>): ParsedImhi {
+  const problems = new Problems(file)
+  let annotators: number | null = null
+  const seen = new Map<string, number>()
+  const rows: ParsedImhi['rows'] = []
+  table.rows.forEach((cells, i) => {
+    const row = i + 1
+    if (cells.length !== table.header.length) {
+      problems.add(row, null, `has ${cells.length} cells, the header has ${table.header.length}`)
+      return
+    }
+    const text = unescapeCell(cells[0])
+    const explanation = unescapeCell(cells[2])
+    if (text.trim() === '') problems.add(row, 'text', 'the post is empty')
+    const dupKey = `${text}\u0000${explanation}`
+    const prev = seen.get(dupKey)
+    if (prev !== undefined) problems.add(row, 'text', `duplicate item: the same post and explanation as data row ${prev}`)
+    else seen.set(dupKey, row)
+    const scores: Record<string, (number | null)[]> = {}
+    layout.aspects.forEach((aspect, k) => {
+      const cell = cells[3 + k]
+      const list = parseScoreList(cell)
+      if (!list) {
+        problems.add(row, aspect, `"${cell.slice(0, 40)}" is not a list of scores like [3, 3, 2]`)
+        return
+      }
+      if (annotators === null) annotators = list.length
+      if (list.length !== annotators) problems.add(row, aspect, `${list.length} scores, but data row 1 has ${annotators} (one per annotator)`)
+      const { min, max } = scaleFor(aspect)
+      for (const v of list) if (v !== null && (v < min || v > max)) problems.add(row, aspect, `score ${v} is outside ${min}-${max}`)
+      scores[aspect] = list
+    })
+    rows.push({ text, label: unescapeCell(cells[1]), explanation, scores })
+  })
+  if (rows.length === 0 && problems.list.length === 0) problems.add(null, null, 'no data rows')
+  if (annotators === 0) problems.add(1, layout.aspects[0], 'empty score lists: no annotator')
+  problems.throwIfAny()
+  return { explanationColumn: layout.explanationColumn, aspects: layout.aspects, annotators: annotators ?? 0, rows }
+}
+
+export interface LongRow {
+  row: number
+  item: string
+  annotator: string
+  aspect: string
+  score: number
+  source: string | null
+  dataset: string | null
+  seconds: number | null
+  flagged: boolean
+  note: string
+  ratedAt: string | null
+  post: string | null
+  explanation: string | null
+}
+
+/** Validates a long-layout table: integer scores on the scale, one score per item x annotator x aspect. */
+export function parseLongTable(table: CsvTable, file: string, columns: Map<string, number>, scales?: readonly AspectDef[]): LongRow[] {
+  const problems = new Problems(file)
+  const get = (cells: string[], name: string): string | null => {
+    const i = columns.get(name)
+    return i === undefined ? null : unescapeCell(cells[i] ?? '')
+  }
+  const seen = new Map<string, number>()
+  const sourceOf = new Map<string, { source: string | null; row: number }>()
+  const out: LongRow[] = []
+  table.rows.forEach((cells, i) => {
+    const row = i + 1
+    if (cells.length !== table.header.length) {
+      problems.add(row, null, `has ${cells.length} cells, the header has ${table.header.length}`)
+      return
+    }
+    const item = get(cells, 'item_id')!.trim()
+    const annotator = get(cells, 'annotator')!.trim()
+    const aspect = get(cells, 'aspect')!.trim()
+    const scoreText = get(cells, 'score')!.trim()
+    if (!item) problems.add(row, 'item_id', 'empty')
+    if (!annotator) problems.add(row, 'annotator', 'empty')
+    if (!ASPECT_KEY.test(aspect)) problems.add(row, 'aspect', `"${aspect}" is not an aspect name`)
+    if (!/^-?\d+$/.test(scoreText)) {
+      problems.add(row, 'score', `"${scoreText}" is not an integer score`)
+      return
+    }
+    const score = Number(scoreText)
+    const def = scales?.find((a) => a.key === aspect) ?? { ...scaleFor(aspect) }
+    if (score < def.min || score > def.max) problems.add(row, 'score', `score ${score} is outside ${def.min}-${def.max}`)
+    const key = `${item}\u0000${annotator}\u0000${aspect}`
+    const prev = seen.get(key)
+    if (prev !== undefined) problems.add(row, 'item_id', `duplicate rating: item "${item}", annotator "${annotator}", aspect "${aspect}" already in data row ${prev}`)
+    else seen.set(key, row)
+    const source = get(cells, 'source') || null
+    const known = sourceOf.get(item)
+    if (known && known.source !== source) problems.add(row, 'source', `item "${item}" has source "${source ?? ''}" here and "${known.source ?? ''}" in data row ${known.row}`)
+    else if (!known) sourceOf.set(item, { source, row })
+    const secondsText = get(cells, 'seconds')
+    const seconds = secondsText ? Number(secondsText) : null
+    if (seconds !== null && !(Number.isFinite(seconds) && seconds >= 0)) problems.add(row, 'seconds', `"${secondsText}" is not a number of seconds`)
+    const flaggedText = (get(cells, 'flagged') ?? '').trim().toLowerCase()
+    if (!['', '0', '1', 'true', 'false'].includes(flaggedText)) problems.add(row, 'flagged', `"${flaggedText}" is not 0/1`)
+    out.push({
+      row,
+      item,
+      annotator,
+      aspect,
+      score,
+      source,
+      dataset: get(cells, 'dataset') || null,
+      seconds,
+      flagged: flaggedText === '1' || flaggedText === 'true',
+      note: get(cells, 'note') ?? '',
+      ratedAt: get(cells, 'rated_at') || null,
+      post: get(cells, 'post'),
+      explanation: get(cells, 'explanation')
+    })
+  })
+  if (out.length === 0 && problems.list.length === 0) problems.add(null, null, 'no data rows')
+  problems.throwIfAny()
+  return out
+}
+
+/** Ratings of a CSV in either layout, for `imhi agreement FILE.csv` (no database). */
+export function ratingsFromFile(path: string): { ratings: LongRating[]; scales: AspectScale[]; layout: 'imhi' | 'long'; file: string } {
+  const { table, file } = readCsvFile(path)
+  const layout = detectLayout(table.header, file)
+  if (layout.kind === 'imhi') {
+    const parsed = parseImhiTable(table, file, layout)
+    const ratings: LongRating[] = []
+    parsed.rows.forEach((r, i) => {
+      for (const aspect of parsed.aspects) {
+        r.scores[aspect].forEach((v, k) => {
+          if (v !== null) ratings.push({ item: `row${i + 1}`, annotator: `annotator ${k + 1}`, aspect, score: v })
+        })
+      }
+    })
+    return { ratings, scales: parsed.aspects.map((key) => ({ key, ...scaleFor(key) })), layout: 'imhi', file }
+  }
+  const rows = parseLongTable(table, file, layout.columns)
+  const keys = [...new Set([...DEFAULT_KEYS.filter((k) => rows.some((r) => r.aspect === k)), ...rows.map((r) => r.aspect)])]
+  return {
+    ratings: rows.map((r) => ({ item: r.item, annotator: r.annotator, aspect: r.aspect, score: r.score })),
+    scales: keys.map((key) => ({ key, ...scaleFor(key) })),
+    layout: 'long',
+    file
+  }
+}
+
+function aspectDefsFor(keys: readonly string[], observedMax: (k: string) => number): AspectDef[] {
+  return keys.map((key) => {
+    const d = DEFAULT_ASPECTS.find((a) => a.key === key)
+    if (d) return { ...d, rubric: [...d.rubric] }
+    const max = Math.max(3, observedMax(key))
+    return { key, label: key.replace(/_/g, ' '), min: 0, max, rubric: [] }
+  })
+}
+
+/** Writes a file whole or not at all: a temporary file, then a rename. */
+export function writeFileAtomic(path: string, text: string): string {
+  const file = resolve(path)
+  mkdirSync(dirname(file), { recursive: true })
+  const tmp = `${file}.${process.pid}.tmp`
+  writeFileSync(tmp, text, 'utf8')
+  renameSync(tmp, file)
+  return file
+}
+
+export function createCsvIo(core: AnnotationCore) {
+  const { db } = core
+
+  function importImhi(table: CsvTable, file: string, layout: Extract<Layout, { kind: 'imhi' }>, studyName: string | undefined): AnnotationImportReport {
+    const parsed = parseImhiTable(table, file, layout)
+    const stem = basename(file, extname(file))
+    const parent = basename(dirname(file)).replace(/_annotation$/i, '')
+    const dataset = findDataset(parent)?.name ?? null
+    const name = studyName ?? stem
+    const existing = db.prepare('SELECT * FROM studies WHERE name = ? ORDER BY id DESC LIMIT 1').get(name) as { id: number; origin: string; aspects: string; annotators_per_item: number } | undefined
+    const studyId = db.transaction(() => {
+      let sid: number
+      if (existing) {
+        if (existing.origin !== 'imported') throw new AppError('conflict', `A study named "${name}" exists and was not imported from CSV; choose another --study name.`)
+        const keys = (JSON.parse(existing.aspects) as AspectDef[]).map((a) => a.key)
+        if (keys.join(',') !== parsed.aspects.join(',')) throw new AppError('conflict', `${file}: aspects ${parsed.aspects.join(',')} differ from study "${name}" (${keys.join(',')}).`, { file })
+        if (existing.annotators_per_item !== parsed.annotators) {
+          throw new AppError('conflict', `${file}: ${parsed.annotators} annotators per item, study "${name}" has ${existing.annotators_per_item}.`, { file })
+        }
+        if (db.prepare('SELECT 1 FROM study_items WHERE study_id = ? AND source = ? LIMIT 1').get(existing.id, stem)) {
+          throw new AppError('conflict', `Study "${name}" already holds the ratings of ${stem}; nothing was imported twice.`, { file })
+        }
+        sid = existing.id
+      } else {
+        sid = core.insertStudy({
+          name,
+          aspects: aspectDefsFor(parsed.aspects, (k) => Math.max(...parsed.rows.flatMap((r) => r.scores[k].filter((v): v is number => v !== null)))),
+          annotatorsPerItem: parsed.annotators,
+          seed: deriveSeed(name),
+          spec: { imported: [basename(file)], layout: 'imhi' },
+          origin: 'imported'
+        })
+      }
+      const items: NewStudyItem[] = parsed.rows.map((r, i) => ({
+        key: `${stem}:${i + 1}`,
+        post: r.text,
+        explanation: r.explanation,
+        label: r.label,
+        source: stem,
+        dataset,
+        itemId: null,
+        explanationId: null,
+        explanationColumn: parsed.explanationColumn
+      }))
+      const ids = core.insertItems(sid, items)
+      const people = Array.from({ length: parsed.annotators }, (_, k) => {
+        const id = core.ensureAnnotator(`annotator ${k + 1}`)
+        core.joinStudy(sid, id, k)
+        return id
+      })
+      const insert = db.prepare('INSERT INTO ratings (study_id, study_item_id, annotator_id, aspect, score) VALUES (?, ?, ?, ?, ?)')
+      people.forEach((p) => core.assign(sid, p, ids, null))
+      parsed.rows.forEach((r, i) => {
+        for (const aspect of parsed.aspects) {
+          r.scores[aspect].forEach((v, k) => {
+            if (v !== null) insert.run(sid, ids[i], people[k], aspect, v)
+          })
+        }
+      })
+      const spec = JSON.parse((db.prepare('SELECT spec FROM studies WHERE id = ?').get(sid) as { spec: string }).spec) as { imported?: string[] }
+      if (existing) db.prepare('UPDATE studies SET spec = ? WHERE id = ?').run(JSON.stringify({ ...spec, imported: [...(spec.imported ?? []), basename(file)] }), sid)
+      return sid
+    })()
+    core.events.broadcast('annotation.studiesChanged', { studyId })
+    return {
+      file,
+      layout: 'imhi',
+      studyId,
+      studyName: name,
+      items: parsed.rows.length,
+      annotators: Array.from({ length: parsed.annotators }, (_, k) => `annotator ${k + 1}`),
+      ratings: parsed.rows.reduce((n, r) => n + parsed.aspects.reduce((m, a) => m + r.scores[a].filter((v) => v !== null).length, 0), 0),
+      source: stem
+    }
+  }
+
+  function importLong(table: CsvTable, file: string, columns: Map<string, number>, studyName: string | undefined): AnnotationImportReport {
+    const rows = parseLongTable(table, file, columns)
+    const stem = basename(file, extname(file))
+    const name = studyName ?? stem
+    if (db.prepare('SELECT 1 FROM studies WHERE name = ?').get(name)) {
+      throw new AppError('conflict', `A study named "${name}" already exists; import the long layout under another name (--study).`, { file })
+    }
+    const aspectKeys = [...new Set([...DEFAULT_KEYS, ...rows.map((r) => r.aspect)])]
+    const items = new Map<string, LongRow>()
+    for (const r of rows) if (!items.has(r.item)) items.set(r.item, r)
+    const people = [...new Set(rows.map((r) => r.annotator))]
+    const perItem = new Map<string, Set<string>>()
+    for (const r of rows) {
+      let s = perItem.get(r.item)
+      if (!s) perItem.set(r.item, (s = new Set()))
+      s.add(r.annotator)
+    }
+    const studyId = db.transaction(() => {
+      const sid = core.insertStudy({
+        name,
+        aspects: aspectDefsFor(aspectKeys, (k) => Math.max(0, ...rows.filter((r) => r.aspect === k).map((r) => r.score))),
+        annotatorsPerItem: Math.max(...[...perItem.values()].map((s) => s.size)),
+        seed: deriveSeed(name),
+        spec: { imported: [basename(file)], layout: 'long' },
+        origin: 'imported'
+      })
+      const ids = core.insertItems(
+        sid,
+        [...items.values()].map((r) => ({
+          key: r.item,
+          post: r.post ?? '',
+          explanation: r.explanation ?? '',
+          label: null,
+          source: r.source ?? stem,
+          dataset: r.dataset,
+          itemId: null,
+          explanationId: null,
+          explanationColumn: null
+        }))
+      )
+      const idOf = new Map([...items.keys()].map((k, i) => [k, ids[i]]))
+      const personId = new Map(people.map((p, k) => {
+        const id = core.ensureAnnotator(p)
+        core.joinStudy(sid, id, k)
+        return [p, id]
+      }))
+      for (const p of people) core.assign(sid, personId.get(p)!, [...items.keys()].filter((k) => perItem.get(k)!.has(p)).map((k) => idOf.get(k)!), null)
+      const insert = db.prepare(`INSERT INTO ratings (study_id, study_item_id, annotator_id, aspect, score, rated_at) VALUES (?, ?, ?, ?, ?, coalesce(?, strftime('%Y-%m-%dT%H:%M:%fZ','now')))`)
+      const state = db.prepare(`INSERT INTO item_states (study_item_id, annotator_id, flagged, note, seconds) VALUES (?, ?, ?, ?, ?)
+        ON CONFLICT (study_item_id, annotator_id) DO UPDATE SET flagged = max(flagged, excluded.flagged),
+        note = CASE WHEN item_states.note = '' THEN excluded.note ELSE item_states.note END, seconds = max(item_states.seconds, excluded.seconds)`)
+      for (const r of rows) {
+        const itemId = idOf.get(r.item)!
+        const a = personId.get(r.annotator)!
+        insert.run(sid, itemId, a, r.aspect, r.score, r.ratedAt)
+        if (r.flagged || r.note || r.seconds) state.run(itemId, a, r.flagged ? 1 : 0, r.note, r.seconds ?? 0)
+      }
+      return sid
+    })()
+    core.events.broadcast('annotation.studiesChanged', { studyId })
+    return { file, layout: 'long', studyId, studyName: name, items: items.size, annotators: people, ratings: rows.length, source: stem }
+  }
+
+  function importCsv(path: string, studyName?: string): AnnotationImportReport {
+    const { table, file } = readCsvFile(path)
+    const layout = detectLayout(table.header, file)
+    return layout.kind === 'imhi' ? importImhi(table, file, layout, studyName) : importLong(table, file, layout.columns, studyName)
+  }
+
+  function exportCsv(input: ParsedInput<'annotation.export'>): ExportReport {
+    const study = core.studyRow(input.studyId)
+    const aspects = core.aspectsOf(study.id)
+    const items = db
+      .prepare('SELECT * FROM study_items WHERE study_id = ? AND (? IS NULL OR source = ?) ORDER BY position')
+      .all(study.id, input.source ?? null, input.source ?? null) as {
+      id: number
+      item_key: string
+      post: string
+      explanation: string
+      label: string | null
+      source: string
+      dataset: string | null
+      explanation_column: string | null
+    }[]
+    if (input.source !== undefined && items.length === 0) throw new AppError('not_found', `Study ${study.id} has no items from source "${input.source}".`, { field: 'source' })
+    const ratings = db
+      .prepare(`SELECT r.study_item_id AS item, r.annotator_id AS annotator, r.aspect, r.score, r.rated_at AS ratedAt FROM ratings r WHERE r.study_id = ?`)
+      .all(study.id) as { item: number; annotator: number; aspect: string; score: number; ratedAt: string }[]
+    const byKey = new Map(ratings.map((r) => [`${r.item}:${r.annotator}:${r.aspect}`, r]))
+    let header: string[]
+    const rows: (string | number | null)[][] = []
+    if (input.format === 'imhi') {
+      const cols = [...new Set(items.map((i) => i.explanation_column ?? 'explanation'))]
+      header = ['text', 'label', cols.length === 1 ? cols[0] : 'explanation', ...aspects.map((a) => a.key)]
+      const assigned = db.prepare(`SELECT a.annotator_id AS id FROM assignments a JOIN study_annotators sa ON sa.study_id = a.study_id AND sa.annotator_id = a.annotator_id
+        WHERE a.study_item_id = ? ORDER BY sa.ordinal`)
+      for (const it of items) {
+        const people = (assigned.all(it.id) as { id: number }[]).map((p) => p.id)
+        rows.push([it.post, it.label ?? '', it.explanation, ...aspects.map((a) => formatScoreList(people.map((p) => byKey.get(`${it.id}:${p}:${a.key}`)?.score ?? null)))])
+      }
+    } else {
+      header = [...LONG_COLUMNS]
+      const people = db.prepare('SELECT a.id, a.name FROM study_annotators sa JOIN annotators a ON a.id = sa.annotator_id WHERE sa.study_id = ? ORDER BY sa.ordinal').all(study.id) as { id: number; name: string }[]
+      const states = new Map(
+        (db.prepare('SELECT s.* FROM item_states s JOIN study_items i ON i.id = s.study_item_id WHERE i.study_id = ?').all(study.id) as { study_item_id: number; annotator_id: number; flagged: number; note: string; seconds: number }[]).map((s) => [
+          `${s.study_item_id}:${s.annotator_id}`,
+          s
+        ])
+      )
+      for (const it of items) {
+        for (const p of people) {
+          const st = states.get(`${it.id}:${p.id}`)
+          for (const a of aspects) {
+            const r = byKey.get(`${it.id}:${p.id}:${a.key}`)
+            if (!r) continue
+            rows.push([it.item_key, p.name, a.key, r.score, it.source, it.dataset ?? '', st ? Math.round(st.seconds * 1000) / 1000 : 0, st?.flagged ? 1 : 0, st?.note ?? '', r.ratedAt])
+          }
+        }
+      }
+    }
+    const text = writeCsv(header, rows, { bom: input.bom })
+    if (!input.path) return { path: null, text, rows: rows.length, format: input.format }
+    return { path: writeFileAtomic(input.path, text), text: null, rows: rows.length, format: input.format }
+  }
+
+  return { importCsv, exportCsv }
+}
