@@ -1,4 +1,216 @@
-import type { Command } from 'commander'
+import { Option, type Command } from 'commander'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { intArg, jsonOption, printJson, withServices } from './common'
+import { AppError } from '../../shared/api/errors'
+import type { CorrectnessMetrics } from '../../shared/api/evaluation'
+import type { Services } from '../services'
+import { readOutputs } from '../evaluation/outputs'
+import { hasGoldens, ruleCorrectness } from '../evaluation/report'
+
+interface TargetOpts {
+  db?: string
+  run?: number
+  datasetAs?: string
+  json?: boolean
+}
+
+const optionalDb = () => new Option('--db <file>', 'SQLite database file (runs, trained classifiers)')
+const runOption = () => new Option('--run <id>', 'evaluate a run of the database instead of a folder/CSV (needs --db)').argParser(intArg('--run'))
+const datasetAsOption = () => new Option('--dataset-as <name>', 'which IMHI dataset a CSV is, when its file name is not one (DR, dreaddit, loneliness, Irf, MultiWD, SAD, CAMS, t-sid, swmh)')
+
+/** TARGET path or --run ID (with --db): exactly one. */
+function target(path: string | undefined, opts: TargetOpts): { runId?: number; path?: string; datasetAs?: string } {
+  if (path !== undefined && opts.run !== undefined) throw new AppError('invalid_input', 'Give a TARGET path or --run ID, not both.')
+  if (path === undefined && opts.run === undefined) throw new AppError('invalid_input', 'Give a TARGET (a folder of DATASET.csv files or one CSV with goldens,generated_text) or --db FILE --run ID.')
+  if (opts.run !== undefined && !opts.db) throw new AppError('invalid_input', '--run needs --db FILE (the database that holds the run).')
+  return opts.run !== undefined ? { runId: opts.run, datasetAs: opts.datasetAs } : { path, datasetAs: opts.datasetAs }
+}
+
+/** Services on --db, or on a throw-away database when the command needs none of its contents. */
+async function withAnyServices<T>(db: string | undefined, body: (s: Services) => Promise<T> | T): Promise<T> {
+  if (db) return withServices(db, body)
+  const dir = mkdtempSync(join(tmpdir(), 'imhi-eval-'))
+  try {
+    return await withServices(join(dir, 'scratch.db'), body)
+  } finally {
+    rmSync(dir, { recursive: true, force: true })
+  }
+}
+
+const pct = (x: number | null | undefined) => (x === null || x === undefined ? '   -  ' : (100 * x).toFixed(2).padStart(6))
+
+function printCorrectness(datasets: Record<string, CorrectnessMetrics>, title = 'rule-based correctness'): void {
+  const lines = [`${title} (percent; OOD = no label found in the response)`, `${'dataset'.padEnd(12)} ${'n'.padStart(6)}  acc     wF1     miF1    maF1    OOD  no-gold`]
+  for (const [name, m] of Object.entries(datasets)) {
+    lines.push(`${name.padEnd(12)} ${String(m.n).padStart(6)}  ${pct(m.accuracy)}  ${pct(m.weighted_f1)}  ${pct(m.micro_f1)}  ${pct(m.macro_f1)}  ${String(m.ood).padStart(5)}  ${String(m.unmatched_gold).padStart(7)}`)
+  }
+  process.stdout.write(lines.join('\n') + '\n')
+}
+
+function printSkipped(skipped: { file: string; reason: string }[]): void {
+  for (const s of skipped) process.stderr.write(`imhi: skipped ${s.file}: ${s.reason}\n`)
+}
 
 /** The evaluation domain's commands. */
-export function registerEvaluation(program: Command): void {}
+export function registerEvaluation(program: Command): void {
+  program
+    .command('evaluate')
+    .description('Rule-based correctness (accuracy, weighted/micro/macro F1, OOD count, confusion) per dataset of a run or an output folder/CSV (goldens,generated_text)')
+    .argument('[target]', 'folder of DATASET.csv files or one CSV, in the output layout IMHI.py writes')
+    .addOption(optionalDb())
+    .addOption(runOption())
+    .addOption(datasetAsOption())
+    .addOption(jsonOption())
+    .action(async (path: string | undefined, opts: TargetOpts) => {
+      const t = target(path, opts)
+      let result: { source: unknown; datasets: Record<string, CorrectnessMetrics>; skipped: { file: string; reason: string }[] }
+      if (t.runId !== undefined) {
+        result = await withServices(opts.db!, (s) => s.evaluation.correctness(t))
+      } else {
+        const loaded = readOutputs(t.path!, { requireGoldens: true, datasetAs: t.datasetAs })
+        const datasets: Record<string, CorrectnessMetrics> = {}
+        for (const ds of loaded.datasets) {
+          if (!hasGoldens(ds)) throw new AppError('bad_file', `${ds.file}: the goldens column is empty; correctness needs golden responses`)
+          datasets[ds.info.name] = ruleCorrectness(ds)
+        }
+        result = { source: loaded.source, datasets, skipped: loaded.skipped }
+      }
+      if (opts.json) return printJson(result)
+      printSkipped(result.skipped)
+      printCorrectness(result.datasets)
+    })
+
+  const classifiers = program.command('classifiers').description('The learned label classifiers (TF-IDF + logistic regression), one per dataset')
+  classifiers
+    .command('train')
+    .description('Train one classifier per dataset from the imported IMHI training/validation explanations (k-fold on test + expert where none are released) and store them with their held-out scores')
+    .requiredOption('--db <file>', 'SQLite database file with the imported IMHI data')
+    .addOption(new Option('--dataset <names>', 'only these datasets (comma-separated)'))
+    .addOption(jsonOption())
+    .action(async (opts: { db: string; dataset?: string; json?: boolean }) => {
+      const datasets = opts.dataset?.split(',').map((d) => d.trim()).filter(Boolean)
+      const r = await withServices(opts.db, (s) =>
+        s.evaluation.trainClassifiers(datasets, opts.json || !process.stderr.isTTY ? undefined : (d, done, total) => process.stderr.write(`\rtraining ${d} (${done + 1}/${total})`.padEnd(50)))
+      )
+      if (!opts.json && process.stderr.isTTY) process.stderr.write('\r'.padEnd(51) + '\r')
+      if (r.trained.length === 0) throw new AppError('invalid_input', `No classifier trained: ${r.skipped.map((s) => `${s.dataset}: ${s.reason}`).join('; ')}`)
+      if (opts.json) {
+        return printJson({
+          datasets: Object.fromEntries(r.trained.map((c) => [c.dataset, { held_out_accuracy: c.heldOut?.accuracy ?? null, test_accuracy: c.test?.accuracy ?? null, ...c }])),
+          skipped: r.skipped
+        })
+      }
+      const lines = [`${'dataset'.padEnd(12)} ${'rows'.padStart(6)}  held-out acc  test acc  seconds  (held-out method)`]
+      for (const c of r.trained) {
+        lines.push(`${c.dataset.padEnd(12)} ${String(c.trainRows).padStart(6)}  ${pct(c.heldOut?.accuracy)} (${String(c.heldOut?.n ?? 0).padStart(4)})  ${pct(c.test?.accuracy)}  ${c.seconds.toFixed(2).padStart(7)}  ${c.heldOut?.method ?? ''}; test: ${c.test?.method ?? 'none'}`)
+      }
+      for (const s of r.skipped) lines.push(`${s.dataset.padEnd(12)} skipped: ${s.reason}`)
+      process.stdout.write(lines.join('\n') + '\n')
+    })
+  classifiers
+    .command('list')
+    .description('The stored classifiers and their held-out and test scores')
+    .requiredOption('--db <file>', 'SQLite database file')
+    .addOption(jsonOption())
+    .action(async (opts: { db: string; json?: boolean }) => {
+      const list = await withServices(opts.db, (s) => s.evaluation.classifiers())
+      if (opts.json) return printJson(list)
+      if (list.length === 0) {
+        process.stdout.write('No classifiers trained yet: imhi classifiers train --db FILE\n')
+        return
+      }
+      for (const c of list) process.stdout.write(`${c.dataset.padEnd(12)} held-out ${pct(c.heldOut?.accuracy)}  test ${pct(c.test?.accuracy)}  trained ${c.trainedAt}\n`)
+    })
+
+  program
+    .command('label')
+    .description('Label every generated response with the learned classifiers (what label_inference.py does); with goldens, the same metrics as evaluate')
+    .argument('[target]', 'folder of DATASET.csv files or one CSV (generated_text; goldens optional)')
+    .requiredOption('--db <file>', 'SQLite database file holding the trained classifiers')
+    .addOption(runOption())
+    .addOption(datasetAsOption())
+    .addOption(jsonOption())
+    .action(async (path: string | undefined, opts: TargetOpts & { db: string }) => {
+      const t = target(path, opts)
+      const r = await withServices(opts.db, (s) => s.evaluation.label(t))
+      if (opts.json) {
+        return printJson({
+          source: r.source,
+          datasets: Object.fromEntries(
+            Object.entries(r.datasets).map(([name, d]) => [name, { labels: d.rows.map((x) => ({ row: x.row, ...(x.itemId !== undefined ? { item_id: x.itemId } : {}), label: x.label, confidence: x.confidence, gold: x.gold, empty: x.empty })), ...(d.metrics ?? {}) }])
+          ),
+          missing_classifiers: r.missingClassifiers,
+          skipped: r.skipped
+        })
+      }
+      printSkipped(r.skipped)
+      for (const m of r.missingClassifiers) process.stderr.write(`imhi: no classifier for ${m}; train it with "imhi classifiers train"\n`)
+      const withMetrics = Object.fromEntries(Object.entries(r.datasets).flatMap(([n, d]) => (d.metrics ? [[n, d.metrics]] : [])))
+      if (Object.keys(withMetrics).length > 0) printCorrectness(withMetrics, 'classifier labels vs gold')
+      for (const [name, d] of Object.entries(r.datasets)) {
+        const counts: Record<string, number> = {}
+        for (const x of d.rows) counts[x.label ?? 'empty'] = (counts[x.label ?? 'empty'] ?? 0) + 1
+        process.stdout.write(`${name}: ${d.rows.length} rows labelled: ${Object.entries(counts).map(([k, v]) => `${k} ${v}`).join(', ')}\n`)
+      }
+    })
+
+  program
+    .command('score')
+    .description('Explanation quality against the golden explanations: BLEU (HF evaluate), ROUGE-1/2/L (rouge_score), and the model-likelihood score (mean log-prob of the golden given the generated, needs --model)')
+    .argument('[target]', 'folder of DATASET.csv files or one CSV with goldens,generated_text')
+    .addOption(optionalDb())
+    .addOption(runOption())
+    .addOption(datasetAsOption())
+    .addOption(new Option('--metric <list>', 'comma-separated: bleu, rouge, lm').default('bleu,rouge'))
+    .addOption(new Option('--model <path>', 'GGUF model for the lm metric'))
+    .addOption(jsonOption())
+    .action(async (path: string | undefined, opts: TargetOpts & { metric: string; model?: string }) => {
+      const t = target(path, opts)
+      const names = opts.metric.split(',').map((m) => m.trim().toLowerCase()).filter(Boolean)
+      const unknown = names.filter((m) => !['bleu', 'rouge', 'lm'].includes(m))
+      if (unknown.length > 0 || names.length === 0) throw new AppError('invalid_input', `--metric: unknown metric ${unknown.join(', ') || '(none given)'}; choose from bleu, rouge, lm`)
+      const metrics = { bleu: names.includes('bleu'), rouge: names.includes('rouge'), lm: names.includes('lm') }
+      if (metrics.lm && !opts.model) throw new AppError('invalid_input', 'The lm metric needs --model PATH (a .gguf file).')
+      if (!metrics.lm && opts.model) throw new AppError('invalid_input', '--model is used only by the lm metric; add lm to --metric.')
+      const r = await withAnyServices(opts.db, (s) => s.evaluation.score(t, metrics, opts.model))
+      if (opts.json) return printJson(r)
+      printSkipped(r.skipped)
+      for (const [name, d] of Object.entries(r.datasets)) {
+        const parts = [`${name.padEnd(12)} n ${String(d.n).padStart(5)}`]
+        const b = d.bleu as { bleu: number | null; error?: string } | undefined
+        if (b) parts.push(`BLEU ${b.bleu === null ? `- (${b.error})` : (100 * b.bleu).toFixed(2)}`)
+        const rg = d.rouge as { rouge1: number; rouge2: number; rougeL: number } | undefined
+        if (rg) parts.push(`ROUGE-1 ${(100 * rg.rouge1).toFixed(2)}  ROUGE-2 ${(100 * rg.rouge2).toFixed(2)}  ROUGE-L ${(100 * rg.rougeL).toFixed(2)}`)
+        const lm = d.lm as { mean: number | null; n: number; truncated: number } | undefined
+        if (lm) parts.push(`LM ${lm.mean === null ? '-' : lm.mean.toFixed(4)} (${lm.n} pairs${lm.truncated ? `, ${lm.truncated} truncated` : ''})`)
+        process.stdout.write(parts.join('  ') + '\n')
+      }
+    })
+
+  program
+    .command('correlations')
+    .description('Pearson, Spearman and Kendall tau-b between automatic scores (BLEU, ROUGE, LM) and human ratings (the DR_annotation files, or a study)')
+    .requiredOption('--db <file>', 'SQLite database file')
+    .addOption(new Option('--study <id>', 'use this study\'s ratings instead of the released DR_annotation ratings').argParser(intArg('--study')))
+    .addOption(new Option('--system <names>', 'only these DR_annotation files (comma-separated: chatgpt_data, chatgpt_false_data, gpt3_data)'))
+    .addOption(new Option('--model <path>', 'GGUF model: adds the lm score'))
+    .addOption(jsonOption())
+    .action(async (opts: { db: string; study?: number; system?: string; model?: string; json?: boolean }) => {
+      const r = await withServices(opts.db, (s) =>
+        s.evaluation.correlations({ studyId: opts.study, systems: opts.system?.split(',').map((x) => x.trim()).filter(Boolean), lmModel: opts.model })
+      )
+      if (opts.json) return printJson(r)
+      const f = (x: number | null) => (x === null ? '    -' : x.toFixed(3).padStart(6))
+      const lines = [`${r.source}: ${r.n} rated explanations matched to a golden (${r.unmatched} without)`, `${'metric'.padEnd(8)} ${'aspect'.padEnd(13)} pearson (p)        spearman (p)       kendall (p)`]
+      for (const m of r.metrics) {
+        for (const a of r.aspects) {
+          const c = r.table[m][a]
+          lines.push(`${m.padEnd(8)} ${a.padEnd(13)} ${f(c.pearson.r)} (${c.pearson.p === null ? '-' : c.pearson.p.toExponential(1)})  ${f(c.spearman.r)} (${c.spearman.p === null ? '-' : c.spearman.p.toExponential(1)})  ${f(c.kendall.r)} (${c.kendall.p === null ? '-' : c.kendall.p.toExponential(1)})`)
+        }
+      }
+      for (const n of r.notes) lines.push(`note: ${n}`)
+      process.stdout.write(lines.join('\n') + '\n')
+    })
+}

@@ -1,7 +1,35 @@
 import type { Handlers } from '../api/dispatch'
 import type { Services } from '../services'
 
+type EvaluationMethod =
+  | 'evaluation.evaluate'
+  | 'evaluation.list'
+  | 'evaluation.get'
+  | 'evaluation.delete'
+  | 'evaluation.runs'
+  | 'evaluation.classifiers'
+  | 'evaluation.trainClassifiers'
+  | 'evaluation.correlations'
+
 /** API handlers of the evaluation domain: thin adapters from the contract to the service. */
-export function evaluationHandlers(s: Services): Pick<Handlers, never> {
-  return {}
+export function evaluationHandlers(s: Services): Pick<Handlers, EvaluationMethod> {
+  const e = s.evaluation
+  return {
+    'evaluation.evaluate': (input, ctx) =>
+      e.evaluate(input.target, {
+        name: input.name,
+        lmModel: input.lmModel,
+        onProgress: (stage, dataset, done, total) => ctx.emit('evaluation.progress', { stage, dataset, done, total })
+      }),
+    'evaluation.list': () => e.list(),
+    'evaluation.get': (input) => e.get(input.id),
+    'evaluation.delete': (input) => e.remove(input.id),
+    'evaluation.runs': () => e.runs(),
+    'evaluation.classifiers': () => e.classifiers(),
+    'evaluation.trainClassifiers': (input, ctx) => {
+      const r = e.trainClassifiers(input.datasets, (dataset, done, total) => ctx.emit('evaluation.progress', { stage: 'train', dataset, done, total }))
+      return r.trained
+    },
+    'evaluation.correlations': (input) => e.correlations({ systems: input.systems, studyId: input.studyId, lmModel: input.lmModel })
+  }
 }

@@ -2,8 +2,366 @@ import type { ServiceContext } from '../services'
 import type { ImhiService } from '../imhi/service'
 import type { InferenceService } from '../inference/service'
 import type { AnnotationService } from '../annotation/service'
+import type {
+  ClassifierInfo,
+  CorrelationReport,
+  EvaluationReport,
+  EvaluationSummary,
+  HeldOutScore,
+  RunTarget
+} from '../../shared/api/evaluation'
+import { AppError } from '../../shared/api/errors'
+import { DATASETS, findDataset, type DatasetInfo } from '../../shared/imhi/datasets'
+import { goldExplanation, goldLabel } from '../imhi/labels'
+import { listStudyRatings } from '../annotation/ratings'
+import { deserializeModel, LabelClassifier, serializeModel, trainAndScore, type ClassifierData, type LabelledText, type TrainReport } from './classifier'
+import { readOutputs, type LoadedOutputs, type OutputDataset } from './outputs'
+import { buildReport, classifierLabels, hasGoldens, ruleCorrectness, qualityScores, lmScores } from './report'
+import { inferenceLmScorer } from './lmscore'
+import { correlationReport, type RatedExplanation } from './agreement'
+import { scoreCorrectness } from './correctness'
+
+export interface Target {
+  runId?: number
+  path?: string
+  datasetAs?: string
+}
+
+interface ClassifierRow {
+  dataset: string
+  features: string
+  model: string
+  train_rows: number
+  held_out: string | null
+  test: string | null
+  seconds: number
+  trained_at: string
+}
 
 export function createEvaluationService(ctx: ServiceContext, deps: { imhi: ImhiService; inference: InferenceService; annotation: AnnotationService }) {
-  return {}
+  const { db } = ctx
+  const stmts = {
+    run: db.prepare<[number], { id: number; name: string }>('SELECT id, name FROM runs WHERE id = ?'),
+    runPairs: db.prepare<[number], { item_id: number; dataset: string; source_row: number; gold_response: string | null; gold_label: string | null; text: string }>(
+      `SELECT e.item_id, i.dataset, i.source_row, i.gold_response, i.gold_label, e.text
+       FROM explanations e JOIN items i ON i.id = e.item_id
+       WHERE e.run_id = ? ORDER BY i.dataset, i.source_file_id, i.source_row`
+    ),
+    runs: db.prepare<[], { id: number; name: string; status: string; datasets: string; created_at: string; explanations: number }>(
+      `SELECT r.id, r.name, r.status, r.datasets, r.created_at, (SELECT COUNT(*) FROM explanations e WHERE e.run_id = r.id) AS explanations
+       FROM runs r ORDER BY r.id DESC`
+    ),
+    trainingItems: db.prepare<[string], { split: string; gold_response: string | null; gold_label: string | null }>(
+      `SELECT split, gold_response, gold_label FROM items
+       WHERE dataset = ? AND split IN ('train_instruction', 'val_instruction', 'test_instruction', 'expert')
+       ORDER BY split, source_file_id, source_row`
+    ),
+    classifiers: db.prepare<[], ClassifierRow>('SELECT * FROM label_classifiers ORDER BY dataset'),
+    classifier: db.prepare<[string], ClassifierRow>('SELECT * FROM label_classifiers WHERE dataset = ?'),
+    saveClassifier: db.prepare(
+      `INSERT INTO label_classifiers (dataset, features, model, train_rows, held_out, test, seconds)
+       VALUES (@dataset, 'tfidf', @model, @train_rows, @held_out, @test, @seconds)
+       ON CONFLICT(dataset) DO UPDATE SET features = excluded.features, model = excluded.model, train_rows = excluded.train_rows,
+         held_out = excluded.held_out, test = excluded.test, seconds = excluded.seconds, trained_at = strftime('%Y-%m-%dT%H:%M:%fZ','now')`
+    ),
+    saveEvaluation: db.prepare<[string, string, number | null, string | null, string]>('INSERT INTO evaluations (name, source_kind, run_id, path, report) VALUES (?, ?, ?, ?, ?)'),
+    updateReport: db.prepare<[string, number]>('UPDATE evaluations SET report = ? WHERE id = ?'),
+    evaluations: db.prepare<[], { id: number; name: string; source_kind: 'run' | 'outputs'; run_id: number | null; path: string | null; report: string; created_at: string }>(
+      'SELECT id, name, source_kind, run_id, path, report, created_at FROM evaluations ORDER BY id DESC'
+    ),
+    evaluation: db.prepare<[number], { id: number; report: string; created_at: string }>('SELECT id, report, created_at FROM evaluations WHERE id = ?'),
+    deleteEvaluation: db.prepare<[number]>('DELETE FROM evaluations WHERE id = ?'),
+    referenceRatings: db.prepare<[], { id: number; system: string; post: string; label: string | null; explanation: string; fluency: string; completeness: string; reliability: string; overall: string }>(
+      'SELECT id, system, post, label, explanation, fluency, completeness, reliability, overall FROM reference_ratings ORDER BY system, source_row'
+    ),
+    drGoldens: db.prepare<[], { post: string; gold_response: string | null; split: string }>(
+      `SELECT post, gold_response, split FROM items WHERE dataset = 'DR' AND gold_response IS NOT NULL
+       ORDER BY CASE split WHEN 'test_instruction' THEN 0 WHEN 'expert' THEN 1 ELSE 2 END`
+    )
+  }
+
+  const classifierCache = new Map<string, { trainedAt: string; classifier: LabelClassifier }>()
+
+  function toInfo(row: ClassifierRow): ClassifierInfo {
+    return {
+      dataset: row.dataset,
+      features: row.features,
+      trainRows: row.train_rows,
+      heldOut: row.held_out ? (JSON.parse(row.held_out) as HeldOutScore) : null,
+      test: row.test ? (JSON.parse(row.test) as HeldOutScore) : null,
+      seconds: row.seconds,
+      trainedAt: row.trained_at
+    }
+  }
+
+  function loadClassifier(dataset: string): LabelClassifier | null {
+    const row = stmts.classifier.get(dataset)
+    if (!row) return null
+    const cached = classifierCache.get(dataset)
+    if (cached && cached.trainedAt === row.trained_at) return cached.classifier
+    let classifier: LabelClassifier
+    try {
+      classifier = new LabelClassifier(deserializeModel(row.model))
+    } catch (err) {
+      throw new AppError('bad_file', `The stored classifier of ${dataset} cannot be read (${err instanceof Error ? err.message : String(err)}); retrain it with "imhi classifiers train".`)
+    }
+    classifierCache.set(dataset, { trainedAt: row.trained_at, classifier })
+    return classifier
+  }
+
+  function loadRun(runId: number): LoadedOutputs {
+    const run = stmts.run.get(runId)
+    if (!run) throw new AppError('not_found', `No run with id ${runId}.`)
+    const byDataset = new Map<string, OutputDataset>()
+    for (const r of stmts.runPairs.iterate(runId)) {
+      const info = findDataset(r.dataset)
+      if (!info) continue
+      let ds = byDataset.get(info.name)
+      if (!ds) byDataset.set(info.name, (ds = { info, file: null, pairs: [] }))
+      ds.pairs.push({ row: r.source_row, itemId: r.item_id, golden: r.gold_response, generated: r.text, goldLabel: r.gold_label ?? (r.gold_response ? goldLabel(info.name, r.gold_response) : null) })
+    }
+    if (byDataset.size === 0) throw new AppError('invalid_input', `Run ${runId} ("${run.name}") has no generated explanations yet.`)
+    return { source: { kind: 'run', runId, name: run.name }, datasets: [...byDataset.values()], skipped: [] }
+  }
+
+  function load(target: Target, requireGoldens: boolean): LoadedOutputs {
+    if ((target.runId === undefined) === (target.path === undefined)) throw new AppError('invalid_input', 'Give either a run id or a path to an output folder/CSV, not both and not neither.')
+    if (target.runId !== undefined) {
+      if (target.datasetAs !== undefined) throw new AppError('invalid_input', '--dataset-as applies to output files, not to runs (a run knows its datasets).')
+      return loadRun(target.runId)
+    }
+    return readOutputs(target.path!, { requireGoldens, datasetAs: target.datasetAs })
+  }
+
+  function trainingData(info: DatasetInfo): ClassifierData {
+    const data: ClassifierData = { train: [], val: [], test: [], expert: [] }
+    for (const r of stmts.trainingItems.iterate(info.name)) {
+      if (!r.gold_response) continue
+      const label = r.gold_label ?? goldLabel(info.name, r.gold_response)
+      const text = goldExplanation(r.gold_response)
+      if (!label || !text) continue
+      const row: LabelledText = { text, label }
+      if (r.split === 'train_instruction') data.train.push(row)
+      else if (r.split === 'val_instruction') data.val.push(row)
+      else if (r.split === 'test_instruction') data.test.push(row)
+      else data.expert.push(row)
+    }
+    return data
+  }
+
+  function ratingMean(json: string): number | null {
+    try {
+      const xs = JSON.parse(json) as unknown
+      if (!Array.isArray(xs)) return null
+      const nums = xs.filter((x): x is number => typeof x === 'number' && Number.isFinite(x))
+      return nums.length > 0 ? nums.reduce((a, x) => a + x, 0) / nums.length : null
+    } catch {
+      return null
+    }
+  }
+
+  return {
+    load,
+
+    /** Rule-based correctness per dataset (what `imhi evaluate` prints). */
+    correctness(target: Target) {
+      const loaded = load(target, true)
+      const datasets: Record<string, ReturnType<typeof ruleCorrectness>> = {}
+      for (const ds of loaded.datasets) {
+        if (!hasGoldens(ds)) throw new AppError('bad_file', `${ds.file ?? ds.info.name}: the goldens column is empty; correctness needs golden responses`)
+        datasets[ds.info.name] = ruleCorrectness(ds)
+      }
+      return { source: loaded.source, datasets, skipped: loaded.skipped }
+    },
+
+    /** Labels every row with the dataset's learned classifier (and scores it where goldens exist). */
+    label(target: Target) {
+      const loaded = load(target, false)
+      const datasets: Record<string, { rows: ReturnType<typeof classifierLabels>; metrics: ReturnType<typeof scoreCorrectness> | null }> = {}
+      const missing: string[] = []
+      for (const ds of loaded.datasets) {
+        const classifier = loadClassifier(ds.info.name)
+        if (!classifier) {
+          missing.push(ds.info.name)
+          continue
+        }
+        const rows = classifierLabels(ds, classifier)
+        datasets[ds.info.name] = {
+          rows,
+          metrics: hasGoldens(ds) ? scoreCorrectness(ds.info, rows.map((r) => r.gold), rows.map((r) => r.label)) : null
+        }
+      }
+      if (Object.keys(datasets).length === 0) {
+        throw new AppError('invalid_input', `No label classifier trained for ${missing.join(', ')}; run "imhi classifiers train --db FILE" after importing the IMHI data.`)
+      }
+      return { source: loaded.source, datasets, missingClassifiers: missing, skipped: loaded.skipped }
+    },
+
+    /** BLEU, ROUGE and (with a model) the LM score per dataset. */
+    async score(target: Target, metrics: { bleu: boolean; rouge: boolean; lm: boolean }, modelPath?: string) {
+      if (metrics.lm && !modelPath) throw new AppError('invalid_input', 'The lm metric needs a model: pass --model PATH (a .gguf file).')
+      const loaded = load(target, true)
+      const scorer = metrics.lm && modelPath ? inferenceLmScorer(deps.inference, modelPath) : null
+      const datasets: Record<string, Record<string, unknown>> = {}
+      for (const ds of loaded.datasets) {
+        const q = qualityScores(ds)
+        if (!q) throw new AppError('bad_file', `${ds.file ?? ds.info.name}: the goldens column is empty; BLEU/ROUGE/LM need golden explanations`)
+        const out: Record<string, unknown> = { n: q.quality.pairs, empty_responses: ds.pairs.filter((p) => !p.generated.trim()).length }
+        if (metrics.bleu) out.bleu = q.quality.bleu
+        if (metrics.rouge) out.rouge = { rouge1: q.quality.rouge1, rouge2: q.quality.rouge2, rougeL: q.quality.rougeL }
+        if (scorer) {
+          const lm = await lmScores(ds, scorer)
+          out.lm = { model: scorer.modelPath, mean: lm.mean, n: lm.n, truncated: lm.truncated }
+        }
+        datasets[ds.info.name] = out
+      }
+      return { source: loaded.source, datasets, skipped: loaded.skipped }
+    },
+
+    /** Every metric on a run or output folder, stored as an evaluation. */
+    async evaluate(target: Target, opts: { name?: string; lmModel?: string; onProgress?: (stage: string, dataset: string | null, done: number, total: number) => void } = {}): Promise<EvaluationReport> {
+      const loaded = load(target, false)
+      const classifiers = new Map<string, LabelClassifier>()
+      for (const ds of loaded.datasets) {
+        const c = loadClassifier(ds.info.name)
+        if (c) classifiers.set(ds.info.name, c)
+      }
+      const name = opts.name ?? (loaded.source.kind === 'run' ? `run ${loaded.source.runId}: ${loaded.source.name}` : loaded.source.path)
+      const report = await buildReport(loaded, {
+        name,
+        classifiers,
+        lm: opts.lmModel ? inferenceLmScorer(deps.inference, opts.lmModel) : undefined,
+        onProgress: opts.onProgress
+      })
+      const info = stmts.saveEvaluation.run(name, loaded.source.kind, loaded.source.kind === 'run' ? loaded.source.runId : null, loaded.source.kind === 'outputs' ? loaded.source.path : null, '{}')
+      const id = Number(info.lastInsertRowid)
+      report.id = id
+      stmts.updateReport.run(JSON.stringify(report), id)
+      return report
+    },
+
+    list(): EvaluationSummary[] {
+      return stmts.evaluations.all().map((r) => {
+        let datasets: string[] = []
+        try {
+          datasets = Object.keys((JSON.parse(r.report) as EvaluationReport).datasets ?? {})
+        } catch {
+          datasets = []
+        }
+        return { id: r.id, name: r.name, sourceKind: r.source_kind, runId: r.run_id, path: r.path, datasets, createdAt: r.created_at }
+      })
+    },
+
+    get(id: number): EvaluationReport {
+      const row = stmts.evaluation.get(id)
+      if (!row) throw new AppError('not_found', `No evaluation with id ${id}.`)
+      const report = JSON.parse(row.report) as EvaluationReport
+      return { ...report, id: row.id }
+    },
+
+    remove(id: number): { deleted: boolean } {
+      return { deleted: stmts.deleteEvaluation.run(id).changes > 0 }
+    },
+
+    runs(): RunTarget[] {
+      return stmts.runs.all().map((r) => {
+        let datasets: string[] = []
+        try {
+          datasets = JSON.parse(r.datasets) as string[]
+        } catch {
+          datasets = []
+        }
+        return { id: r.id, name: r.name, status: r.status, explanations: r.explanations, datasets, createdAt: r.created_at }
+      })
+    },
+
+    classifiers(): ClassifierInfo[] {
+      return stmts.classifiers.all().map(toInfo)
+    },
+
+    /**
+     * Trains one classifier per dataset from the imported IMHI data (training/validation gold
+     * explanations; test + expert with k-fold where no training data is released) and stores them.
+     */
+    trainClassifiers(datasets?: string[], onProgress?: (dataset: string, done: number, total: number) => void): { trained: ClassifierInfo[]; skipped: { dataset: string; reason: string }[] } {
+      const infos = datasets
+        ? datasets.map((d) => {
+            const info = findDataset(d)
+            if (!info) throw new AppError('invalid_input', `Unknown dataset "${d}"; known: ${DATASETS.map((x) => x.name).join(', ')}`)
+            return info
+          })
+        : [...DATASETS]
+      const trained: ClassifierInfo[] = []
+      const skipped: { dataset: string; reason: string }[] = []
+      for (const [k, info] of infos.entries()) {
+        onProgress?.(info.name, k, infos.length)
+        const data = trainingData(info)
+        const total = data.train.length + data.val.length + data.test.length + data.expert.length
+        if (total < 10) {
+          skipped.push({ dataset: info.name, reason: total === 0 ? 'no labelled explanations imported (import the IMHI data first)' : `only ${total} labelled explanations` })
+          continue
+        }
+        let result: { model: ReturnType<typeof trainAndScore>['model']; report: TrainReport }
+        try {
+          result = trainAndScore(info, data)
+        } catch (err) {
+          skipped.push({ dataset: info.name, reason: err instanceof Error ? err.message : String(err) })
+          continue
+        }
+        stmts.saveClassifier.run({
+          dataset: info.name,
+          model: serializeModel(result.model),
+          train_rows: result.report.trainRows,
+          held_out: result.report.heldOut ? JSON.stringify(result.report.heldOut) : null,
+          test: result.report.test ? JSON.stringify(result.report.test) : null,
+          seconds: result.report.seconds
+        })
+        trained.push(toInfo(stmts.classifier.get(info.name)!))
+      }
+      return { trained, skipped }
+    },
+
+    /**
+     * Correlations between automatic scores of explanations and human ratings: the released
+     * DR_annotation ratings (reference_ratings; goldens = the DR gold responses of the same post),
+     * or a study's ratings (goldens = the gold response of the item's post, when imported).
+     */
+    async correlations(opts: { systems?: string[]; studyId?: number; lmModel?: string } = {}): Promise<CorrelationReport> {
+      const goldenByPost = new Map<string, string>()
+      for (const r of stmts.drGoldens.iterate()) {
+        const key = r.post.trim()
+        if (!goldenByPost.has(key) && r.gold_response) goldenByPost.set(key, r.gold_response)
+      }
+      const rated: RatedExplanation[] = []
+      let source: string
+      if (opts.studyId !== undefined) {
+        source = `study ${opts.studyId}`
+        const byItem = new Map<string, RatedExplanation & { sums: Record<string, number[]> }>()
+        for (const r of listStudyRatings(db, opts.studyId)) {
+          let e = byItem.get(r.itemKey)
+          if (!e) byItem.set(r.itemKey, (e = { key: r.itemKey, system: r.source, post: r.post, explanation: r.explanation, golden: null, ratings: {}, sums: {} }))
+          ;(e.sums[r.aspect] ??= []).push(r.score)
+        }
+        for (const e of byItem.values()) {
+          for (const [aspect, xs] of Object.entries(e.sums)) e.ratings[aspect] = xs.reduce((a, x) => a + x, 0) / xs.length
+          rated.push({ key: e.key, system: e.system, post: e.post, explanation: e.explanation, golden: goldenByPost.get(e.post.trim()) ?? null, ratings: e.ratings })
+        }
+      } else {
+        source = 'DR_annotation (reference ratings)'
+        for (const r of stmts.referenceRatings.iterate()) {
+          if (opts.systems && !opts.systems.includes(r.system)) continue
+          const ratings: Record<string, number> = {}
+          for (const aspect of ['fluency', 'completeness', 'reliability', 'overall'] as const) {
+            const m = ratingMean(r[aspect])
+            if (m !== null) ratings[aspect] = m
+          }
+          rated.push({ key: `${r.system}:${r.id}`, system: r.system, post: r.post, explanation: r.explanation, golden: goldenByPost.get(r.post.trim()) ?? null, ratings })
+        }
+      }
+      if (rated.length === 0) throw new AppError('not_found', opts.studyId !== undefined ? `Study ${opts.studyId} has no ratings yet.` : 'No reference ratings imported (import the IMHI folder with human_evaluation/DR_annotation).')
+      const scorer = opts.lmModel ? inferenceLmScorer(deps.inference, opts.lmModel) : undefined
+      return correlationReport(source, rated, scorer)
+    }
+  }
 }
 export type EvaluationService = ReturnType<typeof createEvaluationService>

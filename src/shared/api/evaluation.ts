@@ -1,5 +1,167 @@
 // The evaluation domain's part of the API contract: methods (input schemas + output types) and events.
-export const evaluationMethods = {}
+import { z } from 'zod'
+import { method } from './define'
 
-// eslint-disable-next-line @typescript-eslint/no-empty-object-type
-export interface EvaluationEvents {}
+export interface ClassScores {
+  label: string
+  precision: number
+  recall: number
+  f1: number
+  support: number
+  predicted: number
+}
+
+/** Correctness of one dataset (fractions 0..1); see README "evaluation" for the definitions. */
+export interface CorrectnessMetrics {
+  dataset: string
+  n: number
+  accuracy: number
+  weighted_f1: number
+  micro_f1: number
+  macro_f1: number
+  weighted_precision: number
+  weighted_recall: number
+  macro_precision: number
+  macro_recall: number
+  ood: number
+  unmatched_gold: number
+  unmatchedGoldRows: number[]
+  perClass: ClassScores[]
+  confusion: { labels: string[]; matrix: number[][] }
+  goldDistribution: Record<string, number>
+  predictedDistribution: Record<string, number>
+}
+
+export interface BleuResult {
+  bleu: number | null
+  precisions: number[]
+  brevity_penalty: number | null
+  length_ratio: number | null
+  translation_length: number
+  reference_length: number
+  error?: string
+}
+
+export interface QualityScores {
+  /** Pairs with a golden explanation (the rest have no reference). */
+  pairs: number
+  bleu: BleuResult | null
+  rouge1: number | null
+  rouge2: number | null
+  rougeL: number | null
+  /** Mean over pairs of the model-likelihood score; null when not computed. */
+  lm: { model: string; mean: number | null; n: number; truncated: number } | null
+}
+
+export interface DatasetReport {
+  dataset: string
+  task: string
+  labels: string[]
+  file: string | null
+  rows: number
+  /** Rows whose generated text is empty (counted as OOD). */
+  emptyResponses: number
+  /** Rows longer than 20,000 characters (only their start is read for a label). */
+  longResponses: number
+  rule: CorrectnessMetrics | null
+  classifier: CorrectnessMetrics | null
+  quality: QualityScores | null
+  /** Per-row scores for distributions (row order), at most 5,000 rows. */
+  perRow: { rouge1: number[]; rouge2: number[]; rougeL: number[]; lm: (number | null)[] | null; classifierConfidence: number[] | null }
+}
+
+export interface EvaluationReport {
+  id: number | null
+  name: string
+  source: { kind: 'outputs'; path: string } | { kind: 'run'; runId: number; name: string }
+  createdAt: string
+  datasets: Record<string, DatasetReport>
+  skipped: { file: string; reason: string }[]
+  /** What could not be computed, and why (no classifier trained, no goldens, ...). */
+  notes: string[]
+}
+
+export interface EvaluationSummary {
+  id: number
+  name: string
+  sourceKind: 'run' | 'outputs'
+  runId: number | null
+  path: string | null
+  datasets: string[]
+  createdAt: string
+}
+
+export interface HeldOutScore {
+  method: string
+  n: number
+  accuracy: number
+  macro_f1: number
+  weighted_f1: number
+}
+
+export interface ClassifierInfo {
+  dataset: string
+  features: string
+  trainRows: number
+  heldOut: HeldOutScore | null
+  test: HeldOutScore | null
+  seconds: number
+  trainedAt: string
+}
+
+export interface RunTarget {
+  id: number
+  name: string
+  status: string
+  explanations: number
+  datasets: string[]
+  createdAt: string
+}
+
+export interface CorrelationValue {
+  n: number
+  r: number | null
+  p: number | null
+}
+export interface CorrelationReport {
+  source: string
+  /** Items rated and matched to a golden explanation. */
+  n: number
+  unmatched: number
+  metrics: string[]
+  aspects: string[]
+  /** table[metric][aspect] */
+  table: Record<string, Record<string, { pearson: CorrelationValue; spearman: CorrelationValue; kendall: CorrelationValue }>>
+  /** Scatter points: one per item: the automatic scores and the mean human rating per aspect. */
+  points: { key: string; system: string; scores: Record<string, number | null>; ratings: Record<string, number> }[]
+  notes: string[]
+}
+
+const targetSchema = z
+  .object({
+    runId: z.number().int().positive().optional(),
+    path: z.string().min(1).max(4096).optional(),
+    datasetAs: z.string().min(1).max(64).optional()
+  })
+  .strict()
+  .refine((t) => (t.runId === undefined) !== (t.path === undefined), { message: 'give exactly one of runId or path' })
+
+export const evaluationMethods = {
+  /** Runs every metric on a run or an output folder, stores the report and returns it. */
+  'evaluation.evaluate': method<EvaluationReport>()(
+    z.object({ target: targetSchema, name: z.string().min(1).max(200).optional(), lmModel: z.string().min(1).max(4096).optional() }).strict()
+  ),
+  'evaluation.list': method<EvaluationSummary[]>()(z.object({}).strict()),
+  'evaluation.get': method<EvaluationReport>()(z.object({ id: z.number().int().positive() }).strict()),
+  'evaluation.delete': method<{ deleted: boolean }>()(z.object({ id: z.number().int().positive() }).strict()),
+  'evaluation.runs': method<RunTarget[]>()(z.object({}).strict()),
+  'evaluation.classifiers': method<ClassifierInfo[]>()(z.object({}).strict()),
+  'evaluation.trainClassifiers': method<ClassifierInfo[]>()(z.object({ datasets: z.array(z.string().min(1).max(64)).max(16).optional() }).strict()),
+  'evaluation.correlations': method<CorrelationReport>()(
+    z.object({ systems: z.array(z.string().min(1).max(128)).max(16).optional(), studyId: z.number().int().positive().optional(), lmModel: z.string().min(1).max(4096).optional() }).strict()
+  )
+}
+
+export interface EvaluationEvents {
+  'evaluation.progress': { stage: string; dataset: string | null; done: number; total: number }
+}

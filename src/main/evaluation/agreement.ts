@@ -1,0 +1,52 @@
+import type { CorrelationReport } from '../../shared/api/evaluation'
+import { bleu } from './bleu'
+import { rougePair } from './rouge'
+import { correlate } from './correlation'
+import type { LmScorer } from './lmscore'
+
+/** One rated explanation: what was rated, its golden reference (if found) and the mean rating per aspect. */
+export interface RatedExplanation {
+  key: string
+  system: string
+  post: string
+  explanation: string
+  golden: string | null
+  /** Mean over annotators, per aspect. */
+  ratings: Record<string, number>
+}
+
+/**
+ * Per item automatic scores against the golden explanation (sentence BLEU = evaluate's bleu on
+ * the single pair; ROUGE-1/2/L F; the LM score with a model), then Pearson, Spearman and Kendall
+ * tau-b of each score with each aspect's mean rating, as the MentalLLaMA paper reports.
+ */
+export async function correlationReport(source: string, rated: readonly RatedExplanation[], scorer?: LmScorer): Promise<CorrelationReport> {
+  const metrics = ['bleu', 'rouge1', 'rouge2', 'rougeL', ...(scorer ? ['lm'] : [])]
+  const aspects = [...new Set(rated.flatMap((r) => Object.keys(r.ratings)))]
+  const points: CorrelationReport['points'] = []
+  let unmatched = 0
+  for (const r of rated) {
+    if (!r.golden) {
+      unmatched++
+      continue
+    }
+    const rouge = rougePair(r.golden, r.explanation)
+    const b = bleu([r.explanation], [r.golden])
+    const scores: Record<string, number | null> = { bleu: b.bleu, rouge1: rouge.rouge1.fmeasure, rouge2: rouge.rouge2.fmeasure, rougeL: rouge.rougeL.fmeasure }
+    if (scorer) scores.lm = (await scorer.score(r.explanation, r.golden))?.meanLogProb ?? null
+    points.push({ key: r.key, system: r.system, scores, ratings: r.ratings })
+  }
+  const table: CorrelationReport['table'] = {}
+  for (const m of metrics) {
+    table[m] = {}
+    for (const a of aspects) {
+      table[m][a] = correlate(
+        points.map((p) => p.scores[m] ?? null),
+        points.map((p) => p.ratings[a] ?? null)
+      )
+    }
+  }
+  const notes: string[] = []
+  if (unmatched > 0) notes.push(`${unmatched} rated explanation(s) have no golden explanation for their post (import the DR test set) and are left out`)
+  return { source, n: points.length, unmatched, metrics, aspects, table, points, notes }
+}
