@@ -123,6 +123,16 @@ describe('import of the synthetic IMHI fixture', () => {
     expect(r3.files[0].error).toMatch(/DR\.csv: cannot tell which split/)
   })
 
+  it('catches the full-text index up on start after a crash between a file and its indexing', async () => {
+    const { createImhiService } = await import('../../src/main/imhi/service')
+    // Simulate the crash: the posts are committed, the index never got them.
+    s.db.exec("INSERT INTO posts_fts(posts_fts) VALUES ('delete-all'); UPDATE posts_fts_state SET indexed_upto = 0")
+    expect(s.imhi.search({ query: 'nightmares', offset: 0, limit: 10 }).total).toBe(0)
+    const fresh = createImhiService({ db: s.db, dataDir: dir, events: s.events, platform: s.platform })
+    expect(fresh.search({ query: 'nightmares', offset: 0, limit: 10 }).total).toBe(1)
+    expect(s.db.prepare("INSERT INTO posts_fts(posts_fts, rank) VALUES ('integrity-check', 1)").run().changes).toBeGreaterThanOrEqual(0)
+  })
+
   describe('search', () => {
     it('lists everything with filters, totals and paging when there is no query', () => {
       const all = s.imhi.search({ offset: 0, limit: 1000 })

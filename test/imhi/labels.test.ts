@@ -122,3 +122,19 @@ describe('toFtsQuery', () => {
     expect(toFtsQuery('-only')).toBeNull()
   })
 })
+
+describe('decodeUtf8', () => {
+  it('agrees with TextDecoder fatal mode, drops a BOM and names the first bad byte', async () => {
+    const { decodeUtf8, firstInvalidUtf8 } = await import('../../src/main/imhi/csv')
+    const ok = Buffer.from('\ufeffcafé, 💙\nok')
+    expect(decodeUtf8(ok, 'f.csv')).toBe('café, 💙\nok')
+    for (const bytes of [[0x61, 0xe9, 0x62], [0xc0, 0x80], [0xed, 0xa0, 0x80], [0xf4, 0x90, 0x80, 0x80], [0x61, 0xe2, 0x82]]) {
+      const buf = Buffer.from(bytes)
+      expect(() => new TextDecoder('utf-8', { fatal: true }).decode(buf)).toThrow()
+      expect(() => decodeUtf8(buf, 'f.csv')).toThrow(/f\.csv: not valid UTF-8/)
+      expect(firstInvalidUtf8(buf)).toBeGreaterThanOrEqual(0)
+    }
+    expect(firstInvalidUtf8(Buffer.from('ab\n\ncd'))).toBe(-1)
+    expect(() => decodeUtf8(Buffer.from([0x61, 0x0a, 0x62, 0x0a, 0xff]), 'f.csv')).toThrow(/byte 4, line 3/)
+  })
+})

@@ -1,4 +1,5 @@
 import Papa from 'papaparse'
+import { isUtf8 } from 'node:buffer'
 import { createHash } from 'node:crypto'
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs'
 import { AppError } from '../../shared/api/errors'
@@ -98,21 +99,22 @@ export function firstInvalidUtf8(buf: Uint8Array): number {
   return -1
 }
 
-const strictUtf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false })
-
-/** Decodes strict UTF-8 (a BOM is dropped); names the line of the first bad byte otherwise. */
+/**
+ * Decodes strict UTF-8 (a BOM is dropped); names the line of the first bad byte otherwise.
+ * isUtf8 is the same strict check as TextDecoder's fatal mode, done natively and faster.
+ */
 export function decodeUtf8(buf: Buffer, label: string): string {
-  try {
-    return strictUtf8.decode(buf)
-  } catch {
-    const at = firstInvalidUtf8(buf)
-    const line = at < 0 ? null : buf.subarray(0, at).reduce((n, c) => (c === 0x0a ? n + 1 : n), 1)
-    throw new AppError(
-      'bad_file',
-      `${label}: not valid UTF-8${line === null ? '' : ` (byte ${at}, line ${line})`}; save the file as UTF-8 and import it again.`,
-      { file: label, byte: at, line }
-    )
+  if (isUtf8(buf)) {
+    const text = buf.toString('utf8')
+    return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text
   }
+  const at = firstInvalidUtf8(buf)
+  const line = at < 0 ? null : buf.subarray(0, at).reduce((n, c) => (c === 0x0a ? n + 1 : n), 1)
+  throw new AppError(
+    'bad_file',
+    `${label}: not valid UTF-8${line === null ? '' : ` (byte ${at}, line ${line})`}; save the file as UTF-8 and import it again.`,
+    { file: label, byte: at, line }
+  )
 }
 
 /** Parses CSV text into a header and data rows; every row must have the header's number of cells. */

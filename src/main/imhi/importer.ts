@@ -136,6 +136,19 @@ export function createImporter(db: Db) {
      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
   )
 
+  const ftsUpto = db.prepare<[], { upto: number }>('SELECT indexed_upto AS upto FROM posts_fts_state WHERE id = 1')
+  const ftsAdd = db.prepare('INSERT INTO posts_fts (rowid, text) SELECT id, text FROM posts WHERE id > ? ORDER BY id')
+  const ftsSet = db.prepare('UPDATE posts_fts_state SET indexed_upto = (SELECT coalesce(max(id), 0) FROM posts) WHERE id = 1')
+  /** Adds every post not yet in the full-text index, in one transaction (one FTS5 segment). */
+  const indexPendingPosts = db.transaction((): number => {
+    const upto = ftsUpto.get()?.upto ?? 0
+    const added = ftsAdd.run(upto).changes
+    if (added > 0) ftsSet.run()
+    return added
+  })
+  // Catch up after a crash between an import's last file and its indexing.
+  indexPendingPosts()
+
   const postId = (text: string): number => {
     const hash = createHash('sha1').update(text).digest('base64')
     const hit = findPost.get(hash)
@@ -263,14 +276,18 @@ export function createImporter(db: Db) {
 
     const maxBytes = opts.maxFileBytes ?? MAX_CSV_BYTES
     let rowsSoFar = 0
-    for (let n = 0; n < candidates.length; n++) {
-      const c = candidates[n]
-      const report = importOne(c, single, maxBytes)
-      reports.push(report)
-      rowsSoFar += report.rows
-      opts.onProgress?.({ file: report.file, filesDone: n + 1, filesTotal: candidates.length, rows: rowsSoFar })
-      // Let progress events and other calls through between files.
-      await new Promise<void>((r) => setImmediate(r))
+    try {
+      for (let n = 0; n < candidates.length; n++) {
+        const c = candidates[n]
+        const report = importOne(c, single, maxBytes)
+        reports.push(report)
+        rowsSoFar += report.rows
+        opts.onProgress?.({ file: report.file, filesDone: n + 1, filesTotal: candidates.length, rows: rowsSoFar })
+        // Let progress events and other calls through between files.
+        await new Promise<void>((r) => setImmediate(r))
+      }
+    } finally {
+      indexPendingPosts()
     }
 
     return {

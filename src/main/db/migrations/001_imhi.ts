@@ -51,18 +51,16 @@ CREATE TABLE posts (
   hash TEXT NOT NULL UNIQUE,        -- sha1 of the text (a short unique key instead of an index on long text)
   text TEXT NOT NULL
 );
--- External-content FTS5 index over posts.text; snippets are read from posts.
+-- External-content FTS5 index over posts.text; snippets are read from posts. Posts are never
+-- updated or deleted. The importer indexes new posts in one statement after its files are in
+-- (much faster than per-row triggers and per-file segment merges); posts_fts_state records how far
+-- the index has got, so a crash between the two is caught up on the next start or import.
 CREATE VIRTUAL TABLE posts_fts USING fts5(text, content='posts', content_rowid='id', tokenize='unicode61 remove_diacritics 2');
-CREATE TRIGGER posts_ai AFTER INSERT ON posts BEGIN
-  INSERT INTO posts_fts(rowid, text) VALUES (new.id, new.text);
-END;
-CREATE TRIGGER posts_ad AFTER DELETE ON posts BEGIN
-  INSERT INTO posts_fts(posts_fts, rowid, text) VALUES ('delete', old.id, old.text);
-END;
-CREATE TRIGGER posts_au AFTER UPDATE OF text ON posts BEGIN
-  INSERT INTO posts_fts(posts_fts, rowid, text) VALUES ('delete', old.id, old.text);
-  INSERT INTO posts_fts(rowid, text) VALUES (new.id, new.text);
-END;
+CREATE TABLE posts_fts_state (
+  id INTEGER PRIMARY KEY CHECK (id = 1),
+  indexed_upto INTEGER NOT NULL     -- every posts.id <= this is in posts_fts
+);
+INSERT INTO posts_fts_state (id, indexed_upto) VALUES (1, 0);
 
 -- The released human ratings of DR explanations (human_evaluation/DR_annotation/*.csv).
 CREATE TABLE reference_ratings (
