@@ -53,14 +53,14 @@ describe('blinded study order', () => {
       extraAspects: [],
       breakMinutes: 45
     })
-    const queues = study.annotatorProgress.map((p) => s.annotation.queue(study.id, p.id).entries.map((e) => s.db.prepare('SELECT item_key FROM study_items WHERE id = ?').pluck().get(e.studyItemId)))
+    const queues = study.annotatorProgress.map((p) => s.annotation.queue(study.id, p.id).entries.map((e) => s.db.prepare("SELECT source || ':' || item_id FROM study_items WHERE id = ?").pluck().get(e.studyItemId)))
     return { s, study, queues }
   }
 
   it('reproduces the sample, the canonical order and every queue from the stored seed', () => {
     const a = make()
     const b = make()
-    const keys = (x: typeof a) => x.s.db.prepare('SELECT item_key FROM study_items WHERE study_id = ? ORDER BY position').pluck().all(x.study.id)
+    const keys = (x: typeof a) => x.s.db.prepare("SELECT source || ':' || item_id FROM study_items WHERE study_id = ? ORDER BY position").pluck().all(x.study.id)
     expect(keys(a)).toEqual(keys(b))
     expect(a.queues).toEqual(b.queues)
     expect(a.study.seed).toBe(1234)

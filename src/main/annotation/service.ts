@@ -380,7 +380,8 @@ export function createAnnotationService(ctx: ServiceContext, _deps: { imhi: Imhi
     const groups = [...new Set(unique.map((c) => c.groupId))].sort((a, b) => a - b)
     const drawn = new Set(input.sampleSize === undefined ? groups : seededShuffle(groups, deriveSeed(seed, 'sample')).slice(0, input.sampleSize))
     const chosen = unique.filter((c) => drawn.has(c.groupId)).sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))
-    const ordered = seededShuffle(chosen, deriveSeed(seed, 'order'))
+    // Keys are opaque (item-1, item-2, ... in the shuffled order): they travel in packages to annotators, who must not see the source.
+    const ordered = seededShuffle(chosen, deriveSeed(seed, 'order')).map((c, i) => ({ ...c, key: `item-${i + 1}` }))
     const aspects = [...DEFAULT_ASPECTS, ...input.extraAspects]
     const studyId = db.transaction(() => {
       const sid = insertStudy({
