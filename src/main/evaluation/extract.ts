@@ -8,7 +8,8 @@ import { findDataset, type DatasetInfo } from '../../shared/imhi/datasets'
  * 2. Otherwise (or when it names nothing) the first two sentences of the response (models often
  *    start straight with "Reasoning: The post does not show ...").
  * In each candidate, a multi-class dataset looks for the phrases that name a class (synonyms
- * included); the longest match wins and two classes matched equally are ambiguous (no label). A
+ * included); a phrase inside a longer matched phrase does not count, and two classes named apart
+ * are ambiguous (no label). A
  * yes/no dataset takes a leading "yes"/"no", else a negation ("not", "no", "doesn't", ...) means
  * no, else an affirmative verb ("suffers", "shows", "exists", "indicates", ...) means yes.
  * Nothing found: null, which the metrics count as out-of-domain (OOD).
@@ -82,21 +83,22 @@ function phraseRegex(phrase: string): RegExp {
 
 function multiClass(info: DatasetInfo, sentence: string): string | null {
   const table = PHRASES[info.name] ?? Object.fromEntries(info.labels.map((l) => [l, [l]]))
-  let best: { label: string; len: number } | null = null
-  let ambiguous = false
+  // Every occurrence of every class phrase, as a span of the sentence.
+  const spans: { label: string; start: number; end: number }[] = []
   for (const label of info.labels) {
-    const phrases = [label, ...(table[label] ?? [])]
-    for (const phrase of phrases) {
-      if (!phraseRegex(phrase).test(sentence)) continue
-      if (!best || phrase.length > best.len) {
-        best = { label, len: phrase.length }
-        ambiguous = false
-      } else if (phrase.length === best.len && best.label !== label) {
-        ambiguous = true
-      }
+    for (const phrase of new Set([label, ...(table[label] ?? [])])) {
+      const re = phraseRegex(phrase)
+      const m = re.exec(sentence)
+      if (!m) continue
+      const start = m.index + (m[0].length - phrase.length)
+      spans.push({ label, start, end: start + phrase.length })
     }
   }
-  return best && !ambiguous ? best.label : null
+  // A span inside a longer span of another phrase ("suicide" in "suicide or self-harm") does not count.
+  const kept = spans.filter((a) => !spans.some((b) => b !== a && b.end - b.start > a.end - a.start && b.start <= a.start && a.end <= b.end))
+  const labels = new Set(kept.map((k) => k.label))
+  // Two classes named apart ("medication or relationship"): ambiguous, no label.
+  return labels.size === 1 ? [...labels][0] : null
 }
 
 const NEGATION = /\b(?:not|no|doesn't|don't|isn't|aren't|wasn't|never|neither|nor|without|absence|lack|lacks|unlikely)\b/

@@ -1,0 +1,83 @@
+import { describe, expect, it } from 'vitest'
+import { bleu, computeBleu } from '../../src/main/evaluation/bleu'
+import { tokenize13a } from '../../src/main/evaluation/tokenize13a'
+import { lcsLength, rougeCorpus, rougePair, rougeTokenize } from '../../src/main/evaluation/rouge'
+
+describe('tokenize13a (HF evaluate tokenizer_13a)', () => {
+  it('splits punctuation, keeps decimals and apostrophes, splits a dash after a digit', () => {
+    expect(tokenize13a("Hello, world! It's 3.5-4 km.")).toEqual(['Hello', ',', 'world', '!', "It's", '3.5', '-', '4', 'km', '.'])
+  })
+  it('unescapes the SGML entities and joins hyphenated line breaks', () => {
+    expect(tokenize13a('a &amp; b &quot;c&quot; self-\nharm\nnext')).toEqual(['a', '&', 'b', '"', 'c', '"', 'selfharm', 'next'])
+  })
+})
+
+describe('BLEU (HF evaluate bleu, max_order 4, no smoothing)', () => {
+  it("matches evaluate's documented example", () => {
+    const r = bleu(['hello there general kenobi', 'foo bar foobar'], [['hello there general kenobi', 'hello there !'], ['foo bar foobar']])
+    expect(r.bleu).toBe(1)
+    expect(r.precisions).toEqual([1, 1, 1, 1])
+    expect(r.brevity_penalty).toBe(1)
+    expect(r.length_ratio).toBeCloseTo(1.1666666666666667, 15)
+    expect(r.translation_length).toBe(7)
+    expect(r.reference_length).toBe(6)
+  })
+
+  it('is 0 when some n-gram order has no match (no smoothing)', () => {
+    // 4-grams of "the cat sat on the mat" never occur in "the cat is on the mat".
+    const r = bleu(['the cat sat on the mat'], ['the cat is on the mat'])
+    expect(r.precisions).toEqual([5 / 6, 3 / 5, 1 / 4, 0])
+    expect(r.bleu).toBe(0)
+  })
+
+  it('hand-worked brevity penalty: exp(1 - 6/4)', () => {
+    const r = bleu(['a b c d'], ['a b c d e f'])
+    expect(r.precisions).toEqual([1, 1, 1, 1])
+    expect(r.brevity_penalty).toBeCloseTo(0.6065306597126334, 15)
+    expect(r.bleu).toBeCloseTo(0.6065306597126334, 15)
+  })
+
+  it('hand-worked corpus sums: (8/9 * 5/7 * 3/5 * 1/3)^(1/4)', () => {
+    const r = computeBleu([[['a', 'b', 'c', 'x', 'e']], [['a', 'b', 'c', 'd']]], [['a', 'b', 'c', 'd', 'e'], ['a', 'b', 'c', 'd']])
+    expect(r.precisions).toEqual([8 / 9, 5 / 7, 3 / 5, 1 / 3])
+    expect(r.brevity_penalty).toBe(1)
+    expect(r.bleu).toBeCloseTo(0.5969491792019646, 14)
+  })
+
+  it('clips counts by the reference and reports empty sides instead of dividing by zero', () => {
+    expect(bleu(['the the the the'], ['the cat']).precisions[0]).toBe(1 / 4)
+    expect(bleu([''], ['a b']).bleu).toBeNull()
+    expect(bleu(['a b'], ['']).error).toMatch(/references are empty/)
+  })
+})
+
+describe('ROUGE (rouge_score, no stemming)', () => {
+  it('tokenizes as rouge_score: lower case, non-alphanumerics to spaces', () => {
+    expect(rougeTokenize("Hello, World! It's 3.5 — ok")).toEqual(['hello', 'world', 'it', 's', '3', '5', 'ok'])
+  })
+
+  it("matches rouge_score's README example", () => {
+    const r = rougePair('The quick brown fox jumps over the lazy dog', 'The quick brown dog jumps on the log.')
+    expect(r.rouge1.precision).toBe(0.75)
+    expect(r.rouge1.recall).toBeCloseTo(0.6666666666666666, 15)
+    expect(r.rouge1.fmeasure).toBeCloseTo(0.7058823529411765, 15)
+    expect(r.rougeL.precision).toBe(0.625)
+    expect(r.rougeL.recall).toBeCloseTo(0.5555555555555556, 15)
+    expect(r.rougeL.fmeasure).toBeCloseTo(0.5882352941176471, 15)
+  })
+
+  it('hand-worked: ROUGE-1 5/6, ROUGE-2 3/5, ROUGE-L 5/6', () => {
+    const r = rougePair('the cat is on the mat', 'the cat sat on the mat')
+    expect(r.rouge1.fmeasure).toBeCloseTo(5 / 6, 15)
+    expect(r.rouge2.fmeasure).toBeCloseTo(0.6, 15)
+    expect(r.rougeL.fmeasure).toBeCloseTo(5 / 6, 15)
+  })
+
+  it('gives 0 for an empty side and averages F over pairs', () => {
+    expect(rougePair('', 'x').rougeL.fmeasure).toBe(0)
+    expect(rougePair('a b', '').rouge1.fmeasure).toBe(0)
+    const c = rougeCorpus(['a b', 'a b'], ['a b', 'c d'])!
+    expect(c.rouge1).toBe(0.5)
+    expect(lcsLength(['a', 'b', 'c', 'd'], ['b', 'd', 'c'])).toBe(2)
+  })
+})
