@@ -1,13 +1,19 @@
 import { test as base, chromium, type Browser, type Page } from '@playwright/test'
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
-import { mkdtempSync, mkdirSync, rmSync } from 'node:fs'
+import { existsSync, mkdtempSync, mkdirSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { join, resolve } from 'node:path'
+import { dirname, join, resolve } from 'node:path'
+import { fileURLToPath } from 'node:url'
 
-export const ROOT = resolve(__dirname, '..')
+// package.json says "type": "module", so Playwright loads these files as ES modules (no __dirname).
+export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..')
 export const CLI = join(ROOT, 'bin', 'imhi.js')
 export const SCREENSHOTS = join(ROOT, 'e2e', 'screenshots')
 mkdirSync(SCREENSHOTS, { recursive: true })
+
+/** ../shared beside the repo (the real IMHI files): present on the project's machines and in CI. */
+export const SHARED_IMHI = resolve(ROOT, '..', 'shared', 'imhi')
+export const hasSharedImhi = existsSync(join(SHARED_IMHI, 'test_data'))
 
 export const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-quic', '--no-first-run', '--disable-sync']
 export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'

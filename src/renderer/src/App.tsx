@@ -135,7 +135,7 @@ export function App() {
         </UnstyledButton>
       </AppShell.Footer>
       <NoticeModal opened={noticeOpen} onAcknowledge={closeNotice} firstRun={firstNotice && !noticeAcknowledged()} />
-      <Modal opened={importOpen} onClose={() => setImportOpen(false)} title="Import IMHI data" size="xl">
+      <Modal opened={importOpen} onClose={() => setImportOpen(false)} title="Import IMHI data" size="70rem">
         <ImportPanel />
       </Modal>
     </AppShell>

@@ -12,6 +12,8 @@ export interface AppState {
   /** Why the facets could not be loaded (the shell shows it instead of guessing "empty"). */
   error: AppError | null
   loading: boolean
+  /** Bumped each time the data is re-read (after an import): views holding results refetch. */
+  dataVersion: number
   /** Re-reads facets and stats (after an import). */
   reload: () => Promise<void>
 }
@@ -24,6 +26,7 @@ export function AppStateProvider({ children }: { children: ReactNode }) {
   const [stats, setStats] = useState<Stats | null>(null)
   const [error, setError] = useState<AppError | null>(null)
   const [loading, setLoading] = useState(true)
+  const [dataVersion, setDataVersion] = useState(0)
 
   const reload = useCallback(async () => {
     setLoading(true)
@@ -41,6 +44,7 @@ export function AppStateProvider({ children }: { children: ReactNode }) {
       setFacets(f)
       setStats(s)
       setError(null)
+      setDataVersion((v) => v + 1)
     } catch (err) {
       setError(AppError.from(err))
     } finally {
@@ -52,7 +56,7 @@ export function AppStateProvider({ children }: { children: ReactNode }) {
     void reload()
   }, [reload])
 
-  return <Ctx.Provider value={{ info, facets, stats, error, loading, reload }}>{children}</Ctx.Provider>
+  return <Ctx.Provider value={{ info, facets, stats, error, loading, dataVersion, reload }}>{children}</Ctx.Provider>
 }
 
 export function useAppState(): AppState {

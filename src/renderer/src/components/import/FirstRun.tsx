@@ -1,9 +1,10 @@
 import { Anchor, Center, Code, List, Paper, Stack, Text, Title } from '@mantine/core'
 import { useAppState } from '../../api/appState'
+import type { ImportReport } from '../../../../shared/api/imhi'
 import { ImportPanel } from './ImportPanel'
 
 /** What a new database shows: one clear step, importing the benchmark. */
-export function FirstRun() {
+export function FirstRun({ onImported }: { onImported?: (report: ImportReport) => void }) {
   const { info } = useAppState()
   return (
     <Center h="100%" data-testid="first-run">
@@ -16,7 +17,7 @@ export function FirstRun() {
               run annotation studies.
             </Text>
           </div>
-          <ImportPanel />
+          <ImportPanel onImported={onImported} />
           <div>
             <Text size="sm" fw={500}>
               What is read

@@ -41,8 +41,8 @@ export function ImportPanel({ onImported }: { onImported?: (report: ImportReport
     try {
       const r = await api.call('imhi.import', { path: target })
       setReport(r)
-      await reload()
       onImported?.(r)
+      await reload()
     } catch (err) {
       setError(AppError.from(err))
     } finally {

@@ -1,25 +1,44 @@
-import { Alert, Badge, Group, ScrollArea, Table, Text } from '@mantine/core'
+import { Alert, Group, ScrollArea, Table, Text } from '@mantine/core'
 import type { ImportReport } from '../../../../shared/api/imhi'
 
 const fmt = new Intl.NumberFormat('en-US')
+const KIND: Record<ImportReport['files'][number]['kind'], string> = {
+  items: 'items',
+  reference_ratings: 'ratings',
+  outputs: 'model outputs (skipped)',
+  skipped: 'skipped'
+}
 
 /** The result of an import: totals, then one row per file, files with errors first and in red. */
 export function ImportReportView({ report }: { report: ImportReport }) {
+  // `added` counts items and reference ratings together; say which is which.
+  const items = report.files.filter((f) => f.kind === 'items').reduce((n, f) => n + f.added, 0)
+  const ratings = report.files.filter((f) => f.kind === 'reference_ratings').reduce((n, f) => n + f.added, 0)
   const files = [...report.files].sort((a, b) => Number(b.error !== null) - Number(a.error !== null) || a.file.localeCompare(b.file))
   return (
     <div data-testid="import-report">
       <Alert color={report.errors > 0 ? 'orange' : 'teal'} variant="light" mb="sm" title={report.errors > 0 ? 'Imported, with errors' : 'Import finished'}>
         <Text size="sm">
-          {fmt.format(report.added)} new item{report.added === 1 ? '' : 's'}, {fmt.format(report.unchanged)} already present, from {report.files.length} file
+          {fmt.format(items)} new item{items === 1 ? '' : 's'}
+          {ratings > 0 ? `, ${fmt.format(ratings)} reference rating${ratings === 1 ? '' : 's'}` : ''}, {fmt.format(report.unchanged)} already present, from {report.files.length} file
           {report.files.length === 1 ? '' : 's'} in {report.seconds.toFixed(1)} s.
-          {report.errors > 0 ? ` ${report.errors} file${report.errors === 1 ? '' : 's'} could not be imported: nothing from them was stored.` : ''}
+          {report.errors > 0 ? ` ${report.errors === 1 ? '1 file' : `${report.errors} files`} could not be imported: nothing from ${report.errors === 1 ? 'it' : 'them'} was stored.` : ''}
         </Text>
         <Text size="xs" c="dimmed" mt={4}>
           {report.root}
         </Text>
       </Alert>
       <ScrollArea.Autosize mah={320}>
-        <Table striped highlightOnHover withTableBorder fz="xs" stickyHeader>
+        <Table striped highlightOnHover withTableBorder fz="xs" stickyHeader layout="fixed">
+          <colgroup>
+            <col />
+            <col style={{ width: 120 }} />
+            <col style={{ width: 80 }} />
+            <col style={{ width: 130 }} />
+            <col style={{ width: 60 }} />
+            <col style={{ width: 60 }} />
+            <col style={{ width: 80 }} />
+          </colgroup>
           <Table.Thead>
             <Table.Tr>
               <Table.Th>File</Table.Th>
@@ -35,7 +54,7 @@ export function ImportReportView({ report }: { report: ImportReport }) {
             {files.map((f) => (
               <Table.Tr key={f.file} data-error={f.error ? 'true' : undefined}>
                 <Table.Td>
-                  <Text size="xs" ff="monospace">
+                  <Text size="xs" ff="monospace" style={{ wordBreak: 'break-all' }}>
                     {f.file}
                   </Text>
                   {f.error && (
@@ -45,15 +64,9 @@ export function ImportReportView({ report }: { report: ImportReport }) {
                   )}
                 </Table.Td>
                 <Table.Td>
-                  {f.error ? (
-                    <Badge size="xs" color="red">
-                      error
-                    </Badge>
-                  ) : (
-                    <Badge size="xs" variant="light" color={f.kind === 'skipped' || f.kind === 'outputs' ? 'gray' : 'teal'}>
-                      {f.kind.replace('_', ' ')}
-                    </Badge>
-                  )}
+                  <Text size="xs" fw={600} c={f.error ? 'red' : f.kind === 'skipped' || f.kind === 'outputs' ? 'dimmed' : 'teal'} style={{ whiteSpace: 'nowrap' }}>
+                    {f.error ? 'error' : KIND[f.kind]}
+                  </Text>
                 </Table.Td>
                 <Table.Td>{f.dataset ?? '–'}</Table.Td>
                 <Table.Td>{f.split ?? '–'}</Table.Td>

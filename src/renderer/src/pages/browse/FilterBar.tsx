@@ -64,7 +64,7 @@ export const FilterBar = forwardRef<HTMLInputElement, FilterBarProps>(function F
       <TextInput
         ref={ref}
         aria-label="Search the full text"
-        placeholder="Search posts, questions, explanations…"
+        placeholder="Search the full text…"
         leftSection={<SearchIcon size={15} />}
         rightSection={
           text ? (

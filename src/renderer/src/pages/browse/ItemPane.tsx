@@ -5,6 +5,11 @@ import { ItemExplanations } from '../../components/explanations/ItemExplanations
 import { TASKS } from '../../../../shared/imhi/datasets'
 import { labelColor } from './ResultList'
 
+/** The released explanations start with "Reasoning:"; the heading already says what it is. */
+function withoutReasoningPrefix(text: string): string {
+  return text.replace(/^\s*Reasoning:\s*/i, '')
+}
+
 function Section({ title, children, testId }: { title: string; children: React.ReactNode; testId?: string }) {
   return (
     <Box data-testid={testId}>
@@ -39,10 +44,10 @@ export function ItemPane({ id, query, onClose }: { id: number; query: string; on
         <div>
           <Group gap="xs">
             <Title order={3}>Item #{item.id}</Title>
-            <Badge variant="outline" color="blue" radius="sm">
+            <Badge variant="outline" color="blue" radius="sm" tt="none">
               {item.dataset}
             </Badge>
-            <Badge variant="default" radius="sm">
+            <Badge variant="default" radius="sm" tt="none">
               {item.split}
             </Badge>
           </Group>
@@ -71,7 +76,7 @@ export function ItemPane({ id, query, onClose }: { id: number; query: string; on
         <Stack gap="md">
           <Section title="Gold label" testId="item-gold-label">
             {item.goldLabel !== null ? (
-              <Badge size="lg" variant="light" color={labelColor(item.goldLabel)} radius="sm">
+              <Badge size="lg" variant="light" color={labelColor(item.goldLabel)} radius="sm" tt="none">
                 {item.goldLabel}
               </Badge>
             ) : (
@@ -82,7 +87,7 @@ export function ItemPane({ id, query, onClose }: { id: number; query: string; on
           </Section>
           <Section title="Gold explanation" testId="item-gold-explanation">
             <Text size="sm" className="imhi-browse-text">
-              {item.goldExplanation ? <MarkTerms text={item.goldExplanation} query={query} /> : <Text span c="dimmed">none</Text>}
+              {item.goldExplanation ? <MarkTerms text={withoutReasoningPrefix(item.goldExplanation)} query={query} /> : <Text span c="dimmed">none</Text>}
             </Text>
           </Section>
         </Stack>

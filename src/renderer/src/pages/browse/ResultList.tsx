@@ -90,7 +90,7 @@ export const ResultList = forwardRef<ResultListHandle, Props>(function ResultLis
                     <Text size="xs" c="dimmed" ff="monospace" w={52}>
                       #{item.id}
                     </Text>
-                    <Badge size="xs" variant="outline" color="blue" radius="sm">
+                    <Badge size="xs" variant="outline" color="blue" radius="sm" tt="none">
                       {item.dataset}
                     </Badge>
                     <Text size="xs" c="dimmed" truncate>
@@ -98,11 +98,11 @@ export const ResultList = forwardRef<ResultListHandle, Props>(function ResultLis
                     </Text>
                     <Box ml="auto">
                       {item.goldLabel !== null ? (
-                        <Badge size="xs" variant="light" color={labelColor(item.goldLabel)} radius="sm">
+                        <Badge size="xs" variant="light" color={labelColor(item.goldLabel)} radius="sm" tt="none">
                           {item.goldLabel}
                         </Badge>
                       ) : (
-                        <Badge size="xs" variant="default" radius="sm">
+                        <Badge size="xs" variant="default" radius="sm" tt="none">
                           no gold label
                         </Badge>
                       )}

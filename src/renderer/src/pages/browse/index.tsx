@@ -1,5 +1,7 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react'
-import { Alert, Button, Center, Group, Loader, Text } from '@mantine/core'
+import { Alert, Button, Center, Group, Loader, Modal, Text } from '@mantine/core'
+import type { ImportReport } from '../../../../shared/api/imhi'
+import { ImportReportView } from '../../components/import/ImportReportView'
 import type { Route } from '../../router'
 import { navigate } from '../../router'
 import { useAppState } from '../../api/appState'
@@ -24,16 +26,18 @@ function isTyping(target: EventTarget | null): boolean {
 }
 
 export default function BrowsePage({ route }: { route: Route }) {
-  const { facets, stats, error: stateError, loading: stateLoading, reload } = useAppState()
+  const { facets, stats, error: stateError, loading: stateLoading, reload, dataVersion } = useAppState()
   const queryString = route.query.toString()
   const filters = useMemo(() => filtersFromQuery(new URLSearchParams(queryString)), [queryString])
   const searchInput = useMemo(() => toSearchInput(filters), [filters])
   const openId = itemIdOf(route)
-  const pages = useSearchPages(searchInput)
+  const pages = useSearchPages(searchInput, dataVersion)
   const [cursor, setCursor] = useState(-1)
   const list = useRef<ResultListHandle>(null)
   const search = useRef<HTMLInputElement>(null)
   const path = route.path
+  // The first import's report, shown over the list that replaces the first-run screen.
+  const [firstReport, setFirstReport] = useState<ImportReport | null>(null)
 
   const setFilters = useCallback(
     (next: BrowseFilters) => navigate(path.startsWith('/item/') ? path : '/browse', filtersToQuery(next), { replace: true }),
@@ -116,7 +120,7 @@ export default function BrowsePage({ route }: { route: Route }) {
   if (!facets || !options) {
     return <Center h="100%">{stateLoading && <Loader />}</Center>
   }
-  if (facets.total === 0) return <FirstRun />
+  if (facets.total === 0) return <FirstRun onImported={setFirstReport} />
 
   return (
     <div className="imhi-browse-page" data-testid="browse-page">
@@ -145,6 +149,9 @@ export default function BrowsePage({ route }: { route: Route }) {
             </Text>
           </Group>
         </div>
+        <Modal opened={firstReport !== null} onClose={() => setFirstReport(null)} title="Import report" size="70rem">
+          {firstReport && <ImportReportView report={firstReport} />}
+        </Modal>
         <div className="imhi-browse-detailPane">{openId !== null ? <ItemPane key={openId} id={openId} query={filters.q} onClose={close} /> : <NoItem />}</div>
       </div>
     </div>

@@ -23,7 +23,7 @@ export interface SearchPages {
  * little around it) is fetched, so 43k items cost a few small queries. A new filter starts over;
  * answers for an older filter are dropped.
  */
-export function useSearchPages(filters: SearchFilters): SearchPages {
+export function useSearchPages(filters: SearchFilters, dataVersion = 0): SearchPages {
   const key = JSON.stringify(filters)
   const pages = useRef(new Map<number, ItemSummary[]>())
   const loading = useRef(new Set<number>())
@@ -65,7 +65,7 @@ export function useSearchPages(filters: SearchFilters): SearchPages {
     setError(null)
     setVersion((v) => v + 1)
     load(0)
-  }, [key, load])
+  }, [key, load, dataVersion])
 
   const ensureRange = useCallback(
     (start: number, end: number) => {

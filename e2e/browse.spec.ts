@@ -1,0 +1,273 @@
+import { mkdirSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import type { Page } from '@playwright/test'
+import type { ImportReport } from '../src/shared/api/imhi'
+import { test, expect, imhi, tempDir, SCREENSHOTS, SHARED_IMHI, hasSharedImhi } from './fixtures'
+import { writeImhiFixture, IMHI_FIXTURE } from '../test/support/imhi-fixture'
+
+/** Items added by an import (its `added` also counts reference ratings). */
+function itemsAdded(report: ImportReport): number {
+  return report.files.filter((f) => f.kind === 'items').reduce((n, f) => n + f.added, 0)
+}
+
+/** Acknowledges the first-run notice if it is showing. */
+async function acknowledgeNotice(page: Page): Promise<void> {
+  const ack = page.getByTestId('notice-ack')
+  await expect(ack).toBeVisible()
+  await ack.click()
+  await expect(page.getByRole('dialog', { name: 'Research use only' })).toBeHidden()
+}
+
+/** The fixture folder, imported with the CLI into the server's database, then the page reloaded. */
+async function importFixture(page: Page, dbFile: string): Promise<string> {
+  const root = writeImhiFixture(tempDir())
+  const r = imhi(['import', root, '--db', dbFile, '--json'])
+  expect(itemsAdded(JSON.parse(r.stdout) as ImportReport)).toBe(IMHI_FIXTURE.items)
+  await page.reload()
+  await acknowledgeNotice(page)
+  await expect(page.getByTestId('result-count')).toHaveText(`${IMHI_FIXTURE.items} items`)
+  return root
+}
+
+async function pickOption(page: Page, testId: string, option: RegExp): Promise<void> {
+  await page.getByTestId(testId).click()
+  await page.getByRole('option', { name: option }).click()
+  await page.keyboard.press('Escape')
+}
+
+test.describe('Browse in Chromium against imhi serve', () => {
+  test('first run: the notice, then importing a folder through the UI with a per-file report', async ({ appPage: page }) => {
+    // The research-use notice comes first and must be acknowledged.
+    await expect(page.getByRole('dialog', { name: 'Research use only' })).toBeVisible()
+    await expect(page.getByRole('dialog', { name: 'Research use only' }).getByText('does not diagnose, screen or treat anyone')).toBeVisible()
+    await page.screenshot({ path: join(SCREENSHOTS, 'notice.png') })
+    await acknowledgeNotice(page)
+
+    // An empty database shows the first-run screen, with a path field (a browser has no native picker).
+    await expect(page.getByTestId('first-run')).toBeVisible()
+    await expect(page.getByTestId('import-pick')).toHaveCount(0)
+    await page.screenshot({ path: join(SCREENSHOTS, 'first-run.png') })
+
+    // A folder that is not in the IMHI layout: a clear error naming it; the app keeps running.
+    const empty = tempDir()
+    await page.getByTestId('import-path').fill(empty)
+    await page.getByTestId('import-submit').click()
+    await expect(page.getByTestId('import-error')).toContainText(empty)
+    await expect(page.getByTestId('first-run')).toBeVisible()
+
+    // The fixture folder plus one broken CSV: everything else is imported, the broken file is reported.
+    const root = writeImhiFixture(tempDir())
+    const broken = join(root, 'test_data', 'test_instruction', 'MultiWD.csv')
+    writeFileSync(broken, 'query,gpt-3.5-turbo\n"an unterminated cell,\n')
+    await page.getByTestId('import-path').fill(root)
+    await page.getByTestId('import-submit').click()
+    const report = page.getByTestId('import-report')
+    await expect(report).toBeVisible()
+    await expect(report).toContainText(`${IMHI_FIXTURE.items} new items`)
+    await expect(report).toContainText('1 file could not be imported')
+    const errorRow = report.locator('tr[data-error]')
+    await expect(errorRow).toHaveCount(1)
+    await expect(errorRow).toContainText('test_data/test_instruction/MultiWD.csv')
+    await page.screenshot({ path: join(SCREENSHOTS, 'import-report.png') })
+    await page.keyboard.press('Escape')
+
+    // The list replaces the first-run screen.
+    await expect(page.getByTestId('browse-page')).toBeVisible()
+    await expect(page.getByTestId('result-count')).toHaveText(`${IMHI_FIXTURE.items} items`)
+    await expect(page.getByTestId('item-total')).toHaveText(`${IMHI_FIXTURE.items} items`)
+
+    // The acknowledgement and the theme are remembered across reloads.
+    await page.getByTestId('theme-toggle').click()
+    const scheme = await page.locator('html').getAttribute('data-mantine-color-scheme')
+    await page.reload()
+    await expect(page.getByTestId('browse-page')).toBeVisible()
+    await expect(page.getByRole('dialog', { name: 'Research use only' })).toHaveCount(0)
+    await expect(page.locator('html')).toHaveAttribute('data-mantine-color-scheme', scheme!)
+    // The footer brings the notice back on demand.
+    await page.getByTestId('footer-notice').click()
+    await expect(page.getByRole('dialog', { name: 'Research use only' })).toBeVisible()
+    await page.getByTestId('notice-ack').click()
+  })
+
+  test('filters with counts, full-text search with highlighted matches, the detail pane, a deep link', async ({ appPage: page, serve, browserInstance }) => {
+    await importFixture(page, serve.dbFile)
+
+    // Dataset filter: SAD has 3 test_instruction + 3 test_complete items.
+    await pickOption(page, 'filter-dataset', /^SAD\s*6$/)
+    await expect(page.getByTestId('result-count')).toHaveText('6 items')
+    await expect(page).toHaveURL(/dataset=SAD/)
+    // Gold label options follow the dataset, with counts.
+    await page.getByTestId('filter-label').click()
+    await expect(page.getByRole('option', { name: /^financial problem\s*2$/ })).toBeVisible()
+    await expect(page.getByRole('option', { name: /^yes/ })).toHaveCount(0)
+    await page.getByRole('option', { name: /^financial problem/ }).click()
+    await page.keyboard.press('Escape')
+    await expect(page.getByTestId('result-count')).toHaveText('2 items')
+    await expect(page.getByTestId('result-row')).toHaveCount(2)
+    for (const row of await page.getByTestId('result-row').all()) await expect(row).toContainText('financial problem')
+    await page.getByTestId('clear-filters').click()
+    await expect(page.getByTestId('result-count')).toHaveText(`${IMHI_FIXTURE.items} items`)
+
+    // Split filter.
+    await pickOption(page, 'filter-split', /^expert\s*4$/)
+    await expect(page.getByTestId('result-count')).toHaveText('4 items')
+    await page.getByTestId('clear-filters').click()
+
+    // Full-text search: every row shows the match marked, as <mark>, never as injected HTML.
+    await page.getByTestId('search-input').fill('sleep')
+    await expect(page).toHaveURL(/q=sleep/)
+    const rows = page.getByTestId('result-row')
+    await expect(rows.first()).toBeVisible()
+    const n = await rows.count()
+    expect(n).toBeGreaterThan(0)
+    await expect(page.getByTestId('result-count')).toHaveText(n === 1 ? '1 item' : `${n} items`)
+    for (const row of await rows.all()) await expect(row.locator('mark').first()).toHaveText(/^sleep/i)
+    await expect(page.locator('[data-testid="result-row"] mark')).not.toHaveCount(0)
+
+    // Open the first hit: post, question, gold label and explanation side by side, source file and row.
+    await rows.first().click()
+    const detail = page.getByTestId('item-detail')
+    await expect(detail).toBeVisible()
+    await expect(page).toHaveURL(/#\/item\/\d+\?q=sleep/)
+    await expect(detail.getByTestId('item-post')).toContainText('My mom said "just rest", but')
+    await expect(detail.getByTestId('item-post').locator('mark').first()).toHaveText(/^sleep/i)
+    await expect(detail.getByTestId('item-question')).toContainText('depression')
+    await expect(detail.getByTestId('item-gold-label')).toContainText('yes')
+    await expect(detail.getByTestId('item-gold-explanation')).toContainText('persistent low mood')
+    await expect(detail.getByTestId('item-source')).toContainText(/DR\.csv/)
+    await expect(detail.getByTestId('item-source')).toContainText(/row \d+/)
+    const id = await detail.getAttribute('data-item-id')
+    await page.screenshot({ path: join(SCREENSHOTS, 'browse.png') })
+
+    // The URL reproduces the view in a fresh tab: the item and the query.
+    const context = await browserInstance.newContext({ viewport: { width: 1400, height: 900 } })
+    await context.addInitScript(() => localStorage.setItem('imhi-notice-acknowledged', '1'))
+    const fresh = await context.newPage()
+    await fresh.goto(page.url())
+    await expect(fresh.getByTestId('item-detail')).toHaveAttribute('data-item-id', id!)
+    await expect(fresh.getByTestId('search-input')).toHaveValue('sleep')
+    await expect(fresh.getByTestId('result-count')).toHaveText(n === 1 ? '1 item' : `${n} items`)
+
+    // A deep link to an item that does not exist says so, and the list still works.
+    await fresh.goto(serve.url + '#/item/999999')
+    await expect(fresh.getByTestId('item-error')).toContainText('999999')
+    await expect(fresh.getByTestId('result-count')).toHaveText(`${IMHI_FIXTURE.items} items`)
+    await context.close()
+
+    // A search with no hits.
+    await page.getByTestId('search-input').fill('zzzunmatchedzzz')
+    await expect(page.getByTestId('no-results')).toBeVisible()
+  })
+
+  test('keyboard: / searches, j/k and arrows move, Enter opens, Esc clears', async ({ appPage: page, serve }) => {
+    await importFixture(page, serve.dbFile)
+    const rows = page.getByTestId('result-row')
+    await expect(rows.first()).toBeVisible()
+
+    await page.locator('body').click({ position: { x: 5, y: 5 } })
+    await page.keyboard.press('j')
+    await expect(rows.nth(0)).toHaveAttribute('aria-selected', 'true')
+    await page.keyboard.press('j')
+    await page.keyboard.press('ArrowDown')
+    await expect(rows.nth(2)).toHaveAttribute('aria-selected', 'true')
+    await page.keyboard.press('k')
+    await expect(rows.nth(1)).toHaveAttribute('aria-selected', 'true')
+    const secondId = await rows.nth(1).getAttribute('data-item-id')
+    await page.keyboard.press('Enter')
+    await expect(page.getByTestId('item-detail')).toHaveAttribute('data-item-id', secondId!)
+    await expect(page).toHaveURL(new RegExp(`#/item/${secondId}`))
+    await page.keyboard.press('ArrowUp')
+    await page.keyboard.press('ArrowRight')
+    await expect(page.getByTestId('item-detail')).toHaveAttribute('data-item-id', (await rows.nth(0).getAttribute('data-item-id'))!)
+
+    // "/" focuses the search box; typing filters; Enter/↓ go back to the list.
+    await page.keyboard.press('/')
+    await expect(page.getByTestId('search-input')).toBeFocused()
+    await page.keyboard.type('hiking')
+    await expect(page).toHaveURL(/q=hiking/)
+    await expect(rows.first().locator('mark')).toHaveText(/hiking/i)
+    await page.keyboard.press('ArrowDown')
+    await expect(page.getByTestId('result-list')).toBeFocused()
+    await expect(rows.nth(0)).toHaveAttribute('aria-selected', 'true')
+    await page.keyboard.press('Enter')
+    await expect(page.getByTestId('item-post')).toContainText('Went hiking with friends')
+
+    // Esc clears the search first, then closes the item.
+    await page.keyboard.press('Escape')
+    await expect(page.getByTestId('search-input')).toHaveValue('')
+    await expect(page.getByTestId('result-count')).toHaveText(`${IMHI_FIXTURE.items} items`)
+    await expect(page.getByTestId('item-detail')).toBeVisible()
+    await page.keyboard.press('Escape')
+    await expect(page.getByTestId('no-item')).toBeVisible()
+    await expect(page).toHaveURL(/#\/browse$/)
+
+    // Esc inside the search box clears it too.
+    await page.keyboard.press('/')
+    await page.keyboard.type('rested')
+    await expect(page).toHaveURL(/q=rested/)
+    await page.keyboard.press('Escape')
+    await expect(page.getByTestId('search-input')).toHaveValue('')
+    await expect(page).not.toHaveURL(/q=/)
+
+    // Dark theme, for the README.
+    await page.getByTestId('theme-toggle').click()
+    await page.mouse.move(700, 500)
+    await page.keyboard.press('j')
+    await page.keyboard.press('Enter')
+    await expect(page.getByTestId('item-detail')).toBeVisible()
+    await page.screenshot({ path: join(SCREENSHOTS, 'browse-dark.png') })
+  })
+
+  test('a snippet with markup is shown as text, never run as HTML', async ({ appPage: page, serve }) => {
+    const dir = tempDir()
+    const root = join(dir, 'imhi')
+    mkdirSync(join(root, 'test_data', 'test_instruction'), { recursive: true })
+    const post = 'payload <img src=x onerror="window.__pwned=1"> <b>bold</b> trailing words'
+    writeFileSync(
+      join(root, 'test_data', 'test_instruction', 'DR.csv'),
+      `query,gpt-3.5-turbo\n"Consider this post: ""${post.replace(/"/g, '""')}"" Question: Does the poster suffer from depression?","No, the poster does not suffer from depression. Reasoning: invented."\n`
+    )
+    imhi(['import', root, '--db', serve.dbFile, '--json'])
+    await page.reload()
+    await acknowledgeNotice(page)
+    await page.getByTestId('search-input').fill('payload')
+    const row = page.getByTestId('result-row').first()
+    await expect(row).toContainText('<img src=x')
+    await expect(row.locator('img')).toHaveCount(0)
+    await row.click()
+    await expect(page.getByTestId('item-post')).toContainText('<b>bold</b>')
+    await expect(page.getByTestId('item-post').locator('b, img')).toHaveCount(0)
+    expect(await page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned)).toBeUndefined()
+  })
+
+  test('stays light with every released item: a handful of rows in the DOM, pages loaded as you scroll', async ({ appPage: page, serve }) => {
+    test.skip(!hasSharedImhi, `skipped: ${SHARED_IMHI} not found`)
+    test.setTimeout(180_000)
+    if (!hasSharedImhi) console.log(`browse e2e: skipped the full-data test: ${SHARED_IMHI} not found`)
+    const report = JSON.parse(imhi(['import', SHARED_IMHI, '--db', serve.dbFile, '--json']).stdout) as ImportReport
+    const r = { added: itemsAdded(report) }
+    expect(r.added).toBeGreaterThan(40_000)
+    await page.reload()
+    await acknowledgeNotice(page)
+    const count = page.getByTestId('result-count')
+    await expect(count).toHaveText(`${r.added.toLocaleString('en-US')} items`)
+    const rows = page.getByTestId('result-row')
+    await expect(rows.first()).toBeVisible()
+    expect(await rows.count()).toBeLessThan(80)
+
+    // Jump to the end: the last page loads, and still only a few rows exist.
+    await page.getByTestId('result-list').focus()
+    const t0 = Date.now()
+    await page.keyboard.press('End')
+    const last = page.locator(`#browse-row-${r.added - 1}`)
+    await expect(last).toHaveAttribute('data-item-id', /\d+/)
+    const endMs = Date.now() - t0
+    expect(await rows.count()).toBeLessThan(80)
+    console.log(`browse e2e: ${r.added} items, ${await rows.count()} rows in the DOM, End → last row shown in ${endMs} ms`)
+    await page.screenshot({ path: join(SCREENSHOTS, 'browse-all.png') })
+
+    // A search over everything.
+    await page.getByTestId('search-input').fill('insomnia')
+    await expect(page.getByTestId('result-row').first().locator('mark').first()).toHaveText(/insomnia/i)
+  })
+})
