@@ -150,7 +150,14 @@ export function createSearch(db: Db) {
 
   const taskOf = (dataset: string): TaskId => findDataset(dataset)?.task ?? ('disorders' as TaskId)
 
-  type Row = { id: number; dataset: string; split: SplitName; gold_label: string | null; snippet?: string; post_id?: number }
+  type Row = { id: number; dataset: string; split: SplitName; gold_label: string | null; post_id: number }
+
+  const pageRows = (ids: number[]): Map<number, Row & { preview: string }> => {
+    const rows = stmt(
+      `SELECT id, dataset, split, gold_label, post_id, substr(post, 1, ${PREVIEW_CHARS + 1}) AS preview FROM items WHERE id IN (SELECT value FROM json_each(?))`
+    ).all(JSON.stringify(ids)) as (Row & { preview: string })[]
+    return new Map(rows.map((r) => [r.id, r]))
+  }
 
   function search(f: SearchFilters): SearchResult {
     const filters = filterSql(f)
@@ -159,14 +166,18 @@ export function createSearch(db: Db) {
     if (f.query && f.query.trim() && fts === null) return { total: 0, items: [] }
 
     if (fts === null) {
+      // Ids from the narrow covering indexes first, then the wide rows of this page only.
       const where = filters.where.length ? `WHERE ${filters.where.join(' AND ')}` : ''
       const total = (stmt(`SELECT count(*) AS n FROM items i ${where}`).get(...filters.params) as { n: number }).n
-      const rows = stmt(
-        `SELECT i.id, i.dataset, i.split, i.gold_label, substr(i.post, 1, ${PREVIEW_CHARS + 1}) AS snippet FROM items i ${where} ORDER BY i.id LIMIT ? OFFSET ?`
-      ).all(...filters.params, f.limit, f.offset) as Row[]
+      if (total === 0 || f.offset >= total) return { total, items: [] }
+      const ids = (stmt(`SELECT i.id FROM items i ${where} ORDER BY i.id LIMIT ? OFFSET ?`).pluck().all(...filters.params, f.limit, f.offset) as number[])
+      const rows = pageRows(ids)
       return {
         total,
-        items: rows.map((r) => summary(r, r.snippet!.length > PREVIEW_CHARS ? r.snippet!.slice(0, PREVIEW_CHARS) + '…' : r.snippet!))
+        items: ids.map((id) => {
+          const r = rows.get(id)!
+          return summary(r, r.preview.length > PREVIEW_CHARS ? r.preview.slice(0, PREVIEW_CHARS) + '…' : r.preview)
+        })
       }
     }
 
@@ -180,7 +191,7 @@ export function createSearch(db: Db) {
         `SELECT i.id, i.dataset, i.split, i.gold_label, i.post_id FROM posts_fts JOIN items i ON i.post_id = posts_fts.rowid
          WHERE ${where} ORDER BY posts_fts.rank, i.id LIMIT ? OFFSET ?`
       ).all(...params, f.limit, f.offset) as Row[]
-      const postIds = [...new Set(rows.map((r) => r.post_id!))]
+      const postIds = [...new Set(rows.map((r) => r.post_id))]
       const snippets = new Map<number, string>()
       if (postIds.length > 0) {
         const snip = stmt(
@@ -188,14 +199,14 @@ export function createSearch(db: Db) {
         ).all(HIGHLIGHT_START, HIGHLIGHT_END, fts, JSON.stringify(postIds)) as { id: number; s: string }[]
         for (const r of snip) snippets.set(r.id, r.s)
       }
-      return { total, items: rows.map((r) => summary(r, snippets.get(r.post_id!) ?? '')) }
+      return { total, items: rows.map((r) => summary(r, snippets.get(r.post_id) ?? '')) }
     } catch (err) {
       // toFtsQuery only emits quoted strings, so this is not the user's syntax; say so plainly.
       throw new AppError('internal', `Search failed for ${JSON.stringify(f.query)}: ${(err as Error).message}`)
     }
   }
 
-  function summary(r: Row, snippet: string): ItemSummary {
+  function summary(r: Pick<Row, 'id' | 'dataset' | 'split' | 'gold_label'>, snippet: string): ItemSummary {
     return { id: r.id, dataset: r.dataset, split: r.split, task: taskOf(r.dataset), goldLabel: r.gold_label, snippet }
   }
 

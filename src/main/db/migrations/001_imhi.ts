@@ -40,9 +40,12 @@ CREATE TABLE items (
   post_id INTEGER REFERENCES posts(id), -- the distinct post text, indexed once for full-text search
   UNIQUE (source_file_id, source_row)
 );
+-- Narrow covering indexes for browse and search: filters and paging read these, never the wide
+-- rows (a row holds the query, post and gold response: kilobytes).
 CREATE INDEX items_dataset_split ON items(dataset, split, gold_label);
-CREATE INDEX items_post ON items(post_id);
-CREATE INDEX items_split ON items(split);
+CREATE INDEX items_post ON items(post_id, dataset, split, gold_label);
+CREATE INDEX items_split ON items(split, gold_label);
+CREATE INDEX items_browse ON items(id, dataset, split, gold_label);
 
 -- Distinct post texts: the same post appears in test_instruction, test_complete (and the
 -- training files in both styles), so each text is stored and full-text indexed once.
