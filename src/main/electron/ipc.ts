@@ -1,18 +1,20 @@
 import { ipcMain, type WebContents, type WebFrameMain } from 'electron'
 import { randomUUID } from 'node:crypto'
-import { dispatch, type CallContext, type ClientInfo, type Handlers } from '../api/dispatch'
+import type { CallContext, ClientInfo, Handlers } from '../api/dispatch'
 import type { EventHub } from '../api/events'
-import { AppError } from '../../shared/api/errors'
+import { CALL_CHANNEL, EVENT_CHANNEL, handleIpcCall } from './ipcCall'
 
-export const CALL_CHANNEL = 'imhi:call'
-export const EVENT_CHANNEL = 'imhi:event'
+export { CALL_CHANNEL, EVENT_CHANNEL }
 
 /**
- * Electron's transport for the API contract. Every message is checked for its sender (our own
- * window, loaded from our own files) before it reaches the dispatcher, which validates it.
+ * Electron's transport for the API contract. Every message is checked for its sender (the main
+ * frame of our own window, showing our own page) before it reaches the dispatcher, which
+ * validates it. Events go only to windows that have called in.
  */
 export function registerIpc(handlers: Handlers, events: EventHub, isTrustedFrame: (frame: WebFrameMain | null) => boolean): () => void {
   const clients = new Map<number, ClientInfo>()
+  const listeners = new Map<number, () => void>()
+
   const clientFor = (wc: WebContents): ClientInfo => {
     let c = clients.get(wc.id)
     if (!c) {
@@ -22,39 +24,35 @@ export function registerIpc(handlers: Handlers, events: EventHub, isTrustedFrame
     }
     return c
   }
-  const listeners = new Map<number, () => void>()
 
-  ipcMain.handle(CALL_CHANNEL, async (event, method: unknown, params: unknown) => {
-    if (!isTrustedFrame(event.senderFrame)) {
-      return { ok: false, error: new AppError('forbidden', 'IPC from an untrusted frame').toBody() }
-    }
+  const subscribe = (wc: WebContents): void => {
+    if (listeners.has(wc.id)) return
+    const off = events.subscribe((name, payload) => {
+      if (!wc.isDestroyed()) wc.send(EVENT_CHANNEL, name, payload)
+    })
+    listeners.set(wc.id, off)
+    wc.once('destroyed', () => {
+      off()
+      listeners.delete(wc.id)
+    })
+  }
+
+  ipcMain.handle(CALL_CHANNEL, (event, method: unknown, params: unknown) => {
+    const trusted = isTrustedFrame(event.senderFrame)
     const wc = event.sender
-    if (!listeners.has(wc.id)) {
-      const off = events.subscribe((name, payload) => {
-        if (!wc.isDestroyed()) wc.send(EVENT_CHANNEL, name, payload)
-      })
-      listeners.set(wc.id, off)
-      wc.once('destroyed', () => {
-        off()
-        listeners.delete(wc.id)
-      })
-    }
-    const ctx: CallContext = {
+    if (trusted) subscribe(wc)
+    const ctx = (): CallContext => ({
       client: clientFor(wc),
       emit: (name, payload) => {
         if (!wc.isDestroyed()) wc.send(EVENT_CHANNEL, name, payload)
       }
-    }
-    try {
-      if (typeof method !== 'string') throw new AppError('invalid_input', 'method must be a string')
-      return { ok: true, result: await dispatch(handlers, method, params, ctx) }
-    } catch (err) {
-      return { ok: false, error: AppError.from(err).toBody() }
-    }
+    })
+    return handleIpcCall(handlers, trusted, method, params, ctx)
   })
 
   return () => {
     ipcMain.removeHandler(CALL_CHANNEL)
     for (const off of listeners.values()) off()
+    listeners.clear()
   }
 }

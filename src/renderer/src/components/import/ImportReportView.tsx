@@ -5,7 +5,7 @@ const fmt = new Intl.NumberFormat('en-US')
 const KIND: Record<ImportReport['files'][number]['kind'], string> = {
   items: 'items',
   reference_ratings: 'ratings',
-  outputs: 'model outputs (skipped)',
+  outputs: 'outputs, skipped',
   skipped: 'skipped'
 }
 
@@ -32,12 +32,12 @@ export function ImportReportView({ report }: { report: ImportReport }) {
         <Table striped highlightOnHover withTableBorder fz="xs" stickyHeader layout="fixed">
           <colgroup>
             <col />
-            <col style={{ width: 120 }} />
+            <col style={{ width: 130 }} />
             <col style={{ width: 80 }} />
             <col style={{ width: 130 }} />
             <col style={{ width: 60 }} />
             <col style={{ width: 60 }} />
-            <col style={{ width: 80 }} />
+            <col style={{ width: 90 }} />
           </colgroup>
           <Table.Thead>
             <Table.Tr>

@@ -1,0 +1,90 @@
+import { describe, expect, it } from 'vitest'
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { handleIpcCall, CALL_CHANNEL, EVENT_CHANNEL } from '../../src/main/electron/ipcCall'
+import { createHandlers } from '../../src/main/api/handlers'
+import type { CallContext } from '../../src/main/api/dispatch'
+import { testServices } from '../support/services'
+
+const ROOT = join(__dirname, '..', '..')
+
+describe('Electron IPC call handling (no Electron needed)', () => {
+  const services = testServices()
+  const handlers = createHandlers(services)
+  let made = 0
+  const ctx = (): CallContext => {
+    made++
+    return { client: { id: 'ipc-test', transport: 'electron', role: 'owner', annotatorId: null }, emit: () => {} }
+  }
+
+  it('refuses a call from an untrusted frame before anything runs', async () => {
+    made = 0
+    const reply = await handleIpcCall(handlers, false, 'app.info', {}, ctx)
+    expect(reply).toEqual({ ok: false, error: { code: 'forbidden', message: 'IPC from an untrusted frame' } })
+    expect(made).toBe(0)
+  })
+
+  it('answers a trusted call with the result', async () => {
+    const reply = await handleIpcCall(handlers, true, 'app.info', {}, ctx)
+    expect(reply).toMatchObject({ ok: true, result: { transport: 'electron', role: 'owner' } })
+  })
+
+  it('validates the method name and the payload, naming the field', async () => {
+    expect(await handleIpcCall(handlers, true, 42, {}, ctx)).toEqual({ ok: false, error: { code: 'invalid_input', message: 'method must be a string' } })
+    expect(await handleIpcCall(handlers, true, 'constructor', {}, ctx)).toMatchObject({ ok: false, error: { code: 'unknown_method' } })
+    const bad = await handleIpcCall(handlers, true, 'imhi.item', { id: 'one' }, ctx)
+    expect(bad).toMatchObject({ ok: false, error: { code: 'invalid_input' } })
+    expect((bad as { error: { message: string } }).error.message).toMatch(/^Invalid input for imhi\.item: id:/)
+    const extra = await handleIpcCall(handlers, true, 'app.pickPath', { kind: 'folder', exec: 'rm -rf /' }, ctx)
+    expect((extra as { error: { message: string } }).error.message).toMatch(/exec/)
+  })
+
+  it('carries a service error as { code, message }, not a rejected promise', async () => {
+    const reply = await handleIpcCall(handlers, true, 'imhi.item', { id: 987654 }, ctx)
+    expect(reply.ok).toBe(false)
+    expect((reply as { error: { code: string; message: string } }).error.message).toMatch(/987654/)
+  })
+
+  it('uses the same channel names as the preload bridge', () => {
+    const preload = readFileSync(join(ROOT, 'src', 'preload', 'index.ts'), 'utf8')
+    expect(preload).toContain(`ipcRenderer.invoke('${CALL_CHANNEL}'`)
+    expect(preload).toContain(`ipcRenderer.on('${EVENT_CHANNEL}'`)
+    // The bridge exposes two functions, never ipcRenderer itself.
+    expect(preload).toMatch(/contextBridge\.exposeInMainWorld\('imhiBridge', bridge\)/)
+    expect(preload).not.toMatch(/exposeInMainWorld\([^)]*ipcRenderer\s*\)/)
+  })
+})
+
+describe('Electron window security settings', () => {
+  const main = readFileSync(join(ROOT, 'src', 'main', 'electron', 'index.ts'), 'utf8')
+  const html = readFileSync(join(ROOT, 'src', 'renderer', 'index.html'), 'utf8')
+
+  it('keeps contextIsolation and sandbox on, nodeIntegration off', () => {
+    expect(main).toMatch(/contextIsolation:\s*true/)
+    expect(main).toMatch(/sandbox:\s*true/)
+    expect(main).toMatch(/nodeIntegration:\s*false/)
+    expect(main).toMatch(/app\.enableSandbox\(\)/)
+    expect(main).not.toMatch(/webSecurity:\s*false/)
+    expect(main).not.toMatch(/allowRunningInsecureContent:\s*true/)
+  })
+
+  it('blocks navigation, new windows, webviews, permissions and downloads', () => {
+    expect(main).toMatch(/'will-navigate'/)
+    expect(main).toMatch(/setWindowOpenHandler\([\s\S]*action: 'deny'/)
+    expect(main).toMatch(/'will-attach-webview', \(e\) => e\.preventDefault\(\)/)
+    expect(main).toMatch(/setPermissionRequestHandler\(\(_wc, _permission, callback\) => callback\(false\)\)/)
+    expect(main).toMatch(/setPermissionCheckHandler\(\(\) => false\)/)
+    expect(main).toMatch(/'will-download', \(e\) => e\.preventDefault\(\)/)
+  })
+
+  it('ships a strict CSP in the page itself (file:// responses carry no headers)', () => {
+    const csp = /http-equiv="Content-Security-Policy"\s+content="([^"]+)"/.exec(html)?.[1]
+    expect(csp).toBeDefined()
+    const directives = Object.fromEntries(csp!.split(';').map((d) => d.trim().split(/\s+/)).map(([k, ...v]) => [k, v]))
+    expect(directives['default-src']).toEqual(["'self'"])
+    expect(directives['script-src']).toEqual(["'self'"])
+    expect(directives['object-src']).toEqual(["'none'"])
+    expect(directives['base-uri']).toEqual(["'none'"])
+    expect(csp).not.toMatch(/unsafe-eval|https?:|\*/)
+  })
+})
