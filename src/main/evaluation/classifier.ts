@@ -148,8 +148,8 @@ function toBase64(a: Float32Array): string {
 }
 function fromBase64(s: string): Float32Array {
   const buf = Buffer.from(s, 'base64')
-  const out = new Float32Array(buf.byteLength / 4)
-  new Uint8Array(out.buffer).set(buf)
+  const out = new Float32Array(Math.floor(buf.byteLength / 4))
+  new Uint8Array(out.buffer).set(buf.subarray(0, out.length * 4))
   return out
 }
 

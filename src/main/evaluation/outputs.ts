@@ -61,8 +61,12 @@ export function readOutputCsv(file: string, info: DatasetInfo, opts: ReadOptions
   if (size > MAX_FILE_BYTES) throw new AppError('bad_file', `${file}: ${size} bytes, more than the ${MAX_FILE_BYTES}-byte limit for an output file`, { file })
   const text = readFileSync(file, 'utf8').replace(/^\ufeff/, '')
   if (!text.trim()) throw new AppError('bad_file', `${file}: the file is empty (expected a header goldens,generated_text)`, { file })
-  const parsed = Papa.parse<string[]>(text, { header: false, skipEmptyLines: 'greedy' })
+  // Empty lines are kept: in a one-column file an empty line is an empty response, and dropping
+  // it would shift every later row against the test set. Only the final line break is not a row.
+  const parsed = Papa.parse<string[]>(text, { header: false, skipEmptyLines: false })
   const rows = parsed.data
+  const last = rows[rows.length - 1]
+  if (rows.length > 1 && last.length === 1 && last[0] === '' && /\r?\n$/.test(text)) rows.pop()
   const header = rows[0].map((h) => h.trim())
   const gi = header.indexOf('goldens')
   const ti = header.indexOf('generated_text')

@@ -1,0 +1,97 @@
+import Papa from 'papaparse'
+import { existsSync, readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { describe, expect, it } from 'vitest'
+import { crossValidate, deserializeModel, fitModel, LabelClassifier, serializeModel, trainAndScore, type LabelledText } from '../../src/main/evaluation/classifier'
+import { fitTfidf, TfidfVectorizer } from '../../src/main/evaluation/tfidf'
+import { goldExplanation, goldLabel } from '../../src/main/imhi/labels'
+import { DATASETS, findDataset } from '../../src/shared/imhi/datasets'
+import { SHARED_IMHI, hasSharedImhi, sharedSkipReason } from '../support/shared'
+import { drResponses } from './seed'
+
+const DR = findDataset('DR')!
+const rows = (n: number, seed: number): LabelledText[] => drResponses(n, seed).map((r) => ({ text: goldExplanation(r.response)!, label: r.label }))
+
+describe('TF-IDF', () => {
+  it('uses smooth idf ln((1+n)/(1+df))+1 and unit-length rows', () => {
+    const m = fitTfidf(['a cat', 'a dog', 'a cat'], { minDf: 1 })
+    const idf = Object.fromEntries(m.vocabulary.map((t, i) => [t, m.idf[i]]))
+    expect(idf['cat']).toBeCloseTo(Math.log(4 / 3) + 1, 12)
+    expect(idf['dog']).toBeCloseTo(Math.log(4 / 2) + 1, 12)
+    const v = new TfidfVectorizer(m).transform('a cat cat')
+    const norm = Math.sqrt(Array.from(v.values).reduce((a, x) => a + x * x, 0))
+    expect(norm).toBeCloseTo(1, 6)
+  })
+})
+
+describe('label classifier', () => {
+  it('learns the synthetic explanations and is deterministic', () => {
+    const train = rows(120, 1)
+    const a = fitModel(DR, train)
+    const b = fitModel(DR, train)
+    expect(serializeModel(a)).toBe(serializeModel(b))
+    const c = new LabelClassifier(a)
+    const test = rows(60, 2)
+    const correct = test.filter((r) => c.label(r.text).label === r.label).length
+    expect(correct / test.length).toBeGreaterThanOrEqual(0.95)
+  })
+
+  it('round-trips through its stored form and rejects a corrupt one', () => {
+    const m = fitModel(DR, rows(40, 3))
+    const back = deserializeModel(serializeModel(m))
+    const text = 'The post mentions hopelessness. Therefore, the poster likely suffers from depression.'
+    expect(new LabelClassifier(back).label(text)).toEqual(new LabelClassifier(m).label(text))
+    const broken = JSON.parse(serializeModel(m))
+    broken.logreg.weights = broken.logreg.weights.slice(0, 8)
+    expect(() => deserializeModel(JSON.stringify(broken))).toThrow(/corrupt/)
+  })
+
+  it('never scores a row with a model trained on it: out-of-fold predictions differ from in-sample ones', () => {
+    // Pure noise labels: in-sample a model memorizes them, out of fold it is at chance.
+    const noise: LabelledText[] = Array.from({ length: 100 }, (_, i) => ({ text: `token${i} shared words here`, label: i % 2 ? 'yes' : 'no' }))
+    const oof = crossValidate(DR, noise)
+    const oofAcc = oof.filter((l, i) => l === noise[i].label).length / noise.length
+    expect(oofAcc).toBeLessThan(0.75)
+  })
+
+  it('plans the evaluation by what data exists', () => {
+    const withVal = trainAndScore(DR, { train: rows(60, 4), val: rows(30, 5), test: rows(30, 6), expert: [] })
+    expect(withVal.report.heldOut?.method).toBe('trained on train, scored on val')
+    expect(withVal.report.trainRows).toBe(90)
+    expect(withVal.report.test?.n).toBe(30)
+    const lonely = findDataset('loneliness')!
+    const noTrain = trainAndScore(lonely, { train: [], val: [], test: rows(50, 7), expert: rows(10, 8) })
+    expect(noTrain.report.heldOut?.method).toMatch(/5-fold cross-validation on test \+ expert/)
+    expect(noTrain.report.heldOut?.n).toBe(60)
+    expect(noTrain.report.test?.n).toBe(50)
+  })
+})
+
+describe.skipIf(!hasSharedImhi)('classifiers on ../shared/imhi (held-out and test accuracy)', () => {
+  sharedSkipReason('imhi')
+  const load = (file: string, ds: string): LabelledText[] => {
+    if (!existsSync(file)) return []
+    const data = Papa.parse<Record<string, string>>(readFileSync(file, 'utf8').replace(/^\ufeff/, ''), { header: true, skipEmptyLines: true }).data
+    return data.flatMap((r) => {
+      const label = goldLabel(ds, r['gpt-3.5-turbo'])
+      const text = goldExplanation(r['gpt-3.5-turbo'])
+      return label && text ? [{ text, label }] : []
+    })
+  }
+  it('reaches at least 90% test accuracy on every released test set, 95% on most', () => {
+    const results: Record<string, number> = {}
+    for (const d of DATASETS.filter((x) => x.name !== 'swmh')) {
+      const dir = join(SHARED_IMHI, 'train_data/instruction_data', d.name)
+      const r = trainAndScore(d, {
+        train: load(join(dir, 'train.csv'), d.name),
+        val: load(join(dir, 'val.csv'), d.name),
+        test: load(join(SHARED_IMHI, 'test_data/test_instruction', `${d.name}.csv`), d.name),
+        expert: load(join(SHARED_IMHI, 'human_evaluation/test_instruction_expert', `${d.name}.csv`), d.name)
+      })
+      results[d.name] = r.report.test!.accuracy
+    }
+    console.log('test accuracy per dataset', results)
+    for (const acc of Object.values(results)) expect(acc).toBeGreaterThanOrEqual(0.9)
+    expect(Object.values(results).filter((a) => a >= 0.95).length).toBeGreaterThanOrEqual(4)
+  }, 120_000)
+})
