@@ -44,6 +44,7 @@ async function main() {
   console.log(`IMHI import benchmark: ${source}`)
   console.log(`node ${process.version}, ${process.platform}/${process.arch}, ${(await import('node:os')).cpus().length} CPU(s)\n`)
 
+  const rssBefore = process.memoryUsage().rss / 1048576
   const s = createServices({ db: openDatabase(dbFile), dataDir: dir, platform: { transport: 'cli', version: APP_VERSION, dbFile } })
   const t0 = performance.now()
   const report = await s.imhi.importPath(source)
@@ -57,7 +58,7 @@ async function main() {
   console.log(`  rows imported     ${report.added} (${csvRows} rows in imported files)`)
   console.log(`  wall              ${wall.toFixed(2)} s   (target < 3 s)`)
   console.log(`  rows/s            ${Math.round(report.added / wall)}`)
-  console.log(`  peak RSS          ${peakMb.toFixed(0)} MB (process high-water mark)`)
+  console.log(`  peak RSS          ${peakMb.toFixed(0)} MB (process high-water mark; ${rssBefore.toFixed(0)} MB before the import: node, tsx, SQLite)`)
   const py = pythonCsvSeconds()
   if (py !== null) console.log(`  for scale: Python csv module only reading the same files: ${py.toFixed(2)} s (import / read = ${(wall / py).toFixed(2)}x)`)
 

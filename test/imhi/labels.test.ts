@@ -138,3 +138,12 @@ describe('decodeUtf8', () => {
     expect(() => decodeUtf8(Buffer.from([0x61, 0x0a, 0x62, 0x0a, 0xff]), 'f.csv')).toThrow(/byte 4, line 3/)
   })
 })
+
+describe('parseCsv', () => {
+  it('always splits on commas, whatever the first line looks like', async () => {
+    const { parseCsv } = await import('../../src/main/imhi/csv')
+    const r = parseCsv('query,gpt-3.5-turbo\n"a;b;c\tx","yes; no"\r\n', 'f.csv')
+    expect(r.header).toEqual(['query', 'gpt-3.5-turbo'])
+    expect(r.rows).toEqual([['a;b;c\tx', 'yes; no']])
+  })
+})

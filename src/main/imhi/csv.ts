@@ -119,7 +119,7 @@ export function decodeUtf8(buf: Buffer, label: string): string {
 
 /** Parses CSV text into a header and data rows; every row must have the header's number of cells. */
 export function parseCsv(text: string, label: string): { header: string[]; rows: string[][] } {
-  const result = Papa.parse<string[]>(text, { header: false, skipEmptyLines: 'greedy', dynamicTyping: false })
+  const result = Papa.parse<string[]>(text, { header: false, delimiter: ',', skipEmptyLines: 'greedy', dynamicTyping: false })
   const quoteError = result.errors.find((e) => e.type === 'Quotes')
   if (quoteError) {
     // Papa counts rows from 0 including the header.
