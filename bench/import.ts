@@ -9,7 +9,7 @@
  */
 import { spawnSync } from 'node:child_process'
 import { existsSync, mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { cpus, loadavg, tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { openDatabase } from '../src/main/db/open'
@@ -42,13 +42,15 @@ print(time.perf_counter() - t, n)`
 
 async function main() {
   console.log(`IMHI import benchmark: ${source}`)
-  console.log(`node ${process.version}, ${process.platform}/${process.arch}, ${(await import('node:os')).cpus().length} CPU(s)\n`)
+  console.log(`node ${process.version}, ${process.platform}/${process.arch}, ${cpus().length} CPU(s)\n`)
 
   const rssBefore = process.memoryUsage().rss / 1048576
   const s = createServices({ db: openDatabase(dbFile), dataDir: dir, platform: { transport: 'cli', version: APP_VERSION, dbFile } })
+  const cpu0 = process.cpuUsage()
   const t0 = performance.now()
   const report = await s.imhi.importPath(source)
   const wall = (performance.now() - t0) / 1000
+  const cpu = process.cpuUsage(cpu0)
   const csvRows = report.files.reduce((a, f) => a + f.rows, 0)
   const skippedOutputs = report.files.filter((f) => f.kind === 'outputs').length
   const peakMb = process.resourceUsage().maxRSS / 1024
@@ -57,6 +59,7 @@ async function main() {
   console.log(`  files             ${report.files.length} (${skippedOutputs} model-output files skipped)`)
   console.log(`  rows imported     ${report.added} (${csvRows} rows in imported files)`)
   console.log(`  wall              ${wall.toFixed(2)} s   (target < 3 s)`)
+  console.log(`  CPU time          ${((cpu.user + cpu.system) / 1e6).toFixed(2)} s (user ${(cpu.user / 1e6).toFixed(2)}, system ${(cpu.system / 1e6).toFixed(2)}); load average now ${loadavg()[0].toFixed(1)} on ${cpus().length} CPUs`)
   console.log(`  rows/s            ${Math.round(report.added / wall)}`)
   console.log(`  peak RSS          ${peakMb.toFixed(0)} MB (process high-water mark; ${rssBefore.toFixed(0)} MB before the import: node, tsx, SQLite)`)
   const py = pythonCsvSeconds()
