@@ -39,6 +39,8 @@ export interface InferenceOptions {
   gpu?: 'auto' | false
   /** llama.cpp threads (IMHI_THREADS); default: CPU cores - 1 on the CPU. */
   threads?: number | null
+  /** A download with no new bytes for this long has broken off (IMHI_DOWNLOAD_STALL_MS; default 60 s). */
+  downloadStallMs?: number
 }
 
 interface ItemRow {
@@ -114,6 +116,8 @@ export function createInferenceService(ctx: ServiceContext, deps: { imhi: ImhiSe
   const gpu = opts.gpu ?? (/^(off|false|0|cpu)$/i.test(process.env.IMHI_GPU ?? '') ? false : 'auto')
   const envThreads = Number(process.env.IMHI_THREADS)
   const threads = opts.threads ?? (Number.isInteger(envThreads) && envThreads > 0 ? envThreads : null)
+  const envStall = Number(process.env.IMHI_DOWNLOAD_STALL_MS)
+  const downloadStallMs = opts.downloadStallMs ?? (Number.isFinite(envStall) && envStall > 0 ? envStall : 60_000)
   const modelsDir = join(ctx.dataDir, 'models')
   const library = createModelLibrary(db, modelsDir)
 
@@ -516,9 +520,26 @@ export function createInferenceService(ctx: ServiceContext, deps: { imhi: ImhiSe
       }
       const controller = new AbortController()
       entry.cancel = async () => controller.abort()
+      // The downloader retries a dropped connection without end; no new bytes for a while means
+      // the download broke off: stop it (the partial file stays, so starting again resumes).
+      let stalled = false
+      let lastBytes = -1
+      let lastChange = Date.now()
+      const watchdog = setInterval(() => {
+        if (entry.downloadedBytes !== lastBytes) {
+          lastBytes = entry.downloadedBytes
+          lastChange = Date.now()
+        } else if (Date.now() - lastChange > downloadStallMs) {
+          stalled = true
+          controller.abort()
+        }
+      }, Math.min(1000, downloadStallMs / 4))
+      watchdog.unref()
       const run = async () => {
         try {
-          const downloader = await createModelDownloader({
+          const abortedEarly = new Promise<never>((_, reject) => controller.signal.addEventListener('abort', () => reject(new Error('aborted')), { once: true }))
+          abortedEarly.catch(() => undefined)
+          const downloader = await Promise.race([abortedEarly, createModelDownloader({
             modelUri: uri,
             dirPath: modelsDir,
             showCliProgress: false,
@@ -529,15 +550,28 @@ export function createInferenceService(ctx: ServiceContext, deps: { imhi: ImhiSe
               entry.downloadedBytes = downloadedSize
               publish()
             }
-          })
+          })])
           entry.totalBytes = downloader.totalSize
-          const path = await downloader.download({ signal: controller.signal })
+          // download() does not always settle on abort (a request the server never answers):
+          // the abort wins the race and the downloader is cancelled, keeping the partial file.
+          const aborted = new Promise<never>((_, reject) => {
+            const onAbort = () => {
+              void downloader.cancel({ deleteTempFile: false }).catch(() => undefined)
+              reject(new Error('aborted'))
+            }
+            if (controller.signal.aborted) onAbort()
+            else controller.signal.addEventListener('abort', onAbort, { once: true })
+          })
+          const path = await Promise.race([downloader.download({ signal: controller.signal }), aborted])
           const model = await service.addModel({ path, baseModelId: input.baseModelId })
           entry.status = 'completed'
           entry.modelId = model.id
           entry.downloadedBytes = entry.totalBytes = model.sizeBytes
         } catch (err) {
-          if (controller.signal.aborted) {
+          if (stalled) {
+            entry.status = 'failed'
+            entry.error = `The download of ${uri} broke off after ${(entry.downloadedBytes / 2 ** 20).toFixed(1)} MiB of ${entry.totalBytes ? (entry.totalBytes / 2 ** 20).toFixed(1) + ' MiB' : '?'}: no data for ${Math.round(downloadStallMs / 1000)} s. Start it again to resume.`
+          } else if (controller.signal.aborted) {
             entry.status = 'cancelled'
             entry.error = 'cancelled; start the same download again to resume it'
           } else {
@@ -549,6 +583,7 @@ export function createInferenceService(ctx: ServiceContext, deps: { imhi: ImhiSe
                 : `The download of ${uri} broke off${entry.downloadedBytes ? ` after ${(entry.downloadedBytes / 2 ** 20).toFixed(1)} MiB` : ''}: ${msg}. Start it again to resume.`
           }
         } finally {
+          clearInterval(watchdog)
           delete entry.cancel
           publish(true)
         }
