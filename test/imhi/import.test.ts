@@ -182,7 +182,7 @@ describe('import of the synthetic IMHI fixture', () => {
     it('serves stats, facets, search and item through dispatch, validating input', async () => {
       const facets = (await dispatch(handlers, 'imhi.facets', {}, ctx)) as Awaited<ReturnType<typeof s.imhi.facets>>
       expect(facets.total).toBe(IMHI_FIXTURE.items)
-      expect(facets.datasets.map((d) => d.name)).toEqual(['DR', 'dreaddit', 'SAD', 'CAMS', 't-sid', 'swmh'])
+      expect(facets.datasets.map((d) => d.name)).toEqual(['DR', 'dreaddit', 'loneliness', 'Irf', 'MultiWD', 'SAD', 'CAMS', 't-sid', 'swmh'])
       expect(facets.splits.find((x) => x.name === 'expert')?.items).toBe(4)
       const found = (await dispatch(handlers, 'imhi.search', { query: 'nightmares' }, ctx)) as { total: number; items: { id: number }[] }
       expect(found.total).toBe(1)

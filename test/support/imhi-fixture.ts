@@ -65,6 +65,38 @@ const SWMH_ROWS = [
   { post: 'Weekend plans: garden and a movie', sentence: 'This post shows no mental disorder symptoms.', label: 'none' }
 ]
 
+/** The other yes/no datasets: one yes and one no post each, in both test styles. */
+const YES_NO_SETS = [
+  {
+    name: 'dreaddit',
+    q: 'Does the poster suffer from stress?',
+    qc: 'The answer to the question "Does the poster suffers from stress?" is ',
+    yes: ['Three exams tomorrow and my landlord is evicting me, my hands are shaking', 'Yes, the poster suffers from stress.'],
+    no: ['Baked bread for the neighbours this morning, it came out well', 'No, the poster does not suffer from stress.']
+  },
+  {
+    name: 'loneliness',
+    q: 'Does the poster suffer from loneliness?',
+    qc: 'The answer to the question "Does the poster suffers from loneliness?" is ',
+    yes: ['Nobody texted me on my birthday, the apartment is so quiet', 'Yes, the poster suffers from loneliness.'],
+    no: ['Game night with the whole crew again, we laughed for hours', 'No, the poster does not suffer from loneliness.']
+  },
+  {
+    name: 'Irf',
+    q: 'Does the post show risk of thwarted belongingness?',
+    qc: 'The answer to the question: "Does the post shows risk of thwarted belongingness?" is ',
+    yes: ['I moved cities and nobody here would notice if I vanished', 'Yes, the post shows this risk.'],
+    no: ['Asking which bike lock is best for a city commute', 'No, the post does not show this risk.']
+  },
+  {
+    name: 'MultiWD',
+    q: 'Does the social wellness dimension exist in the post?',
+    qc: 'The answer to the question "Does the social wellness dimension exists in the post?" is ',
+    yes: ['Joined a choir last month and the people there feel like family now', 'Yes, this wellness dimension exists in the post.'],
+    no: ['Replaced the battery in my watch, it ticks again', 'No, this wellness dimension does not exist in the post.']
+  }
+] as const
+
 const reason = (s: string) => `${s} Reasoning: An invented explanation, for tests only.`
 
 const RATING_HEADER = (col: string) => ['text', 'label', col, 'fluency', 'completeness', 'reliability', 'overall']
@@ -82,6 +114,14 @@ export const IMHI_FIXTURE = {
     'test_data/test_instruction/t-sid.csv': { kind: 'items', dataset: 't-sid', split: 'test_instruction', rows: 2 },
     'test_data/test_complete/DR.csv': { kind: 'items', dataset: 'DR', split: 'test_complete', rows: 3 },
     'test_data/test_complete/SAD.csv': { kind: 'items', dataset: 'SAD', split: 'test_complete', rows: 3 },
+    'test_data/test_instruction/dreaddit.csv': { kind: 'items', dataset: 'dreaddit', split: 'test_instruction', rows: 2 },
+    'test_data/test_complete/dreaddit.csv': { kind: 'items', dataset: 'dreaddit', split: 'test_complete', rows: 2 },
+    'test_data/test_instruction/loneliness.csv': { kind: 'items', dataset: 'loneliness', split: 'test_instruction', rows: 2 },
+    'test_data/test_complete/loneliness.csv': { kind: 'items', dataset: 'loneliness', split: 'test_complete', rows: 2 },
+    'test_data/test_instruction/Irf.csv': { kind: 'items', dataset: 'Irf', split: 'test_instruction', rows: 2 },
+    'test_data/test_complete/Irf.csv': { kind: 'items', dataset: 'Irf', split: 'test_complete', rows: 2 },
+    'test_data/test_instruction/MultiWD.csv': { kind: 'items', dataset: 'MultiWD', split: 'test_instruction', rows: 2 },
+    'test_data/test_complete/MultiWD.csv': { kind: 'items', dataset: 'MultiWD', split: 'test_complete', rows: 2 },
     'human_evaluation/test_instruction_expert/swmh.csv': { kind: 'items', dataset: 'swmh', split: 'expert', rows: 2 },
     'human_evaluation/test_instruction_expert/DR.csv': { kind: 'items', dataset: 'DR', split: 'expert', rows: 2 },
     'train_data/instruction_data/DR/train.csv': { kind: 'items', dataset: 'DR', split: 'train_instruction', rows: 3 },
@@ -108,9 +148,12 @@ export const IMHI_FIXTURE = {
     CAMS: { test_instruction: { 'jobs and career': 1, none: 1 } },
     't-sid': { test_instruction: { ptsd: 1, none: 1 } },
     swmh: { expert: { anxiety: 1, none: 1 } },
-    dreaddit: { train_complete: { yes: 1, no: 1 }, val_complete: { yes: 1, no: 1 } }
+    dreaddit: { test_instruction: { yes: 1, no: 1 }, test_complete: { yes: 1, no: 1 }, train_complete: { yes: 1, no: 1 }, val_complete: { yes: 1, no: 1 } },
+    loneliness: { test_instruction: { yes: 1, no: 1 }, test_complete: { yes: 1, no: 1 } },
+    Irf: { test_instruction: { yes: 1, no: 1 }, test_complete: { yes: 1, no: 1 } },
+    MultiWD: { test_instruction: { yes: 1, no: 1 }, test_complete: { yes: 1, no: 1 } }
   },
-  items: 28,
+  items: 44,
   referenceRatings: 4,
   multilinePost: MULTILINE_POST
 } as const
@@ -132,6 +175,16 @@ export function writeImhiFixture(dir: string): string {
   write(root, 'test_data/test_complete/SAD.csv', csv(IH, SAD_ROWS.map((r) => [compl(r.post, SAD_QC), reason(r.short)])))
   write(root, 'test_data/test_instruction/CAMS.csv', csv(IH, CAMS_ROWS.map((r) => [instr(r.post, CAMS_Q), reason(r.sentence)])))
   write(root, 'test_data/test_instruction/t-sid.csv', csv(IH, TSID_ROWS.map((r) => [instr(r.post, TSID_Q), reason(r.sentence)])))
+
+  for (const d of YES_NO_SETS) {
+    const rows = [d.yes, d.no]
+    write(root, `test_data/test_instruction/${d.name}.csv`, csv(IH, rows.map(([post, sentence]) => [instr(post, d.q), reason(sentence)])))
+    write(
+      root,
+      `test_data/test_complete/${d.name}.csv`,
+      csv(IH, rows.map(([post, sentence]) => [compl(post, d.qc), reason(sentence.startsWith('Yes') ? 'yes.' : 'no.')]))
+    )
+  }
 
   write(root, 'human_evaluation/test_instruction_expert/swmh.csv', csv(IH, SWMH_ROWS.map((r) => [instr(r.post, SWMH_Q), reason(r.sentence)])))
   write(
