@@ -105,6 +105,8 @@ export function createSearch(db: Db) {
   const stmt = (sql: string): Statement => {
     let s = cache.get(sql)
     if (!s) {
+      // One statement per shape of filter (how many datasets, labels, ...): few in practice; bounded anyway.
+      if (cache.size >= 256) cache.clear()
       s = db.prepare(sql)
       cache.set(sql, s)
     }
