@@ -1,0 +1,88 @@
+import { spawnSync } from 'node:child_process'
+import { writeFileSync } from 'node:fs'
+import { join, resolve } from 'node:path'
+import { describe, expect, it } from 'vitest'
+import { tempDir } from '../support/tmp'
+import { SHARED_IMHI, hasSharedImhi, sharedSkipReason } from '../support/shared'
+
+const CLI = resolve(__dirname, '..', '..', 'bin', 'imhi.js')
+function imhi(args: string[]) {
+  const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 })
+  return { stdout: r.stdout, stderr: r.stderr, status: r.status }
+}
+
+describe('imhi evaluate / score / label (CLI)', () => {
+  const dir = tempDir()
+  const csv = join(dir, 'DR.csv')
+  writeFileSync(
+    csv,
+    'goldens,generated_text\n' +
+      '"Yes, the poster suffers from depression. Reasoning: the poster feels hopeless.","Yes, the poster suffers from depression. Reasoning: hopeless."\n' +
+      '"No, the poster does not suffer from depression. Reasoning: calm.","Yes, the poster suffers from depression. Reasoning: calm."\n' +
+      '"No, the poster does not suffer from depression. Reasoning: relaxed.",""\n'
+  )
+
+  it('evaluate --json prints one document with fractions per dataset', () => {
+    const r = imhi(['evaluate', csv, '--json'])
+    expect(r.status).toBe(0)
+    const out = JSON.parse(r.stdout)
+    expect(out.datasets.DR).toMatchObject({ n: 3, ood: 1, accuracy: 1 / 3, micro_f1: 1 / 3 })
+    // yes: tp 1, pred 2, support 1 -> F1 2/3; no: F1 0; ood: F1 0.
+    expect(out.datasets.DR.macro_f1).toBeCloseTo(2 / 9, 12)
+    expect(out.datasets.DR.weighted_f1).toBeCloseTo(2 / 9, 12)
+    expect(out.datasets.DR.confusion.labels).toEqual(['no', 'yes', 'ood'])
+  })
+
+  it('score --json gives BLEU and ROUGE; a bad metric and lm without a model fail with exit 2', () => {
+    const r = imhi(['score', csv, '--metric', 'bleu,rouge', '--json'])
+    expect(r.status).toBe(0)
+    const out = JSON.parse(r.stdout)
+    expect(out.datasets.DR.bleu.bleu).toBeGreaterThan(0)
+    expect(out.datasets.DR.rouge.rouge1).toBeGreaterThan(0)
+    const bad = imhi(['score', csv, '--metric', 'bleurt'])
+    expect(bad.status).toBe(2)
+    expect(bad.stderr).toMatch(/unknown metric bleurt/)
+    const noModel = imhi(['score', csv, '--metric', 'lm'])
+    expect(noModel.status).toBe(2)
+    expect(noModel.stderr).toMatch(/needs --model/)
+  })
+
+  it('names the file and column when a column is missing, and the file name when the dataset is unknown', () => {
+    const bad = join(dir, 'dreaddit.csv')
+    writeFileSync(bad, 'gold,generated_text\na,b\n')
+    const r = imhi(['evaluate', bad, '--json'])
+    expect(r.status).not.toBe(0)
+    expect(r.stdout).toBe('')
+    expect(r.stderr).toContain(`${bad}: missing column goldens`)
+    const unknown = join(dir, 'my-outputs.csv')
+    writeFileSync(unknown, 'goldens,generated_text\n"Yes, the poster suffers from depression.","yes"\n')
+    const u = imhi(['evaluate', unknown])
+    expect(u.status).toBe(2)
+    expect(u.stderr).toMatch(/unknown dataset "my-outputs".*--dataset-as/)
+    const ok = imhi(['evaluate', unknown, '--dataset-as', 'DR', '--json'])
+    expect(JSON.parse(ok.stdout).datasets.DR.accuracy).toBe(1)
+  })
+
+  it('needs a target or --run with --db; label needs trained classifiers', () => {
+    expect(imhi(['evaluate']).stderr).toMatch(/Give a TARGET/)
+    expect(imhi(['evaluate', '--run', '3']).stderr).toMatch(/--run needs --db/)
+    const r = imhi(['label', csv, '--db', join(dir, 'x.db'), '--json'])
+    expect(r.status).toBe(2)
+    expect(r.stderr).toMatch(/No label classifier trained for DR/)
+  })
+})
+
+describe.skipIf(!hasSharedImhi)('imhi evaluate on the released example outputs', () => {
+  sharedSkipReason('imhi')
+  it('scores the three example files', () => {
+    const r = imhi(['evaluate', join(SHARED_IMHI, 'examples/response_generation_examples'), '--json'])
+    expect(r.status).toBe(0)
+    const out = JSON.parse(r.stdout)
+    expect(Object.keys(out.datasets).sort()).toEqual(['Irf', 'MultiWD', 'dreaddit'])
+    for (const m of Object.values(out.datasets) as { n: number; unmatched_gold: number; accuracy: number }[]) {
+      expect(m.n).toBe(35)
+      expect(m.unmatched_gold).toBe(0)
+      expect(m.accuracy).toBeGreaterThan(0.5)
+    }
+  })
+})
