@@ -67,6 +67,9 @@ describe.skipIf(!hasSharedImhi)('the released IMHI files (../shared/imhi)', () =
     expect(report.added).toBe(43_089 + 285)
     expect(s.imhi.facets().total).toBe(43_089)
     expect(report.files.every((f) => (f.unlabeled ?? 0) === 0)).toBe(true)
+    // The full-text index agrees with the posts it indexes.
+    expect(() => s.db.prepare("INSERT INTO posts_fts(posts_fts, rank) VALUES ('integrity-check', 1)").run()).not.toThrow()
+    expect(s.db.prepare('SELECT count(*) AS n FROM posts').get()).toEqual({ n: 16_560 })
   })
 
   it('has 8,169 test items in each style, per dataset exactly as released', () => {

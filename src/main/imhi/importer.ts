@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto'
 import { readdirSync, statSync, type Stats as FsStats } from 'node:fs'
+import { homedir } from 'node:os'
 import { basename, join, relative, resolve, sep } from 'node:path'
 import type { Db } from '../db/open'
 import { AppError } from '../../shared/api/errors'
@@ -234,7 +235,9 @@ export function createImporter(db: Db) {
 
   async function run(input: string, opts: ImportOptions): Promise<ImportReport> {
     const started = performance.now()
-    const root = resolve(input)
+    // A typed path may start with ~ (the desktop picker and the shell expand it; a text field does not).
+    const expanded = input === '~' || /^~[\\/]/.test(input) ? join(homedir(), input.slice(1)) : input
+    const root = resolve(expanded)
     let st: FsStats
     try {
       st = statSync(root)
