@@ -1,4 +1,230 @@
-/** Model explanations of one item (generate, stream, stop, list): owned by the inference UI. */
-export function ItemExplanations(_props: { itemId: number }) {
-  return null
+import { useCallback, useEffect, useRef, useState } from 'react'
+import { Alert, Badge, Button, Card, Group, NumberInput, Paper, SegmentedControl, Select, Stack, Text, Tooltip } from '@mantine/core'
+import { api } from '../../api/client'
+import { useCall } from '../../api/hooks'
+import { notifyError } from '../errors/notify'
+import type { ExplanationInfo, GenerationParamsInput, PromptFormat } from '../../../../shared/api/inference'
+
+const PREFS_KEY = 'imhi-generate-prefs'
+
+interface Prefs {
+  modelId: string | null
+  adapterId: string | null
+  format: PromptFormat
+  maxTokens: number
+}
+
+function loadPrefs(): Prefs {
+  try {
+    const p = JSON.parse(localStorage.getItem(PREFS_KEY) ?? '{}') as Partial<Prefs>
+    return { modelId: p.modelId ?? null, adapterId: p.adapterId ?? null, format: p.format ?? 'raw', maxTokens: p.maxTokens ?? 256 }
+  } catch {
+    return { modelId: null, adapterId: null, format: 'raw', maxTokens: 256 }
+  }
+}
+
+function newRequestId(): string {
+  return `gen-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`
+}
+
+/** One stored explanation with how it was made. */
+function ExplanationCard({ e, onRegenerate, onDelete, busy }: { e: ExplanationInfo; onRegenerate: () => void; onDelete: () => void; busy: boolean }) {
+  const p = e.provenance
+  return (
+    <Card withBorder padding="xs" data-testid="explanation">
+      <Stack gap={4}>
+        <Group gap={6} justify="space-between" wrap="nowrap">
+          <Group gap={6}>
+            <Badge size="sm" variant="light">{p.promptFormat}</Badge>
+            {e.runId !== null && <Badge size="sm" variant="light" color="grape">run {e.runId}</Badge>}
+            {p.finish !== 'eog' && (
+              <Badge size="sm" variant="light" color={p.finish === 'stopped' ? 'yellow' : 'gray'}>
+                {p.finish === 'stopped' ? 'stopped' : 'max tokens'}
+              </Badge>
+            )}
+            {p.truncation && (
+              <Tooltip label={`Prompt of ${p.truncation.promptTokens} tokens: ${p.truncation.droppedTokens} dropped from the middle (policy ${p.truncation.policy})`}>
+                <Badge size="sm" variant="light" color="orange">truncated</Badge>
+              </Tooltip>
+            )}
+            <Text size="xs" c="dimmed">{new Date(e.createdAt).toLocaleString()}</Text>
+          </Group>
+          <Group gap={4} wrap="nowrap">
+            <Button size="compact-xs" variant="subtle" onClick={onRegenerate} disabled={busy}>
+              Regenerate
+            </Button>
+            {e.runId === null && (
+              <Button size="compact-xs" variant="subtle" color="red" onClick={onDelete} disabled={busy}>
+                Delete
+              </Button>
+            )}
+          </Group>
+        </Group>
+        <Text size="sm" style={{ whiteSpace: 'pre-wrap', wordBreak: 'break-word' }} data-testid="explanation-text">
+          {e.text || <Text span c="dimmed">(empty)</Text>}
+        </Text>
+        <Text size="xs" c="dimmed" data-testid="explanation-provenance">
+          {p.modelFile}
+          {p.sha256 ? ` (sha256 ${p.sha256.slice(0, 12)}…)` : ''}
+          {p.adapterFile ? ` + ${p.adapterFile}` : ''} · {p.params.temperature > 0 ? `T ${p.params.temperature}, top-p ${p.params.topP}, seed ${p.seed}` : 'greedy'} · {p.promptTokens} prompt +{' '}
+          {p.generatedTokens} generated tokens · first token {Math.round(p.timeToFirstTokenMs)} ms · {p.tokensPerSecond.toFixed(1)} tokens/s · {p.backend} · context {p.contextSize}
+        </Text>
+      </Stack>
+    </Card>
+  )
+}
+
+/** Model explanations of one item: generate (streamed), stop, regenerate, and the stored ones with provenance. */
+export function ItemExplanations({ itemId }: { itemId: number }) {
+  const models = useCall('inference.models.list', {})
+  const stored = useCall('inference.explanations', { itemId })
+  const [prefs, setPrefs] = useState<Prefs>(loadPrefs)
+  const [streaming, setStreaming] = useState<{ requestId: string; text: string; tokens: number } | null>(null)
+  const requestRef = useRef<string | null>(null)
+  const reloadStored = stored.reload
+
+  const bases = (models.data ?? []).filter((m) => m.kind === 'model' && !m.missing)
+  const modelId = prefs.modelId && bases.some((m) => String(m.id) === prefs.modelId) ? prefs.modelId : bases[0] ? String(bases[0].id) : null
+  const adapters = (models.data ?? []).filter((m) => m.kind === 'lora' && (!m.baseModelId || String(m.baseModelId) === modelId))
+
+  const update = (p: Partial<Prefs>) =>
+    setPrefs((old) => {
+      const next = { ...old, ...p }
+      localStorage.setItem(PREFS_KEY, JSON.stringify(next))
+      return next
+    })
+
+  useEffect(
+    () =>
+      api.on('inference.token', (t) => {
+        if (t.requestId !== requestRef.current) return
+        setStreaming((s) => (s && s.requestId === t.requestId ? { ...s, text: s.text + t.text, tokens: t.tokens } : s))
+      }),
+    []
+  )
+
+  // Switching items stops nothing: the generation finishes and is stored under its own item.
+  useEffect(() => {
+    requestRef.current = null
+    setStreaming(null)
+  }, [itemId])
+
+  const generate = useCallback(
+    async (opts: { modelId: string; adapterId: string | null; format: PromptFormat; params: GenerationParamsInput }) => {
+      const requestId = newRequestId()
+      requestRef.current = requestId
+      setStreaming({ requestId, text: '', tokens: 0 })
+      try {
+        await api.call('inference.generate', {
+          requestId,
+          itemId,
+          modelId: Number(opts.modelId),
+          adapterId: opts.adapterId ? Number(opts.adapterId) : undefined,
+          format: opts.format,
+          params: opts.params
+        })
+      } catch (err) {
+        notifyError(err, 'Generation failed')
+      } finally {
+        if (requestRef.current === requestId) {
+          requestRef.current = null
+          setStreaming(null)
+        }
+        reloadStored()
+      }
+    },
+    [itemId, reloadStored]
+  )
+
+  const stop = async () => {
+    const id = requestRef.current
+    if (id) await api.call('inference.stop', { requestId: id }).catch((e) => notifyError(e))
+  }
+
+  const remove = async (id: number) => {
+    try {
+      await api.call('inference.explanations.delete', { id })
+    } catch (err) {
+      notifyError(err, 'Cannot delete')
+    }
+    reloadStored()
+  }
+
+  if (models.data && bases.length === 0) {
+    return (
+      <Text size="sm" c="dimmed" data-testid="explanations-no-model">
+        Add a model on the Models page to generate explanations of this post.
+      </Text>
+    )
+  }
+
+  return (
+    <Stack gap="xs" data-testid="item-explanations">
+      <Group gap="xs" align="flex-end">
+        <Select
+          label="Model"
+          size="xs"
+          w={240}
+          data={bases.map((m) => ({ value: String(m.id), label: m.fileName }))}
+          value={modelId}
+          onChange={(v) => update({ modelId: v, adapterId: null })}
+          allowDeselect={false}
+          data-testid="gen-model"
+        />
+        {adapters.length > 0 && (
+          <Select label="LoRA" size="xs" w={180} clearable placeholder="none" data={adapters.map((m) => ({ value: String(m.id), label: m.fileName }))} value={prefs.adapterId} onChange={(v) => update({ adapterId: v })} />
+        )}
+        <Stack gap={2}>
+          <Text size="xs" fw={500}>Prompt</Text>
+          <SegmentedControl size="xs" data={['raw', 'chat', 'completion']} value={prefs.format} onChange={(v) => update({ format: v as PromptFormat })} />
+        </Stack>
+        <NumberInput label="Max tokens" size="xs" w={100} min={1} max={8192} value={prefs.maxTokens} onChange={(v) => update({ maxTokens: Number(v) || 256 })} />
+        {streaming ? (
+          <Button size="xs" color="red" variant="light" onClick={() => void stop()} data-testid="gen-stop">
+            Stop
+          </Button>
+        ) : (
+          <Button
+            size="xs"
+            disabled={!modelId}
+            onClick={() => modelId && void generate({ modelId, adapterId: prefs.adapterId, format: prefs.format, params: { maxTokens: prefs.maxTokens } })}
+            data-testid="gen-start"
+          >
+            Generate
+          </Button>
+        )}
+      </Group>
+      {streaming && (
+        <Paper withBorder p="xs" data-testid="gen-stream">
+          <Text size="sm" style={{ whiteSpace: 'pre-wrap', wordBreak: 'break-word' }} data-testid="gen-stream-text">
+            {streaming.text}
+            <Text span c="teal">▍</Text>
+          </Text>
+          <Text size="xs" c="dimmed">{streaming.tokens} tokens</Text>
+        </Paper>
+      )}
+      {stored.error && <Alert color="red">{stored.error.message}</Alert>}
+      {(stored.data ?? []).map((e) => (
+        <ExplanationCard
+          key={e.id}
+          e={e}
+          busy={!!streaming}
+          onDelete={() => void remove(e.id)}
+          onRegenerate={() =>
+            e.modelId !== null
+              ? void generate({
+                  modelId: String(e.modelId),
+                  adapterId: e.provenance.adapterFile ? String((models.data ?? []).find((m) => m.kind === 'lora' && m.fileName === e.provenance.adapterFile)?.id ?? '') || null : null,
+                  format: e.promptFormat,
+                  params: e.provenance.params
+                })
+              : notifyError(new Error(`${e.modelFile} is no longer in the library.`))
+          }
+        />
+      ))}
+      {stored.data && stored.data.length === 0 && !streaming && (
+        <Text size="sm" c="dimmed">No explanations of this post yet.</Text>
+      )}
+    </Stack>
+  )
 }

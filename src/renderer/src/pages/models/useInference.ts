@@ -1,0 +1,32 @@
+import { useEffect, useState } from 'react'
+import { api } from '../../api/client'
+import { useCall } from '../../api/hooks'
+import type { DownloadProgress, InferenceStatus } from '../../../../shared/api/inference'
+
+/** The inference service's state, kept live by its 'inference.status' events. */
+export function useInferenceStatus(): { status: InferenceStatus | undefined; reload: () => void } {
+  const call = useCall('inference.status', {})
+  const [live, setLive] = useState<InferenceStatus>()
+  useEffect(() => api.on('inference.status', (s) => setLive(s)), [])
+  useEffect(() => {
+    if (call.data) setLive(call.data)
+  }, [call.data])
+  return { status: live, reload: call.reload }
+}
+
+/** Downloads in progress or finished in this session, from 'inference.downloadProgress' events. */
+export function useDownloads(initial: DownloadProgress[] | undefined, onCompleted: () => void): DownloadProgress[] {
+  const [map, setMap] = useState<Record<string, DownloadProgress>>({})
+  useEffect(() => {
+    if (initial) setMap((m) => ({ ...Object.fromEntries(initial.map((d) => [d.downloadId, d])), ...m }))
+  }, [initial])
+  useEffect(
+    () =>
+      api.on('inference.downloadProgress', (d) => {
+        setMap((m) => ({ ...m, [d.downloadId]: d }))
+        if (d.status === 'completed') onCompleted()
+      }),
+    [onCompleted]
+  )
+  return Object.values(map)
+}

@@ -1,0 +1,88 @@
+import { useState } from 'react'
+import { Button, Card, Group, MultiSelect, NumberInput, Select, Stack, Text } from '@mantine/core'
+import { api } from '../../api/client'
+import { useAppState } from '../../api/appState'
+import { notifyError, notifySuccess } from '../../components/errors/notify'
+import { PROMPT_FORMATS, RUN_SPLITS, type ModelInfo, type PromptFormat, type RunSplit } from '../../../../shared/api/inference'
+
+const SPLIT_LABELS: Record<RunSplit, string> = {
+  test_instruction: 'instruction (test_instruction)',
+  test_complete: 'completion (test_complete)',
+  expert: 'expert (35 per dataset)'
+}
+
+/** Starts a benchmark run: model (+ adapter), datasets, split, limit, parallel sequences, format, decoding. */
+export function NewRunForm({ models, onStarted }: { models: ModelInfo[]; onStarted: () => void }) {
+  const { facets } = useAppState()
+  const bases = models.filter((m) => m.kind === 'model' && !m.missing)
+  const [modelId, setModelId] = useState<string | null>(null)
+  const [adapterId, setAdapterId] = useState<string | null>(null)
+  const [datasets, setDatasets] = useState<string[]>([])
+  const [split, setSplit] = useState<RunSplit>('test_instruction')
+  const [limit, setLimit] = useState<number | string>('')
+  const [parallel, setParallel] = useState<number | string>(4)
+  const [format, setFormat] = useState<PromptFormat>('raw')
+  const [maxTokens, setMaxTokens] = useState<number | string>(256)
+  const [temperature, setTemperature] = useState<number | string>(0)
+  const [seed, setSeed] = useState<number | string>(0)
+  const [busy, setBusy] = useState(false)
+  const adapters = models.filter((m) => m.kind === 'lora' && (!m.baseModelId || String(m.baseModelId) === modelId))
+  const chosenModel = modelId ?? (bases.length === 1 ? String(bases[0].id) : null)
+
+  const start = async () => {
+    if (!chosenModel || datasets.length === 0) return
+    setBusy(true)
+    try {
+      const run = await api.call('inference.runs.create', {
+        modelId: Number(chosenModel),
+        adapterId: adapterId ? Number(adapterId) : undefined,
+        datasets,
+        split,
+        limit: typeof limit === 'number' && limit > 0 ? limit : undefined,
+        parallel: Number(parallel) || 1,
+        format,
+        params: { maxTokens: Number(maxTokens) || 256, temperature: Number(temperature) || 0, seed: Number(seed) || 0 }
+      })
+      notifySuccess(`${run.total} items`, `Run ${run.id} started`)
+      onStarted()
+    } catch (err) {
+      notifyError(err, 'Cannot start the run')
+    } finally {
+      setBusy(false)
+    }
+  }
+
+  return (
+    <Card withBorder padding="sm" data-testid="new-run">
+      <Stack gap="xs">
+        <Text fw={600}>New benchmark run</Text>
+        <Group align="flex-end" gap="xs">
+          <Select label="Model" placeholder={bases.length ? 'choose' : 'add a model first'} data={bases.map((m) => ({ value: String(m.id), label: m.fileName }))} value={chosenModel} onChange={setModelId} w={260} data-testid="run-model" />
+          <Select label="LoRA adapter" placeholder="none" clearable data={adapters.map((m) => ({ value: String(m.id), label: m.fileName }))} value={adapterId} onChange={setAdapterId} w={200} disabled={adapters.length === 0} />
+          <MultiSelect
+            label="Datasets"
+            placeholder="choose"
+            data={(facets?.datasets ?? []).map((d) => d.name)}
+            value={datasets}
+            onChange={setDatasets}
+            w={300}
+            searchable
+            data-testid="run-datasets"
+          />
+          <Select label="Split" data={RUN_SPLITS.map((s) => ({ value: s, label: SPLIT_LABELS[s] }))} value={split} onChange={(v) => v && setSplit(v as RunSplit)} w={230} allowDeselect={false} />
+        </Group>
+        <Group align="flex-end" gap="xs">
+          <NumberInput label="Limit per dataset" placeholder="all" min={1} value={limit} onChange={setLimit} w={140} />
+          <NumberInput label="Parallel sequences" min={1} max={64} value={parallel} onChange={setParallel} w={150} />
+          <Select label="Prompt format" data={PROMPT_FORMATS.map((f) => ({ value: f, label: f === 'raw' ? 'raw (as IMHI.py)' : f }))} value={format} onChange={(v) => v && setFormat(v as PromptFormat)} w={170} allowDeselect={false} />
+          <NumberInput label="Max tokens" min={1} max={8192} value={maxTokens} onChange={setMaxTokens} w={110} />
+          <NumberInput label="Temperature" description="0 = greedy" min={0} max={2} step={0.1} decimalScale={2} value={temperature} onChange={setTemperature} w={110} />
+          <NumberInput label="Seed" min={0} value={seed} onChange={setSeed} w={100} />
+          <Button onClick={() => void start()} loading={busy} disabled={!chosenModel || datasets.length === 0} data-testid="run-start">
+            Start run
+          </Button>
+        </Group>
+      </Stack>
+    </Card>
+  )
+}
