@@ -7,7 +7,11 @@ export default defineConfig({
     plugins: [externalizeDepsPlugin()],
     build: {
       rollupOptions: {
-        input: { index: resolve(__dirname, 'src/main/electron/index.ts') }
+        input: {
+          index: resolve(__dirname, 'src/main/electron/index.ts'),
+          // The inference worker thread (owns llama.cpp), loaded by src/main/inference/client.ts.
+          'inference-worker': resolve(__dirname, 'src/main/inference/worker/index.ts')
+        }
       }
     }
   },
