@@ -150,11 +150,21 @@ export function createImporter(db: Db) {
   // Catch up after a crash between an import's last file and its indexing.
   indexPendingPosts()
 
+  // Post ids known during one import run (the same post comes in both test styles and both
+  // training styles). Only committed files feed it, so a rolled-back file leaves no stale ids.
+  const knownPosts = new Map<string, number>()
+  let filePosts: [string, number][] = []
   const postId = (text: string): number => {
+    const known = knownPosts.get(text)
+    if (known !== undefined) return known
     const hash = createHash('sha1').update(text).digest('base64')
-    const hit = findPost.get(hash)
-    if (hit) return hit.id
-    return Number(insertPost.run(hash, text).lastInsertRowid)
+    const id = findPost.get(hash)?.id ?? Number(insertPost.run(hash, text).lastInsertRowid)
+    filePosts.push([text, id])
+    return id
+  }
+  const commitPosts = () => {
+    for (const [text, id] of filePosts) knownPosts.set(text, id)
+    filePosts = []
   }
 
   const writeItems = db.transaction(
@@ -290,6 +300,8 @@ export function createImporter(db: Db) {
         await new Promise<void>((r) => setImmediate(r))
       }
     } finally {
+      knownPosts.clear()
+      filePosts = []
       indexPendingPosts()
     }
 
@@ -363,7 +375,9 @@ export function createImporter(db: Db) {
         )
       }
       const split = place.split as SplitName
+      filePosts = []
       const unlabeled = writeItems({ ...place, dataset, split }, shape, header, rows, sha256, buf.length)
+      commitPosts()
       return { ...base, rows: rows.length, added: rows.length, unlabeled }
     } catch (err) {
       return { ...base, error: fileError(label, err) }

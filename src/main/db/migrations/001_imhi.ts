@@ -44,7 +44,6 @@ CREATE TABLE items (
 -- rows (a row holds the query, post and gold response: kilobytes).
 CREATE INDEX items_dataset_split ON items(dataset, split, gold_label);
 CREATE INDEX items_post ON items(post_id, dataset, split, gold_label);
-CREATE INDEX items_split ON items(split, gold_label);
 CREATE INDEX items_browse ON items(id, dataset, split, gold_label);
 
 -- Distinct post texts: the same post appears in test_instruction, test_complete (and the
