@@ -1,6 +1,230 @@
-import { Text } from '@mantine/core'
+import { useEffect, useMemo, useState } from 'react'
+import { Alert, Button, Card, Group, List, SegmentedControl, Select, Stack, Tabs, Text, TextInput, Title } from '@mantine/core'
 import type { Route } from '../../router'
+import { navigate } from '../../router'
+import { api } from '../../api/client'
+import { useCall } from '../../api/hooks'
+import { useAppState } from '../../api/appState'
+import { notifyError, notifySuccess } from '../../components/errors/notify'
+import type { EvaluationEvents } from '../../../../shared/api/evaluation'
+import { MetricsTable } from './MetricsTable'
+import { DatasetDetail } from './DatasetDetail'
+import { Compare } from './Compare'
+import { Classifiers } from './Classifiers'
+import { Agreement } from './Agreement'
+import { DEFINITIONS } from './definitions'
 
-export default function EvaluatePage(_props: { route: Route }) {
-  return <Text c="dimmed">Evaluate: coming in this release.</Text>
+function NewEvaluation({ onDone }: { onDone: (id: number) => void }) {
+  const { info } = useAppState()
+  const runs = useCall('evaluation.runs', {})
+  const [source, setSource] = useState<'run' | 'outputs'>('outputs')
+  const [runId, setRunId] = useState<string | null>(null)
+  const [path, setPath] = useState('')
+  const [datasetAs, setDatasetAs] = useState('')
+  const [model, setModel] = useState('')
+  const [busy, setBusy] = useState(false)
+  const [progress, setProgress] = useState<EvaluationEvents['evaluation.progress'] | null>(null)
+
+  useEffect(() => api.on('evaluation.progress', setProgress), [])
+  useEffect(() => {
+    if (runs.data && runs.data.length > 0 && source === 'outputs' && !path) setSource('run')
+    // Only the first load decides the default source.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [runs.data])
+
+  const pick = async () => {
+    try {
+      const r = await api.call('app.pickPath', { kind: 'folder', title: 'Folder of DATASET.csv model outputs' })
+      if (r.path) setPath(r.path)
+    } catch (e) {
+      notifyError(e)
+    }
+  }
+
+  const evaluate = async () => {
+    setBusy(true)
+    setProgress(null)
+    try {
+      const target = source === 'run' ? { runId: Number(runId) } : { path: path.trim(), ...(datasetAs.trim() ? { datasetAs: datasetAs.trim() } : {}) }
+      const report = await api.call('evaluation.evaluate', { target, ...(model.trim() ? { lmModel: model.trim() } : {}) })
+      notifySuccess(`${Object.keys(report.datasets).length} dataset(s) evaluated`, report.name)
+      onDone(report.id!)
+    } catch (e) {
+      notifyError(e, 'Evaluation failed')
+    } finally {
+      setBusy(false)
+      setProgress(null)
+    }
+  }
+
+  const ready = source === 'run' ? runId !== null : path.trim().length > 0
+  return (
+    <Card withBorder padding="sm">
+      <Stack gap="xs">
+        <Group justify="space-between">
+          <Text fw={600} size="sm">
+            New evaluation
+          </Text>
+          <SegmentedControl
+            size="xs"
+            value={source}
+            onChange={(v) => setSource(v as 'run' | 'outputs')}
+            data={[
+              { label: 'A run', value: 'run' },
+              { label: 'An output folder / CSV', value: 'outputs' }
+            ]}
+          />
+        </Group>
+        <Group align="end" wrap="wrap">
+          {source === 'run' ? (
+            <Select
+              size="xs"
+              label="Run"
+              w={380}
+              placeholder={runs.data?.length ? 'Choose a run' : 'No runs yet (Runs page)'}
+              data={(runs.data ?? []).map((r) => ({ value: String(r.id), label: `#${r.id} ${r.name} (${r.explanations} explanations, ${r.status})`, disabled: r.explanations === 0 }))}
+              value={runId}
+              onChange={setRunId}
+              searchable
+              data-testid="run-select"
+            />
+          ) : (
+            <>
+              <TextInput
+                size="xs"
+                label="Folder of DATASET.csv files (goldens,generated_text) or one CSV"
+                w={420}
+                value={path}
+                onChange={(e) => setPath(e.currentTarget.value)}
+                placeholder="/path/to/model_output/my-model"
+                data-testid="outputs-path"
+                onKeyDown={(e) => e.key === 'Enter' && ready && !busy && evaluate()}
+              />
+              {info?.canPickFolder && (
+                <Button size="xs" variant="default" onClick={pick}>
+                  Choose…
+                </Button>
+              )}
+              <TextInput size="xs" label="Dataset (if the file name is not one)" w={200} value={datasetAs} onChange={(e) => setDatasetAs(e.currentTarget.value)} placeholder="e.g. DR" />
+            </>
+          )}
+          <TextInput size="xs" label="GGUF model for the LM score (optional, slow)" w={300} value={model} onChange={(e) => setModel(e.currentTarget.value)} placeholder="/path/to/model.gguf" />
+          <Button size="xs" onClick={evaluate} loading={busy} disabled={!ready} data-testid="evaluate-button">
+            Evaluate
+          </Button>
+        </Group>
+        {busy && progress && (
+          <Text size="xs" c="dimmed">
+            {progress.stage} {progress.dataset ?? ''}: {progress.done}/{progress.total}
+          </Text>
+        )}
+      </Stack>
+    </Card>
+  )
+}
+
+export default function EvaluatePage({ route }: { route: Route }) {
+  const list = useCall('evaluation.list', {})
+  const q = route.query
+  const id = q.get('id') ? Number(q.get('id')) : (list.data?.[0]?.id ?? null)
+  const compareId = q.get('b') ? Number(q.get('b')) : null
+  const tab = q.get('tab') ?? 'metrics'
+  const report = useCall('evaluation.get', id ? { id } : null)
+  const other = useCall('evaluation.get', compareId ? { id: compareId } : null)
+  const datasets = report.data ? Object.keys(report.data.datasets) : []
+  const ds = q.get('ds') && datasets.includes(q.get('ds')!) ? q.get('ds')! : (datasets[0] ?? null)
+
+  const go = (patch: Record<string, string | undefined>) => {
+    const cur = Object.fromEntries(q.entries())
+    navigate('/evaluate', { ...cur, ...patch })
+  }
+  const options = useMemo(() => (list.data ?? []).map((e) => ({ value: String(e.id), label: `#${e.id} ${e.name} (${e.datasets.join(', ')})` })), [list.data])
+
+  const remove = async () => {
+    if (!id) return
+    try {
+      await api.call('evaluation.delete', { id })
+      list.reload()
+      navigate('/evaluate')
+    } catch (e) {
+      notifyError(e)
+    }
+  }
+
+  return (
+    <Stack gap="sm" data-testid="evaluate-page">
+      <Title order={3}>Evaluate</Title>
+      <NewEvaluation
+        onDone={(newId) => {
+          list.reload()
+          navigate('/evaluate', { id: String(newId), tab: 'metrics' })
+        }}
+      />
+      <Group align="end">
+        <Select size="xs" label="Evaluation" w={420} data={options} value={id ? String(id) : null} onChange={(v) => v && go({ id: v, ds: undefined })} placeholder="No evaluations yet" data-testid="evaluation-select" allowDeselect={false} />
+        <Select size="xs" label="Compare with" w={420} data={options.filter((o) => o.value !== String(id))} value={compareId ? String(compareId) : null} onChange={(v) => go({ b: v ?? undefined, tab: v ? 'compare' : 'metrics' })} clearable placeholder="(none)" data-testid="compare-select" />
+        {id && (
+          <Button size="xs" variant="subtle" color="red" onClick={remove}>
+            Delete
+          </Button>
+        )}
+      </Group>
+      <Tabs value={tab} onChange={(v) => go({ tab: v ?? 'metrics' })} keepMounted={false}>
+        <Tabs.List>
+          <Tabs.Tab value="metrics">Metrics</Tabs.Tab>
+          <Tabs.Tab value="compare" disabled={!compareId}>
+            Side by side
+          </Tabs.Tab>
+          <Tabs.Tab value="classifiers">Classifiers</Tabs.Tab>
+          <Tabs.Tab value="agreement">Agreement with people</Tabs.Tab>
+          <Tabs.Tab value="definitions">Definitions</Tabs.Tab>
+        </Tabs.List>
+        <Tabs.Panel value="metrics" pt="sm">
+          {report.error && <Alert color="red">{report.error.message}</Alert>}
+          {!id && !list.loading && <Alert color="gray">Evaluate a run or an output folder above to see its metrics.</Alert>}
+          {report.data && (
+            <Stack gap="sm">
+              <Text size="sm" c="dimmed">
+                {report.data.source.kind === 'run' ? `Run #${report.data.source.runId} (${report.data.source.name})` : report.data.source.path} · {new Date(report.data.createdAt).toLocaleString()}
+              </Text>
+              {(report.data.notes.length > 0 || report.data.skipped.length > 0) && (
+                <Alert color="yellow" p="xs" title="Notes">
+                  <List size="xs">
+                    {report.data.notes.map((n) => (
+                      <List.Item key={n}>{n}</List.Item>
+                    ))}
+                    {report.data.skipped.map((s) => (
+                      <List.Item key={s.file}>
+                        skipped {s.file}: {s.reason}
+                      </List.Item>
+                    ))}
+                  </List>
+                </Alert>
+              )}
+              <MetricsTable report={report.data} selected={ds} onSelect={(d) => go({ ds: d })} />
+              {ds && report.data.datasets[ds] && <DatasetDetail key={`${id}-${ds}`} report={report.data} dataset={report.data.datasets[ds]} />}
+            </Stack>
+          )}
+        </Tabs.Panel>
+        <Tabs.Panel value="compare" pt="sm">
+          {report.data && other.data ? <Compare a={report.data} b={other.data} /> : <Text c="dimmed">Choose a second evaluation to compare.</Text>}
+        </Tabs.Panel>
+        <Tabs.Panel value="classifiers" pt="sm">
+          <Classifiers onTrained={() => undefined} />
+        </Tabs.Panel>
+        <Tabs.Panel value="agreement" pt="sm">
+          <Agreement />
+        </Tabs.Panel>
+        <Tabs.Panel value="definitions" pt="sm">
+          <Stack gap={6} maw={900} data-testid="definitions">
+            {DEFINITIONS.map((d) => (
+              <Text key={d.term} size="sm">
+                <b>{d.term}.</b> {d.text}
+              </Text>
+            ))}
+          </Stack>
+        </Tabs.Panel>
+      </Tabs>
+    </Stack>
+  )
 }

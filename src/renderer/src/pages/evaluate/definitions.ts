@@ -1,0 +1,39 @@
+/** The definitions shown in the app (and in the README's evaluation section). */
+export const DEFINITIONS: { term: string; text: string }[] = [
+  {
+    term: 'Label extraction (rule-based)',
+    text: 'The predicted label is read from the label sentence (the text before "Reasoning:"), else from the first two sentences; class names and synonyms for multi-class datasets, a leading yes/no or a negation for yes/no datasets. Nothing found = OOD. The gold label is read the same way from the golden response; rows without one are left out (and counted), never misaligned.'
+  },
+  {
+    term: 'OOD',
+    text: 'A response whose label could not be found. It counts as a wrong prediction of an extra class "ood": as in scikit-learn with that extra value, it enters the macro average (F1 0) when it occurs and weighs nothing in the weighted average.'
+  },
+  { term: 'Accuracy', text: 'Share of scored rows whose predicted label equals the gold label (sklearn accuracy_score).' },
+  {
+    term: 'Precision / recall / F1 per class',
+    text: 'precision = tp / predicted, recall = tp / support, F1 = 2·tp / (support + predicted); a 0/0 is 0 (sklearn zero_division default).'
+  },
+  { term: 'Macro F1', text: 'Unweighted mean of per-class F1 over the labels present in gold or predictions (sklearn average="macro").' },
+  { term: 'Weighted F1', text: 'Mean of per-class F1 weighted by gold support (sklearn average="weighted").' },
+  { term: 'Micro F1', text: 'F1 of summed tp / predicted / support over classes (sklearn average="micro"); equals accuracy here.' },
+  {
+    term: 'Classifier labels',
+    text: 'One TF-IDF (word 1–2 grams, plus the closing sentence) + multinomial logistic regression model per dataset, trained on gold explanations with the label sentence removed; it labels the whole generated response. Held-out and test scores are measured on rows it was not trained on.'
+  },
+  {
+    term: 'BLEU',
+    text: 'Hugging Face evaluate "bleu": tokenizer_13a, corpus BLEU over all pairs, n-grams up to 4, no smoothing, brevity penalty exp(1 − ref/hyp) when the output is shorter.'
+  },
+  {
+    term: 'ROUGE-1 / 2 / L',
+    text: 'Google rouge_score F-measures (lower-case, non-alphanumerics to spaces, no stemming; ROUGE-L from the longest common subsequence), averaged over pairs (plain mean).'
+  },
+  {
+    term: 'LM score',
+    text: 'Mean natural-log probability per token of the golden explanation given the generated one under a GGUF model (BARTScore/GPTScore manner). Higher is better; 0 is the maximum.'
+  },
+  {
+    term: 'Correlations',
+    text: 'Pearson r, Spearman ρ (average ranks for ties) and Kendall τ-b of each automatic score with the mean human rating per aspect; p-values two-sided (t test for r and ρ, normal approximation with tie correction for τ-b), as scipy.stats.'
+  }
+]
