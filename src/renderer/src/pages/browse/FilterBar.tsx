@@ -1,4 +1,4 @@
-import { forwardRef, useEffect, useState } from 'react'
+import { forwardRef, memo, useEffect, useState } from 'react'
 import { Button, CloseButton, Group, Kbd, MultiSelect, Text, TextInput, type ComboboxItem, type MultiSelectProps } from '@mantine/core'
 import { SearchIcon } from '../../components/icons/icons'
 import type { BrowseFilters, FacetOption } from './filters'
@@ -47,7 +47,8 @@ export interface FilterBarProps {
 }
 
 /** Search box and the four filters; the query is applied as the user pauses typing. */
-export const FilterBar = forwardRef<HTMLInputElement, FilterBarProps>(function FilterBar({ filters, options, onChange, total, onSearchKeyDown }, ref) {
+export const FilterBar = memo(
+  forwardRef<HTMLInputElement, FilterBarProps>(function FilterBar({ filters, options, onChange, total, onSearchKeyDown }, ref) {
   const [text, setText] = useState(filters.q)
   // The URL is the source of truth: follow it when it changes from outside (Back, a deep link, Esc).
   useEffect(() => setText(filters.q), [filters.q])
@@ -98,4 +99,4 @@ export const FilterBar = forwardRef<HTMLInputElement, FilterBarProps>(function F
       </Text>
     </Group>
   )
-})
+}))

@@ -1,9 +1,13 @@
+import { memo } from 'react'
 import { Accordion, Alert, Badge, Box, CloseButton, Code, Divider, Group, Kbd, Loader, SimpleGrid, Stack, Text, Title } from '@mantine/core'
 import { useCall } from '../../api/hooks'
 import { MarkTerms } from '../../components/highlight/Highlighted'
 import { ItemExplanations } from '../../components/explanations/ItemExplanations'
 import { TASKS } from '../../../../shared/imhi/datasets'
-import { labelColor } from './ResultList'
+import { labelKind } from './ResultList'
+
+const LABEL_COLOR = { none: 'gray', negative: 'gray', positive: 'red', class: 'grape' } as const
+const labelColor = (label: string | null): string => LABEL_COLOR[labelKind(label)]
 
 /** The released explanations start with "Reasoning:"; the heading already says what it is. */
 function withoutReasoningPrefix(text: string): string {
@@ -22,7 +26,7 @@ function Section({ title, children, testId }: { title: string; children: React.R
 }
 
 /** One item: post and question beside the gold label and explanation, its source, then model explanations. */
-export function ItemPane({ id, query, onClose }: { id: number; query: string; onClose: () => void }) {
+export const ItemPane = memo(function ItemPane({ id, query, onClose }: { id: number; query: string; onClose: () => void }) {
   const { data: item, error, loading } = useCall('imhi.item', { id })
   if (error) {
     return (
@@ -129,7 +133,7 @@ export function ItemPane({ id, query, onClose }: { id: number; query: string; on
       <ItemExplanations itemId={item.id} />
     </Stack>
   )
-}
+})
 
 export function NoItem() {
   return (

@@ -1,5 +1,4 @@
-import { forwardRef, useEffect, useImperativeHandle, useRef } from 'react'
-import { Badge, Box, Group, Skeleton, Text } from '@mantine/core'
+import { forwardRef, memo, useCallback, useEffect, useImperativeHandle, useRef } from 'react'
 import { useVirtualizer } from '@tanstack/react-virtual'
 import type { ItemSummary } from '../../../../shared/api/imhi'
 import { Highlighted } from '../../components/highlight/Highlighted'
@@ -20,14 +19,67 @@ interface Props {
   onOpen: (item: ItemSummary, index: number) => void
 }
 
-export function labelColor(label: string | null): string {
-  if (label === null) return 'gray'
-  if (label === 'no' || label === 'none') return 'gray'
-  if (label === 'yes') return 'red'
-  return 'grape'
+/** The virtualized result list: only visible rows exist in the DOM; pages load as they come into view. */
+interface RowProps {
+  index: number
+  start: number
+  size: number
+  item: ItemSummary | undefined
+  selected: boolean
+  open: boolean
+  onClick: (index: number, item: ItemSummary | undefined) => void
 }
 
-/** The virtualized result list: only visible rows exist in the DOM; pages load as they come into view. */
+/**
+ * One row, in plain elements (scrolling re-renders the visible rows every frame, so they stay
+ * cheap) and memoised: a row re-renders only when its item, position or state changes.
+ */
+const Row = memo(function Row({ index, start, size, item, selected, open, onClick }: RowProps) {
+  return (
+    <div
+      id={`browse-row-${index}`}
+      role="option"
+      aria-selected={selected}
+      data-open={open || undefined}
+      data-selected={selected || undefined}
+      data-item-id={item?.id}
+      data-testid="result-row"
+      className="imhi-browse-row"
+      style={{ height: size, transform: `translateY(${start}px)` }}
+      onClick={() => onClick(index, item)}
+    >
+      {item ? (
+        <>
+          <div className="imhi-browse-rowHead">
+            <span className="imhi-browse-id">#{item.id}</span>
+            <span className="imhi-browse-dataset">{item.dataset}</span>
+            <span className="imhi-browse-split">{item.split}</span>
+            <span className="imhi-browse-label" data-label={labelKind(item.goldLabel)}>
+              {item.goldLabel ?? 'no gold label'}
+            </span>
+          </div>
+          <div className="imhi-browse-snippet">
+            <Highlighted snippet={item.snippet} />
+          </div>
+        </>
+      ) : (
+        <div className="imhi-browse-pending" aria-label="loading">
+          <span />
+          <span />
+        </div>
+      )}
+    </div>
+  )
+})
+
+/** How a gold label is coloured: absent, a negative class, or a positive one. */
+export function labelKind(label: string | null): 'none' | 'negative' | 'positive' | 'class' {
+  if (label === null) return 'none'
+  if (label === 'no' || label === 'none') return 'negative'
+  if (label === 'yes') return 'positive'
+  return 'class'
+}
+
 export const ResultList = forwardRef<ResultListHandle, Props>(function ResultList({ pages, cursor, openId, onCursor, onOpen }, ref) {
   const parent = useRef<HTMLDivElement>(null)
   const count = pages.total ?? 0
@@ -51,6 +103,14 @@ export const ResultList = forwardRef<ResultListHandle, Props>(function ResultLis
     scrollToIndex: (index: number) => virtualizer.scrollToIndex(index, { align: 'auto' })
   }))
 
+  const onClick = useCallback(
+    (index: number, item: ItemSummary | undefined) => {
+      onCursor(index)
+      if (item) onOpen(item, index)
+    },
+    [onCursor, onOpen]
+  )
+
   const activeId = cursor >= 0 && cursor < count ? `browse-row-${cursor}` : undefined
   return (
     <div
@@ -65,61 +125,17 @@ export const ResultList = forwardRef<ResultListHandle, Props>(function ResultLis
       <div style={{ height: virtualizer.getTotalSize(), position: 'relative', width: '100%' }}>
         {rows.map((row) => {
           const item = pages.itemAt(row.index)
-          const selected = row.index === cursor
-          const open = item !== undefined && item.id === openId
           return (
-            <div
+            <Row
               key={row.key}
-              id={`browse-row-${row.index}`}
-              role="option"
-              aria-selected={selected}
-              data-open={open || undefined}
-              data-selected={selected || undefined}
-              data-item-id={item?.id}
-              data-testid="result-row"
-              className="imhi-browse-row"
-              style={{ height: row.size, transform: `translateY(${row.start}px)` }}
-              onClick={() => {
-                onCursor(row.index)
-                if (item) onOpen(item, row.index)
-              }}
-            >
-              {item ? (
-                <>
-                  <Group gap={6} wrap="nowrap" mb={4}>
-                    <Text size="xs" c="dimmed" ff="monospace" w={52}>
-                      #{item.id}
-                    </Text>
-                    <Badge size="xs" variant="outline" color="blue" radius="sm" tt="none">
-                      {item.dataset}
-                    </Badge>
-                    <Text size="xs" c="dimmed" truncate>
-                      {item.split}
-                    </Text>
-                    <Box ml="auto">
-                      {item.goldLabel !== null ? (
-                        <Badge size="xs" variant="light" color={labelColor(item.goldLabel)} radius="sm" tt="none">
-                          {item.goldLabel}
-                        </Badge>
-                      ) : (
-                        <Badge size="xs" variant="default" radius="sm" tt="none">
-                          no gold label
-                        </Badge>
-                      )}
-                    </Box>
-                  </Group>
-                  <Text size="sm" lineClamp={2} className="imhi-browse-snippet">
-                    <Highlighted snippet={item.snippet} />
-                  </Text>
-                </>
-              ) : (
-                <>
-                  <Skeleton height={10} width="40%" mb={8} />
-                  <Skeleton height={10} mb={6} />
-                  <Skeleton height={10} width="80%" />
-                </>
-              )}
-            </div>
+              index={row.index}
+              start={row.start}
+              size={row.size}
+              item={item}
+              selected={row.index === cursor}
+              open={item !== undefined && item.id === openId}
+              onClick={onClick}
+            />
           )
         })}
       </div>

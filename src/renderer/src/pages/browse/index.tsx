@@ -91,7 +91,7 @@ export default function BrowsePage({ route }: { route: Route }) {
     return () => window.removeEventListener('keydown', onKey)
   }, [cursor, moveTo, open, close, openId, pages, filters, setFilters])
 
-  const onSearchKeyDown = (e: React.KeyboardEvent<HTMLInputElement>): void => {
+  const onSearchKeyDownNow = (e: React.KeyboardEvent<HTMLInputElement>): void => {
     if (e.key === 'Escape') {
       e.preventDefault()
       if (e.currentTarget.value !== '') setFilters({ ...filters, q: '' })
@@ -104,6 +104,12 @@ export default function BrowsePage({ route }: { route: Route }) {
       if (cursor < 0) moveTo(0)
     }
   }
+
+  // A stable handler for the memoised filter bar that always sees the current state.
+  const searchKeyDown = useRef(onSearchKeyDownNow)
+  searchKeyDown.current = onSearchKeyDownNow
+  const onSearchKeyDown = useCallback((e: React.KeyboardEvent<HTMLInputElement>) => searchKeyDown.current(e), [])
+  const onOpenRow = useCallback((item: { id: number }) => open(item.id), [open])
 
   const options = useMemo(() => (facets ? facetOptions(facets, stats, filters) : null), [facets, stats, filters])
 
@@ -138,7 +144,7 @@ export default function BrowsePage({ route }: { route: Route }) {
               </Text>
             </Center>
           ) : (
-            <ResultList ref={list} pages={pages} cursor={cursor} openId={openId} onCursor={setCursor} onOpen={(item) => open(item.id)} />
+            <ResultList ref={list} pages={pages} cursor={cursor} openId={openId} onCursor={setCursor} onOpen={onOpenRow} />
           )}
           <Group className="imhi-browse-listFooter" justify="space-between">
             <Text size="xs" c="dimmed">
