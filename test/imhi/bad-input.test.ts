@@ -75,12 +75,12 @@ describe('bad input: a clear error naming the file (and row), nothing half-impor
 
   it('a post first seen in a file that fails is stored again, correctly, by a later file of the same import', async () => {
     const bad = await importExpectingOneError({
-      'test_data/test_complete/Irf.csv': H + row('zebra crossing at dawn') + '"","yes. Reasoning: r"\n',
-      'test_data/test_complete/CAMS.csv': H + row('zebra crossing at dawn')
+      'test_data/test_complete/CAMS.csv': H + row('zebra crossing at dawn') + '"","yes. Reasoning: r"\n',
+      'test_data/test_complete/Irf.csv': H + row('zebra crossing at dawn')
     })
-    expect(bad.file).toBe('test_data/test_complete/Irf.csv')
+    expect(bad.file).toBe('test_data/test_complete/CAMS.csv')
     const found = s.imhi.search({ query: 'zebra', offset: 0, limit: 5 })
-    expect(found.items.map((i) => `${i.dataset}/${i.split}`)).toEqual(['CAMS/test_complete'])
+    expect(found.items.map((i) => `${i.dataset}/${i.split}`)).toEqual(['Irf/test_complete'])
     expect(s.imhi.item(found.items[0].id).post).toBe('zebra crossing at dawn')
   })
 
