@@ -57,7 +57,7 @@ async function main() {
   if (report.errors > 0) console.log(`WARNING: ${report.errors} file error(s):\n${report.files.filter((f) => f.error).map((f) => '  ' + f.error).join('\n')}`)
   console.log('import (new database, one transaction per file, then the new posts indexed in one FTS5 statement)')
   console.log(`  files             ${report.files.length} (${skippedOutputs} model-output files skipped)`)
-  console.log(`  rows imported     ${report.added} (${csvRows} rows in imported files)`)
+  console.log(`  rows imported     ${report.added} of ${csvRows} CSV rows read (the rest: model outputs, not items)`)
   console.log(`  wall              ${wall.toFixed(2)} s   (target < 3 s)`)
   console.log(`  CPU time          ${((cpu.user + cpu.system) / 1e6).toFixed(2)} s (user ${(cpu.user / 1e6).toFixed(2)}, system ${(cpu.system / 1e6).toFixed(2)}); load average now ${loadavg()[0].toFixed(1)} on ${cpus().length} CPUs`)
   console.log(`  rows/s            ${Math.round(report.added / wall)}`)

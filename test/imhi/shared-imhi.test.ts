@@ -65,6 +65,8 @@ describe.skipIf(!hasSharedImhi)('the released IMHI files (../shared/imhi)', () =
       'examples/response_generation_examples/dreaddit.csv'
     ])
     expect(report.added).toBe(43_089 + 285)
+    expect(report.files.reduce((a, f) => a + f.rows, 0)).toBe(43_479)
+    expect(report.files.filter((f) => f.kind === 'outputs').reduce((a, f) => a + f.rows, 0)).toBe(105)
     expect(s.imhi.facets().total).toBe(43_089)
     expect(report.files.every((f) => (f.unlabeled ?? 0) === 0)).toBe(true)
     // The full-text index agrees with the posts it indexes.

@@ -130,7 +130,7 @@ export const IMHI_FIXTURE = {
     'train_data/complete_data/dreaddit/val.csv': { kind: 'items', dataset: 'dreaddit', split: 'val_complete', rows: 2 },
     'human_evaluation/DR_annotation/chatgpt_false_data.csv': { kind: 'reference_ratings', dataset: 'DR', split: null, rows: 2 },
     'human_evaluation/DR_annotation/gpt3_data.csv': { kind: 'reference_ratings', dataset: 'DR', split: null, rows: 2 },
-    'examples/response_generation_examples/Irf.csv': { kind: 'outputs', dataset: 'Irf', split: null, rows: 0 }
+    'examples/response_generation_examples/Irf.csv': { kind: 'outputs', dataset: 'Irf', split: null, rows: 1 }
   },
   /** dataset -> split -> label -> count */
   labels: {

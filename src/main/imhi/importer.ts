@@ -35,6 +35,8 @@ export interface ImportOptions {
   maxFileBytes?: number
 }
 
+const OUTPUTS_REASON = 'model outputs (goldens, generated_text), not benchmark items: not imported'
+
 const SKIP_DIRS = new Set(['node_modules', '.git', '.svn', '__pycache__', '.venv', 'venv'])
 const MAX_DEPTH = 8
 const MAX_FILES = 10_000
@@ -330,9 +332,7 @@ export function createImporter(db: Db) {
     if (!place && !single) {
       return { ...base, kind: 'skipped', reason: `not in an IMHI layout folder. ${LAYOUT_HELP}` }
     }
-    if (place?.kind === 'outputs') {
-      return { ...base, reason: 'model outputs (goldens, generated_text), not benchmark items: not imported' }
-    }
+    if (place?.kind === 'outputs') return skipOutputs(c, base, maxBytes)
     let label = place?.layoutPath ?? c.rel
     try {
       const buf = readLimited(c.abs, label, maxBytes)
@@ -348,11 +348,11 @@ export function createImporter(db: Db) {
         place = placeByHeader(shape, basename(c.abs))
         label = place.layoutPath
         Object.assign(base, { file: label, kind: place.kind, dataset: place.dataset, split: place.split })
-        if (place.kind === 'outputs') return { ...base, reason: 'model outputs (goldens, generated_text), not benchmark items: not imported' }
+        if (place.kind === 'outputs') return { ...base, rows: rows.length, reason: OUTPUTS_REASON }
         const done = checkExisting(place.layoutPath, sha256)
         if (done) return { ...base, rows: done.rows, unchanged: done.rows }
       }
-      if (shape.kind === 'outputs') return { ...base, kind: 'outputs', reason: 'model outputs (goldens, generated_text), not benchmark items: not imported' }
+      if (shape.kind === 'outputs') return { ...base, kind: 'outputs', rows: rows.length, reason: OUTPUTS_REASON }
 
       if (place.kind === 'reference_ratings') {
         if (shape.kind !== 'ratings') {
@@ -381,6 +381,16 @@ export function createImporter(db: Db) {
       return { ...base, rows: rows.length, added: rows.length, unlabeled }
     } catch (err) {
       return { ...base, error: fileError(label, err) }
+    }
+  }
+
+  /** Model outputs are not imported; their rows are counted so the report accounts for every CSV row. */
+  function skipOutputs(c: Candidate, base: ImportFileReport, maxBytes: number): ImportFileReport {
+    try {
+      const { rows } = parseCsv(decodeUtf8(readLimited(c.abs, base.file, maxBytes), base.file), base.file)
+      return { ...base, rows: rows.length, reason: OUTPUTS_REASON }
+    } catch (err) {
+      return { ...base, reason: `${OUTPUTS_REASON} (${AppError.from(err).message})` }
     }
   }
 
