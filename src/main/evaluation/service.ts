@@ -327,10 +327,30 @@ export function createEvaluationService(ctx: ServiceContext, deps: { imhi: ImhiS
      * or a study's ratings (goldens = the gold response of the item's post, when imported).
      */
     async correlations(opts: { systems?: string[]; studyId?: number; lmModel?: string } = {}): Promise<CorrelationReport> {
-      const goldenByPost = new Map<string, string>()
+      // Posts are matched on their ASCII letters and digits; the released rating files carry
+      // mis-decoded punctuation ("I鈥檓" for "I’m"), so a post without an exact match takes the
+      // DR post sharing at least 90% of its words (Jaccard), when exactly one does.
+      const key = (post: string) => post.toLowerCase().replace(/[^a-z0-9]+/g, ' ').trim()
+      const byKey = new Map<string, string>()
+      const candidates: { words: Set<string>; golden: string }[] = []
       for (const r of stmts.drGoldens.iterate()) {
-        const key = r.post.trim()
-        if (!goldenByPost.has(key) && r.gold_response) goldenByPost.set(key, r.gold_response)
+        if (!r.gold_response) continue
+        const k = key(r.post)
+        if (byKey.has(k)) continue
+        byKey.set(k, r.gold_response)
+        candidates.push({ words: new Set(k.split(' ')), golden: r.gold_response })
+      }
+      const goldenFor = (post: string): string | null => {
+        const k = key(post)
+        const exact = byKey.get(k)
+        if (exact) return exact
+        const words = new Set(k.split(' '))
+        const close = candidates.filter((c) => {
+          let inter = 0
+          for (const w of words) if (c.words.has(w)) inter++
+          return inter / (words.size + c.words.size - inter) >= 0.9
+        })
+        return close.length === 1 ? close[0].golden : null
       }
       const rated: RatedExplanation[] = []
       let source: string
@@ -344,7 +364,7 @@ export function createEvaluationService(ctx: ServiceContext, deps: { imhi: ImhiS
         }
         for (const e of byItem.values()) {
           for (const [aspect, xs] of Object.entries(e.sums)) e.ratings[aspect] = xs.reduce((a, x) => a + x, 0) / xs.length
-          rated.push({ key: e.key, system: e.system, post: e.post, explanation: e.explanation, golden: goldenByPost.get(e.post.trim()) ?? null, ratings: e.ratings })
+          rated.push({ key: e.key, system: e.system, post: e.post, explanation: e.explanation, golden: goldenFor(e.post), ratings: e.ratings })
         }
       } else {
         source = 'DR_annotation (reference ratings)'
@@ -355,7 +375,7 @@ export function createEvaluationService(ctx: ServiceContext, deps: { imhi: ImhiS
             const m = ratingMean(r[aspect])
             if (m !== null) ratings[aspect] = m
           }
-          rated.push({ key: `${r.system}:${r.id}`, system: r.system, post: r.post, explanation: r.explanation, golden: goldenByPost.get(r.post.trim()) ?? null, ratings })
+          rated.push({ key: `${r.system}:${r.id}`, system: r.system, post: r.post, explanation: r.explanation, golden: goldenFor(r.post), ratings })
         }
       }
       if (rated.length === 0) throw new AppError('not_found', opts.studyId !== undefined ? `Study ${opts.studyId} has no ratings yet.` : 'No reference ratings imported (import the IMHI folder with human_evaluation/DR_annotation).')
