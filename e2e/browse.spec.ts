@@ -241,6 +241,17 @@ test.describe('Browse in Chromium against imhi serve', () => {
     await page.screenshot({ path: join(SCREENSHOTS, 'browse-dark.png') })
   })
 
+  test('says when imhi serve goes away, and carries on when it is back', async ({ appPage: page, serve }) => {
+    await importFixture(page, serve.dbFile)
+    await serve.kill()
+    await expect(page.getByTestId('offline')).toBeVisible()
+    // A search typed while the server is down waits and is answered once it is back.
+    await page.getByTestId('search-input').fill('hiking')
+    await serve.restart()
+    await expect(page.getByTestId('offline')).toBeHidden({ timeout: 20_000 })
+    await expect(page.getByTestId('result-row').first().locator('mark')).toHaveText(/hiking/i)
+  })
+
   test('a snippet with markup is shown as text, never run as HTML', async ({ appPage: page, serve }) => {
     const dir = tempDir()
     const root = join(dir, 'imhi')

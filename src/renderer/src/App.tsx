@@ -45,17 +45,20 @@ function useConnection(): ConnectionState {
 
 export function App() {
   const route = useRoute()
-  const section = sectionOf(route)
-  const Page = section.page
   const { info, facets } = useAppState()
+  // An annotator's LAN link opens the annotation view only; the server refuses the rest anyway.
+  const annotator = info?.role === 'annotator'
+  const sections = annotator ? SECTIONS.filter((s) => s.path === '/annotate') : SECTIONS
+  const section = annotator ? sections[0] : sectionOf(route)
+  const Page = section.page
   const connection = useConnection()
   const [noticeOpen, setNoticeOpen] = useState(() => !noticeAcknowledged())
   const [firstNotice] = useState(() => !noticeAcknowledged())
   const [importOpen, setImportOpen] = useState(false)
-  const owner = info?.role !== 'annotator'
+  const owner = !annotator
 
   // Alt+1..5 switch sections (plain keys belong to the pages: j/k, /, Enter, ...).
-  useHotkeys(SECTIONS.map((s, i) => [`alt+${i + 1}`, () => navigate(s.path)]))
+  useHotkeys(sections.map((s, i) => [`alt+${i + 1}`, () => navigate(s.path)]))
 
   const closeNotice = (): void => {
     acknowledgeNotice()
@@ -98,7 +101,7 @@ export function App() {
       </AppShell.Header>
       <AppShell.Navbar p="xs">
         <nav aria-label="Sections">
-          {SECTIONS.map((s, i) => (
+          {sections.map((s, i) => (
             <NavLink
               key={s.path}
               component="a"

@@ -82,10 +82,9 @@ function wsTransport(): Transport {
           socket = null
           setConnection('offline')
         }
-        // Calls in flight when the server went away are re-sent once it is back (handlers are
-        // idempotent or keyed by the caller, e.g. a rating's item/aspect).
-        if (pending.size > 0) setTimeout(() => void resend(), retryMs)
-        retryMs = Math.min(retryMs * 2, 4000)
+        // Reconnect with backoff; calls in flight when the server went away are re-sent once it
+        // is back (handlers are idempotent or keyed by the caller, e.g. a rating's item/aspect).
+        scheduleReconnect()
       }
       ws.onmessage = (ev) => {
         let msg: ServerMessage
@@ -108,13 +107,23 @@ function wsTransport(): Transport {
     return opening
   }
 
+  // One reconnect timer at a time, however many failures report in (error and close both fire).
+  let reconnectTimer: ReturnType<typeof setTimeout> | null = null
+  const scheduleReconnect = (): void => {
+    if (reconnectTimer !== null) return
+    reconnectTimer = setTimeout(() => {
+      reconnectTimer = null
+      void resend()
+    }, retryMs)
+    retryMs = Math.min(retryMs * 2, 4000)
+  }
+
   const resend = async (): Promise<void> => {
     try {
       const ws = await open()
       for (const p of pending.values()) ws.send(JSON.stringify(p.msg))
     } catch {
-      setTimeout(() => void resend(), retryMs)
-      retryMs = Math.min(retryMs * 2, 4000)
+      scheduleReconnect()
     }
   }
 
@@ -127,7 +136,7 @@ function wsTransport(): Transport {
         ws.send(JSON.stringify(msg))
       } catch (err) {
         // Leave it pending: the reconnect loop sends it when the server is back.
-        setTimeout(() => void resend(), retryMs)
+        scheduleReconnect()
         void err
       }
       return result
