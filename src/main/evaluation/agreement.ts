@@ -47,6 +47,6 @@ export async function correlationReport(source: string, rated: readonly RatedExp
     }
   }
   const notes: string[] = []
-  if (unmatched > 0) notes.push(`${unmatched} rated explanation(s) have no golden explanation for their post (import the DR test set) and are left out`)
+  if (unmatched > 0) notes.push(`${unmatched} rated explanation(s) have no golden explanation for their post among the imported DR items and are left out`)
   return { source, n: points.length, unmatched, metrics, aspects, table, points, notes }
 }
