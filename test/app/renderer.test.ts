@@ -82,3 +82,12 @@ describe('browse filters in the URL', () => {
     expect(expertSad.tasks.map((o) => [o.value, o.count])).toEqual([['depression', 0], ['stress_cause', 2]])
   })
 })
+
+describe('hash routes', () => {
+  it('builds #path?query with repeated keys and no empty values', async () => {
+    const { buildHash } = await import('../../src/renderer/src/router')
+    expect(buildHash('/browse')).toBe('/browse')
+    expect(buildHash('/item/42', { q: 'my mom', dataset: ['DR', 'SAD'], split: [], label: undefined, task: '' })).toBe('/item/42?q=my+mom&dataset=DR&dataset=SAD')
+    expect(buildHash('/browse', new URLSearchParams('q=a%26b'))).toBe('/browse?q=a%26b')
+  })
+})
