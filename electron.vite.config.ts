@@ -1,6 +1,17 @@
 import { resolve } from 'node:path'
 import { defineConfig, externalizeDepsPlugin } from 'electron-vite'
 import react from '@vitejs/plugin-react'
+import type { Plugin } from 'vite'
+
+/**
+ * `npm run dev` only: the dev server injects an inline React-refresh preamble and talks to its
+ * HMR WebSocket, which the app's strict CSP forbids. Built files (npm run build) keep the strict CSP.
+ */
+const devCsp: Plugin = {
+  name: 'imhi-dev-csp',
+  apply: 'serve',
+  transformIndexHtml: (html) => html.replace("script-src 'self'", "script-src 'self' 'unsafe-inline'").replace("connect-src 'self'", "connect-src 'self' ws: http://localhost:*")
+}
 
 export default defineConfig({
   main: {
@@ -28,7 +39,7 @@ export default defineConfig({
   renderer: {
     root: resolve(__dirname, 'src/renderer'),
     base: './',
-    plugins: [react()],
+    plugins: [react(), devCsp],
     build: {
       outDir: resolve(__dirname, 'out/renderer'),
       chunkSizeWarningLimit: 2000,
