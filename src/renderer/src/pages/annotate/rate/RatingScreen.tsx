@@ -254,7 +254,15 @@ export function RatingScreen({ studyId, annotatorId, startPos }: { studyId: numb
   const aspect = aspects[aspectIdx]
 
   return (
-    <Stack gap="sm" data-testid="rating-screen" data-pos={pos} style={{ flex: 1, minHeight: 0 }}>
+    <Stack
+      gap="sm"
+      data-testid="rating-screen"
+      data-pos={pos}
+      data-aspect={aspect?.key}
+      data-loaded={item && item.studyItemId === entry?.studyItemId ? '1' : '0'}
+      data-notice={hidden ? '1' : '0'}
+      style={{ flex: 1, minHeight: 0 }}
+    >
       <Group justify="space-between" wrap="nowrap">
         <Group gap="xs" wrap="nowrap">
           <Button variant="subtle" size="compact-sm" onClick={() => navigate('/annotate')}>

@@ -1,0 +1,215 @@
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import Papa from 'papaparse'
+import type { Page } from '@playwright/test'
+import { test, expect, imhi, startServe, tempDir, SCREENSHOTS, type ServeHandle } from './fixtures'
+import { openDatabase } from '../src/main/db/open'
+import { seedBenchmark } from '../test/annotation/helpers'
+
+/** Calls the API as the owner over plain HTTP (what a script would do). */
+async function call<T>(serve: ServeHandle, method: string, params: unknown): Promise<T> {
+  const res = await fetch(new URL(`/api/call/${method}`, serve.url), {
+    method: 'POST',
+    headers: { authorization: `Bearer ${serve.token}`, 'content-type': 'application/json' },
+    body: JSON.stringify(params)
+  })
+  const body = (await res.json()) as { result?: T; error?: { message: string } }
+  if (!res.ok) throw new Error(body.error?.message ?? `HTTP ${res.status}`)
+  return body.result as T
+}
+
+/** The screen's state, read without waiting: position, current aspect, loaded, behind a notice. */
+async function screenState(page: Page): Promise<string> {
+  const el = page.getByTestId('rating-screen')
+  return `${await el.getAttribute('data-pos')}:${await el.getAttribute('data-aspect')}:${await el.getAttribute('data-loaded')}`
+}
+async function currentAspect(page: Page): Promise<string | null> {
+  return page.getByTestId('rating-screen').getAttribute('data-aspect')
+}
+
+/** Presses a digit and waits until the screen moved on (next aspect, or the next item loaded). */
+async function rateKey(page: Page, digit: number): Promise<void> {
+  const before = await screenState(page)
+  await page.keyboard.press(String(digit))
+  await expect.poll(() => screenState(page)).not.toBe(before)
+  await expect(page.getByTestId('rating-screen')).toHaveAttribute('data-loaded', '1')
+}
+
+/** If the item is behind a content notice, the annotator chooses to see it (Enter). */
+async function passNotice(page: Page): Promise<boolean> {
+  const screen = page.getByTestId('rating-screen')
+  await expect(screen).toHaveAttribute('data-loaded', '1')
+  if ((await screen.getAttribute('data-notice')) === '1') {
+    await expect(page.getByTestId('content-notice')).toBeVisible()
+    await page.screenshot({ path: join(SCREENSHOTS, 'annotation-content-notice.png') })
+    await page.keyboard.press('Enter')
+    await expect(page.getByTestId('explanation-text')).toBeVisible()
+    return true
+  }
+  return false
+}
+
+test.describe('Annotation in Chromium against imhi serve', () => {
+  test('a study in a few clicks; keyboard-only rating; SIGKILL and restart lose nothing; the export matches', async ({ browserInstance }) => {
+    const dir = tempDir()
+    const dbFile = join(dir, 'annotate.db')
+    const db = openDatabase(dbFile)
+    seedBenchmark(db, 8)
+    db.close()
+    const serve = await startServe(dbFile, dir)
+    const context = await browserInstance.newContext({ viewport: { width: 1400, height: 900 } })
+    await context.addInitScript(() => localStorage.setItem('imhi-notice-acknowledged', '1'))
+    const page = await context.newPage()
+    try {
+      await page.goto(serve.url + '#/annotate')
+
+      // The lead creates a study: tick a source, name an annotator, create.
+      await page.getByTestId('new-study').click()
+      await page.getByTestId('study-name').fill('DR gold, 4 posts')
+      await page.getByTestId('src-gold-DR-test_instruction').click()
+      await page.getByTestId('sample-size').fill('4')
+      await page.getByTestId('per-item').fill('1')
+      await page.getByTestId('annotator-names').fill('alice')
+      await page.keyboard.press('Enter')
+      await page.getByTestId('create-study').click()
+      await expect(page.getByTestId('progress-table')).toContainText('alice')
+      await page.screenshot({ path: join(SCREENSHOTS, 'annotation-study.png') })
+
+      await page.getByTestId('rate-as-alice').click()
+      await expect(page.getByTestId('rating-screen')).toBeVisible()
+      await expect(page.getByTestId('progress-text')).toHaveText('0 / 4 done')
+      await expect(page.getByTestId('support-footer')).toContainText('crisis')
+
+      // Keyboard only from here. The hotkey sheet on "?".
+      await page.keyboard.press('?')
+      await expect(page.getByRole('dialog', { name: 'Rating keys' })).toBeVisible()
+      await page.screenshot({ path: join(SCREENSHOTS, 'annotation-hotkeys.png') })
+      await page.keyboard.press('Escape')
+      await expect(page.getByRole('dialog', { name: 'Rating keys' })).toBeHidden()
+
+      const typed = new Map<string, number>() // "pos:aspect" -> score
+      const aspects = ['fluency', 'completeness', 'reliability', 'overall']
+      const noticeAt = new Set<number>()
+      const rateItem = async (pos: number, scores: number[]) => {
+        await expect(page.getByTestId('rating-screen')).toHaveAttribute('data-pos', String(pos))
+        if (await passNotice(page)) noticeAt.add(pos)
+        for (const [i, s] of scores.entries()) {
+          expect(await currentAspect(page)).toBe(aspects[i])
+          await rateKey(page, s)
+          typed.set(`${pos}:${aspects[i]}`, s)
+        }
+      }
+      await rateItem(0, [3, 2, 2, 1])
+      await page.screenshot({ path: join(SCREENSHOTS, 'annotation-rating.png') })
+      await rateItem(1, [2, 2, 3, 3])
+      // Undo (U) takes the last score back and returns to it; then a different score.
+      await page.keyboard.press('ArrowLeft')
+      await expect(page.getByTestId('rating-screen')).toHaveAttribute('data-pos', '1')
+      await page.keyboard.press('u')
+      await expect(page.getByTestId('rating-screen')).toHaveAttribute('data-aspect', 'overall')
+      await expect(page.getByTestId('score-overall-3')).toHaveAttribute('aria-pressed', 'false')
+      await rateKey(page, 0)
+      typed.set('1:overall', 0)
+      // Flag (F) and a note (N) on item 3, typed and closed with Escape.
+      await expect(page.getByTestId('rating-screen')).toHaveAttribute('data-pos', '2')
+      if (await passNotice(page)) noticeAt.add(2)
+      await page.keyboard.press('f')
+      await expect(page.getByTestId('flagged')).toBeVisible()
+      await page.keyboard.press('n')
+      await page.getByTestId('note-input').pressSequentially('ambiguous wording')
+      await page.keyboard.press('Escape')
+      await expect(page.getByTestId('note-input')).toBeHidden()
+      await expect(page.getByTestId('save-state')).toHaveText('all saved')
+
+      // The server dies mid-session (SIGKILL). The annotator keeps rating: ratings wait in the browser.
+      await serve.kill('SIGKILL')
+      await rateItem(2, [1, 0, 1, 2])
+      await expect(page.getByTestId('save-state')).toHaveText(/[1-9]\d* unsent/)
+      await page.screenshot({ path: join(SCREENSHOTS, 'annotation-offline.png') })
+      await serve.restart()
+      await expect(page.getByTestId('save-state')).toHaveText('all saved', { timeout: 30_000 })
+
+      // Every rating is in the database, exactly as typed.
+      const study = (await call<{ id: number; items: number }[]>(serve, 'annotation.studies', {}))[0]
+      const longCsv = await call<{ text: string }>(serve, 'annotation.export', { studyId: study.id, format: 'long' })
+      const rows = Papa.parse<Record<string, string>>(longCsv.text, { header: true, skipEmptyLines: true }).data
+      expect(rows).toHaveLength(typed.size)
+      const queue = await call<{ entries: { studyItemId: number; queuePos: number }[] }>(serve, 'annotation.queue', { studyId: study.id, annotatorId: 1 })
+      const ro = openDatabase(dbFile, { readonly: true })
+      const itemAt = (pos: number) =>
+        ro.prepare('SELECT item_key, sensitive FROM study_items WHERE id = ?').get(queue.entries[pos].studyItemId) as { item_key: string; sensitive: number }
+      for (const [k, score] of typed) {
+        const [pos, aspect] = k.split(':')
+        const itemKey = itemAt(Number(pos)).item_key
+        const row = rows.find((r) => r.item_id === itemKey && r.aspect === aspect)
+        expect(row, `${k} (${itemKey})`).toBeTruthy()
+        expect(Number(row!.score)).toBe(score)
+        expect(row!.annotator).toBe('alice')
+      }
+      // The content notice stood exactly before the posts flagged as sensitive.
+      for (const pos of [0, 1, 2]) expect(noticeAt.has(pos)).toBe(Boolean(itemAt(pos).sensitive))
+      ro.close()
+      const flaggedRows = rows.filter((r) => r.flagged === '1')
+      expect(flaggedRows.length).toBe(4)
+      expect(flaggedRows[0].note).toBe('ambiguous wording')
+      expect(rows.every((r) => Number(r.seconds) > 0)).toBe(true)
+
+      // A fresh page after the restart resumes at the first unrated item and shows the same progress.
+      await page.goto(serve.url + `#/annotate/rate/${study.id}?annotator=1`)
+      await page.reload()
+      await expect(page.getByTestId('progress-text')).toHaveText('3 / 4 done')
+      await expect(page.getByTestId('rating-screen')).toHaveAttribute('data-pos', '3')
+
+      // The imhi layout export has the same scores.
+      const out = join(dir, 'export.csv')
+      imhi(['annotations', 'export', '--db', dbFile, '--study', String(study.id), '--format', 'imhi', '--out', out])
+      const imhiRows = Papa.parse<Record<string, string>>(readFileSync(out, 'utf8'), { header: true, skipEmptyLines: true }).data
+      expect(imhiRows).toHaveLength(4)
+      const rated = imhiRows.filter((r) => r.fluency !== '[null]')
+      expect(rated).toHaveLength(3)
+
+      // The lead's agreement tab renders (one annotator per item: figures undefined, shown as —).
+      await page.goto(serve.url + `#/annotate/study/${study.id}`)
+      await page.getByTestId('tab-agreement').click()
+      await expect(page.getByTestId('agreement-table')).toContainText('fluency')
+      await page.screenshot({ path: join(SCREENSHOTS, 'annotation-agreement.png') })
+    } finally {
+      await context.close()
+      await serve.kill()
+    }
+  })
+
+  test('an annotator token on the LAN sees only their own queue and cannot call the lead\u2019s methods', async ({ browserInstance }) => {
+    const dir = tempDir()
+    const dbFile = join(dir, 'lan.db')
+    const db = openDatabase(dbFile)
+    seedBenchmark(db, 4)
+    db.close()
+    const serve = await startServe(dbFile, dir)
+    try {
+      await call(serve, 'annotation.createStudy', { name: 'LAN', sources: [{ kind: 'gold', dataset: 'DR', split: 'test_instruction' }], annotatorsPerItem: 1, annotators: ['bea', 'cal'], seed: 1 })
+      const people = await call<{ id: number; name: string; token: string }[]>(serve, 'annotation.annotators', {})
+      const bea = people.find((p) => p.name === 'bea')!
+      const denied = await fetch(new URL('/api/call/annotation.studies', serve.url), { method: 'POST', headers: { authorization: `Bearer ${bea.token}` }, body: '{}' })
+      expect(denied.status).toBe(403)
+      const context = await browserInstance.newContext({ viewport: { width: 1400, height: 900 } })
+      await context.addInitScript(() => localStorage.setItem('imhi-notice-acknowledged', '1'))
+      const page = await context.newPage()
+      const url = new URL(serve.url)
+      url.searchParams.set('token', bea.token)
+      await page.goto(url.toString() + '#/annotate')
+      await expect(page.getByText('Your annotation queues')).toBeVisible()
+      await page.getByRole('button', { name: /Start|Resume/ }).click()
+      await expect(page.getByTestId('rating-screen')).toBeVisible()
+      await passNotice(page)
+      await rateKey(page, 2)
+      await expect(page.getByTestId('save-state')).toHaveText('all saved')
+      const ratings = await call<{ aspects: Record<string, { ratings: number }> }>(serve, 'annotation.agreement', { studyId: 1 })
+      expect(ratings.aspects.fluency.ratings).toBe(1)
+      await page.screenshot({ path: join(SCREENSHOTS, 'annotation-lan.png') })
+      await context.close()
+    } finally {
+      await serve.kill()
+    }
+  })
+})
