@@ -40,7 +40,8 @@ export function registerServe(program: Command): void {
         rendererDir: rendererDir(),
         host: opts.host,
         port: opts.port,
-        token: opts.token
+        token: opts.token,
+        resolveToken: (t) => s.annotation.resolveToken(t)
       })
       process.stdout.write(`IMHI Workbench is serving ${s.platform.dbFile}\nOpen ${server.url}\n`)
       if (!isLoopbackName(opts.host)) {
