@@ -8,7 +8,10 @@ type InferenceMethod = Extract<MethodName, `inference.${string}`>
 export function inferenceHandlers(s: Services): Pick<Handlers, InferenceMethod> {
   const inf = s.inference
   return {
-    'inference.status': () => inf.status(),
+    'inference.status': async (input) => {
+      if (input.probe) await inf.ensureInit()
+      return inf.status()
+    },
     'inference.models.list': () => inf.library.list(),
     'inference.models.add': (input) => inf.addModel(input),
     'inference.models.download': (input) => inf.download(input),

@@ -25,7 +25,7 @@ export const generationParamsSchema = z
     /** Used only when temperature > 0; always recorded. */
     seed: z.number().int().min(0).max(2 ** 31 - 1).default(0),
     maxTokens: z.number().int().min(1).max(8192).default(256),
-    /** Tokens per sequence; default min(model's training context, 2048). */
+    /** Tokens per sequence; default max(2048, maxTokens + 512), at most the model's training context. */
     contextSize: z.number().int().min(64).max(131072).optional(),
     truncation: z.enum(TRUNCATION_POLICIES).default('middle')
   })
@@ -218,7 +218,8 @@ export const runCreateSchema = z
 export type RunCreateInput = z.output<typeof runCreateSchema>
 
 export const inferenceMethods = {
-  'inference.status': method<InferenceStatus>()(z.object({}).strict()),
+  /** probe: start llama.cpp first (no model), so the backend and its reason are known. */
+  'inference.status': method<InferenceStatus>()(z.object({ probe: z.boolean().default(false) }).strict()),
   'inference.models.list': method<ModelInfo[]>()(z.object({}).strict()),
   /** Adds a local .gguf (validated, metadata read without loading weights, hashed). */
   'inference.models.add': method<ModelInfo>()(

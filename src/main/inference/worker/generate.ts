@@ -16,10 +16,13 @@ export interface PreparedPrompt {
   promptTokens: number
 }
 
-/** The default context per sequence: the model's training context, at most 2,048 tokens. */
+/**
+ * The default context per sequence: 2,048 tokens (IMHI queries and answers fit), more when max
+ * tokens asks for it (max tokens + 512 for the prompt), never beyond the model's training context.
+ */
 export function defaultContextSize(model: LlamaModel, params: GenerationParams): number {
   if (params.contextSize) return params.contextSize
-  return Math.min(model.trainContextSize || 2048, 2048)
+  return Math.min(model.trainContextSize || 2048, Math.max(2048, params.maxTokens + 512))
 }
 
 /**

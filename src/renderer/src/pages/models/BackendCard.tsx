@@ -42,7 +42,7 @@ export function BackendCard({ status, onUnload }: { status: InferenceStatus | un
             {status.model.fileName && (
               <Text size="sm" data-testid="loaded-model">
                 {status.model.fileName}
-                {status.model.gpuLayers !== null ? ` · ${status.model.gpuLayers} layers on GPU` : ''}
+                {status.model.gpuLayers !== null && b && b.kind !== 'cpu' ? ` · ${status.model.gpuLayers} layers on GPU` : ''}
               </Text>
             )}
             {b && (

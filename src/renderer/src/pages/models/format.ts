@@ -15,6 +15,7 @@ export function formatParams(n: number): string {
 
 export function formatSeconds(s: number | null): string {
   if (s === null || !Number.isFinite(s)) return '—'
+  if (s < 10) return `${s.toFixed(1)} s`
   if (s < 60) return `${Math.round(s)} s`
   if (s < 3600) return `${Math.floor(s / 60)} min ${Math.round(s % 60)} s`
   return `${Math.floor(s / 3600)} h ${Math.round((s % 3600) / 60)} min`

@@ -89,7 +89,7 @@ function Details({ m, onClose }: { m: ModelInfo | null; onClose: () => void }) {
 
 export default function ModelsPage(_props: { route: Route }) {
   const models = useCall('inference.models.list', {})
-  const { status, reload: reloadStatus } = useInferenceStatus()
+  const { status, reload: reloadStatus } = useInferenceStatus(true)
   const reloadModels = models.reload
   const downloads = useDownloads(status?.downloads, reloadModels)
   const [source, setSource] = useState('')

@@ -4,8 +4,8 @@ import { useCall } from '../../api/hooks'
 import type { DownloadProgress, InferenceStatus } from '../../../../shared/api/inference'
 
 /** The inference service's state, kept live by its 'inference.status' events. */
-export function useInferenceStatus(): { status: InferenceStatus | undefined; reload: () => void } {
-  const call = useCall('inference.status', {})
+export function useInferenceStatus(probe = false): { status: InferenceStatus | undefined; reload: () => void } {
+  const call = useCall('inference.status', { probe })
   const [live, setLive] = useState<InferenceStatus>()
   useEffect(() => api.on('inference.status', (s) => setLive(s)), [])
   useEffect(() => {
