@@ -278,11 +278,16 @@ test.describe('Browse in Chromium against imhi serve', () => {
     test.skip(!hasSharedImhi, `skipped: ${SHARED_IMHI} not found`)
     test.setTimeout(180_000)
     if (!hasSharedImhi) console.log(`browse e2e: skipped the full-data test: ${SHARED_IMHI} not found`)
-    const report = JSON.parse(imhi(['import', SHARED_IMHI, '--db', serve.dbFile, '--json']).stdout) as ImportReport
-    const r = { added: itemsAdded(report) }
-    expect(r.added).toBeGreaterThan(40_000)
-    await page.reload()
+    // Imported through the UI, with progress file by file.
     await acknowledgeNotice(page)
+    await page.getByTestId('import-path').fill(SHARED_IMHI)
+    await page.getByTestId('import-submit').click()
+    await expect(page.getByTestId('import-progress')).toContainText(/\d+ of \d+ files · [\d,]+ rows/)
+    const reportText = await page.getByTestId('import-report').textContent({ timeout: 60_000 })
+    const m = /([\d,]+) new items/.exec(reportText ?? '')
+    const r = { added: Number(m![1].replace(/,/g, '')) }
+    expect(r.added).toBeGreaterThan(40_000)
+    await page.keyboard.press('Escape')
     const count = page.getByTestId('result-count')
     await expect(count).toHaveText(`${r.added.toLocaleString('en-US')} items`)
     const rows = page.getByTestId('result-row')

@@ -1,4 +1,4 @@
-import { useEffect, useRef, useState } from 'react'
+import { useRef, useState } from 'react'
 import { Alert, Button, Group, Progress, Stack, Text, TextInput } from '@mantine/core'
 import type { ImportReport } from '../../../../shared/api/imhi'
 import { AppError } from '../../../../shared/api/errors'
@@ -28,16 +28,13 @@ export function ImportPanel({ onImported }: { onImported?: (report: ImportReport
   const input = useRef<HTMLInputElement>(null)
   const canPick = info?.canPickFolder ?? false
 
-  useEffect(() => {
-    if (!running) return
-    return api.on('imhi.importProgress', (p) => setProgress(p))
-  }, [running])
-
   const run = async (target: string): Promise<void> => {
     setRunning(true)
     setError(null)
     setReport(null)
     setProgress(null)
+    // Listen before calling, so the first file's progress is not missed.
+    const off = api.on('imhi.importProgress', (p) => setProgress(p))
     try {
       const r = await api.call('imhi.import', { path: target })
       setReport(r)
@@ -46,6 +43,7 @@ export function ImportPanel({ onImported }: { onImported?: (report: ImportReport
     } catch (err) {
       setError(AppError.from(err))
     } finally {
+      off()
       setRunning(false)
     }
   }
