@@ -347,6 +347,26 @@ describe('imhi serve', () => {
     })
   })
 
+  it('refuses a short owner token, and survives a failing token lookup', async () => {
+    await expect(startServer({ handlers: createHandlers(services), events: services.events, rendererDir, token: 'short' })).rejects.toThrow(/at least 16/)
+    const flaky = await startServer({
+      handlers: createHandlers(services),
+      events: services.events,
+      rendererDir,
+      resolveToken: () => {
+        throw new Error('database is locked')
+      }
+    })
+    try {
+      expect(await connect(`ws://127.0.0.1:${flaky.port}/api/ws?token=someone-else`)).toEqual({ refused: 401 })
+      const r = await fetch(`http://127.0.0.1:${flaky.port}/api/call/app.info`, { method: 'POST', headers: { authorization: 'Bearer someone-else' } })
+      expect(r.status).toBe(401)
+      expect((await fetch(`http://127.0.0.1:${flaky.port}/api/call/app.info`, { method: 'POST', headers: { authorization: `Bearer ${flaky.token}` } })).status).toBe(200)
+    } finally {
+      await flaky.close()
+    }
+  })
+
   it('refuses to start when the renderer is not built', async () => {
     await expect(startServer({ handlers: createHandlers(services), events: services.events, rendererDir: join(dir, 'nope') })).rejects.toThrow(/npm run build/)
   })

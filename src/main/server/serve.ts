@@ -110,10 +110,20 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
   }
   const loopback = isLoopbackName(host)
 
+  if (opts.token !== undefined && opts.token.length < 16) {
+    throw new AppError('invalid_input', 'The owner token must be at least 16 characters (leave --token out for a random one).')
+  }
+
   const identify = (candidate: string | null): TokenIdentity | null => {
     if (!candidate) return null
     if (safeEqual(candidate, token)) return { role: 'owner', annotatorId: null }
-    return opts.resolveToken?.(candidate) ?? null
+    try {
+      return opts.resolveToken?.(candidate) ?? null
+    } catch (err) {
+      // A failing lookup (database busy, ...) refuses the request; it must not take the server down.
+      console.error('imhi serve: token lookup failed:', err)
+      return null
+    }
   }
 
   // DNS-rebinding guard: on loopback, only loopback Host headers are served (a page on
