@@ -1,0 +1,174 @@
+/**
+ * bench:annotate — how fast a rating becomes durable, and how fast the rating screen moves on.
+ *  1. From the rating call to a committed write (SQLite WAL, synchronous=NORMAL as the app runs it:
+ *     survives a process crash): p50/p95/p99 over 10,000 ratings through the API dispatcher.
+ *     For comparison, the same with synchronous=FULL (an fsync per commit: survives power loss too).
+ *  2. From a rating keypress to the next aspect shown, in Chromium against `imhi serve`
+ *     (needs `npm run build` first): p50/p95 over 600 keypresses.
+ * Prints figures; asserts nothing.
+ */
+import { spawn } from 'node:child_process'
+import { existsSync, mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join, resolve } from 'node:path'
+import { performance } from 'node:perf_hooks'
+import { chromium } from '@playwright/test'
+import { openDatabase, type Db } from '../src/main/db/open'
+import { createServices } from '../src/main/services'
+import { createHandlers } from '../src/main/api/handlers'
+import { dispatch, type CallContext } from '../src/main/api/dispatch'
+
+const ROOT = resolve(import.meta.dirname, '..')
+const RATINGS = 10_000
+const KEYPRESSES = 600
+
+function pct(xs: number[], p: number): number {
+  const s = [...xs].sort((a, b) => a - b)
+  return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)]
+}
+const f = (x: number) => x.toFixed(3)
+
+/** Plain posts (no content notice) with gold explanations, written straight into the core tables. */
+function seed(db: Db, n: number): void {
+  db.transaction(() => {
+    db.prepare(`INSERT OR IGNORE INTO datasets (name, task, labels) VALUES ('DR', 'depression', '["no","yes"]')`).run()
+    const sf = Number(db.prepare(`INSERT INTO source_files (path, kind, dataset, split, rows, sha256) VALUES ('bench/DR.csv', 'items', 'DR', 'test_instruction', ?, 'bench')`).run(n).lastInsertRowid)
+    const ins = db.prepare(`INSERT INTO items (dataset, split, source_file_id, source_row, query, post, gold_label, gold_explanation) VALUES ('DR', 'test_instruction', ?, ?, 'q', ?, 'no', ?)`)
+    for (let i = 1; i <= n; i++) {
+      ins.run(sf, i, `Bench post ${i}. ${'I went to work, came home and watched a film. '.repeat(6)}`, `The poster describes an ordinary day (${i}); no sign of depression.`)
+    }
+  })()
+}
+
+function newStudy(dbFile: string, items: number) {
+  const db = openDatabase(dbFile)
+  const s = createServices({ db, dataDir: resolve(dbFile, '..'), platform: { transport: 'cli', version: 'bench', dbFile } })
+  seed(db, items)
+  const study = s.annotation.createStudy({
+    name: 'bench',
+    sources: [{ kind: 'gold', dataset: 'DR', split: 'test_instruction' }],
+    seed: 1,
+    annotatorsPerItem: 1,
+    annotators: ['bench'],
+    extraAspects: [],
+    breakMinutes: 0
+  })
+  return { s, study }
+}
+
+async function durableWrites(dir: string, synchronous: 'NORMAL' | 'FULL'): Promise<number[]> {
+  const dbFile = join(dir, `durable-${synchronous}.db`)
+  const { s, study } = newStudy(dbFile, RATINGS / 4)
+  s.db.pragma(`synchronous = ${synchronous}`)
+  const handlers = createHandlers(s)
+  const ctx: CallContext = { client: { id: 'bench', transport: 'serve', role: 'owner', annotatorId: null }, emit: () => {} }
+  const annotatorId = study.annotatorProgress[0].id
+  const queue = s.annotation.queue(study.id, annotatorId)
+  const times: number[] = []
+  let k = 0
+  for (const e of queue.entries) {
+    for (const a of queue.study.aspects) {
+      const params = { studyId: study.id, annotatorId, studyItemId: e.studyItemId, aspect: a.key, score: k++ % 4, seconds: k / 10 }
+      const t0 = performance.now()
+      await dispatch(handlers, 'annotation.rate', params, ctx) // returns after COMMIT
+      times.push(performance.now() - t0)
+    }
+  }
+  const stored = s.db.prepare('SELECT count(*) FROM ratings').pluck().get() as number
+  if (stored !== RATINGS) throw new Error(`expected ${RATINGS} ratings, found ${stored}`)
+  await s.close()
+  return times
+}
+
+async function startServe(dbFile: string): Promise<{ url: string; stop: () => void }> {
+  const child = spawn(process.execPath, [join(ROOT, 'bin', 'imhi.js'), 'serve', '--db', dbFile, '--port', '0'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] })
+  let err = ''
+  child.stderr!.on('data', (d) => (err += String(d)))
+  const url = await new Promise<string>((resolveUrl, reject) => {
+    let out = ''
+    const timer = setTimeout(() => reject(new Error(`imhi serve did not start: ${err}`)), 60_000)
+    child.stdout!.on('data', (d) => {
+      out += String(d)
+      const m = /(http:\/\/\S+\?token=\S+)/.exec(out)
+      if (m) {
+        clearTimeout(timer)
+        resolveUrl(m[1])
+      }
+    })
+    child.once('exit', (code) => reject(new Error(`imhi serve exited (${code}): ${err}`)))
+  })
+  return { url, stop: () => child.kill('SIGTERM') }
+}
+
+async function keypressToNextAspect(dir: string): Promise<{ all: number[]; paint: number[]; withinItem: number[]; nextItem: number[] } | string> {
+  if (!existsSync(join(ROOT, 'out', 'renderer', 'index.html'))) return 'skipped: out/renderer is not built (npm run build)'
+  const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
+  if (!existsSync(chromiumPath)) return `skipped: no Chromium at ${chromiumPath}`
+  const dbFile = join(dir, 'ui.db')
+  const { s, study } = newStudy(dbFile, KEYPRESSES / 4 + 2)
+  const annotatorId = study.annotatorProgress[0].id
+  await s.close()
+  const server = await startServe(dbFile)
+  const browser = await chromium.launch({ executablePath: chromiumPath, args: ['--no-sandbox', '--disable-gpu'], headless: true })
+  try {
+    const page = await (await browser.newContext({ viewport: { width: 1400, height: 900 } })).newPage()
+    await page.addInitScript(() => localStorage.setItem('imhi-notice-acknowledged', '1'))
+    await page.goto(`${server.url}#/annotate/rate/${study.id}?annotator=${annotatorId}`)
+    await page.waitForSelector('[data-testid="rating-screen"][data-loaded="1"]')
+    // In the page: keydown (capture) -> the first DOM change that shows the next aspect (or the
+    // next item, loaded) -> the next animation frame after it (painted).
+    // (A string, not a function: tsx would wrap named functions in a helper the page lacks.)
+    await page.evaluate(`(() => {
+      const w = window
+      const screen = () => document.querySelector('[data-testid="rating-screen"]')
+      const state = () => screen().dataset.pos + ':' + screen().dataset.aspect
+      w.__lat = []
+      w.__t0 = null
+      window.addEventListener('keydown', () => { w.__t0 = performance.now(); w.__before = state() }, true)
+      new MutationObserver(() => {
+        const t0 = w.__t0
+        if (t0 === null || screen().dataset.loaded !== '1' || state() === w.__before) return
+        const shown = performance.now() - t0
+        const nextItem = state().split(':')[0] !== w.__before.split(':')[0]
+        w.__t0 = null
+        requestAnimationFrame(() => w.__lat.push([shown, performance.now() - t0, nextItem]))
+      }).observe(document.body, { attributes: true, subtree: true, attributeFilter: ['data-aspect', 'data-pos', 'data-loaded'] })
+    })()`)
+    for (let i = 0; i < KEYPRESSES; i++) {
+      await page.keyboard.press(String(i % 4))
+      await page.waitForFunction((n) => (window as unknown as { __lat: unknown[] }).__lat.length >= n, i + 1, { polling: 'raf' })
+    }
+    const lat = (await page.evaluate('window.__lat')) as [number, number, boolean][]
+    await page.waitForSelector('[data-testid="save-state"]:has-text("all saved")', { timeout: 30_000 })
+    return { all: lat.map((l) => l[0]), paint: lat.map((l) => l[1]), withinItem: lat.filter((l) => !l[2]).map((l) => l[0]), nextItem: lat.filter((l) => l[2]).map((l) => l[0]) }
+  } finally {
+    await browser.close()
+    server.stop()
+  }
+}
+
+async function main(): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'imhi-bench-annotate-'))
+  try {
+    console.log(`bench:annotate (Node ${process.version}, ${process.platform}/${process.arch})`)
+    for (const mode of ['NORMAL', 'FULL'] as const) {
+      const t = await durableWrites(dir, mode)
+      const label = mode === 'NORMAL' ? 'rating call -> committed (WAL, synchronous=NORMAL, the app setting)' : 'rating call -> committed + fsync (WAL, synchronous=FULL, comparison)'
+      console.log(`${label}: n=${t.length} p50 ${f(pct(t, 50))} ms, p95 ${f(pct(t, 95))} ms, p99 ${f(pct(t, 99))} ms, max ${f(Math.max(...t))} ms` + (mode === 'NORMAL' ? `  [target p95 < 5 ms: ${pct(t, 95) < 5 ? 'met' : 'NOT met'}]` : ''))
+    }
+    const ui = await keypressToNextAspect(dir)
+    if (typeof ui === 'string') console.log(`keypress -> next aspect shown (Chromium): ${ui}`)
+    else {
+      console.log(
+        `keypress -> next aspect shown (Chromium, imhi serve): n=${ui.all.length} p50 ${f(pct(ui.all, 50))} ms, p95 ${f(pct(ui.all, 95))} ms, max ${f(Math.max(...ui.all))} ms  [target p95 < 50 ms: ${pct(ui.all, 95) < 50 ? 'met' : 'NOT met'}]`
+      )
+      console.log(`  within an item: n=${ui.withinItem.length} p50 ${f(pct(ui.withinItem, 50))} ms, p95 ${f(pct(ui.withinItem, 95))} ms`)
+      console.log(`  to the next item (last aspect rated): n=${ui.nextItem.length} p50 ${f(pct(ui.nextItem, 50))} ms, p95 ${f(pct(ui.nextItem, 95))} ms`)
+      console.log(`  up to the next animation frame (painted): p50 ${f(pct(ui.paint, 50))} ms, p95 ${f(pct(ui.paint, 95))} ms`)
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true })
+  }
+}
+
+await main()
