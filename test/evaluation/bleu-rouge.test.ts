@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { bleu, computeBleu } from '../../src/main/evaluation/bleu'
 import { tokenize13a } from '../../src/main/evaluation/tokenize13a'
-import { lcsLength, rougeCorpus, rougePair, rougeTokenize } from '../../src/main/evaluation/rouge'
+import { lcsLength, rougeCorpus, rougeN, rougePair, rougeTokenize } from '../../src/main/evaluation/rouge'
 
 describe('tokenize13a (HF evaluate tokenizer_13a)', () => {
   it('splits punctuation, keeps decimals and apostrophes, splits a dash after a digit', () => {
@@ -79,5 +79,58 @@ describe('ROUGE (rouge_score, no stemming)', () => {
     const c = rougeCorpus(['a b', 'a b'], ['a b', 'c d'])!
     expect(c.rouge1).toBe(0.5)
     expect(lcsLength(['a', 'b', 'c', 'd'], ['b', 'd', 'c'])).toBe(2)
+  })
+})
+
+/** The textbook algorithms, written plainly, to check the fast ones against on random data. */
+function naiveBleu(refs: string[][][], hyps: string[][]): { matches: number[]; possible: number[] } {
+  const matches = [0, 0, 0, 0]
+  const possible = [0, 0, 0, 0]
+  const grams = (t: string[], n: number) => {
+    const m = new Map<string, number>()
+    for (let i = 0; i + n <= t.length; i++) m.set(t.slice(i, i + n).join(' '), (m.get(t.slice(i, i + n).join(' ')) ?? 0) + 1)
+    return m
+  }
+  hyps.forEach((h, k) => {
+    for (let n = 1; n <= 4; n++) {
+      const merged = new Map<string, number>()
+      for (const r of refs[k]) for (const [g, c] of grams(r, n)) merged.set(g, Math.max(merged.get(g) ?? 0, c))
+      for (const [g, c] of grams(h, n)) matches[n - 1] += Math.min(c, merged.get(g) ?? 0)
+      if (h.length - n + 1 > 0) possible[n - 1] += h.length - n + 1
+    }
+  })
+  return { matches, possible }
+}
+function naiveLcs(a: string[], b: string[]): number {
+  const t = Array.from({ length: a.length + 1 }, () => new Array<number>(b.length + 1).fill(0))
+  for (let i = 1; i <= a.length; i++) for (let j = 1; j <= b.length; j++) t[i][j] = a[i - 1] === b[j - 1] ? t[i - 1][j - 1] + 1 : Math.max(t[i - 1][j], t[i][j - 1])
+  return t[a.length][b.length]
+}
+
+describe('fast BLEU counting and bit-parallel LCS equal the textbook algorithms', () => {
+  let seed = 7
+  const rand = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648)
+  const words = (n: number, v: number) => Array.from({ length: n }, () => `w${Math.floor(rand() * v)}`)
+
+  it('on 2,000 random pairs (1-3 references, lengths 0-120, crossing 32/64-bit words)', () => {
+    const refs: string[][][] = []
+    const hyps: string[][] = []
+    for (let k = 0; k < 2000; k++) {
+      const v = 2 + Math.floor(rand() * 30)
+      refs.push(Array.from({ length: 1 + Math.floor(rand() * (k % 4 === 0 ? 3 : 1)) }, () => words(Math.floor(rand() * 120), v)))
+      hyps.push(words(Math.floor(rand() * 120), v))
+      const a = refs[k][0]
+      expect(lcsLength(a, hyps[k])).toBe(naiveLcs(a, hyps[k]))
+      for (const n of [1, 2]) {
+        const slow = naiveBleu([[a]], [hyps[k]])
+        const overlap = slow.matches[n - 1]
+        const r = rougeN(a, hyps[k], n)
+        expect(r.precision).toBe(overlap / Math.max(hyps[k].length - n + 1, 1))
+        expect(r.recall).toBe(overlap / Math.max(a.length - n + 1, 1))
+      }
+    }
+    const fast = computeBleu(refs, hyps)
+    const slow = naiveBleu(refs, hyps)
+    expect(fast.precisions).toEqual(slow.matches.map((m, i) => (slow.possible[i] > 0 ? m / slow.possible[i] : 0)))
   })
 })

@@ -1,4 +1,5 @@
 import { tokenize13a } from './tokenize13a'
+import { ClipTable } from './cliptable'
 
 /**
  * Corpus BLEU exactly as Hugging Face evaluate's `bleu` metric computes it: its default
@@ -23,17 +24,25 @@ export interface BleuResult {
   error?: string
 }
 
-function ngramCounts(tokens: readonly string[], maxOrder: number): Map<string, number> {
-  const counts = new Map<string, number>()
-  for (let order = 1; order <= maxOrder; order++) {
-    for (let i = 0; i + order <= tokens.length; i++) {
-      // \u0001 cannot occur inside a 13a token (it has no whitespace but may hold any other char);
-      // the order prefix keeps n-grams of different lengths apart.
-      const key = order + '\u0001' + tokens.slice(i, i + order).join('\u0001')
-      counts.set(key, (counts.get(key) ?? 0) + 1)
+/**
+ * N-gram keys of one pair as exact integers: tokens get ids 1..V local to the pair, and an
+ * n-gram (t1..tn) is the number t1 + t2*B + ... + tn*B^(n-1) with B = V + 1, unique across all
+ * orders (base-B digits, none zero). Exact while B^maxOrder stays below 2^53; otherwise (a very
+ * long response) the key is the joined ids.
+ */
+function pairKeys(B: number, maxOrder: number): (ids: Int32Array, i: number, order: number) => number | string {
+  if (Math.pow(B, maxOrder) < Number.MAX_SAFE_INTEGER) {
+    return (ids, i, order) => {
+      let key = 0
+      let scale = 1
+      for (let k = 0; k < order; k++) {
+        key += ids[i + k] * scale
+        scale *= B
+      }
+      return key
     }
   }
-  return counts
+  return (ids, i, order) => Array.from(ids.subarray(i, i + order)).join(',')
 }
 
 /** BLEU over token lists; `references[i]` holds one or more references of translation i. */
@@ -43,23 +52,79 @@ export function computeBleu(references: readonly (readonly string[])[][], transl
   const possible = new Array<number>(maxOrder).fill(0)
   let referenceLength = 0
   let translationLength = 0
+  // Tokens get corpus-wide ids once; each pair renumbers its own tokens 1..V through a stamped
+  // array (no per-pair map), so its n-gram keys are small exact integers.
+  const corpus = new Map<string, number>()
+  const global = (tokens: readonly string[]) => {
+    const out = new Int32Array(tokens.length)
+    for (let i = 0; i < tokens.length; i++) {
+      let id = corpus.get(tokens[i])
+      if (id === undefined) corpus.set(tokens[i], (id = corpus.size))
+      out[i] = id
+    }
+    return out
+  }
+  const refsG = references.map((refs) => refs.map(global))
+  const transG = translations.map(global)
+  const table = new ClipTable()
+  const localOf = new Int32Array(corpus.size)
+  const stamp = new Int32Array(corpus.size)
   for (let k = 0; k < translations.length; k++) {
-    const refs = references[k]
-    const translation = translations[k]
+    const refs = refsG[k]
+    const translation = transG[k]
     if (refs.length === 0) throw new Error(`BLEU: prediction ${k + 1} has no reference`)
-    referenceLength += Math.min(...refs.map((r) => r.length))
+    let shortest = Infinity
+    for (const r of refs) shortest = Math.min(shortest, r.length)
+    referenceLength += shortest
     translationLength += translation.length
-    const merged = new Map<string, number>()
-    for (const ref of refs) {
-      for (const [g, c] of ngramCounts(ref, maxOrder)) if ((merged.get(g) ?? 0) < c) merged.set(g, c)
+    let V = 0
+    const local = (ids: Int32Array) => {
+      const out = new Int32Array(ids.length)
+      for (let i = 0; i < ids.length; i++) {
+        const g = ids[i]
+        if (stamp[g] !== k + 1) {
+          stamp[g] = k + 1
+          localOf[g] = ++V
+        }
+        out[i] = localOf[g]
+      }
+      return out
     }
-    for (const [g, c] of ngramCounts(translation, maxOrder)) {
-      const r = merged.get(g)
-      if (r === undefined) continue
-      const order = Number(g.slice(0, g.indexOf('\u0001')))
-      matches[order - 1] += Math.min(c, r)
+    const refIds = refs.map(local)
+    const tIds = local(translation)
+    const B = V + 1
+    if (refIds.length === 1 && Math.pow(B, maxOrder) < Number.MAX_SAFE_INTEGER) {
+      // The common case (one reference, exact numeric keys).
+      const r = refIds[0]
+      for (let order = 1; order <= maxOrder; order++) {
+        matches[order - 1] += table.clipped(r, tIds, order, B)
+        const p = translation.length - order + 1
+        if (p > 0) possible[order - 1] += p
+      }
+      continue
     }
+    const keyOf = pairKeys(B, maxOrder)
     for (let order = 1; order <= maxOrder; order++) {
+      // Reference counts merged by maximum over references, then clipped matches.
+      let merged: Map<number | string, number> | null = null
+      for (const ids of refIds) {
+        const counts = new Map<number | string, number>()
+        for (let i = 0; i + order <= ids.length; i++) {
+          const g = keyOf(ids, i, order)
+          counts.set(g, (counts.get(g) ?? 0) + 1)
+        }
+        if (!merged) merged = counts
+        else for (const [g, c] of counts) if ((merged.get(g) ?? 0) < c) merged.set(g, c)
+      }
+      const counts = new Map<number | string, number>()
+      for (let i = 0; i + order <= tIds.length; i++) {
+        const g = keyOf(tIds, i, order)
+        counts.set(g, (counts.get(g) ?? 0) + 1)
+      }
+      for (const [g, c] of counts) {
+        const r = merged!.get(g)
+        if (r !== undefined) matches[order - 1] += Math.min(c, r)
+      }
       const p = translation.length - order + 1
       if (p > 0) possible[order - 1] += p
     }
