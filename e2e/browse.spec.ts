@@ -170,6 +170,7 @@ test.describe('Browse in Chromium against imhi serve', () => {
     await expect(fresh.getByTestId('item-detail')).toHaveAttribute('data-item-id', id!)
     await expect(fresh.getByTestId('search-input')).toHaveValue('sleep')
     await expect(fresh.getByTestId('result-count')).toHaveText(n === 1 ? '1 item' : `${n} items`)
+    await expect(fresh.locator(`[data-testid="result-row"][data-item-id="${id}"]`)).toHaveAttribute('aria-selected', 'true')
 
     // A deep link to an item that does not exist says so, and the list still works.
     await fresh.goto(serve.url + '#/item/999999')

@@ -1,6 +1,6 @@
 import { app, BrowserWindow, dialog, session, shell, type WebFrameMain } from 'electron'
 import { existsSync } from 'node:fs'
-import { join } from 'node:path'
+import { join, resolve } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import { openDatabase } from '../db/open'
 import { createServices, type Services } from '../services'
@@ -88,7 +88,7 @@ async function start(): Promise<void> {
   // No downloads: the app writes files only through its own API (exports, models).
   session.defaultSession.on('will-download', (e) => e.preventDefault())
 
-  const dbFile = process.env.IMHI_DB ?? join(app.getPath('userData'), 'imhi-workbench.db')
+  const dbFile = resolve(process.env.IMHI_DB ?? join(app.getPath('userData'), 'imhi-workbench.db'))
   const binding = electronSqliteBinding()
   let db: ReturnType<typeof openDatabase>
   try {

@@ -34,6 +34,7 @@ export default function BrowsePage({ route }: { route: Route }) {
   const pages = useSearchPages(searchInput, dataVersion)
   const [cursor, setCursor] = useState(-1)
   const list = useRef<ResultListHandle>(null)
+  const synced = useRef<number | null>(null)
   const search = useRef<HTMLInputElement>(null)
   const path = route.path
   // The first import's report, shown over the list that replaces the first-run screen.
@@ -44,7 +45,21 @@ export default function BrowsePage({ route }: { route: Route }) {
     [path]
   )
   // A new result set starts at its top.
-  useEffect(() => setCursor(-1), [searchInput])
+  useEffect(() => {
+    setCursor(-1)
+    synced.current = null
+  }, [searchInput])
+  // The open item (a click, Back/Forward, a deep link) is the selected row once its page is loaded.
+  // Once per opened item, so moving the cursor away afterwards is not undone by later page loads.
+  const { indexOf, version } = pages
+  useEffect(() => {
+    if (openId === null || synced.current === openId) return
+    const at = indexOf(openId)
+    if (at < 0) return
+    synced.current = openId
+    setCursor(at)
+    list.current?.scrollToIndex(at)
+  }, [openId, indexOf, version])
 
   const open = useCallback((id: number) => navigate(`/item/${id}`, new URLSearchParams(queryString)), [queryString])
   const close = useCallback(() => navigate('/browse', new URLSearchParams(queryString)), [queryString])

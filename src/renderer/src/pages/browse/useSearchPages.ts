@@ -14,6 +14,8 @@ export interface SearchPages {
   itemAt: (index: number) => ItemSummary | undefined
   /** Loads the pages covering [start, end] (list positions) if they are not loaded or loading. */
   ensureRange: (start: number, end: number) => void
+  /** The list position of an item among the pages loaded so far, or -1. */
+  indexOf: (id: number) => number
   /** Bumped when a page arrives, so the list re-renders. */
   version: number
 }
@@ -77,5 +79,13 @@ export function useSearchPages(filters: SearchFilters, dataVersion = 0): SearchP
 
   const itemAt = useCallback((index: number) => pages.current.get(Math.floor(index / PAGE_SIZE))?.[index % PAGE_SIZE], [])
 
-  return { total, error, itemAt, ensureRange, version }
+  const indexOf = useCallback((id: number) => {
+    for (const [page, items] of pages.current) {
+      const i = items.findIndex((it) => it.id === id)
+      if (i >= 0) return page * PAGE_SIZE + i
+    }
+    return -1
+  }, [])
+
+  return { total, error, itemAt, ensureRange, indexOf, version }
 }
