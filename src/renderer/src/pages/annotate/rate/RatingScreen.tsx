@@ -1,6 +1,7 @@
 import { useCallback, useEffect, useRef, useState } from 'react'
-import { Alert, Badge, Button, Group, Kbd, Loader, Modal, Paper, Progress, ScrollArea, SimpleGrid, Stack, Text, Textarea, Title, Tooltip, UnstyledButton } from '@mantine/core'
+import { Alert, Badge, Button, Group, Kbd, Loader, Modal, Paper, Progress, ScrollArea, Select, SimpleGrid, Stack, Text, Textarea, Title, Tooltip, UnstyledButton } from '@mantine/core'
 import { api } from '../../../api/client'
+import { useCall } from '../../../api/hooks'
 import { navigate } from '../../../router'
 import { notifyError } from '../../../components/errors/notify'
 import type { AnnotatorQueue, AspectDef, RatingItem } from '../../../../../shared/api/annotation'
@@ -26,7 +27,9 @@ function isTyping(target: EventTarget | null): boolean {
  * The keyboard-first rating screen (one item at a time, Prodigy-style): digits rate the current
  * aspect and advance; every change is stored in the outbox and sent at once (no Save button).
  */
-export function RatingScreen({ studyId, annotatorId, startPos }: { studyId: number; annotatorId: number; startPos: number | null }) {
+export function RatingScreen({ studyId, annotatorId, startPos, canSwitch = false }: { studyId: number; annotatorId: number; startPos: number | null; canSwitch?: boolean }) {
+  // The owner (one shared machine) may switch between annotator profiles; an annotator's token may not.
+  const people = useCall('annotation.study', canSwitch ? { studyId } : null)
   const [queue, setQueue] = useState<AnnotatorQueue | null>(null)
   const [error, setError] = useState<string | null>(null)
   const [pos, setPos] = useState(0)
@@ -269,7 +272,20 @@ export function RatingScreen({ studyId, annotatorId, startPos }: { studyId: numb
             ← Studies
           </Button>
           <Title order={5}>{queue.study.name}</Title>
-          <Badge variant="light">rating as {queue.annotator.name}</Badge>
+          {canSwitch && people.data ? (
+            <Select
+              size="xs"
+              w={200}
+              aria-label="Rating as"
+              value={String(annotatorId)}
+              onChange={(v) => v && navigate(`/annotate/rate/${studyId}`, { annotator: v })}
+              data={people.data.annotatorProgress.map((p) => ({ value: String(p.id), label: `rating as ${p.name}` }))}
+              allowDeselect={false}
+              data-testid="switch-annotator"
+            />
+          ) : (
+            <Badge variant="light">rating as {queue.annotator.name}</Badge>
+          )}
         </Group>
         <Group gap="xs" wrap="nowrap">
           <Text size="sm" data-testid="progress-text">
