@@ -295,3 +295,25 @@ describe.skipIf(!hasSharedModel)('the shared llama-2-tiny-random.gguf (real Llam
     expect(score.meanLogProb).toBeCloseTo(score.logProbs.reduce((x, y) => x + y, 0) / score.logProbs.length, 10)
   })
 })
+
+describe('the API contract for inference (dispatch validates every call)', () => {
+  it('bad payloads are invalid_input naming the field; a valid call reaches the service', async () => {
+    const { dispatch } = await import('../../src/main/api/dispatch')
+    const { createHandlers } = await import('../../src/main/api/handlers')
+    const handlers = createHandlers(s)
+    const events: string[] = []
+    const ctx = { client: { id: 't', transport: 'serve' as const, role: 'owner' as const, annotatorId: null }, emit: (e: string) => void events.push(e) }
+    await expect(dispatch(handlers, 'inference.runs.create', { modelId: model.id, datasets: ['DR'], split: 'test_instruction', parallel: 0 }, ctx)).rejects.toMatchObject({
+      code: 'invalid_input',
+      message: expect.stringMatching(/parallel/)
+    })
+    await expect(dispatch(handlers, 'inference.generate', { requestId: 'd', itemId: items[0], modelId: model.id, format: 'poem' }, ctx)).rejects.toThrow(/format/)
+    await expect(dispatch(handlers, 'inference.models.add', { path: '' }, ctx)).rejects.toMatchObject({ code: 'invalid_input' })
+    await expect(dispatch(handlers, 'inference.generate', { requestId: 'd', itemId: items[0], modelId: model.id, params: { temperature: 5 } }, ctx)).rejects.toThrow(/temperature/)
+    const e = (await dispatch(handlers, 'inference.generate', { requestId: 'd2', itemId: items[0], modelId: model.id, params: { maxTokens: 8 } }, ctx)) as { provenance: { generatedTokens: number } }
+    expect(e.provenance.generatedTokens).toBeLessThanOrEqual(8)
+    expect(events.filter((x) => x === 'inference.token').length).toBeGreaterThan(0)
+    const annotator = { ...ctx, client: { ...ctx.client, role: 'annotator' as const, annotatorId: 1 } }
+    await expect(dispatch(handlers, 'inference.models.list', {}, annotator)).rejects.toMatchObject({ code: 'forbidden' })
+  })
+})
