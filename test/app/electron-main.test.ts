@@ -1,0 +1,219 @@
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
+import { join } from 'node:path'
+import { pathToFileURL } from 'node:url'
+import { tempDir } from '../support/tmp'
+
+/**
+ * The Electron main process (src/main/electron/index.ts) run against a recording stand-in for the
+ * 'electron' module: Electron's binary is not needed, and what the app asks Electron to do (window
+ * options, session handlers, IPC answers) is checked as behaviour, not as source text.
+ */
+type Handler = (...args: unknown[]) => unknown
+
+const rec = vi.hoisted(() => {
+  const appHandlers = new Map<string, (...args: unknown[]) => unknown>()
+  const calls: string[] = []
+  const state = {
+    appHandlers,
+    calls,
+    windows: [] as { options: Record<string, unknown>; webContents: Record<string, unknown>; loaded: string[] }[],
+    ipc: new Map<string, (...args: unknown[]) => unknown>(),
+    permissionRequest: null as null | ((...args: unknown[]) => unknown),
+    permissionCheck: null as null | ((...args: unknown[]) => unknown),
+    sessionEvents: new Map<string, (...args: unknown[]) => unknown>(),
+    headers: null as null | ((...args: unknown[]) => unknown),
+    openExternal: [] as string[],
+    openDialogs: [] as unknown[],
+    userData: ''
+  }
+  return state
+})
+
+vi.mock('electron', () => {
+  let nextId = 1
+  class BrowserWindow {
+    static all: BrowserWindow[] = []
+    static getAllWindows = () => BrowserWindow.all
+    webContents: Record<string, unknown>
+    constructor(options: Record<string, unknown>) {
+      const id = nextId++
+      const mainFrame: Record<string, unknown> = { url: '', parent: null }
+      const handlers = new Map<string, Handler>()
+      this.webContents = {
+        id,
+        mainFrame,
+        handlers,
+        on: (ev: string, fn: Handler) => handlers.set(ev, fn),
+        once: (ev: string, fn: Handler) => handlers.set(ev, fn),
+        send: () => {},
+        isDestroyed: () => false
+      }
+      const entry = { options, webContents: this.webContents, loaded: [] as string[] }
+      rec.windows.push(entry)
+      BrowserWindow.all.push(this)
+      this.loadFile = (file: string) => {
+        entry.loaded.push(file)
+        mainFrame.url = new URL('file://' + (file.startsWith('/') ? '' : '/') + file.replace(/\\/g, '/')).href
+        return Promise.resolve()
+      }
+    }
+    loadFile: (file: string) => Promise<void>
+    loadURL = () => Promise.resolve()
+    once = () => {}
+    on = () => {}
+    show = () => {}
+    isDestroyed = () => false
+    isMinimized = () => false
+  }
+  const app = {
+    isPackaged: false,
+    enableSandbox: () => rec.calls.push('enableSandbox'),
+    requestSingleInstanceLock: () => (rec.calls.push('requestSingleInstanceLock'), true),
+    hasSingleInstanceLock: () => true,
+    on: (ev: string, fn: Handler) => rec.appHandlers.set(ev, fn),
+    whenReady: () => (rec.calls.push('whenReady'), Promise.resolve()),
+    getPath: () => rec.userData,
+    quit: () => rec.calls.push('quit'),
+    exit: () => rec.calls.push('exit')
+  }
+  const session = {
+    defaultSession: {
+      webRequest: { onHeadersReceived: (fn: Handler) => (rec.headers = fn) },
+      setPermissionRequestHandler: (fn: Handler) => (rec.permissionRequest = fn),
+      setPermissionCheckHandler: (fn: Handler) => (rec.permissionCheck = fn),
+      on: (ev: string, fn: Handler) => rec.sessionEvents.set(ev, fn)
+    }
+  }
+  const ipcMain = {
+    handle: (channel: string, fn: Handler) => rec.ipc.set(channel, fn),
+    removeHandler: (channel: string) => rec.ipc.delete(channel)
+  }
+  const dialog = {
+    showOpenDialog: async (...args: unknown[]) => {
+      rec.openDialogs.push(args)
+      return { canceled: false, filePaths: ['/data/MentalLLaMA'] }
+    },
+    showSaveDialog: async () => ({ canceled: true }),
+    showErrorBox: (title: string, message: string) => rec.calls.push(`errorBox:${title}:${message}`)
+  }
+  const shell = { openExternal: async (url: string) => void rec.openExternal.push(url) }
+  return { app, BrowserWindow, session, ipcMain, dialog, shell, default: { app, BrowserWindow, session, ipcMain, dialog, shell } }
+})
+
+const APP_PAGE = pathToFileURL(join(__dirname, '..', '..', 'src', 'main', 'renderer', 'index.html')).href
+
+async function settle(): Promise<void> {
+  for (let i = 0; i < 50 && rec.windows.length === 0; i++) await new Promise((r) => setTimeout(r, 20))
+}
+
+describe('Electron main process (stand-in electron module)', () => {
+  const dir = tempDir()
+
+  beforeAll(async () => {
+    rec.userData = dir
+    process.env.IMHI_DB = join(dir, 'electron-main.db')
+    await import('../../src/main/electron/index')
+    await settle()
+  })
+
+  afterAll(async () => {
+    rec.appHandlers.get('will-quit')?.()
+    await new Promise((r) => setTimeout(r, 50))
+    delete process.env.IMHI_DB
+  })
+
+  it('starts: sandbox for every renderer and one instance, before the app is ready', () => {
+    expect(rec.calls.indexOf('enableSandbox')).toBeGreaterThanOrEqual(0)
+    expect(rec.calls.indexOf('enableSandbox')).toBeLessThan(rec.calls.indexOf('whenReady'))
+    expect(rec.calls).toContain('requestSingleInstanceLock')
+    expect(rec.calls.filter((c) => c.startsWith('errorBox'))).toEqual([])
+  })
+
+  it('opens one window with isolation, sandbox, no Node and the CommonJS preload', () => {
+    expect(rec.windows).toHaveLength(1)
+    const prefs = rec.windows[0].options.webPreferences as Record<string, unknown>
+    expect(prefs).toMatchObject({ contextIsolation: true, sandbox: true, nodeIntegration: false, webSecurity: true })
+    expect(String(prefs.preload)).toMatch(/preload[\\/]index\.cjs$/)
+    expect(rec.windows[0].loaded[0]).toMatch(/renderer[\\/]index\.html$/)
+  })
+
+  it('denies every permission request and check, and every download', () => {
+    const answers: boolean[] = []
+    for (const permission of ['media', 'notifications', 'geolocation', 'clipboard-read']) rec.permissionRequest!({}, permission, (ok: boolean) => answers.push(ok))
+    expect(answers).toEqual([false, false, false, false])
+    expect(rec.permissionCheck!({}, 'media')).toBe(false)
+    const e = { preventDefault: vi.fn() }
+    rec.sessionEvents.get('will-download')!(e)
+    expect(e.preventDefault).toHaveBeenCalled()
+  })
+
+  it('sets the strict CSP header on responses', () => {
+    let headers: Record<string, string[]> = {}
+    rec.headers!({ responseHeaders: { 'x-a': ['1'] } }, (r: { responseHeaders: Record<string, string[]> }) => (headers = r.responseHeaders))
+    expect(headers['x-a']).toEqual(['1'])
+    expect(headers['Content-Security-Policy'][0]).toMatch(/^default-src 'self'; script-src 'self';/)
+  })
+
+  it('blocks navigation away from the app page, webviews and new windows in every webContents', () => {
+    const on = new Map<string, Handler>()
+    let openHandler: Handler = () => undefined
+    const contents = { on: (ev: string, fn: Handler) => on.set(ev, fn), setWindowOpenHandler: (fn: Handler) => (openHandler = fn) }
+    rec.appHandlers.get('web-contents-created')!({}, contents)
+
+    const navigate = (url: string) => {
+      const e = { preventDefault: vi.fn() }
+      on.get('will-navigate')!(e, url)
+      return e.preventDefault.mock.calls.length > 0
+    }
+    expect(navigate('https://evil.example/')).toBe(true)
+    expect(navigate('file:///etc/passwd')).toBe(true)
+    expect(navigate(APP_PAGE.replace('index.html', 'other.html'))).toBe(true)
+    expect(navigate(APP_PAGE + '#/item/3')).toBe(false)
+    const redirect = { preventDefault: vi.fn() }
+    on.get('will-redirect')!(redirect, 'http://evil.example/')
+    expect(redirect.preventDefault).toHaveBeenCalled()
+    const webview = { preventDefault: vi.fn() }
+    on.get('will-attach-webview')!(webview)
+    expect(webview.preventDefault).toHaveBeenCalled()
+
+    expect(openHandler({ url: 'https://github.com/SteveKGYang/MentalLLaMA' })).toEqual({ action: 'deny' })
+    expect(openHandler({ url: 'file:///etc/passwd' })).toEqual({ action: 'deny' })
+    expect(openHandler({ url: 'javascript:alert(1)' })).toEqual({ action: 'deny' })
+    expect(rec.openExternal).toEqual(['https://github.com/SteveKGYang/MentalLLaMA'])
+  })
+
+  it('answers IPC only from the main frame of its own window showing its own page', async () => {
+    const call = rec.ipc.get('imhi:call')!
+    const wc = rec.windows[0].webContents
+    const mainFrame = wc.mainFrame as { url: string; parent: null }
+    expect(mainFrame.url).toBe(APP_PAGE)
+
+    const ok = (await call({ senderFrame: mainFrame, sender: wc }, 'app.info', {})) as { ok: boolean; result: Record<string, unknown> }
+    expect(ok).toMatchObject({ ok: true, result: { transport: 'electron', role: 'owner', canPickFolder: true, dbFile: process.env.IMHI_DB } })
+
+    const forbidden = { ok: false, error: { code: 'forbidden', message: 'IPC from an untrusted frame' } }
+    expect(await call({ senderFrame: null, sender: wc }, 'app.info', {})).toEqual(forbidden)
+    expect(await call({ senderFrame: { url: APP_PAGE, parent: mainFrame }, sender: wc }, 'app.info', {})).toEqual(forbidden)
+    expect(await call({ senderFrame: { url: APP_PAGE, parent: null }, sender: wc }, 'app.info', {})).toEqual(forbidden)
+    mainFrame.url = 'https://evil.example/'
+    try {
+      expect(await call({ senderFrame: mainFrame, sender: wc }, 'app.info', {})).toEqual(forbidden)
+    } finally {
+      mainFrame.url = APP_PAGE
+    }
+
+    const invalid = (await call({ senderFrame: mainFrame, sender: wc }, 'imhi.search', { limit: 0 })) as { ok: boolean; error: { code: string; message: string } }
+    expect(invalid.ok).toBe(false)
+    expect(invalid.error.code).toBe('invalid_input')
+    expect(invalid.error.message).toMatch(/limit/)
+  })
+
+  it('opens the native folder picker for app.pickPath', async () => {
+    const call = rec.ipc.get('imhi:call')!
+    const wc = rec.windows[0].webContents
+    const reply = await call({ senderFrame: wc.mainFrame, sender: wc }, 'app.pickPath', { kind: 'folder', title: 'Choose' })
+    expect(reply).toEqual({ ok: true, result: { path: '/data/MentalLLaMA' } })
+    const [, options] = rec.openDialogs[0] as [unknown, { properties: string[]; title: string }]
+    expect(options).toMatchObject({ properties: ['openDirectory'], title: 'Choose' })
+  })
+})
