@@ -95,3 +95,16 @@ describe.skipIf(!hasSharedImhi)('classifiers on ../shared/imhi (held-out and tes
     expect(Object.values(results).filter((a) => a >= 0.95).length).toBeGreaterThanOrEqual(4)
   }, 120_000)
 })
+
+describe('TfidfVectorizer fast path', () => {
+  it('gives exactly the vector of the term-string path', () => {
+    const texts = rows(200, 21).map((r) => r.text)
+    const v = new TfidfVectorizer(fitTfidf(texts, { maxFeatures: 300 }))
+    for (const t of [...texts.slice(0, 50), 'unknown words only', '', 'Therefore. hopelessness hopelessness and sadness.']) {
+      const a = v.transform(t)
+      const b = v.transformByTerms(t)
+      expect(Array.from(a.indices)).toEqual(Array.from(b.indices))
+      expect(Array.from(a.values)).toEqual(Array.from(b.values))
+    }
+  })
+})
