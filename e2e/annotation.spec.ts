@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import Papa from 'papaparse'
 import type { Page } from '@playwright/test'
-import { test, expect, imhi, startServe, tempDir, SCREENSHOTS, type ServeHandle } from './fixtures'
+import { test, expect, imhi, startServe, tempDir, SCREENSHOTS, SHARED_IMHI, hasSharedImhi, type ServeHandle } from './fixtures'
 import { openDatabase } from '../src/main/db/open'
 import { seedBenchmark } from '../test/annotation/helpers'
 
@@ -209,6 +209,48 @@ test.describe('Annotation in Chromium against imhi serve', () => {
       await page.screenshot({ path: join(SCREENSHOTS, 'annotation-lan.png') })
       await context.close()
     } finally {
+      await serve.kill()
+    }
+  })
+
+  test('the released DR ratings: import in the UI, agreement and disagreements on the study page', async ({ browserInstance }) => {
+    test.skip(!hasSharedImhi, `skipped: ${SHARED_IMHI} not found (../shared is beside the repo on the project's machines and in CI)`)
+    const dir = tempDir()
+    const serve = await startServe(join(dir, 'dr.db'), dir)
+    const context = await browserInstance.newContext({ viewport: { width: 1400, height: 900 } })
+    await context.addInitScript(() => localStorage.setItem('imhi-notice-acknowledged', '1'))
+    const page = await context.newPage()
+    try {
+      await page.goto(serve.url + '#/annotate')
+      for (const f of ['chatgpt_data', 'chatgpt_false_data', 'gpt3_data']) {
+        await page.goto(serve.url + '#/annotate')
+        await page.getByTestId('import-ratings').click()
+        await page.getByTestId('import-path').fill(join(SHARED_IMHI, 'human_evaluation', 'DR_annotation', `${f}.csv`))
+        await page.getByLabel('Study name (optional)').fill('DR human evaluation')
+        await page.getByTestId('import-submit').click()
+        await expect(page.getByTestId('progress-table')).toContainText('annotator 3')
+      }
+      await expect(page.getByText('285 items', { exact: true })).toBeVisible()
+      await page.getByTestId('tab-agreement').click()
+      const table = page.getByTestId('agreement-table')
+      await expect(table.getByRole('row', { name: /fluency/ })).toContainText('0.871')
+      await expect(table.getByRole('row', { name: /fluency/ })).toContainText('0.686')
+      await expect(page.getByTestId('disagreements')).toBeVisible()
+      await page.screenshot({ path: join(SCREENSHOTS, 'annotation-agreement-dr.png'), fullPage: true })
+      // A broken file is refused with the row and column named, and nothing is imported.
+      const bad = join(dir, 'bad.csv')
+      const { writeFileSync } = await import('node:fs')
+      writeFileSync(bad, 'text,label,gpt-3.5-turbo,fluency,completeness,reliability,overall\np,1,e,"[3, 5, 1]","[0, 1, 2]","[3, 3, 3]","[2, 2, 2]"\n')
+      await page.goto(serve.url + '#/annotate')
+      await page.getByTestId('import-ratings').click()
+      await page.getByTestId('import-path').fill(bad)
+      await page.getByTestId('import-submit').click()
+      await expect(page.getByTestId('import-error')).toContainText(/bad\.csv: 1 problem\(s\): data row 1, column "fluency", score 5 is outside 0-3/)
+      await page.goto(serve.url + '#/annotate')
+      await expect(page.getByTestId('study-table').getByRole('row')).toHaveCount(2) // header + the one study
+      await page.screenshot({ path: join(SCREENSHOTS, 'annotation-import-error.png') })
+    } finally {
+      await context.close()
       await serve.kill()
     }
   })

@@ -5,6 +5,14 @@ import { useCall } from '../../../api/hooks'
 import { notifyError } from '../../../components/errors/notify'
 import { DEFAULT_GUIDELINES, type StudySource } from '../../../../../shared/api/annotation'
 
+/** "Empathy (tone)" -> "empathy_tone": the CSV column name of an extra aspect. */
+const aspectKey = (label: string) =>
+  label
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '_')
+    .replace(/^[^a-z]+|_+$/g, '')
+    .slice(0, 32)
+
 const keyOf = (s: StudySource) => (s.kind === 'gold' ? `gold:${s.dataset}:${s.split}` : s.kind === 'expert' ? `expert:${s.dataset ?? ''}` : `run:${s.runId}`)
 
 /** A study in a few clicks: tick sources, name the annotators, go. Everything else has a default. */
@@ -18,6 +26,7 @@ export function CreateStudy({ onCreated }: { onCreated: (studyId: number) => voi
   const [annotators, setAnnotators] = useState<string[]>([])
   const [breakMinutes, setBreakMinutes] = useState<number | ''>(45)
   const [guidelines, setGuidelines] = useState(DEFAULT_GUIDELINES)
+  const [extra, setExtra] = useState<string[]>([])
   const [busy, setBusy] = useState(false)
 
   const toggle = (s: StudySource, on: boolean) => {
@@ -38,7 +47,9 @@ export function CreateStudy({ onCreated }: { onCreated: (studyId: number) => voi
         annotatorsPerItem: perItem === '' ? 1 : perItem,
         annotators,
         guidelines,
-        breakMinutes: breakMinutes === '' ? 0 : breakMinutes
+        breakMinutes: breakMinutes === '' ? 0 : breakMinutes,
+        // Extra aspects: 0-3 like the others; their rubric is written on the study's Guidelines tab.
+        extraAspects: extra.map((label) => ({ key: aspectKey(label), label, min: 0, max: 3, rubric: [] }))
       })
       onCreated(d.id)
     } catch (err) {
@@ -97,9 +108,13 @@ export function CreateStudy({ onCreated }: { onCreated: (studyId: number) => voi
       </SimpleGrid>
       <TagsInput label="Annotators" description="Type a name and press Enter" value={annotators} onChange={setAnnotators} data-testid="annotator-names" />
       <Textarea label="Guidelines" autosize minRows={4} maxRows={10} value={guidelines} onChange={(e) => setGuidelines(e.currentTarget.value)} />
-      <Text size="xs" c="dimmed">
-        Aspects: fluency, completeness, reliability and overall, each 0–3 with the default rubric (editable on the study page).
-      </Text>
+      <TagsInput
+        label="Extra aspects (optional)"
+        description="Rated 0–3 after fluency, completeness, reliability and overall (default rubric, editable on the study's Guidelines tab)"
+        value={extra}
+        onChange={(v) => setExtra(v.filter((x) => aspectKey(x) !== '' && !['fluency', 'completeness', 'reliability', 'overall'].includes(aspectKey(x))))}
+        data-testid="extra-aspects"
+      />
       <Group justify="flex-end">
         <Button onClick={submit} loading={busy} disabled={!name.trim() || sources.size === 0 || annotators.length === 0} data-testid="create-study">
           Create study

@@ -3,7 +3,7 @@ import { Alert, Badge, Button, Group, Loader, Modal, Paper, Progress, Stack, Tab
 import { api } from '../../../api/client'
 import { useCall } from '../../../api/hooks'
 import { navigate } from '../../../router'
-import { notifyError, notifySuccess } from '../../../components/errors/notify'
+import { notifySuccess } from '../../../components/errors/notify'
 import { CreateStudy } from '../create/CreateStudy'
 
 /** An annotator's own queues (LAN token), or the lead's list of studies. */
@@ -124,20 +124,28 @@ function ImportRatings({ onDone }: { onDone: (studyId: number) => void }) {
   const [path, setPath] = useState('')
   const [name, setName] = useState('')
   const [busy, setBusy] = useState(false)
+  const [problem, setProblem] = useState<string | null>(null)
   const submit = async () => {
     setBusy(true)
+    setProblem(null)
     try {
       const r = await api.call('annotation.import', { path, ...(name.trim() ? { studyName: name.trim() } : {}) })
       notifySuccess(`${r.items} items, ${r.annotators.length} annotators, ${r.ratings} ratings (${r.layout} layout)`, `Imported into ${r.studyName}`)
       onDone(r.studyId)
     } catch (err) {
-      notifyError(err, 'Import failed')
+      // Shown where the user is looking; the message names the file, row and column.
+      setProblem(err instanceof Error ? err.message : String(err))
     } finally {
       setBusy(false)
     }
   }
   return (
     <Stack>
+      {problem && (
+        <Alert color="red" title="Import refused" data-testid="import-error" style={{ whiteSpace: 'pre-wrap' }}>
+          {problem}
+        </Alert>
+      )}
       <TextInput label="CSV file" description="A path on the machine running the workbench, e.g. …/human_evaluation/DR_annotation/chatgpt_data.csv" value={path} onChange={(e) => setPath(e.currentTarget.value)} data-testid="import-path" />
       <TextInput label="Study name (optional)" description="An imported study of the same name gets this file as another source" value={name} onChange={(e) => setName(e.currentTarget.value)} />
       <Group justify="flex-end">

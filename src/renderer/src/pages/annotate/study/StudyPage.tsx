@@ -147,12 +147,12 @@ function ProgressPanel({ study, onChanged }: { study: StudyDetail; onChanged: ()
                   <Button size="compact-sm" onClick={() => navigate(`/annotate/rate/${study.id}`, { annotator: String(p.id) })} data-testid={`rate-as-${p.name}`}>
                     Rate as {p.name}
                   </Button>
-                  {api.transport === 'serve' && tokenOf(p.id) && (
-                    <CopyButton value={lanUrl(tokenOf(p.id)!)}>
+                  {tokenOf(p.id) && (
+                    <CopyButton value={api.transport === 'serve' ? lanUrl(tokenOf(p.id)!) : tokenOf(p.id)!}>
                       {({ copied, copy }) => (
                         <Tooltip label="This annotator's own link for imhi serve on your LAN (start it with --host)">
                           <Button size="compact-sm" variant="default" onClick={copy}>
-                            {copied ? 'Copied' : 'Copy LAN link'}
+                            {copied ? 'Copied' : api.transport === 'serve' ? 'Copy LAN link' : 'Copy LAN token'}
                           </Button>
                         </Tooltip>
                       )}
