@@ -63,6 +63,16 @@ describe('imhi evaluate / score / label (CLI)', () => {
     expect(JSON.parse(ok.stdout).datasets.DR.accuracy).toBe(1)
   })
 
+  it('evaluate --save stores the evaluation in --db', () => {
+    const db = join(dir, 'saved.db')
+    const r = imhi(['evaluate', csv, '--db', db, '--save', '--json'])
+    expect(r.status).toBe(0)
+    const out = JSON.parse(r.stdout)
+    expect(out.evaluation_id).toBe(1)
+    expect(out.datasets.DR.accuracy).toBe(1 / 3)
+    expect(imhi(['evaluate', csv, '--save']).stderr).toMatch(/--save needs --db/)
+  })
+
   it('needs a target or --run with --db; label needs trained classifiers', () => {
     expect(imhi(['evaluate']).stderr).toMatch(/Give a TARGET/)
     expect(imhi(['evaluate', '--run', '3']).stderr).toMatch(/--run needs --db/)

@@ -144,6 +144,29 @@ describe('evaluation service', () => {
     expect(r.points[0].ratings.overall).toBeCloseTo(8 / 3, 12)
   })
 
+  it("correlates with a study's ratings (listStudyRatings), matching posts within the item's dataset", async () => {
+    const study = s.db
+      .prepare("INSERT INTO studies (uid, name, guidelines, aspects, annotators_per_item, seed) VALUES ('u1', 'pilot', '', '[]', 2, 1)")
+      .run().lastInsertRowid
+    const ann = [1, 2].map((i) => s.db.prepare('INSERT INTO annotators (uid, name, token) VALUES (?, ?, ?)').run(`a${i}`, `ann${i}`, `t${i}`).lastInsertRowid)
+    ann.forEach((a, i) => s.db.prepare('INSERT INTO study_annotators (study_id, annotator_id, ordinal, order_seed) VALUES (?, ?, ?, 1)').run(study, a, i))
+    const addItem = s.db.prepare("INSERT INTO study_items (study_id, item_key, position, post, explanation, source, dataset) VALUES (?, ?, ?, ?, ?, 'run:1', 'DR')")
+    const rate = s.db.prepare("INSERT INTO ratings (study_id, study_item_id, annotator_id, aspect, score) VALUES (?, ?, ?, 'overall', ?)")
+    for (let i = 0; i < 5; i++) {
+      const words = test[i].response.split(' ')
+      const si = addItem.run(study, `k${i}`, i, `post ${i}`, words.slice(0, Math.max(3, words.length - i * 5)).join(' ')).lastInsertRowid
+      rate.run(study, si, ann[0], 3 - Math.min(3, i))
+      rate.run(study, si, ann[1], 3 - Math.min(3, Math.floor(i / 2)))
+    }
+    const r = await s.evaluation.correlations({ studyId: Number(study) })
+    expect(r.source).toBe(`study ${study}`)
+    expect(r.n).toBe(5)
+    expect(r.aspects).toEqual(['overall'])
+    expect(r.points[1].ratings.overall).toBe(2.5)
+    expect(r.table.rougeL.overall.spearman.r!).toBeGreaterThan(0.8)
+    await expect(s.evaluation.correlations({ studyId: 999 })).rejects.toThrow(/Study 999 has no ratings/)
+  })
+
   it('validates API input through dispatch', async () => {
     const handlers = createHandlers(s)
     const ctx: CallContext = { client: { id: 't', transport: 'serve', role: 'owner', annotatorId: null }, emit: () => {} }

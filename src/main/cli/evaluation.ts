@@ -62,11 +62,21 @@ export function registerEvaluation(program: Command): void {
     .addOption(optionalDb())
     .addOption(runOption())
     .addOption(datasetAsOption())
+    .addOption(new Option('--save', 'also compute every other metric (classifier labels, BLEU, ROUGE) and store the evaluation in --db, where the app shows it'))
     .addOption(jsonOption())
-    .action(async (path: string | undefined, opts: TargetOpts) => {
+    .action(async (path: string | undefined, opts: TargetOpts & { save?: boolean }) => {
       const t = target(path, opts)
-      let result: { source: unknown; datasets: Record<string, CorrectnessMetrics>; skipped: { file: string; reason: string }[] }
-      if (t.runId !== undefined) {
+      let result: { source: unknown; datasets: Record<string, CorrectnessMetrics>; skipped: { file: string; reason: string }[]; evaluation_id?: number }
+      if (opts.save) {
+        if (!opts.db) throw new AppError('invalid_input', '--save needs --db FILE (where the evaluation is stored).')
+        const report = await withServices(opts.db, (s) => s.evaluation.evaluate(t))
+        const datasets: Record<string, CorrectnessMetrics> = {}
+        for (const [name, d] of Object.entries(report.datasets)) {
+          if (!d.rule) throw new AppError('bad_file', `${d.file ?? name}: the goldens column is empty; correctness needs golden responses`)
+          datasets[name] = d.rule
+        }
+        result = { source: report.source, datasets, skipped: report.skipped, evaluation_id: report.id! }
+      } else if (t.runId !== undefined) {
         result = await withServices(opts.db!, (s) => s.evaluation.correctness(t))
       } else {
         const loaded = readOutputs(t.path!, { requireGoldens: true, datasetAs: t.datasetAs })
@@ -80,6 +90,7 @@ export function registerEvaluation(program: Command): void {
       if (opts.json) return printJson(result)
       printSkipped(result.skipped)
       printCorrectness(result.datasets)
+      if (result.evaluation_id !== undefined) process.stdout.write(`saved as evaluation #${result.evaluation_id} (Evaluate page)\n`)
     })
 
   const classifiers = program.command('classifiers').description('The learned label classifiers (TF-IDF + logistic regression), one per dataset')

@@ -74,9 +74,9 @@ export function createEvaluationService(ctx: ServiceContext, deps: { imhi: ImhiS
     referenceRatings: db.prepare<[], { id: number; system: string; post: string; label: string | null; explanation: string; fluency: string; completeness: string; reliability: string; overall: string }>(
       'SELECT id, system, post, label, explanation, fluency, completeness, reliability, overall FROM reference_ratings ORDER BY system, source_row'
     ),
-    drGoldens: db.prepare<[], { post: string; gold_response: string | null; split: string }>(
-      `SELECT post, gold_response, split FROM items WHERE dataset = 'DR' AND gold_response IS NOT NULL
-       ORDER BY CASE split WHEN 'test_instruction' THEN 0 WHEN 'expert' THEN 1 ELSE 2 END`
+    goldens: db.prepare<[string], { post: string; gold_response: string | null; split: string }>(
+      `SELECT post, gold_response, split FROM items WHERE dataset = ? AND gold_response IS NOT NULL
+       ORDER BY CASE split WHEN 'test_instruction' THEN 0 WHEN 'expert' THEN 1 ELSE 2 END, id`
     )
   }
 
@@ -324,23 +324,32 @@ export function createEvaluationService(ctx: ServiceContext, deps: { imhi: ImhiS
     /**
      * Correlations between automatic scores of explanations and human ratings: the released
      * DR_annotation ratings (reference_ratings; goldens = the DR gold responses of the same post),
-     * or a study's ratings (goldens = the gold response of the item's post, when imported).
+     * or a study's ratings (goldens = the gold response of the same post in the item's dataset).
      */
     async correlations(opts: { systems?: string[]; studyId?: number; lmModel?: string } = {}): Promise<CorrelationReport> {
       // Posts are matched on their ASCII letters and digits; the released rating files carry
       // mis-decoded punctuation ("I鈥檓" for "I’m"), so a post without an exact match takes the
-      // DR post sharing at least 90% of its words (Jaccard), when exactly one does.
+      // post of the dataset sharing at least 90% of its words (Jaccard), when exactly one does.
       const key = (post: string) => post.toLowerCase().replace(/[^a-z0-9]+/g, ' ').trim()
-      const byKey = new Map<string, string>()
-      const candidates: { words: Set<string>; golden: string }[] = []
-      for (const r of stmts.drGoldens.iterate()) {
-        if (!r.gold_response) continue
-        const k = key(r.post)
-        if (byKey.has(k)) continue
-        byKey.set(k, r.gold_response)
-        candidates.push({ words: new Set(k.split(' ')), golden: r.gold_response })
+      const indexes = new Map<string, { byKey: Map<string, string>; candidates: { words: Set<string>; golden: string }[] }>()
+      const indexOf = (dataset: string) => {
+        let index = indexes.get(dataset)
+        if (index) return index
+        index = { byKey: new Map(), candidates: [] }
+        for (const r of stmts.goldens.iterate(dataset)) {
+          if (!r.gold_response) continue
+          const k = key(r.post)
+          if (index.byKey.has(k)) continue
+          index.byKey.set(k, r.gold_response)
+          index.candidates.push({ words: new Set(k.split(' ')), golden: r.gold_response })
+        }
+        indexes.set(dataset, index)
+        return index
       }
-      const goldenFor = (post: string): string | null => {
+      const goldenFor = (post: string, dataset: string | null): string | null => {
+        const info = findDataset(dataset ?? 'DR')
+        if (!info) return null
+        const { byKey, candidates } = indexOf(info.name)
         const k = key(post)
         const exact = byKey.get(k)
         if (exact) return exact
@@ -356,15 +365,15 @@ export function createEvaluationService(ctx: ServiceContext, deps: { imhi: ImhiS
       let source: string
       if (opts.studyId !== undefined) {
         source = `study ${opts.studyId}`
-        const byItem = new Map<string, RatedExplanation & { sums: Record<string, number[]> }>()
+        const byItem = new Map<string, RatedExplanation & { sums: Record<string, number[]>; dataset: string | null }>()
         for (const r of listStudyRatings(db, opts.studyId)) {
           let e = byItem.get(r.itemKey)
-          if (!e) byItem.set(r.itemKey, (e = { key: r.itemKey, system: r.source, post: r.post, explanation: r.explanation, golden: null, ratings: {}, sums: {} }))
+          if (!e) byItem.set(r.itemKey, (e = { key: r.itemKey, system: r.source, post: r.post, explanation: r.explanation, golden: null, ratings: {}, sums: {}, dataset: r.dataset }))
           ;(e.sums[r.aspect] ??= []).push(r.score)
         }
         for (const e of byItem.values()) {
           for (const [aspect, xs] of Object.entries(e.sums)) e.ratings[aspect] = xs.reduce((a, x) => a + x, 0) / xs.length
-          rated.push({ key: e.key, system: e.system, post: e.post, explanation: e.explanation, golden: goldenFor(e.post), ratings: e.ratings })
+          rated.push({ key: e.key, system: e.system, post: e.post, explanation: e.explanation, golden: goldenFor(e.post, e.dataset), ratings: e.ratings })
         }
       } else {
         source = 'DR_annotation (reference ratings)'
@@ -375,7 +384,7 @@ export function createEvaluationService(ctx: ServiceContext, deps: { imhi: ImhiS
             const m = ratingMean(r[aspect])
             if (m !== null) ratings[aspect] = m
           }
-          rated.push({ key: `${r.system}:${r.id}`, system: r.system, post: r.post, explanation: r.explanation, golden: goldenFor(r.post), ratings })
+          rated.push({ key: `${r.system}:${r.id}`, system: r.system, post: r.post, explanation: r.explanation, golden: goldenFor(r.post, 'DR'), ratings })
         }
       }
       if (rated.length === 0) throw new AppError('not_found', opts.studyId !== undefined ? `Study ${opts.studyId} has no ratings yet.` : 'No reference ratings imported (import the IMHI folder with human_evaluation/DR_annotation).')
