@@ -1,5 +1,5 @@
-import { useEffect, useState } from 'react'
-import { Alert, AppShell, Badge, Button, Group, Kbd, Modal, NavLink, Text, Title, Tooltip, UnstyledButton } from '@mantine/core'
+import { Suspense, lazy, useEffect, useState } from 'react'
+import { Alert, AppShell, Center, Loader, Badge, Button, Group, Kbd, Modal, NavLink, Text, Title, Tooltip, UnstyledButton } from '@mantine/core'
 import { useHotkeys } from '@mantine/hooks'
 import { useRoute, navigate, type Route } from './router'
 import { NON_CLINICAL_NOTICE } from './components/notice/notice'
@@ -11,10 +11,12 @@ import { FolderIcon } from './components/icons/icons'
 import { useAppState } from './api/appState'
 import { api, type ConnectionState } from './api/client'
 import BrowsePage from './pages/browse'
-import ModelsPage from './pages/models'
-import RunsPage from './pages/runs'
-import EvaluatePage from './pages/evaluate'
-import AnnotatePage from './pages/annotate'
+
+// Browse is the first screen; the other pages (charts, editors) load when first opened.
+const ModelsPage = lazy(() => import('./pages/models'))
+const RunsPage = lazy(() => import('./pages/runs'))
+const EvaluatePage = lazy(() => import('./pages/evaluate'))
+const AnnotatePage = lazy(() => import('./pages/annotate'))
 
 interface Section {
   path: string
@@ -127,7 +129,15 @@ export function App() {
           </Alert>
         )}
         <ErrorBoundary area={`the ${section.label} page`} key={section.path}>
-          <Page route={route} />
+          <Suspense
+            fallback={
+              <Center h="100%">
+                <Loader />
+              </Center>
+            }
+          >
+            <Page route={route} />
+          </Suspense>
         </ErrorBoundary>
       </AppShell.Main>
       <AppShell.Footer px="md">
