@@ -37,8 +37,8 @@ describe('evaluation service', () => {
     )
   })
 
-  it('trains and stores a classifier per dataset with its held-out and test scores', () => {
-    const r = s.evaluation.trainClassifiers(['DR', 'CAMS'])
+  it('trains and stores a classifier per dataset with its held-out and test scores', async () => {
+    const r = await s.evaluation.trainClassifiers(['DR', 'CAMS'])
     expect(r.trained.map((c) => c.dataset)).toEqual(['DR'])
     expect(r.skipped).toEqual([{ dataset: 'CAMS', reason: 'no labelled explanations imported (import the IMHI data first)' }])
     const dr = s.evaluation.classifiers()[0]

@@ -26,8 +26,8 @@ export function evaluationHandlers(s: Services): Pick<Handlers, EvaluationMethod
     'evaluation.delete': (input) => e.remove(input.id),
     'evaluation.runs': () => e.runs(),
     'evaluation.classifiers': () => e.classifiers(),
-    'evaluation.trainClassifiers': (input, ctx) => {
-      const r = e.trainClassifiers(input.datasets, (dataset, done, total) => ctx.emit('evaluation.progress', { stage: 'train', dataset, done, total }))
+    'evaluation.trainClassifiers': async (input, ctx) => {
+      const r = await e.trainClassifiers(input.datasets, (dataset, done, total) => ctx.emit('evaluation.progress', { stage: 'train', dataset, done, total }))
       return r.trained
     },
     'evaluation.correlations': (input) => e.correlations({ systems: input.systems, studyId: input.studyId, lmModel: input.lmModel })

@@ -283,7 +283,7 @@ export function createEvaluationService(ctx: ServiceContext, deps: { imhi: ImhiS
      * Trains one classifier per dataset from the imported IMHI data (training/validation gold
      * explanations; test + expert with k-fold where no training data is released) and stores them.
      */
-    trainClassifiers(datasets?: string[], onProgress?: (dataset: string, done: number, total: number) => void): { trained: ClassifierInfo[]; skipped: { dataset: string; reason: string }[] } {
+    async trainClassifiers(datasets?: string[], onProgress?: (dataset: string, done: number, total: number) => void): Promise<{ trained: ClassifierInfo[]; skipped: { dataset: string; reason: string }[] }> {
       const infos = datasets
         ? datasets.map((d) => {
             const info = findDataset(d)
@@ -295,6 +295,9 @@ export function createEvaluationService(ctx: ServiceContext, deps: { imhi: ImhiS
       const skipped: { dataset: string; reason: string }[] = []
       for (const [k, info] of infos.entries()) {
         onProgress?.(info.name, k, infos.length)
+        // Training is CPU work of 0.1-5 s per dataset: yield between datasets so other calls
+        // (an annotator's ratings in serve mode) are answered in between.
+        await new Promise((r) => setImmediate(r))
         const data = trainingData(info)
         const total = data.train.length + data.val.length + data.test.length + data.expert.length
         if (total < 10) {
