@@ -138,6 +138,7 @@ export function createAnnotationService(ctx: ServiceContext, _deps: { imhi: Imhi
       WHERE ratings.score IS NOT excluded.score`),
     deleteRating: db.prepare('DELETE FROM ratings WHERE study_item_id = ? AND annotator_id = ? AND aspect = ?'),
     ratingOf: db.prepare('SELECT score, rated_at FROM ratings WHERE study_item_id = ? AND annotator_id = ? AND aspect = ?'),
+    unskip: db.prepare('UPDATE item_states SET skipped = 0 WHERE study_item_id = ? AND annotator_id = ? AND skipped = 1'),
     ratedCount: db.prepare('SELECT count(*) AS n FROM ratings WHERE study_item_id = ? AND annotator_id = ?'),
     touchSeconds: db.prepare(`INSERT INTO item_states (study_item_id, annotator_id, seconds) VALUES (?, ?, ?)
       ON CONFLICT (study_item_id, annotator_id) DO UPDATE SET seconds = max(item_states.seconds, excluded.seconds),
@@ -560,7 +561,10 @@ export function createAnnotationService(ctx: ServiceContext, _deps: { imhi: Imhi
 
   const rateTx = db.transaction((studyId: number, annotatorId: number, studyItemId: number, aspect: string, score: number | null, seconds: number | undefined) => {
     if (score === null) q.deleteRating.run(studyItemId, annotatorId, aspect)
-    else q.upsertRating.run(studyId, studyItemId, annotatorId, aspect, score)
+    else {
+      q.upsertRating.run(studyId, studyItemId, annotatorId, aspect, score)
+      q.unskip.run(studyItemId, annotatorId) // rating a skipped item takes it off the skipped list
+    }
     if (seconds !== undefined) q.touchSeconds.run(studyItemId, annotatorId, seconds)
   })
 

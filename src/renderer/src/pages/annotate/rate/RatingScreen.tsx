@@ -27,7 +27,21 @@ function isTyping(target: EventTarget | null): boolean {
  * The keyboard-first rating screen (one item at a time, Prodigy-style): digits rate the current
  * aspect and advance; every change is stored in the outbox and sent at once (no Save button).
  */
-export function RatingScreen({ studyId, annotatorId, startPos, canSwitch = false }: { studyId: number; annotatorId: number; startPos: number | null; canSwitch?: boolean }) {
+export function RatingScreen({
+  studyId,
+  annotatorId,
+  startPos,
+  database,
+  canSwitch = false
+}: {
+  studyId: number
+  annotatorId: number
+  startPos: number | null
+  /** The database file (app.info): the outbox belongs to it. */
+  database: string
+  canSwitch?: boolean
+}) {
+  useState(() => outbox.use(database))
   // The owner (one shared machine) may switch between annotator profiles; an annotator's token may not.
   const people = useCall('annotation.study', canSwitch ? { studyId } : null)
   const [queue, setQueue] = useState<AnnotatorQueue | null>(null)

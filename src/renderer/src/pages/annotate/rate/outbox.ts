@@ -18,9 +18,13 @@ export interface OutboxEntry {
   at: number
 }
 
-const STORAGE_KEY = 'imhi-annotation-outbox'
 const listeners = new Set<(unsent: number) => void>()
 const errorListeners = new Set<(err: AppError, entry: OutboxEntry) => void>()
+/**
+ * One outbox per database: a browser that later talks to another database on the same address
+ * (another `imhi serve --db`) must never send it the first one's ratings.
+ */
+let STORAGE_KEY = 'imhi-annotation-outbox'
 
 function read(): Record<string, OutboxEntry> {
   try {
@@ -65,6 +69,11 @@ async function deliver(entry: OutboxEntry): Promise<RateResult | null> {
 }
 
 export const outbox = {
+  /** Binds the outbox to a database (app.info's dbFile); call before anything else. */
+  use(database: string): void {
+    STORAGE_KEY = `imhi-annotation-outbox:${database}`
+    for (const l of listeners) l(Object.keys(read()).length)
+  },
   /** Stores the rating locally first, then sends it; resolves with the server's answer. */
   send(entry: OutboxEntry): Promise<RateResult | null> {
     const all = read()
