@@ -84,6 +84,9 @@ describe('annotation API: tokens, blinding, events', () => {
     const p = detail.annotatorProgress.find((x) => x.id === bo.id)!
     expect(p).toMatchObject({ done: 1, ratings: 5, skipped: 1, seconds: 7, resumeAt: 2 })
     expect(detail.aspects.map((a) => a.key)).toEqual(['fluency', 'completeness', 'reliability', 'overall', 'empathy'])
+    // rating the skipped item later takes it off the skipped list
+    s.annotation.rate({ studyId: st.id, annotatorId: bo.id, studyItemId: q.entries[1].studyItemId, aspect: 'fluency', score: 1 })
+    expect(s.annotation.study(st.id).annotatorProgress.find((x) => x.id === bo.id)!.skipped).toBe(0)
   })
 
   it('edits guidelines and rubrics but refuses to drop a rated aspect', () => {
