@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import Database from 'better-sqlite3'
 import { test, expect, imhi, SCREENSHOTS } from './fixtures'
@@ -67,4 +68,46 @@ test('generate an explanation for one item in Chromium: the text streams in, sto
   await expect(newest.getByTestId('explanation-provenance')).toContainText('greedy')
   expect(((await newest.getByTestId('explanation-text').textContent()) ?? '').length).toBeGreaterThan(lengths[0])
   await page.screenshot({ path: join(SCREENSHOTS, 'inference-explanations.png') })
+})
+
+test('a benchmark run from the Runs page: progress with items/s and ETA, pause, resume, export', async ({ serve, appPage: page }) => {
+  const model = writeTinyGguf(join(serve.dir, 'imhi-tiny.gguf'), { contextLength: 4096 })
+  imhi(['import', writeImhiFixture(serve.dir), '--db', serve.dbFile])
+  imhi(['models', 'add', model, '--db', serve.dbFile])
+
+  await page.goto(`${serve.url}#/runs`)
+  await page.reload()
+  await page.getByTestId('notice-ack').click()
+  await expect(page.getByRole('dialog', { name: 'Research use only' })).toBeHidden()
+
+  const form = page.getByTestId('new-run')
+  await form.getByTestId('run-datasets').click()
+  await page.getByRole('option', { name: 'DR', exact: true }).click()
+  await page.keyboard.press('Escape')
+  await form.getByLabel('Parallel sequences').fill('1')
+  await form.getByLabel('Max tokens').fill('3000')
+  await page.screenshot({ path: join(SCREENSHOTS, 'inference-run-form.png') })
+  await form.getByTestId('run-start').click()
+  await expect(page.getByTestId('run-row-1')).toContainText('1 parallel · max 3000 tokens')
+
+  const status = page.getByTestId('run-status-1')
+  const progress = page.getByTestId('run-progress-1')
+  await expect(status).toHaveText('running')
+  await expect(progress).toContainText(/\d\/3 items · [\d.]+ items\/s · \d+ tokens\/s · ETA/)
+  await page.screenshot({ path: join(SCREENSHOTS, 'inference-run-progress.png') })
+
+  await page.getByTestId('run-row-1').getByRole('button', { name: 'Pause' }).click()
+  await expect(status).toHaveText('paused')
+  await page.getByTestId('run-row-1').getByRole('button', { name: 'Resume' }).click()
+  await expect(status).toHaveText('completed', { timeout: 90_000 })
+  await expect(progress).toContainText('3/3 items')
+
+  await page.getByTestId('run-row-1').getByRole('button', { name: 'Export' }).click()
+  const out = join(serve.dir, 'outputs')
+  await page.getByTestId('export-dir').fill(out)
+  await page.getByTestId('export-go').click()
+  await expect(page.getByText(`Run 1 exported`)).toBeVisible()
+  const csv = readFileSync(join(out, 'DR.csv'), 'utf8')
+  expect(csv.startsWith('goldens,generated_text\n')).toBe(true)
+  await page.screenshot({ path: join(SCREENSHOTS, 'inference-run-done.png') })
 })

@@ -348,14 +348,24 @@ export function createInferenceService(ctx: ServiceContext, deps: { imhi: ImhiSe
     const { parallel: _parallel, ...storedParams } = run.params
     const params: GenerationParams = generationParamsSchema.parse(storedParams)
     const remaining = q.remaining.all(runId)
-    const b = await ensureInit()
+    // Claimed before the first await, so whoever started it sees it running at once.
     const jobId = randomUUID()
-    q.claim.run(process.pid, b.kind, runId)
+    q.claim.run(process.pid, backend?.kind ?? null, runId)
     let settle = () => {}
     const active: ActiveRun = { jobId, done: new Promise<void>((r) => (settle = r)), stopAs: null }
     activeRuns.set(runId, active)
     const heartbeat = setInterval(() => q.heartbeat.run(runId), HEARTBEAT_MS)
     heartbeat.unref()
+    try {
+      const b = await ensureInit()
+      q.claim.run(process.pid, b.kind, runId)
+    } catch (err) {
+      clearInterval(heartbeat)
+      finishRun(runId, 'failed', AppError.from(err).message)
+      activeRuns.delete(runId)
+      settle()
+      throw err
+    }
 
     const started = performance.now()
     let lastMark = started

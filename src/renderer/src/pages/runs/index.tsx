@@ -65,13 +65,16 @@ function ExportModal({ run, onClose }: { run: RunInfo | null; onClose: () => voi
 export default function RunsPage(_props: { route: Route }) {
   const runs = useCall('inference.runs.list', {})
   const models = useCall('inference.models.list', {})
-  const [progress, setProgress] = useState<Record<number, RunProgress>>({})
+  const [progress, setProgress] = useState<Record<number, RunProgress & { at: number }>>({})
   const [exporting, setExporting] = useState<RunInfo | null>(null)
+  // Whichever is newer wins: the list as last fetched, or a run's last progress event.
+  const [listAt, setListAt] = useState(0)
+  useEffect(() => setListAt(performance.now()), [runs.data])
   const reload = runs.reload
   useEffect(
     () =>
       api.on('inference.runProgress', (p) => {
-        setProgress((m) => ({ ...m, [p.runId]: p }))
+        setProgress((m) => ({ ...m, [p.runId]: { ...p, at: performance.now() } }))
         if (p.status !== 'running' || p.done === p.total) reload()
       }),
     [reload]
@@ -108,8 +111,9 @@ export default function RunsPage(_props: { route: Route }) {
           <Table.Tbody>
             {(runs.data ?? []).map((r) => {
               const p = progress[r.id]
-              const status = p && (r.status === 'running' || p.status !== 'running') ? p.status : r.status
-              const done = Math.max(p?.done ?? 0, r.done)
+              const fresh = p && p.at > listAt
+              const status = fresh ? p.status : r.status
+              const done = fresh ? p.done : r.done
               const pct = r.total ? (100 * done) / r.total : 0
               return (
                 <Table.Tr key={r.id} data-testid={`run-row-${r.id}`}>
