@@ -46,43 +46,60 @@ export function hasGoldens(ds: OutputDataset): boolean {
   return ds.pairs.some((p) => p.golden !== null && p.golden.trim() !== '')
 }
 
-/** BLEU and ROUGE over the pairs that have a golden explanation (the reference). */
-export function qualityScores(ds: OutputDataset): { quality: QualityScores; perRow: { rouge1: number[]; rouge2: number[]; rougeL: number[] } } | null {
-  const pairs = ds.pairs.filter((p) => p.golden !== null && p.golden.trim() !== '')
+/** BLEU and ROUGE over the pairs that have a golden explanation (the reference); per-row values aligned with ds.pairs. */
+export function qualityScores(ds: OutputDataset): { quality: QualityScores; perRow: { rouge1: (number | null)[]; rouge2: (number | null)[]; rougeL: (number | null)[] } } | null {
+  const withGolden = (p: OutputPair) => p.golden !== null && p.golden.trim() !== ''
+  const pairs = ds.pairs.filter(withGolden)
   if (pairs.length === 0) return null
   const b = bleu(pairs.map((p) => p.generated), pairs.map((p) => p.golden!))
-  const rouge1: number[] = []
-  const rouge2: number[] = []
-  const rougeL: number[] = []
-  for (const p of pairs) {
+  const rouge1: (number | null)[] = []
+  const rouge2: (number | null)[] = []
+  const rougeL: (number | null)[] = []
+  let s1 = 0
+  let s2 = 0
+  let sL = 0
+  for (const p of ds.pairs) {
+    if (!withGolden(p)) {
+      rouge1.push(null)
+      rouge2.push(null)
+      rougeL.push(null)
+      continue
+    }
     const r = rougePair(p.golden!, p.generated)
     rouge1.push(r.rouge1.fmeasure)
     rouge2.push(r.rouge2.fmeasure)
     rougeL.push(r.rougeL.fmeasure)
+    s1 += r.rouge1.fmeasure
+    s2 += r.rouge2.fmeasure
+    sL += r.rougeL.fmeasure
   }
-  const mean = (xs: number[]) => xs.reduce((a, x) => a + x, 0) / xs.length
   return {
-    quality: { pairs: pairs.length, bleu: b, rouge1: mean(rouge1), rouge2: mean(rouge2), rougeL: mean(rougeL), lm: null },
+    quality: { pairs: pairs.length, bleu: b, rouge1: s1 / pairs.length, rouge2: s2 / pairs.length, rougeL: sL / pairs.length, lm: null },
     perRow: { rouge1, rouge2, rougeL }
   }
 }
 
-/** Mean LM score over the pairs with a golden; per-row values in pair order (null where none). */
+/** Mean LM score over the pairs with a golden; per-row values aligned with ds.pairs (null where none). */
 export async function lmScores(ds: OutputDataset, scorer: LmScorer, onProgress?: (done: number, total: number) => void): Promise<{ mean: number | null; n: number; truncated: number; perRow: (number | null)[] }> {
   const perRow: (number | null)[] = []
   let sum = 0
   let n = 0
   let truncated = 0
-  const pairs = ds.pairs.filter((p) => p.golden !== null && p.golden.trim() !== '')
-  for (const [i, p] of pairs.entries()) {
-    const s = await scorer.score(p.generated, p.golden!)
+  const total = ds.pairs.filter((p) => p.golden !== null && p.golden.trim() !== '').length
+  let done = 0
+  for (const p of ds.pairs) {
+    if (p.golden === null || p.golden.trim() === '') {
+      perRow.push(null)
+      continue
+    }
+    const s = await scorer.score(p.generated, p.golden)
     perRow.push(s?.meanLogProb ?? null)
     if (s) {
       sum += s.meanLogProb
       n++
       if (s.truncated) truncated++
     }
-    onProgress?.(i + 1, pairs.length)
+    onProgress?.(++done, total)
   }
   return { mean: n > 0 ? sum / n : null, n, truncated, perRow }
 }
@@ -100,15 +117,19 @@ export async function buildReport(loaded: LoadedOutputs, opts: ReportOptions): P
   for (const [k, ds] of loaded.datasets.entries()) {
     opts.onProgress?.('metrics', ds.info.name, k, loaded.datasets.length)
     const goldens = hasGoldens(ds)
-    const rule = goldens ? ruleCorrectness(ds) : null
+    const goldRow = ds.pairs.map((p) => (p.golden === null && p.goldLabel === undefined ? null : goldOf(ds, p)))
+    const ruleRow = ds.pairs.map((p) => extractLabel(ds.info, p.generated).label)
+    const rule = goldens ? scoreCorrectness(ds.info, goldRow, ruleRow) : null
     if (!goldens) notes.push(`${ds.info.name}: no golden responses, so no correctness or quality scores`)
     if (rule && rule.unmatched_gold > 0) notes.push(`${ds.info.name}: ${rule.unmatched_gold} row(s) have no recoverable gold label and are left out of the correctness metrics`)
     const classifier = opts.classifiers.get(ds.info.name)
     let classifierMetrics = null
-    let confidence: number[] | null = null
+    let confidence: (number | null)[] | null = null
+    let classifierRow: (string | null)[] | null = null
     if (classifier) {
       const labels = classifierLabels(ds, classifier)
-      confidence = labels.map((l) => l.confidence ?? 0)
+      confidence = labels.map((l) => l.confidence)
+      classifierRow = labels.map((l) => l.label)
       if (goldens) {
         classifierMetrics = scoreCorrectness(
           ds.info,
@@ -138,6 +159,11 @@ export async function buildReport(loaded: LoadedOutputs, opts: ReportOptions): P
       classifier: classifierMetrics,
       quality: q?.quality ?? null,
       perRow: {
+        row: ds.pairs.slice(0, PER_ROW_LIMIT).map((p) => p.row),
+        gold: goldRow.slice(0, PER_ROW_LIMIT),
+        rule: ruleRow.slice(0, PER_ROW_LIMIT),
+        classifier: classifierRow ? classifierRow.slice(0, PER_ROW_LIMIT) : null,
+        snippet: ds.pairs.slice(0, PER_ROW_LIMIT).map((p) => p.generated.slice(0, 200)),
         rouge1: (q?.perRow.rouge1 ?? []).slice(0, PER_ROW_LIMIT),
         rouge2: (q?.perRow.rouge2 ?? []).slice(0, PER_ROW_LIMIT),
         rougeL: (q?.perRow.rougeL ?? []).slice(0, PER_ROW_LIMIT),

@@ -66,8 +66,23 @@ export interface DatasetReport {
   rule: CorrectnessMetrics | null
   classifier: CorrectnessMetrics | null
   quality: QualityScores | null
-  /** Per-row scores for distributions (row order), at most 5,000 rows. */
-  perRow: { rouge1: number[]; rouge2: number[]; rougeL: number[]; lm: (number | null)[] | null; classifierConfidence: number[] | null }
+  /**
+   * Per row, in row order (the first 5,000 rows): for the distributions and the row table. Scores
+   * are null where the row has no golden (or the response is empty, for the classifier).
+   */
+  perRow: {
+    row: number[]
+    gold: (string | null)[]
+    rule: (string | null)[]
+    classifier: (string | null)[] | null
+    /** The start of the generated response (200 characters). */
+    snippet: string[]
+    rouge1: (number | null)[]
+    rouge2: (number | null)[]
+    rougeL: (number | null)[]
+    lm: (number | null)[] | null
+    classifierConfidence: (number | null)[] | null
+  }
 }
 
 export interface EvaluationReport {

@@ -4,6 +4,7 @@ import { Bar, BarChart, CartesianGrid, Legend, ResponsiveContainer, Tooltip, XAx
 import type { DatasetReport, EvaluationReport } from '../../../../shared/api/evaluation'
 import { ChartFrame } from './ChartFrame'
 import { ConfusionHeatmap } from './ConfusionHeatmap'
+import { RowsTable } from './RowsTable'
 import { downloadCsv, safeName } from './csv'
 import { pct } from './format'
 
@@ -41,7 +42,7 @@ export function DatasetDetail({ report, dataset }: { report: EvaluationReport; d
   )
   const scoreOptions = (Object.keys(SCORE_LABELS) as ScoreKey[]).filter((k) => {
     const v = dataset.perRow[k]
-    return Array.isArray(v) && v.length > 0
+    return Array.isArray(v) && v.some((x) => x !== null)
   })
   const activeScore = scoreOptions.includes(score) ? score : scoreOptions[0]
   const hist = useMemo(() => (activeScore ? histogram(dataset.perRow[activeScore] ?? []) : []), [dataset, activeScore])
@@ -101,6 +102,7 @@ export function DatasetDetail({ report, dataset }: { report: EvaluationReport; d
           </ResponsiveContainer>
         </ChartFrame>
       )}
+      {dataset.perRow.row.length > 0 && <RowsTable dataset={dataset} name={base} />}
     </Stack>
   )
 }
