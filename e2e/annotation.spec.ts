@@ -83,6 +83,7 @@ test.describe('Annotation in Chromium against imhi serve', () => {
       // Keyboard only from here. The hotkey sheet on "?".
       await page.keyboard.press('?')
       await expect(page.getByRole('dialog', { name: 'Rating keys' })).toBeVisible()
+      await page.waitForTimeout(400) // let the modal finish fading in before the screenshot
       await page.screenshot({ path: join(SCREENSHOTS, 'annotation-hotkeys.png') })
       await page.keyboard.press('Escape')
       await expect(page.getByRole('dialog', { name: 'Rating keys' })).toBeHidden()
