@@ -132,6 +132,20 @@ describe('single-post generation', () => {
     expect(chat.promptFormat).toBe('chat')
     expect(chat.provenance.promptTokens).toBeGreaterThan(raw.provenance.promptTokens)
     expect(compl.provenance.promptTokens).not.toBe(raw.provenance.promptTokens)
+    expect(raw.provenance.chatWrapper).toBeUndefined()
+  })
+
+  it("chat uses the GGUF's own chat template (a ChatML template is recognised)", async () => {
+    const tpl =
+      "{% for message in messages %}{{ '<|im_start|>' + message['role'] + '\n' + message['content'] + '<|im_end|>' + '\n' }}{% endfor %}" +
+      "{% if add_generation_prompt %}{{ '<|im_start|>assistant\n' }}{% endif %}"
+    const chatModel = await s.inference.addModel({ path: writeTinyGguf(join(dir, 'chat.gguf'), { chatTemplate: tpl }) })
+    expect(chatModel.metadata.chatTemplate).toBe(tpl)
+    const chat = await s.inference.generate({ requestId: 'ct', itemId: items[0], modelId: chatModel.id, format: 'chat', params: greedy })
+    const raw = await s.inference.generate({ requestId: 'ct2', itemId: items[0], modelId: chatModel.id, format: 'raw', params: greedy })
+    expect(chat.provenance.chatWrapper).toBe('ChatML')
+    // "<|im_start|>user\n" ... "<|im_end|>\n<|im_start|>assistant\n" around the query, byte tokens here.
+    expect(chat.provenance.promptTokens).toBeGreaterThan(raw.provenance.promptTokens + 20)
   })
 
   it('a prompt longer than the context: middle truncation is recorded; the error policy refuses clearly', async () => {

@@ -142,6 +142,8 @@ export interface Provenance {
   backend: string
   truncation: TruncationRecord | null
   contextSize: number
+  /** For the chat format: the template wrapper used (e.g. "ChatML", "Jinja", "General"). */
+  chatWrapper?: string
 }
 
 export interface ExplanationInfo {
