@@ -41,6 +41,9 @@ export function MetricsTable({ report, selected, onSelect }: { report: Evaluatio
               <Table.Tr
                 key={d.dataset}
                 onClick={() => onSelect(d.dataset)}
+                onKeyDown={(e) => (e.key === 'Enter' || e.key === ' ') && onSelect(d.dataset)}
+                tabIndex={0}
+                aria-selected={selected === d.dataset}
                 style={{ cursor: 'pointer' }}
                 bg={selected === d.dataset ? 'var(--mantine-primary-color-light)' : undefined}
                 data-testid={`metrics-row-${d.dataset}`}
