@@ -209,6 +209,33 @@ test.describe('Annotation in Chromium against imhi serve', () => {
       expect(ratings.aspects.fluency.ratings).toBe(1)
       await page.screenshot({ path: join(SCREENSHOTS, 'annotation-lan.png') })
       await context.close()
+
+      // Bea's package comes back from another machine with that score changed: the lead sees a
+      // conflict, nothing is overwritten until they choose.
+      const pkgFile = join(dir, 'bea.json')
+      await call(serve, 'annotation.exportPackage', { studyId: 1, annotatorId: bea.id, path: pkgFile })
+      const { writeFileSync } = await import('node:fs')
+      const pkg = JSON.parse(readFileSync(pkgFile, 'utf8')) as { ratings: { item: string; aspect: string; score: number }[] }
+      expect(pkg.ratings).toHaveLength(1)
+      pkg.ratings[0].score = 0
+      writeFileSync(pkgFile, JSON.stringify(pkg))
+      const lead = await browserInstance.newContext({ viewport: { width: 1400, height: 900 } })
+      await lead.addInitScript(() => localStorage.setItem('imhi-notice-acknowledged', '1'))
+      const leadPage = await lead.newPage()
+      await leadPage.goto(serve.url + '#/annotate/study/1')
+      await leadPage.getByTestId('tab-packages').click()
+      await leadPage.getByTestId('merge-path').fill(pkgFile)
+      await leadPage.getByTestId('merge-submit').click()
+      await expect(leadPage.getByTestId('merge-report')).toContainText('1 conflict(s)')
+      await expect(leadPage.getByTestId('conflicts')).toContainText('fluency')
+      await leadPage.screenshot({ path: join(SCREENSHOTS, 'annotation-merge-conflict.png') })
+      const before = await call<{ aspects: Record<string, { mean: number }> }>(serve, 'annotation.agreement', { studyId: 1 })
+      expect(before.aspects.fluency.mean).toBe(2)
+      await leadPage.getByTestId('take-theirs').click()
+      await expect(leadPage.getByTestId('merge-report')).toContainText('1 resolved, 0 conflict(s)')
+      const after = await call<{ aspects: Record<string, { mean: number }> }>(serve, 'annotation.agreement', { studyId: 1 })
+      expect(after.aspects.fluency.mean).toBe(0)
+      await lead.close()
     } finally {
       await serve.kill()
     }

@@ -76,7 +76,9 @@ export function StudyPage({ studyId }: { studyId: number }) {
           <Tabs.Tab value="export" data-testid="tab-export">
             Export
           </Tabs.Tab>
-          <Tabs.Tab value="packages">Packages</Tabs.Tab>
+          <Tabs.Tab value="packages" data-testid="tab-packages">
+            Packages
+          </Tabs.Tab>
           <Tabs.Tab value="guidelines">Guidelines</Tabs.Tab>
         </Tabs.List>
         <Tabs.Panel value="progress" pt="sm">
@@ -391,13 +393,13 @@ function PackagesPanel({ study, onChanged }: { study: StudyDetail; onChanged: ()
       </Text>
       <Title order={5}>Merge a package</Title>
       <Group align="flex-end">
-        <TextInput label="Package file" value={inPath} onChange={(e) => setInPath(e.currentTarget.value)} style={{ flex: 1 }} />
-        <Button onClick={() => merge()} disabled={!inPath.trim()}>
+        <TextInput label="Package file" value={inPath} onChange={(e) => setInPath(e.currentTarget.value)} style={{ flex: 1 }} data-testid="merge-path" />
+        <Button onClick={() => merge()} disabled={!inPath.trim()} data-testid="merge-submit">
           Merge
         </Button>
       </Group>
       {report && (
-        <Alert color={report.conflicts.length ? 'orange' : 'teal'} title={`${report.created ? 'Created' : 'Merged into'} ${report.studyName} for ${report.annotator}`}>
+        <Alert color={report.conflicts.length ? 'orange' : 'teal'} data-testid="merge-report" title={`${report.created ? 'Created' : 'Merged into'} ${report.studyName} for ${report.annotator}`}>
           {report.added} added, {report.unchanged} unchanged, {report.resolved} resolved, {report.conflicts.length} conflict(s).
           {report.conflicts.length > 0 && ' Nothing was overwritten: choose for each conflict, then merge again.'}
         </Alert>
@@ -446,7 +448,7 @@ function PackagesPanel({ study, onChanged }: { study: StudyDetail; onChanged: ()
             <Button variant="default" onClick={() => merge('mine')}>
               Keep mine for all
             </Button>
-            <Button variant="default" onClick={() => merge('theirs')}>
+            <Button variant="default" onClick={() => merge('theirs')} data-testid="take-theirs">
               Take theirs for all
             </Button>
           </Group>
