@@ -12,6 +12,7 @@ type JobListener = {
   token?: (text: string, tokens: number) => void
   item?: (key: number, stats: GenerationStats) => void
   itemError?: (key: number, error: AppError) => void
+  batchTokens?: (tokens: number) => void
 }
 
 /** Where the worker's code is: the bundled file beside the built main, or the TS sources via tsx. */
@@ -71,6 +72,9 @@ export class InferenceWorker {
         return
       case 'itemError':
         this.jobs.get(msg.jobId)?.itemError?.(msg.key, AppError.from(msg.error))
+        return
+      case 'batchTokens':
+        this.jobs.get(msg.jobId)?.batchTokens?.(msg.tokens)
         return
       case 'state':
         this.listeners.onState?.(msg.state)

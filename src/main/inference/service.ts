@@ -371,6 +371,8 @@ export function createInferenceService(ctx: ServiceContext, deps: { imhi: ImhiSe
     let lastMark = started
     let doneNow = 0
     let tokensNow = 0
+    // Tokens of this session including items still in flight: live tokens/s before an item ends.
+    let tokensLive = 0
     let lastEmit = 0
     const total = run.total
     let done = run.done
@@ -387,7 +389,7 @@ export function createInferenceService(ctx: ServiceContext, deps: { imhi: ImhiSe
         done,
         total,
         itemsPerSecond: Math.round(ips * 1000) / 1000,
-        tokensPerSecond: secs > 0 ? Math.round((tokensNow / secs) * 10) / 10 : 0,
+        tokensPerSecond: secs > 0 ? Math.round((Math.max(tokensNow, tokensLive) / secs) * 10) / 10 : 0,
         etaSeconds: doneNow > 0 && ips > 0 ? Math.round((total - done) / ips) : null,
         error
       }
@@ -440,6 +442,10 @@ export function createInferenceService(ctx: ServiceContext, deps: { imhi: ImhiSe
             },
             itemError: (key, error) => {
               errors.push(`item ${key}: ${error.message}`)
+            },
+            batchTokens: (tokens) => {
+              tokensLive = tokens
+              emitProgress('running')
             }
           }
         )

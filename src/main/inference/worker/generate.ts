@@ -75,7 +75,8 @@ export async function generateOnSequence(
   prepared: PreparedPrompt,
   params: GenerationParams,
   job: JobControl,
-  onText?: (text: string, tokens: number) => void
+  onText?: (text: string, tokens: number) => void,
+  onToken?: () => void
 ): Promise<GenerationStats> {
   const model = sequence.model
   await sequence.clearHistory()
@@ -88,6 +89,7 @@ export async function generateOnSequence(
     for await (const token of sequence.evaluate(prepared.tokens, samplingOptions(params))) {
       if (out.length === 0) firstAt = performance.now()
       out.push(token)
+      onToken?.()
       if (onText) {
         const text = model.detokenize(out)
         if (!text.endsWith('\uFFFD') && text.length > sent.length && text.startsWith(sent)) {

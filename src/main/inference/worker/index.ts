@@ -68,6 +68,16 @@ async function handle(req: WorkerRequest): Promise<WorkerResults[keyof WorkerRes
         const context = await state.ensureContext(req.parallel + 1, contextSize)
         const queue = [...req.items]
         let done = 0
+        let tokens = 0
+        let lastPost = 0
+        const countToken = () => {
+          tokens++
+          const now = performance.now()
+          if (now - lastPost >= 500) {
+            lastPost = now
+            post({ type: 'batchTokens', jobId: req.jobId, tokens })
+          }
+        }
         const lane = async () => {
           const sequence = context.getSequence()
           state.busySequences++
@@ -77,7 +87,7 @@ async function handle(req: WorkerRequest): Promise<WorkerResults[keyof WorkerRes
               if (!item) break
               try {
                 const prepared = preparePrompt(model, item.prompt, contextSize, req.params)
-                const stats = await generateOnSequence(sequence, prepared, req.params, job)
+                const stats = await generateOnSequence(sequence, prepared, req.params, job, undefined, countToken)
                 // An item cut short by pause/cancel is not an answer: it is redone on resume.
                 if (stats.finish === 'stopped') break
                 done++

@@ -72,5 +72,7 @@ export type FromWorker =
   | { type: 'token'; jobId: string; text: string; tokens: number }
   | { type: 'item'; jobId: string; key: number; stats: GenerationStats }
   | { type: 'itemError'; jobId: string; key: number; error: ApiErrorBody }
+  /** Tokens generated so far by a batch job (finished and in-flight items), at most twice a second. */
+  | { type: 'batchTokens'; jobId: string; tokens: number }
   | { type: 'state'; state: WorkerState }
   | { type: 'log'; level: 'info' | 'warn' | 'error'; message: string }
