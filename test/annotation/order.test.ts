@@ -66,13 +66,15 @@ describe('blinded study order', () => {
     expect(a.study.seed).toBe(1234)
   })
 
-  it('draws 8 posts and rates every chosen source of each (paired), N annotators per item, balanced', () => {
+  it('draws 8 posts per source in one seeded order (paired where sources overlap), N annotators per item, balanced', () => {
     const { s, study, queues } = make()
     const items = s.db.prepare('SELECT item_id, source FROM study_items WHERE study_id = ?').all(study.id) as { item_id: number; source: string }[]
-    expect(new Set(items.map((i) => i.item_id)).size).toBe(8)
-    // gold for all 8 drawn posts, run explanations for those of them the run covered (items 1-6)
-    expect(items.filter((i) => i.source === 'gold')).toHaveLength(8)
-    expect(items.filter((i) => i.source === 'run:1').length).toBe(items.filter((i) => i.source === 'gold' && i.item_id <= 6).length)
+    const gold = items.filter((i) => i.source === 'gold').map((i) => i.item_id)
+    const run = items.filter((i) => i.source === 'run:1').map((i) => i.item_id)
+    expect(gold).toHaveLength(8)
+    expect(run).toHaveLength(6) // the run covers only items 1-6: all of them
+    // every drawn gold post that the run also covers is rated for both (paired)
+    for (const id of gold.filter((g) => g <= 6)) expect(run).toContain(id)
     const counts = s.db.prepare('SELECT count(*) n FROM assignments WHERE study_id = ? GROUP BY study_item_id').pluck().all(study.id) as number[]
     expect(counts.every((n) => n === 2)).toBe(true)
     const sizes = queues.map((q) => q.length).sort()
@@ -80,5 +82,28 @@ describe('blinded study order', () => {
     // orders differ between annotators (each their own seed)
     const common = queues[0].filter((k) => queues[1].includes(k))
     expect(queues[1].filter((k) => common.includes(k))).not.toEqual(common.length > 3 ? common : ['impossible'])
+  })
+})
+
+describe('sampling per source', () => {
+  it('gives each source the same posts where they overlap', () => {
+    const s = testServices()
+    seedBenchmark(s.db, 12) // the run covers items 1-6
+    const st = s.annotation.createStudy({
+      name: 'paired',
+      sources: [{ kind: 'gold', dataset: 'DR', split: 'test_instruction' }, { kind: 'run', runId: 1 }, { kind: 'expert' }],
+      seed: 77,
+      sampleSize: 3,
+      annotatorsPerItem: 1,
+      annotators: ['p'],
+      extraAspects: [],
+      breakMinutes: 45
+    })
+    const rows = s.db.prepare('SELECT item_id, source FROM study_items WHERE study_id = ?').all(st.id) as { item_id: number; source: string }[]
+    const by = (src: string) => rows.filter((r) => r.source === src).map((r) => r.item_id).sort((a, b) => a - b)
+    expect(by('gold')).toHaveLength(3)
+    expect(by('run:1')).toHaveLength(3)
+    expect(by('expert')).toHaveLength(3) // the 3 expert posts are separate items: each source is sampled on its own
+    for (const g of by('gold').filter((x) => x <= 6)) expect(by('run:1')).toContain(g)
   })
 })

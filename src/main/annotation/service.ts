@@ -373,14 +373,20 @@ export function createAnnotationService(ctx: ServiceContext, _deps: { imhi: Imhi
       extraKeys.add(a.key)
     }
     const seed = input.seed ?? randomSeed()
-    const all = input.sources.flatMap(candidatesFor)
+    const perSource = input.sources.map(candidatesFor)
+    if (perSource.every((c) => c.length === 0)) throw new AppError('not_found', 'The chosen sources have no explanations to rate (import the IMHI data or finish a run first).', { field: 'sources' })
+    // One seeded order over every post; each source takes its first `sampleSize` posts in that
+    // order. Sources that cover the same posts (gold and a run over the same split) thus get the
+    // same posts: a paired comparison wherever the sources overlap.
+    const groups = [...new Set(perSource.flat().map((c) => c.groupId))].sort((a, b) => a - b)
+    const rank = new Map(seededShuffle(groups, deriveSeed(seed, 'sample')).map((g, i) => [g, i]))
     const seen = new Set<string>()
-    const unique = all.filter((c) => (seen.has(c.key) ? false : (seen.add(c.key), true)))
-    if (unique.length === 0) throw new AppError('not_found', 'The chosen sources have no explanations to rate (import the IMHI data or finish a run first).', { field: 'sources' })
-    // Draw posts, then rate every chosen source's explanation of each drawn post (paired design).
-    const groups = [...new Set(unique.map((c) => c.groupId))].sort((a, b) => a - b)
-    const drawn = new Set(input.sampleSize === undefined ? groups : seededShuffle(groups, deriveSeed(seed, 'sample')).slice(0, input.sampleSize))
-    const chosen = unique.filter((c) => drawn.has(c.groupId)).sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))
+    const chosen: Candidate[] = []
+    for (const list of perSource) {
+      const picked = input.sampleSize === undefined ? list : [...list].sort((a, b) => rank.get(a.groupId)! - rank.get(b.groupId)!).slice(0, input.sampleSize)
+      for (const c of picked) if (!seen.has(c.key) && seen.add(c.key)) chosen.push(c)
+    }
+    chosen.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))
     // Keys are opaque (item-1, item-2, ... in the shuffled order): they travel in packages to annotators, who must not see the source.
     const ordered = seededShuffle(chosen, deriveSeed(seed, 'order')).map((c, i) => ({ ...c, key: `item-${i + 1}` }))
     const aspects = [...DEFAULT_ASPECTS, ...input.extraAspects]

@@ -279,7 +279,7 @@ export const annotationMethods = {
       .object({
         name: z.string().trim().min(1).max(200),
         sources: z.array(studySourceSchema).min(1).max(64),
-        /** Posts to draw (all when omitted); every chosen source's explanation of a drawn post is rated. */
+        /** Posts per source (all when omitted), drawn in one seeded order so that overlapping sources share their posts. */
         sampleSize: z.number().int().positive().max(100_000).optional(),
         seed: z.number().int().min(0).max(4294967295).optional(),
         annotatorsPerItem: z.number().int().min(1).max(50).default(3),

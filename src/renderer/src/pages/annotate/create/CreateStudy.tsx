@@ -101,7 +101,7 @@ export function CreateStudy({ onCreated }: { onCreated: (studyId: number) => voi
         </SimpleGrid>
       </ScrollArea.Autosize>
       <SimpleGrid cols={4}>
-        <NumberInput label="Posts to draw" description="empty: all" min={1} value={sampleSize} onChange={(v) => setSampleSize(v === '' ? '' : Number(v))} data-testid="sample-size" />
+        <NumberInput label="Posts per source" description="empty: all" min={1} value={sampleSize} onChange={(v) => setSampleSize(v === '' ? '' : Number(v))} data-testid="sample-size" />
         <NumberInput label="Seed" description="empty: random (stored)" min={0} max={4294967295} value={seed} onChange={(v) => setSeed(v === '' ? '' : Number(v))} />
         <NumberInput label="Annotators per item" min={1} max={50} value={perItem} onChange={(v) => setPerItem(v === '' ? '' : Number(v))} data-testid="per-item" />
         <NumberInput label="Break reminder (min)" description="0: off" min={0} max={600} value={breakMinutes} onChange={(v) => setBreakMinutes(v === '' ? '' : Number(v))} />
