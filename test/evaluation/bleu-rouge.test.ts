@@ -134,3 +134,26 @@ describe('fast BLEU counting and bit-parallel LCS equal the textbook algorithms'
     expect(fast.precisions).toEqual(slow.matches.map((m, i) => (slow.possible[i] > 0 ? m / slow.possible[i] : 0)))
   })
 })
+
+describe('tokenize13a equals the literal sacrebleu/evaluate rules', () => {
+  // The rules exactly as tokenizer_13a.py writes them (the space padded by the first rule).
+  const literal = (input: string): string[] => {
+    let line = input.replaceAll('<skipped>', '').replaceAll('-\n', '').replaceAll('\n', ' ')
+    line = line.replaceAll('&quot;', '"').replaceAll('&amp;', '&').replaceAll('&lt;', '<').replaceAll('&gt;', '>')
+    line = ` ${line} `
+    line = line.replace(/([{-~[-` -&(-+:-@/])/g, ' $1 ')
+    line = line.replace(/([^0-9])([.,])/g, '$1 $2 ')
+    line = line.replace(/([.,])([^0-9])/g, ' $1 $2')
+    line = line.replace(/([0-9])(-)/g, '$1 $2 ')
+    return line.split(/[\t\n\v\f\r\x1c-\x1f \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+/).filter(Boolean)
+  }
+  it('on 20,000 random punctuation-heavy strings', () => {
+    let seed = 11
+    const rand = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648)
+    const alphabet = ' \t\n.,-0123456789ab!?"\'&;<>()[]{}~`@/:\u00a0\u2019\u0085\r'
+    for (let k = 0; k < 20000; k++) {
+      const s = Array.from({ length: Math.floor(rand() * 40) }, () => alphabet[Math.floor(rand() * alphabet.length)]).join('')
+      expect(tokenize13a(s)).toEqual(literal(s))
+    }
+  })
+})
