@@ -68,6 +68,14 @@ test('generate an explanation for one item in Chromium: the text streams in, sto
   await expect(newest.getByTestId('explanation-provenance')).toContainText('greedy')
   expect(((await newest.getByTestId('explanation-text').textContent()) ?? '').length).toBeGreaterThan(lengths[0])
   await page.screenshot({ path: join(SCREENSHOTS, 'inference-explanations.png') })
+
+  // Regenerate the run's explanation (greedy, 40 tokens): the same text again, now a single-post one.
+  const fromRun = panel.getByTestId('explanation').filter({ hasText: 'run 1' })
+  const runText = await fromRun.getByTestId('explanation-text').textContent()
+  await fromRun.getByRole('button', { name: 'Regenerate' }).click()
+  await expect(panel.getByTestId('explanation')).toHaveCount(3)
+  await expect(panel.getByTestId('explanation').first().getByTestId('explanation-text')).toHaveText(runText!)
+  await expect(panel.getByTestId('explanation').first()).not.toContainText('run 1')
 })
 
 test('a benchmark run from the Runs page: progress with items/s and ETA, pause, resume, export', async ({ serve, appPage: page }) => {
