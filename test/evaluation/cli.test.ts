@@ -4,6 +4,8 @@ import { join, resolve } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { tempDir } from '../support/tmp'
 import { SHARED_IMHI, hasSharedImhi, sharedSkipReason } from '../support/shared'
+import { openDatabase } from '../../src/main/db/open'
+import { drResponses, seedItems, seedRun } from './seed'
 
 const CLI = resolve(__dirname, '..', '..', 'bin', 'imhi.js')
 function imhi(args: string[]) {
@@ -71,6 +73,28 @@ describe('imhi evaluate / score / label (CLI)', () => {
     expect(out.evaluation_id).toBe(1)
     expect(out.datasets.DR.accuracy).toBe(1 / 3)
     expect(imhi(['evaluate', csv, '--save']).stderr).toMatch(/--save needs --db/)
+  })
+
+  it('evaluate --db --run, classifiers train and label --run on a database', () => {
+    const dbFile = join(dir, 'run.db')
+    const db = openDatabase(dbFile)
+    const gold = drResponses(12, 5)
+    seedItems(db, 'DR', 'train_instruction', drResponses(60, 6))
+    seedItems(db, 'DR', 'val_instruction', drResponses(20, 7))
+    const ids = seedItems(db, 'DR', 'test_instruction', gold)
+    const runId = seedRun(db, 'cli run', ids.map((itemId, i) => ({ itemId, text: i < 9 ? gold[i].response : 'Reasoning: unclear.' })))
+    db.close()
+    const ev = JSON.parse(imhi(['evaluate', '--db', dbFile, '--run', String(runId), '--json']).stdout)
+    expect(ev.source).toEqual({ kind: 'run', runId, name: 'cli run' })
+    expect(ev.datasets.DR).toMatchObject({ n: 12, ood: 3, accuracy: 0.75 })
+    const tr = JSON.parse(imhi(['classifiers', 'train', '--db', dbFile, '--json']).stdout)
+    expect(tr.datasets.DR.held_out_accuracy).toBeGreaterThanOrEqual(0.9)
+    expect(tr.skipped.map((x: { dataset: string }) => x.dataset)).toContain('CAMS')
+    const lb = JSON.parse(imhi(['label', '--db', dbFile, '--run', String(runId), '--json']).stdout)
+    expect(lb.datasets.DR.labels).toHaveLength(12)
+    expect(lb.datasets.DR.labels[0]).toMatchObject({ item_id: ids[0], gold: gold[0].label })
+    expect(lb.datasets.DR.accuracy).toBeGreaterThanOrEqual(0.75)
+    expect(imhi(['evaluate', '--db', dbFile, '--run', '99']).stderr).toMatch(/No run with id 99/)
   })
 
   it('needs a target or --run with --db; label needs trained classifiers', () => {
