@@ -291,6 +291,34 @@ describe('faults', () => {
   }, 60_000)
 })
 
+describe('download cancel', () => {
+  it('cancel stops a download in progress; nothing is added to the library', async () => {
+    const body = tinyGguf()
+    const server: Server = createServer((req, res) => {
+      res.writeHead(200, { 'Content-Length': String(body.length), 'Content-Type': 'application/octet-stream' })
+      if (req.method === 'HEAD') return res.end()
+      // A slow server: a little, then nothing more until the client gives up.
+      res.write(body.subarray(0, 20_000))
+    })
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()))
+    try {
+      const port = (server.address() as AddressInfo).port
+      const d = await s.inference.download({ uri: `http://127.0.0.1:${port}/slow.gguf` })
+      // The same address while it runs is the same download, not a second one.
+      expect((await s.inference.download({ uri: `http://127.0.0.1:${port}/slow.gguf` })).downloadId).toBe(d.downloadId)
+      await new Promise((r) => setTimeout(r, 500))
+      const c = await s.inference.cancelDownload(d.downloadId)
+      expect(c.status).toBe('cancelled')
+      expect(c.error).toMatch(/start the same download again to resume/)
+      expect(s.inference.library.list().some((m) => m.fileName === 'slow.gguf')).toBe(false)
+      await expect(s.inference.cancelDownload('nope')).rejects.toMatchObject({ code: 'not_found' })
+    } finally {
+      server.closeAllConnections()
+      server.close()
+    }
+  }, 30_000)
+})
+
 describe.skipIf(!hasSharedModel)('the shared llama-2-tiny-random.gguf (real Llama-2 tokenizer)', () => {
   sharedSkipReason('model')
   it('adds, generates greedily and deterministically, and scores a continuation', async () => {
