@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest'
 import { createServer, type Server } from 'node:http'
-import { readFileSync, writeFileSync } from 'node:fs'
+import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import type { AddressInfo } from 'node:net'
 import Papa from 'papaparse'
@@ -146,6 +146,18 @@ describe('single-post generation', () => {
     expect(chat.provenance.chatWrapper).toBe('ChatML')
     // "<|im_start|>user\n" ... "<|im_end|>\n<|im_start|>assistant\n" around the query, byte tokens here.
     expect(chat.provenance.promptTokens).toBeGreaterThan(raw.provenance.promptTokens + 20)
+
+    // Removing the model (loaded right now) unloads it; its explanations keep file name and hash.
+    expect(s.inference.status().model.fileName).toBe('chat.gguf')
+    expect(await s.inference.removeModel({ id: chatModel.id, deleteFile: true })).toEqual({ removed: 1 })
+    expect(s.inference.status().model.status).toBe('idle')
+    expect(s.inference.library.list().map((m) => m.fileName)).not.toContain('chat.gguf')
+    // Not a file the app downloaded: it stays on disk.
+    expect(existsSync(join(dir, 'chat.gguf'))).toBe(true)
+    const kept = s.inference.explanations(items[0]).find((e) => e.id === chat.id)!
+    expect(kept).toMatchObject({ modelId: null, modelFile: 'chat.gguf' })
+    expect(kept.provenance.sha256).toBe(chatModel.sha256)
+    await expect(s.inference.removeModel({ id: chatModel.id, deleteFile: false })).rejects.toMatchObject({ code: 'not_found' })
   })
 
   it('a prompt longer than the context: middle truncation is recorded; the error policy refuses clearly', async () => {
