@@ -5,7 +5,6 @@ import { basename, join, resolve } from 'node:path'
 import { createModelDownloader } from 'node-llama-cpp'
 import type { ServiceContext } from '../services'
 import type { ImhiService } from '../imhi/service'
-import type { ApiEvents, EventName } from '../../shared/api/contract'
 import { AppError } from '../../shared/api/errors'
 import { findDataset } from '../../shared/imhi/datasets'
 import {
@@ -110,6 +109,7 @@ function pidAlive(pid: number): boolean {
 }
 
 export function createInferenceService(ctx: ServiceContext, deps: { imhi: ImhiService }, opts: InferenceOptions = {}) {
+  // deps.imhi is not needed yet: items are read from the core `items` table directly.
   void deps
   const { db } = ctx
   const memoryLimitBytes = opts.memoryLimitBytes !== undefined ? opts.memoryLimitBytes : parseBytes(process.env.IMHI_MEMORY_LIMIT)
@@ -810,11 +810,10 @@ export function createInferenceService(ctx: ServiceContext, deps: { imhi: ImhiSe
     },
 
     async close(): Promise<void> {
-      for (const [id, a] of activeRuns) {
+      for (const a of activeRuns.values()) {
         a.stopAs = 'paused'
         await worker.request({ op: 'abort', jobId: a.jobId }).catch(() => undefined)
         await a.done
-        void id
       }
       for (const d of downloads.values()) await d.cancel?.()
       await worker.terminate()
@@ -851,4 +850,3 @@ export function createInferenceService(ctx: ServiceContext, deps: { imhi: ImhiSe
 }
 export type InferenceService = ReturnType<typeof createInferenceService>
 
-export type { EventName, ApiEvents }
