@@ -41,9 +41,15 @@ describe('label classifier', () => {
     const back = deserializeModel(serializeModel(m))
     const text = 'The post mentions hopelessness. Therefore, the poster likely suffers from depression.'
     expect(new LabelClassifier(back).label(text)).toEqual(new LabelClassifier(m).label(text))
+    expect(m.threshold).toBeGreaterThanOrEqual(0.2)
+    expect(m.threshold).toBeLessThanOrEqual(0.8)
+    expect(back.threshold).toBe(m.threshold)
     const broken = JSON.parse(serializeModel(m))
     broken.logreg.weights = broken.logreg.weights.slice(0, 8)
     expect(() => deserializeModel(JSON.stringify(broken))).toThrow(/corrupt/)
+    const badThreshold = JSON.parse(serializeModel(m))
+    badThreshold.threshold = 7
+    expect(() => deserializeModel(JSON.stringify(badThreshold))).toThrow(/corrupt \(threshold 7\)/)
   })
 
   it('never scores a row with a model trained on it: out-of-fold predictions differ from in-sample ones', () => {

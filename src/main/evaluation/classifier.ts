@@ -1,6 +1,6 @@
 import type { DatasetInfo } from '../../shared/imhi/datasets'
 import { fitTfidf, TfidfVectorizer, type TfidfModel } from './tfidf'
-import { predict, seededRandom, shuffled, trainLogReg, type LogRegModel } from './logreg'
+import { predict, predictProba, seededRandom, shuffled, trainLogReg, type LogRegModel } from './logreg'
 import { classificationReport } from './f1'
 
 /**
@@ -51,18 +51,68 @@ export interface LabelModel {
   labels: string[]
   tfidf: TfidfModel
   logreg: LogRegModel
+  /**
+   * Yes/no datasets: the probability of labels[1] from which it is predicted, chosen to maximize
+   * out-of-fold accuracy on the model's own training rows (never on the rows it is scored on).
+   */
+  threshold?: number
 }
 
 export const FOLDS = 5
 const SEED = 20231
 
-export function fitModel(info: DatasetInfo, rows: readonly LabelledText[]): LabelModel {
+function fitPlain(info: DatasetInfo, rows: readonly LabelledText[]): LabelModel {
   if (rows.length === 0) throw new Error(`${info.name}: no labelled explanations to train on`)
   const tfidf = fitTfidf(rows.map((r) => r.text))
   const vec = new TfidfVectorizer(tfidf)
   const x = rows.map((r) => vec.transform(r.text))
   const logreg = trainLogReg(x, rows.map((r) => r.label), vec.size, info.labels, { seed: SEED, epochs: 12, learningRate: 0.5, l2: 1e-5 })
   return { version: 1, dataset: info.name, labels: [...info.labels], tfidf, logreg }
+}
+
+/** Row i's fold (0..folds-1), from a seeded shuffle: the same rows always fall the same way. */
+function foldsOf(n: number, folds: number): number[] {
+  const fold = new Array<number>(n)
+  shuffled(Array.from({ length: n }, (_, i) => i), seededRandom(SEED)).forEach((row, k) => (fold[row] = k % folds))
+  return fold
+}
+
+/**
+ * The decision threshold of a yes/no model: out-of-fold P(labels[1]) of every training row, then
+ * the cut in 0.20..0.80 (step 0.01) with the best accuracy, ties to the one nearest 0.5.
+ */
+function tuneThreshold(info: DatasetInfo, rows: readonly LabelledText[]): number {
+  const fold = foldsOf(rows.length, FOLDS)
+  const p = new Array<number>(rows.length)
+  for (let f = 0; f < FOLDS; f++) {
+    const train = rows.filter((_, i) => fold[i] !== f)
+    if (train.length === 0 || train.length === rows.length) continue
+    const m = fitPlain(info, train)
+    const vec = new TfidfVectorizer(m.tfidf)
+    rows.forEach((r, i) => {
+      if (fold[i] === f) p[i] = predictProba(m.logreg, vec.transform(r.text))[1]
+    })
+  }
+  let best = 0.5
+  let bestCorrect = -1
+  for (let k = 20; k <= 80; k++) {
+    const t = k / 100
+    let correct = 0
+    rows.forEach((r, i) => {
+      if ((p[i] >= t ? info.labels[1] : info.labels[0]) === r.label) correct++
+    })
+    if (correct > bestCorrect || (correct === bestCorrect && Math.abs(t - 0.5) < Math.abs(best - 0.5))) {
+      best = t
+      bestCorrect = correct
+    }
+  }
+  return best
+}
+
+export function fitModel(info: DatasetInfo, rows: readonly LabelledText[]): LabelModel {
+  const model = fitPlain(info, rows)
+  if (info.labels.length === 2 && rows.length >= 2 * FOLDS) model.threshold = tuneThreshold(info, rows)
+  return model
 }
 
 /** A loaded model ready to label texts. */
@@ -73,7 +123,11 @@ export class LabelClassifier {
   }
 
   label(text: string): { label: string; probability: number } {
-    return predict(this.model.logreg, this.vec.transform(text.slice(0, 20000)))
+    const x = this.vec.transform(text.slice(0, 20000))
+    const t = this.model.threshold
+    if (t === undefined || this.model.labels.length !== 2) return predict(this.model.logreg, x)
+    const p = predictProba(this.model.logreg, x)[1]
+    return p >= t ? { label: this.model.labels[1], probability: p } : { label: this.model.labels[0], probability: 1 - p }
   }
 }
 
@@ -90,9 +144,7 @@ function evaluateOn(info: DatasetInfo, model: LabelModel, rows: readonly Labelle
 
 /** Out-of-fold predictions: each row is labelled by a model that never saw it. */
 export function crossValidate(info: DatasetInfo, rows: readonly LabelledText[], folds = FOLDS): string[] {
-  const order = shuffled(rows.map((_, i) => i), seededRandom(SEED))
-  const fold = new Array<number>(rows.length)
-  order.forEach((row, k) => (fold[row] = k % folds))
+  const fold = foldsOf(rows.length, folds)
   const predicted = new Array<string>(rows.length)
   for (let f = 0; f < folds; f++) {
     const train = rows.filter((_, i) => fold[i] !== f)
@@ -159,7 +211,8 @@ export function serializeModel(m: LabelModel): string {
     dataset: m.dataset,
     labels: m.labels,
     tfidf: m.tfidf,
-    logreg: { classes: m.logreg.classes, features: m.logreg.features, weights: toBase64(m.logreg.weights), bias: Array.from(m.logreg.bias) }
+    logreg: { classes: m.logreg.classes, features: m.logreg.features, weights: toBase64(m.logreg.weights), bias: Array.from(m.logreg.bias) },
+    ...(m.threshold !== undefined ? { threshold: m.threshold } : {})
   })
 }
 
@@ -170,11 +223,20 @@ export function deserializeModel(json: string): LabelModel {
     labels: string[]
     tfidf: TfidfModel
     logreg: { classes: string[]; features: number; weights: string; bias: number[] }
+    threshold?: number
   }
   if (o.version !== 1) throw new Error(`unsupported classifier format version ${o.version}`)
   const weights = fromBase64(o.logreg.weights)
   if (weights.length !== o.logreg.features * o.logreg.classes.length || o.tfidf.vocabulary.length !== o.logreg.features) {
     throw new Error(`classifier of ${o.dataset} is corrupt (weights do not match its vocabulary)`)
   }
-  return { version: 1, dataset: o.dataset, labels: o.labels, tfidf: o.tfidf, logreg: { classes: o.logreg.classes, features: o.logreg.features, weights, bias: Float32Array.from(o.logreg.bias) } }
+  if (o.threshold !== undefined && !(o.threshold > 0 && o.threshold < 1)) throw new Error(`classifier of ${o.dataset} is corrupt (threshold ${o.threshold})`)
+  return {
+    version: 1,
+    dataset: o.dataset,
+    labels: o.labels,
+    tfidf: o.tfidf,
+    logreg: { classes: o.logreg.classes, features: o.logreg.features, weights, bias: Float32Array.from(o.logreg.bias) },
+    ...(o.threshold !== undefined ? { threshold: o.threshold } : {})
+  }
 }
