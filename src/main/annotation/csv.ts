@@ -1,18 +1,9 @@
 import Papa from 'papaparse'
 import { AppError } from '../../shared/api/errors'
 
-/**
- * Spreadsheet formula injection: a cell that starts with = + - @ tab or CR is prefixed with an
- * apostrophe. The rule is reversible: a cell that already starts with apostrophes followed by
- * one of those gets one more, and `unescapeCell` removes exactly one.
- */
-const RISKY = /^'*[=+\-@\t\r]/
-export function escapeCell(value: string): string {
-  return RISKY.test(value) ? `'${value}` : value
-}
-export function unescapeCell(value: string): string {
-  return /^'+[=+\-@\t\r]/.test(value) ? value.slice(1) : value
-}
+/** Formula-injection guard shared by every CSV the app writes (see src/shared/csv/formula.ts). */
+import { guardFormula as escapeCell, unguardFormula as unescapeCell } from '../../shared/csv/formula'
+export { escapeCell, unescapeCell }
 
 export interface CsvTable {
   header: string[]

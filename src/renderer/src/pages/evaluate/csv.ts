@@ -1,3 +1,5 @@
+import { guardFormula } from '../../../../shared/csv/formula'
+
 /**
  * CSV for exports, safe to open in a spreadsheet: a text cell that starts with =, +, -, @, a tab
  * or a carriage return is prefixed with an apostrophe so it is never run as a formula (OWASP CSV
@@ -9,8 +11,7 @@ export function csvCell(value: Cell): string {
   if (value === null || value === undefined) return ''
   if (typeof value === 'number') return Number.isFinite(value) ? String(value) : ''
   if (typeof value === 'boolean') return value ? 'true' : 'false'
-  let s = value
-  if (/^[=+\-@\t\r]/.test(s)) s = `'${s}`
+  const s = guardFormula(value)
   return /[",\r\n]/.test(s) || /^\s|\s$/.test(s) ? `"${s.replace(/"/g, '""')}"` : s
 }
 
