@@ -1,4 +1,5 @@
 import { findDataset, type DatasetInfo } from '../../shared/imhi/datasets'
+import { normalize } from '../imhi/labels'
 
 /**
  * The lenient label extractor for generated (free-text) responses: what IMHI.py's
@@ -25,15 +26,8 @@ export interface Extracted {
 const SCAN_CHARS = 4000
 const REASONING = /\breasoning\s*:/i
 
-export function normalizeText(s: string): string {
-  return s
-    .toLowerCase()
-    .replace(/[\u2018\u2019\u02bc`]/g, "'")
-    .replace(/[\u2010-\u2015]/g, '-')
-    .replace(/[^a-z0-9' -]+/g, ' ')
-    .replace(/\s+/g, ' ')
-    .trim()
-}
+/** The same normalization as the gold-label rules, so both sides read text alike. */
+export const normalizeText = normalize
 
 /** Class phrases per multi-class dataset (normalized). The canonical name always counts too. */
 const PHRASES: Record<string, Record<string, string[]>> = {

@@ -30,7 +30,7 @@ export function goldExplanation(response: string): string | null {
 }
 
 /** Lower case, unify apostrophes and dashes, drop punctuation except '-', collapse spaces. */
-function normalize(s: string): string {
+export function normalize(s: string): string {
   return s
     .toLowerCase()
     .replace(/[\u2018\u2019\u02bc`]/g, "'")
