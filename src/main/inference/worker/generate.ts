@@ -129,8 +129,13 @@ export async function generateOnSequence(
 
 /**
  * Mean natural-log probability per token of `continuation` given `context` (teacher forcing, the
- * full softmax over the vocabulary from the raw logits). Context gets BOS like a raw prompt.
+ * full softmax over the vocabulary: temperature 1, no top-k/top-p/min-p truncation). Context gets
+ * BOS like a raw prompt. llama.cpp hands the probabilities over as float32, so a token whose
+ * probability underflows (below about 1.4e-45) counts as log(1.4e-45) = -103.3 instead of -Infinity.
  */
+/** The smallest positive float32: llama.cpp's probabilities are float32. */
+const FLOAT32_MIN = 1.401298464324817e-45
+
 export async function scoreOnSequence(sequence: LlamaContextSequence, context: string, continuation: string): Promise<{ meanLogProb: number; tokens: number; logProbs: number[] }> {
   const model = sequence.model
   let ctx = model.tokenize(context, false)
@@ -143,18 +148,16 @@ export async function scoreOnSequence(sequence: LlamaContextSequence, context: s
   }
   await sequence.clearHistory()
   const all = [...ctx, ...cont]
-  const input = all.map((token, i) => (i >= ctx.length - 1 && i < all.length - 1 ? ([token, { generateNext: { logits: true } }] as const) : token))
+  const fullSoftmax = { temperature: 1, topK: 0, topP: 1, minP: 0 } // topK 0: the whole vocabulary
+  const input = all.map((token, i) =>
+    i >= ctx.length - 1 && i < all.length - 1 ? ([token, { generateNext: { probabilities: true, options: fullSoftmax } }] as const) : token
+  )
   const results = await sequence.controlledEvaluate(input as Parameters<LlamaContextSequence['controlledEvaluate']>[0])
   const logProbs: number[] = []
   for (let i = ctx.length - 1; i < all.length - 1; i++) {
-    const logits = results[i]?.next.logits
-    if (!logits) throw new AppError('internal', `no logits at position ${i}`)
-    let max = -Infinity
-    for (const v of logits.values()) if (v > max) max = v
-    let sum = 0
-    for (const v of logits.values()) sum += Math.exp(v - max)
-    const target = logits.get(all[i + 1]) ?? -Infinity
-    logProbs.push(target - max - Math.log(sum))
+    const probabilities = results[i]?.next.probabilities
+    if (!probabilities) throw new AppError('internal', `no probabilities at position ${i}`)
+    logProbs.push(Math.log(Math.max(probabilities.get(all[i + 1]) ?? 0, FLOAT32_MIN)))
   }
   await sequence.clearHistory()
   return { meanLogProb: logProbs.reduce((a, b) => a + b, 0) / logProbs.length, tokens: logProbs.length, logProbs }
