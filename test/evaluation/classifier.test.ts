@@ -4,7 +4,8 @@ import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { crossValidate, deserializeModel, fitModel, LabelClassifier, serializeModel, trainAndScore, type LabelledText } from '../../src/main/evaluation/classifier'
 import { fitTfidf, TfidfVectorizer } from '../../src/main/evaluation/tfidf'
-import { goldExplanation, goldLabel } from '../../src/main/imhi/labels'
+import { aspectOf, aspectOfQuestion, aspectOfText, aspectsOf } from '../../src/main/evaluation/aspects'
+import { goldExplanation, goldLabel, splitQuery } from '../../src/main/imhi/labels'
 import { DATASETS, findDataset } from '../../src/shared/imhi/datasets'
 import { SHARED_IMHI, hasSharedImhi, sharedSkipReason } from '../support/shared'
 import { drResponses } from './seed'
@@ -81,10 +82,10 @@ describe.skipIf(!hasSharedImhi)('classifiers on ../shared/imhi (held-out and tes
     return data.flatMap((r) => {
       const label = goldLabel(ds, r['gpt-3.5-turbo'])
       const text = goldExplanation(r['gpt-3.5-turbo'])
-      return label && text ? [{ text, label }] : []
+      return label && text ? [{ text, label, question: splitQuery(r.query).question }] : []
     })
   }
-  it('reaches at least 90% test accuracy on every released test set, 95% on most', () => {
+  it('reaches at least 90% test accuracy on every released test set, 95% on five of eight (MultiWD among them)', () => {
     const results: Record<string, number> = {}
     for (const d of DATASETS.filter((x) => x.name !== 'swmh')) {
       const dir = join(SHARED_IMHI, 'train_data/instruction_data', d.name)
@@ -98,7 +99,8 @@ describe.skipIf(!hasSharedImhi)('classifiers on ../shared/imhi (held-out and tes
     }
     console.log('test accuracy per dataset', results)
     for (const acc of Object.values(results)) expect(acc).toBeGreaterThanOrEqual(0.9)
-    expect(Object.values(results).filter((a) => a >= 0.95).length).toBeGreaterThanOrEqual(4)
+    expect(Object.values(results).filter((a) => a >= 0.95).length).toBeGreaterThanOrEqual(5)
+    expect(results.MultiWD).toBeGreaterThanOrEqual(0.95)
   }, 120_000)
 })
 
@@ -111,6 +113,69 @@ describe('TfidfVectorizer fast path', () => {
       const b = v.transformByTerms(t)
       expect(Array.from(a.indices)).toEqual(Array.from(b.indices))
       expect(Array.from(a.values)).toEqual(Array.from(b.values))
+    }
+  })
+})
+
+describe('aspects (MultiWD wellness dimensions)', () => {
+  const wd = aspectsOf('MultiWD')!
+  it('reads the dimension from the question, else from the explanation', () => {
+    expect(aspectOfQuestion(wd, 'Does the spiritual wellness dimension exist in the post?')).toBe('spiritual')
+    expect(aspectOfQuestion(wd, 'Does the post mention anything?')).toBeNull()
+    expect(aspectOfQuestion(wd, 'Is it social or emotional?')).toBeNull()
+    // Most often named wins; ties go to the first named.
+    expect(aspectOfText(wd, 'No social ties; the physical aspect is absent and physical health is not discussed.')).toBe('physical')
+    expect(aspectOfText(wd, 'The emotional and the social sides.')).toBe('emotional')
+    expect(aspectOfText(wd, 'Nothing named here.')).toBeNull()
+    expect(aspectOf(wd, 'The social aspect.', 'Does the vocational wellness dimension exist in the post?')).toBe('vocational')
+    expect(aspectOf(wd, 'The social aspect.', null)).toBe('social')
+    expect(aspectOf(null, 'The social aspect.', 'Does the vocational wellness dimension exist in the post?')).toBeNull()
+    expect(aspectsOf('DR')).toBeNull()
+  })
+
+  // The same explanation is "yes" for one dimension and "no" for another: only a model that
+  // knows the dimension asked can label both.
+  const MWD = findDataset('MultiWD')!
+  const crossRows = (n: number, seed: number): LabelledText[] => {
+    const body = rows(n, seed)
+    return body.map((r, i) => {
+      const asked = i % 2 === 0 ? 'social' : 'physical'
+      const mentionsFriends = r.label === 'yes'
+      const text = mentionsFriends ? `${r.text} They spend evenings with friends.` : `${r.text} They go running every morning.`
+      const label = (asked === 'social') === mentionsFriends ? 'yes' : 'no'
+      return { text, label, question: `Does the ${asked} wellness dimension exist in the post?` }
+    })
+  }
+  it('crossing terms with the dimension asked learns what one term means per dimension', () => {
+    const train = crossRows(300, 31)
+    const test = crossRows(100, 32)
+    const acc = (m: ReturnType<typeof fitModel>) => {
+      const c = new LabelClassifier(m)
+      return test.filter((r) => c.label(r.text, r.question).label === r.label).length / test.length
+    }
+    const crossed = fitModel(MWD, train)
+    expect(crossed.aspects).toBe(true)
+    expect(acc(crossed)).toBeGreaterThanOrEqual(0.95)
+    const plain = fitModel(MWD, train, { aspects: false })
+    expect(plain.aspects).toBeUndefined()
+    expect(acc(plain)).toBeLessThan(0.75)
+    // The stored form keeps the crossing.
+    const back = new LabelClassifier(deserializeModel(serializeModel(crossed)))
+    expect(test.map((r) => back.label(r.text, r.question).label)).toEqual(test.map((r) => new LabelClassifier(crossed).label(r.text, r.question).label))
+  })
+
+  it('the fast path gives exactly the term-string vector with crossed terms', () => {
+    const train = crossRows(200, 33)
+    const aspects = train.map((r) => aspectOf(wd, r.text, r.question))
+    const v = new TfidfVectorizer(fitTfidf(train.map((r) => r.text), { maxFeatures: 500 }, aspects))
+    expect(v.aspects).toEqual(['physical', 'social'])
+    for (const t of [...train.slice(0, 40).map((r) => r.text), '', 'friends friends running']) {
+      for (const a of ['social', 'physical', 'spiritual', null]) {
+        const x = v.transform(t, a)
+        const y = v.transformByTerms(t, a)
+        expect(Array.from(x.indices)).toEqual(Array.from(y.indices))
+        expect(Array.from(x.values)).toEqual(Array.from(y.values))
+      }
     }
   })
 })

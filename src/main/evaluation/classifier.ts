@@ -2,16 +2,20 @@ import type { DatasetInfo } from '../../shared/imhi/datasets'
 import { fitTfidf, TfidfVectorizer, type TfidfModel } from './tfidf'
 import { predict, predictProba, seededRandom, shuffled, trainLogReg, type LogRegModel } from './logreg'
 import { classificationReport } from './f1'
+import { aspectOf, aspectsOf } from './aspects'
 
 /**
  * The learned label classifier of one dataset: TF-IDF (word 1-2 grams) + multinomial logistic
  * regression, doing the job of the benchmark's MentalBERT classifiers (label a free-form
  * explanation). Trained on gold explanations with the label sentence removed (from "Reasoning:"
- * on), so it must read the reasoning, not the template sentence.
+ * on), so it must read the reasoning, not the template sentence. On MultiWD, whose label depends
+ * on the wellness dimension asked, terms are also crossed with that dimension (aspects.ts).
  */
 export interface LabelledText {
   text: string
   label: string
+  /** The question asked of the post, where known: names the aspect on multi-aspect datasets (aspects.ts). */
+  question?: string | null
 }
 
 export interface ClassifierData {
@@ -56,18 +60,27 @@ export interface LabelModel {
    * out-of-fold accuracy on the model's own training rows (never on the rows it is scored on).
    */
   threshold?: number
+  /** Multi-aspect datasets (Irf, MultiWD): terms are crossed with the aspect asked (aspects.ts, tfidf.ts). */
+  aspects?: boolean
+}
+
+export interface FitOptions {
+  /** Cross terms with the aspect on multi-aspect datasets (default true; false gives the plain model, for comparison). */
+  aspects?: boolean
 }
 
 export const FOLDS = 5
 const SEED = 20231
 
-function fitPlain(info: DatasetInfo, rows: readonly LabelledText[]): LabelModel {
+function fitPlain(info: DatasetInfo, rows: readonly LabelledText[], opts: FitOptions = {}): LabelModel {
   if (rows.length === 0) throw new Error(`${info.name}: no labelled explanations to train on`)
-  const tfidf = fitTfidf(rows.map((r) => r.text))
+  const aspects = opts.aspects === false ? null : aspectsOf(info.name)
+  const aspectOfRow = rows.map((r) => aspectOf(aspects, r.text, r.question))
+  const tfidf = fitTfidf(rows.map((r) => r.text), {}, aspects ? aspectOfRow : undefined)
   const vec = new TfidfVectorizer(tfidf)
-  const x = rows.map((r) => vec.transform(r.text))
+  const x = rows.map((r, i) => vec.transform(r.text, aspectOfRow[i]))
   const logreg = trainLogReg(x, rows.map((r) => r.label), vec.size, info.labels, { seed: SEED, epochs: 12, learningRate: 0.5, l2: 1e-5 })
-  return { version: 1, dataset: info.name, labels: [...info.labels], tfidf, logreg }
+  return { version: 1, dataset: info.name, labels: [...info.labels], tfidf, logreg, ...(aspects ? { aspects: true } : {}) }
 }
 
 /** Row i's fold (0..folds-1), from a seeded shuffle: the same rows always fall the same way. */
@@ -81,16 +94,15 @@ function foldsOf(n: number, folds: number): number[] {
  * The decision threshold of a yes/no model: out-of-fold P(labels[1]) of every training row, then
  * the cut in 0.20..0.80 (step 0.01) with the best accuracy, ties to the one nearest 0.5.
  */
-function tuneThreshold(info: DatasetInfo, rows: readonly LabelledText[]): number {
+function tuneThreshold(info: DatasetInfo, rows: readonly LabelledText[], opts: FitOptions): number {
   const fold = foldsOf(rows.length, FOLDS)
   const p = new Array<number>(rows.length)
   for (let f = 0; f < FOLDS; f++) {
     const train = rows.filter((_, i) => fold[i] !== f)
     if (train.length === 0 || train.length === rows.length) continue
-    const m = fitPlain(info, train)
-    const vec = new TfidfVectorizer(m.tfidf)
+    const c = new LabelClassifier(fitPlain(info, train, opts))
     rows.forEach((r, i) => {
-      if (fold[i] === f) p[i] = predictProba(m.logreg, vec.transform(r.text))[1]
+      if (fold[i] === f) p[i] = c.probabilities(r.text, r.question)[1]
     })
   }
   let best = 0.5
@@ -109,21 +121,37 @@ function tuneThreshold(info: DatasetInfo, rows: readonly LabelledText[]): number
   return best
 }
 
-export function fitModel(info: DatasetInfo, rows: readonly LabelledText[]): LabelModel {
-  const model = fitPlain(info, rows)
-  if (info.labels.length === 2 && rows.length >= 2 * FOLDS) model.threshold = tuneThreshold(info, rows)
+export function fitModel(info: DatasetInfo, rows: readonly LabelledText[], opts: FitOptions = {}): LabelModel {
+  const model = fitPlain(info, rows, opts)
+  if (info.labels.length === 2 && rows.length >= 2 * FOLDS) model.threshold = tuneThreshold(info, rows, opts)
   return model
 }
 
 /** A loaded model ready to label texts. */
 export class LabelClassifier {
   private readonly vec: TfidfVectorizer
+  private readonly aspects: ReturnType<typeof aspectsOf>
   constructor(readonly model: LabelModel) {
     this.vec = new TfidfVectorizer(model.tfidf)
+    this.aspects = model.aspects ? aspectsOf(model.dataset) : null
   }
 
-  label(text: string): { label: string; probability: number } {
-    const x = this.vec.transform(text.slice(0, 20000))
+  private features(text: string, question?: string | null) {
+    const t = text.slice(0, 20000)
+    return this.vec.transform(t, aspectOf(this.aspects, t, question))
+  }
+
+  /** Class probabilities, in the order of model.labels. */
+  probabilities(text: string, question?: string | null): number[] {
+    return predictProba(this.model.logreg, this.features(text, question))
+  }
+
+  /**
+   * The label of an explanation. The question asked (where known) names the aspect on
+   * multi-aspect datasets; without it the aspect is read from the explanation.
+   */
+  label(text: string, question?: string | null): { label: string; probability: number } {
+    const x = this.features(text, question)
     const t = this.model.threshold
     if (t === undefined || this.model.labels.length !== 2) return predict(this.model.logreg, x)
     const p = predictProba(this.model.logreg, x)[1]
@@ -139,19 +167,19 @@ function score(method: string, gold: string[], pred: string[], order: readonly s
 function evaluateOn(info: DatasetInfo, model: LabelModel, rows: readonly LabelledText[], method: string): HeldOutScore | null {
   if (rows.length === 0) return null
   const c = new LabelClassifier(model)
-  return score(method, rows.map((r) => r.label), rows.map((r) => c.label(r.text).label), info.labels)
+  return score(method, rows.map((r) => r.label), rows.map((r) => c.label(r.text, r.question).label), info.labels)
 }
 
 /** Out-of-fold predictions: each row is labelled by a model that never saw it. */
-export function crossValidate(info: DatasetInfo, rows: readonly LabelledText[], folds = FOLDS): string[] {
+export function crossValidate(info: DatasetInfo, rows: readonly LabelledText[], folds = FOLDS, opts: FitOptions = {}): string[] {
   const fold = foldsOf(rows.length, folds)
   const predicted = new Array<string>(rows.length)
   for (let f = 0; f < folds; f++) {
     const train = rows.filter((_, i) => fold[i] !== f)
     const test = rows.map((r, i) => ({ r, i })).filter(({ i }) => fold[i] === f)
     if (test.length === 0 || train.length === 0) continue
-    const c = new LabelClassifier(fitModel(info, train))
-    for (const { r, i } of test) predicted[i] = c.label(r.text).label
+    const c = new LabelClassifier(fitModel(info, train, opts))
+    for (const { r, i } of test) predicted[i] = c.label(r.text, r.question).label
   }
   return predicted
 }
@@ -163,33 +191,33 @@ export function crossValidate(info: DatasetInfo, rows: readonly LabelledText[], 
  * - neither (CAMS, loneliness, t-sid, swmh): the model learns from test + expert explanations;
  *   held-out = 5-fold cross-validation over them, test = the out-of-fold accuracy on the test rows.
  */
-export function trainAndScore(info: DatasetInfo, data: ClassifierData): { model: LabelModel; report: TrainReport } {
+export function trainAndScore(info: DatasetInfo, data: ClassifierData, opts: FitOptions = {}): { model: LabelModel; report: TrainReport } {
   const started = performance.now()
   let model: LabelModel
   let heldOut: HeldOutScore | null
   let test: HeldOutScore | null
   let trainRows: number
   if (data.train.length > 0 && data.val.length > 0) {
-    heldOut = evaluateOn(info, fitModel(info, data.train), data.val, 'trained on train, scored on val')
+    heldOut = evaluateOn(info, fitModel(info, data.train, opts), data.val, 'trained on train, scored on val')
     const all = [...data.train, ...data.val]
-    model = fitModel(info, all)
+    model = fitModel(info, all, opts)
     trainRows = all.length
     test = evaluateOn(info, model, data.test, 'test set (trained on train + val)')
   } else if (data.train.length + data.val.length > 0) {
     const pool = [...data.train, ...data.val]
-    const oof = crossValidate(info, pool)
+    const oof = crossValidate(info, pool, FOLDS, opts)
     heldOut = score(`${FOLDS}-fold cross-validation on ${data.train.length > 0 ? 'train' : 'val'}`, pool.map((r) => r.label), oof, info.labels)
-    model = fitModel(info, pool)
+    model = fitModel(info, pool, opts)
     trainRows = pool.length
     test = evaluateOn(info, model, data.test, `test set (trained on ${data.train.length > 0 ? 'train' : 'val'})`)
   } else {
     const pool = [...data.test, ...data.expert]
     if (pool.length < FOLDS) throw new Error(`${info.name}: only ${pool.length} labelled explanations; at least ${FOLDS} are needed`)
-    const oof = crossValidate(info, pool)
+    const oof = crossValidate(info, pool, FOLDS, opts)
     heldOut = score(`${FOLDS}-fold cross-validation on test + expert`, pool.map((r) => r.label), oof, info.labels)
     const nTest = data.test.length
     test = nTest > 0 ? score(`${FOLDS}-fold cross-validation, out-of-fold test rows`, data.test.map((r) => r.label), oof.slice(0, nTest), info.labels) : null
-    model = fitModel(info, pool)
+    model = fitModel(info, pool, opts)
     trainRows = pool.length
   }
   return { model, report: { dataset: info.name, trainRows, heldOut, test, seconds: (performance.now() - started) / 1000 } }
@@ -212,7 +240,8 @@ export function serializeModel(m: LabelModel): string {
     labels: m.labels,
     tfidf: m.tfidf,
     logreg: { classes: m.logreg.classes, features: m.logreg.features, weights: toBase64(m.logreg.weights), bias: Array.from(m.logreg.bias) },
-    ...(m.threshold !== undefined ? { threshold: m.threshold } : {})
+    ...(m.threshold !== undefined ? { threshold: m.threshold } : {}),
+    ...(m.aspects ? { aspects: true } : {})
   })
 }
 
@@ -224,6 +253,7 @@ export function deserializeModel(json: string): LabelModel {
     tfidf: TfidfModel
     logreg: { classes: string[]; features: number; weights: string; bias: number[] }
     threshold?: number
+    aspects?: boolean
   }
   if (o.version !== 1) throw new Error(`unsupported classifier format version ${o.version}`)
   const weights = fromBase64(o.logreg.weights)
@@ -237,6 +267,7 @@ export function deserializeModel(json: string): LabelModel {
     labels: o.labels,
     tfidf: o.tfidf,
     logreg: { classes: o.logreg.classes, features: o.logreg.features, weights, bias: Float32Array.from(o.logreg.bias) },
-    ...(o.threshold !== undefined ? { threshold: o.threshold } : {})
+    ...(o.threshold !== undefined ? { threshold: o.threshold } : {}),
+    ...(o.aspects === true ? { aspects: true } : {})
   }
 }
