@@ -13,7 +13,7 @@ import { existsSync, readFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { DATASETS, type DatasetInfo } from '../src/shared/imhi/datasets'
-import { goldExplanation, goldLabel } from '../src/main/imhi/labels'
+import { goldExplanation, goldLabel, splitQuery } from '../src/main/imhi/labels'
 import { extractLabel } from '../src/main/evaluation/extract'
 import { scoreCorrectness } from '../src/main/evaluation/correctness'
 import { bleu } from '../src/main/evaluation/bleu'
@@ -102,16 +102,20 @@ const quality = best(3, () => {
 console.log(`BLEU + ROUGE-1/2/L      ${quality.seconds.toFixed(3)} s (CPU ${quality.cpu.toFixed(3)} s) for ${N} pairs (BLEU ${(100 * (quality.result.bleu ?? 0)).toFixed(2)}, ROUGE-L ${(100 * quality.result.rougeL).toFixed(2)}; target < 2 s: ${quality.seconds < 2 ? 'met' : 'MISSED'})`)
 
 // 3. Classifiers: train per dataset (held-out + test accuracy), then label 10,000 explanations.
+/** Gold explanations with their labels and the question asked (MultiWD's classifier reads the dimension from it). */
 function load(file: string, ds: string): LabelledText[] {
-  return responses(file).flatMap((r) => {
-    const label = goldLabel(ds, r)
-    const text = goldExplanation(r)
-    return label && text ? [{ text, label }] : []
+  if (!existsSync(file)) return []
+  const rows = Papa.parse<Record<string, string>>(readFileSync(file, 'utf8').replace(/^\ufeff/, ''), { header: true, skipEmptyLines: true }).data
+  return rows.flatMap((r) => {
+    const response = r['gpt-3.5-turbo']
+    const label = response ? goldLabel(ds, response) : null
+    const text = response ? goldExplanation(response) : null
+    return label && text ? [{ text, label, question: r.query ? splitQuery(r.query).question : null }] : []
   })
 }
 const classifiers = new Map<string, LabelClassifier>()
 if (hasShared) {
-  console.log('\nclassifier (TF-IDF word 1-2 grams + logistic regression), accuracy on rows it was not trained on:')
+  console.log('\nclassifier (TF-IDF word 1-2 grams + logistic regression; MultiWD terms crossed with the dimension asked), accuracy on rows it was not trained on:')
   console.log(`${'dataset'.padEnd(11)} ${'train'.padStart(6)} ${'held-out'.padStart(9)} ${'test'.padStart(7)} ${'n test'.padStart(7)} ${'train s'.padStart(8)}  held-out method / test method`)
   for (const info of DATASETS) {
     const dir = join(SHARED, 'train_data/instruction_data', info.name)
@@ -122,11 +126,16 @@ if (hasShared) {
       expert: load(join(SHARED, 'human_evaluation/test_instruction_expert', `${info.name}.csv`), info.name)
     }
     const { model, report } = trainAndScore(info, data)
-    classifiers.set(info.name, new LabelClassifier(model))
+    const classifier = new LabelClassifier(model)
+    classifiers.set(info.name, classifier)
     const p = (x: number | undefined) => (x === undefined ? '-' : (100 * x).toFixed(2))
     console.log(
       `${info.name.padEnd(11)} ${String(report.trainRows).padStart(6)} ${p(report.heldOut?.accuracy).padStart(9)} ${p(report.test?.accuracy).padStart(7)} ${String(report.test?.n ?? 0).padStart(7)} ${report.seconds.toFixed(2).padStart(8)}  ${report.heldOut?.method} / ${report.test?.method ?? 'no test set released'}`
     )
+    if (model.aspects && data.test.length > 0) {
+      const correct = data.test.filter((r) => classifier.label(r.text).label === r.label).length
+      console.log(`${''.padEnd(11)} ${''.padStart(6)} ${''.padStart(9)} ${(100 * correct / data.test.length).toFixed(2).padStart(7)} ${String(data.test.length).padStart(7)} ${''.padStart(8)}  the same test rows labelled without their question (the stored plain fallback model, as for output files)`)
+    }
   }
 } else {
   const info = DATASETS[0]

@@ -164,6 +164,26 @@ describe('aspects (MultiWD wellness dimensions)', () => {
     expect(test.map((r) => back.label(r.text, r.question).label)).toEqual(test.map((r) => new LabelClassifier(crossed).label(r.text, r.question).label))
   })
 
+  it('labels an explanation without its question with the plain fallback model, stored beside the crossed one', () => {
+    const train = crossRows(120, 34)
+    const m = fitModel(MWD, train, { fallback: true })
+    expect(m.aspects).toBe(true)
+    expect(m.fallback?.aspects).toBeUndefined()
+    const plain = new LabelClassifier(fitModel(MWD, train, { aspects: false }))
+    const c = new LabelClassifier(deserializeModel(serializeModel(m)))
+    const texts = crossRows(40, 35)
+    for (const r of texts) {
+      expect(c.label(r.text)).toEqual(plain.label(r.text))
+      expect(c.label(r.text, 'Is this post long?')).toEqual(plain.label(r.text))
+      expect(c.label(r.text, r.question)).toEqual(new LabelClassifier(m).label(r.text, r.question))
+    }
+    // Trained without questions (aspects read from the text): no fallback is stored.
+    expect(fitModel(MWD, train.map((r) => ({ text: r.text, label: r.label })), { fallback: true }).fallback).toBeUndefined()
+    const bad = JSON.parse(serializeModel(m))
+    bad.fallback.dataset = 'DR'
+    expect(() => deserializeModel(JSON.stringify(bad))).toThrow(/corrupt \(fallback model\)/)
+  })
+
   it('the fast path gives exactly the term-string vector with crossed terms', () => {
     const train = crossRows(200, 33)
     const aspects = train.map((r) => aspectOf(wd, r.text, r.question))
