@@ -17,6 +17,8 @@ export interface OutputPair {
   itemId?: number
   /** The gold label already known (a run's item), else derived from `golden`. */
   goldLabel?: string | null
+  /** The question asked of the post (a run's item; output files carry none): names the aspect on multi-aspect datasets. */
+  question?: string | null
 }
 
 export interface OutputDataset {

@@ -37,7 +37,7 @@ export interface RowLabel {
 export function classifierLabels(ds: OutputDataset, classifier: LabelClassifier): RowLabel[] {
   return ds.pairs.map((p) => {
     const empty = p.generated.trim().length === 0
-    const r = empty ? null : classifier.label(p.generated)
+    const r = empty ? null : classifier.label(p.generated, p.question)
     return { row: p.row, itemId: p.itemId, label: r?.label ?? null, confidence: r?.probability ?? null, gold: p.golden === null && p.goldLabel === undefined ? null : goldOf(ds, p), empty }
   })
 }

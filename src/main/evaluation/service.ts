@@ -42,8 +42,8 @@ export function createEvaluationService(ctx: ServiceContext, deps: { imhi: ImhiS
   const { db } = ctx
   const stmts = {
     run: db.prepare<[number], { id: number; name: string }>('SELECT id, name FROM runs WHERE id = ?'),
-    runPairs: db.prepare<[number], { item_id: number; dataset: string; source_row: number; gold_response: string | null; gold_label: string | null; text: string }>(
-      `SELECT e.item_id, i.dataset, i.source_row, i.gold_response, i.gold_label, e.text
+    runPairs: db.prepare<[number], { item_id: number; dataset: string; source_row: number; question: string | null; gold_response: string | null; gold_label: string | null; text: string }>(
+      `SELECT e.item_id, i.dataset, i.source_row, i.question, i.gold_response, i.gold_label, e.text
        FROM explanations e JOIN items i ON i.id = e.item_id
        WHERE e.run_id = ? ORDER BY i.dataset, i.source_file_id, i.source_row`
     ),
@@ -51,8 +51,8 @@ export function createEvaluationService(ctx: ServiceContext, deps: { imhi: ImhiS
       `SELECT r.id, r.name, r.status, r.datasets, r.created_at, (SELECT COUNT(*) FROM explanations e WHERE e.run_id = r.id) AS explanations
        FROM runs r ORDER BY r.id DESC`
     ),
-    trainingItems: db.prepare<[string], { split: string; gold_response: string | null; gold_label: string | null }>(
-      `SELECT split, gold_response, gold_label FROM items
+    trainingItems: db.prepare<[string], { split: string; question: string | null; gold_response: string | null; gold_label: string | null }>(
+      `SELECT split, question, gold_response, gold_label FROM items
        WHERE dataset = ? AND split IN ('train_instruction', 'val_instruction', 'test_instruction', 'expert')
        ORDER BY split, source_file_id, source_row`
     ),
@@ -118,7 +118,7 @@ export function createEvaluationService(ctx: ServiceContext, deps: { imhi: ImhiS
       if (!info) continue
       let ds = byDataset.get(info.name)
       if (!ds) byDataset.set(info.name, (ds = { info, file: null, pairs: [] }))
-      ds.pairs.push({ row: r.source_row, itemId: r.item_id, golden: r.gold_response, generated: r.text, goldLabel: r.gold_label ?? (r.gold_response ? goldLabel(info.name, r.gold_response) : null) })
+      ds.pairs.push({ row: r.source_row, itemId: r.item_id, question: r.question, golden: r.gold_response, generated: r.text, goldLabel: r.gold_label ?? (r.gold_response ? goldLabel(info.name, r.gold_response) : null) })
     }
     if (byDataset.size === 0) throw new AppError('invalid_input', `Run ${runId} ("${run.name}") has no generated explanations yet.`)
     return { source: { kind: 'run', runId, name: run.name }, datasets: [...byDataset.values()], skipped: [] }
@@ -140,7 +140,7 @@ export function createEvaluationService(ctx: ServiceContext, deps: { imhi: ImhiS
       const label = r.gold_label ?? goldLabel(info.name, r.gold_response)
       const text = goldExplanation(r.gold_response)
       if (!label || !text) continue
-      const row: LabelledText = { text, label }
+      const row: LabelledText = { text, label, question: r.question }
       if (r.split === 'train_instruction') data.train.push(row)
       else if (r.split === 'val_instruction') data.val.push(row)
       else if (r.split === 'test_instruction') data.test.push(row)
