@@ -1,3 +1,4 @@
+import { mulberry32 } from '../../src/main/random'
 import { writeFileSync } from 'node:fs'
 
 /**
@@ -115,16 +116,6 @@ function writeKv(w: Writer, key: string, kv: Kv) {
   }
 }
 
-function mulberry32(seed: number) {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
 
 /** The vocabulary: <unk>, <s>, </s>, 256 byte tokens, "▁", printable ASCII, a few word pieces. */
 export function tinyVocab(): { tokens: string[]; scores: number[]; types: number[] } {

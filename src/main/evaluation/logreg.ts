@@ -21,28 +21,9 @@ export interface TrainOptions {
   seed?: number
 }
 
-/** mulberry32: a small, fast, seeded PRNG. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
+import { mulberry32 as seededRandom, shuffled } from '../random'
 
-export function shuffled<T>(xs: readonly T[], rand: () => number): T[] {
-  const a = xs.slice()
-  for (let i = a.length - 1; i > 0; i--) {
-    const j = Math.floor(rand() * (i + 1))
-    const t = a[i]
-    a[i] = a[j]
-    a[j] = t
-  }
-  return a
-}
+export { seededRandom, shuffled }
 
 export function trainLogReg(x: readonly SparseVector[], y: readonly string[], features: number, classes: readonly string[], opts: TrainOptions = {}): LogRegModel {
   const epochs = opts.epochs ?? 12
