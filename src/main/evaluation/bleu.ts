@@ -1,3 +1,4 @@
+import type { BleuResult } from '../../shared/api/evaluation'
 import { tokenize13a } from './tokenize13a'
 import { ClipTable } from './cliptable'
 
@@ -13,16 +14,7 @@ import { ClipTable } from './cliptable'
  * - bleu = geo_mean * brevity penalty.
  * evaluate raises ZeroDivisionError on an empty corpus side; here `bleu` is null with a reason.
  */
-export interface BleuResult {
-  bleu: number | null
-  precisions: number[]
-  brevity_penalty: number | null
-  length_ratio: number | null
-  translation_length: number
-  reference_length: number
-  /** Why bleu is null (empty predictions or references), else absent. */
-  error?: string
-}
+export type { BleuResult }
 
 /**
  * N-gram keys of one pair as exact integers: tokens get ids 1..V local to the pair, and an

@@ -245,12 +245,16 @@ export interface AgreementFigures {
   krippendorff_alpha_ordinal: number | null
   krippendorff_alpha_nominal: number | null
   fleiss_kappa: number | null
+  /** Items that entered Fleiss' kappa (those with the most common number of ratings). */
   fleiss_items: number
+  /** Items with at least one rating on this aspect. */
   items: number
+  /** Annotators with at least one rating on this aspect. */
   annotators: number
   ratings: number
   mean: number | null
   cohen_quadratic: { a: string; b: string; kappa: number | null; items: number }[]
+  /** Mean of the pairwise kappas that are defined. */
   cohen_quadratic_mean: number | null
 }
 

@@ -39,6 +39,7 @@ export interface BleuResult {
   length_ratio: number | null
   translation_length: number
   reference_length: number
+  /** Why bleu is null (empty predictions or references), else absent. */
   error?: string
 }
 

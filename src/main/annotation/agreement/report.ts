@@ -1,3 +1,4 @@
+import type { AgreementFigures } from '../../../shared/api/annotation'
 import { krippendorffAlpha } from './krippendorff'
 import { fleissFromRatings } from './fleiss'
 import { pairwiseKappa } from './cohen'
@@ -17,23 +18,8 @@ export interface AspectScale {
   max: number
 }
 
-export interface AspectAgreement {
-  krippendorff_alpha_interval: number | null
-  krippendorff_alpha_ordinal: number | null
-  krippendorff_alpha_nominal: number | null
-  fleiss_kappa: number | null
-  /** Items that entered Fleiss' kappa (those with the most common number of ratings). */
-  fleiss_items: number
-  /** Items with at least one rating on this aspect. */
-  items: number
-  /** Annotators with at least one rating on this aspect. */
-  annotators: number
-  ratings: number
-  mean: number | null
-  cohen_quadratic: { a: string; b: string; kappa: number | null; items: number }[]
-  /** Mean of the pairwise kappas that are defined. */
-  cohen_quadratic_mean: number | null
-}
+/** The agreement figures of one aspect: the API's shape (src/shared/api/annotation.ts). */
+export type AspectAgreement = AgreementFigures
 
 export interface Disagreement {
   item: string
