@@ -198,7 +198,26 @@ describe('benchmark runs', () => {
     const a = texts(r1.id)
     const b = texts(r4.id)
     expect(a.size).toBe(12)
-    for (const [item, text] of a) expect(b.get(item)).toBe(text)
+    expect(b.size).toBe(12)
+    // Batched decoding rounds differently from decoding alone (llama.cpp evaluates a sequence's
+    // next token in the same batch as other sequences' prompts, through other kernels), and this
+    // random-weight model has many near-ties (two tokens within rounding of each other), so an item
+    // can part ways after a common start. What must hold: almost every item is identical, and each
+    // parallel output is closest to its own item's sequential output (a mix-up of items or
+    // sequences would match another item's text, or none).
+    const common = (x: string, y: string) => {
+      let n = 0
+      while (n < x.length && x[n] === y[n]) n++
+      return n
+    }
+    const identical = [...a].filter(([item, text]) => b.get(item) === text).length
+    expect(identical, 'items whose parallel output equals the sequential one').toBeGreaterThanOrEqual(8)
+    for (const [item, own] of a) {
+      const par = b.get(item)!
+      for (const [other, text] of a) {
+        if (other !== item && text !== own) expect(common(par, own), `item ${item} vs item ${other}`).toBeGreaterThanOrEqual(common(par, text))
+      }
+    }
 
     const out = join(dir, 'export')
     const ex = await s.inference.exportRun(r4.id, out)
