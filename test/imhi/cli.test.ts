@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { spawnSync } from 'node:child_process'
-import { mkdirSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { tempDir } from '../support/tmp'
 import { IMHI_FIXTURE, writeImhiFixture } from '../support/imhi-fixture'
@@ -79,5 +79,16 @@ describe('imhi import / stats / search (the real CLI in a child process)', () =>
     expect(s.code).toBe(2)
     expect(s.stdout).toBe('')
     expect(s.stderr).toMatch(/--split: unknown split "nope"/)
+  })
+
+  it('stats and search on a database that does not exist: an error, and no file is created', () => {
+    const missing = join(dir, 'typo', 'nothere.db')
+    for (const args of [['stats', '--db', missing, '--json'], ['search', 'x', '--db', missing, '--json']]) {
+      const r = imhi(...args)
+      expect(r.code).toBe(1)
+      expect(r.stdout).toBe('')
+      expect(r.stderr).toMatch(/No database at .*nothere\.db/)
+    }
+    expect(existsSync(join(dir, 'typo'))).toBe(false)
   })
 })

@@ -1,6 +1,6 @@
 import { Option, type Command } from 'commander'
-import { resolve } from 'node:path'
-import { dirname } from 'node:path'
+import { existsSync } from 'node:fs'
+import { dirname, resolve } from 'node:path'
 import { openDatabase } from '../db/open'
 import { createServices, type Services } from '../services'
 import { AppError } from '../../shared/api/errors'
@@ -9,16 +9,22 @@ import { APP_VERSION } from '../version'
 export const dbOption = () => new Option('--db <file>', 'SQLite database file (created if missing)').makeOptionMandatory()
 export const jsonOption = () => new Option('--json', 'print one JSON document on stdout')
 
-/** Opens the database named by --db and builds the services, exactly as the app does. */
-export function openServices(dbFile: string): Services {
+/**
+ * Opens the database named by --db and builds the services, exactly as the app does. Commands that
+ * only read (stats, search) pass `create: false`, so a mistyped path is an error, not a new empty file.
+ */
+export function openServices(dbFile: string, opts: { create?: boolean } = {}): Services {
   const file = resolve(dbFile)
+  if (opts.create === false && !existsSync(file)) {
+    throw new AppError('not_found', `No database at ${file}. Import the IMHI data first: imhi import PATH --db ${dbFile}`)
+  }
   const db = openDatabase(file)
   return createServices({ db, dataDir: dirname(file), platform: { transport: 'cli', version: APP_VERSION, dbFile: file } })
 }
 
 /** Runs a command body with services open, closing them after, whatever happens. */
-export async function withServices<T>(dbFile: string, body: (s: Services) => Promise<T> | T): Promise<T> {
-  const s = openServices(dbFile)
+export async function withServices<T>(dbFile: string, body: (s: Services) => Promise<T> | T, opts: { create?: boolean } = {}): Promise<T> {
+  const s = openServices(dbFile, opts)
   try {
     return await body(s)
   } finally {
