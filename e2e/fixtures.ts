@@ -14,6 +14,11 @@ mkdirSync(SCREENSHOTS, { recursive: true })
 /** ../shared beside the repo (the real IMHI files): present on the project's machines and in CI. */
 export const SHARED_IMHI = resolve(ROOT, '..', 'shared', 'imhi')
 export const hasSharedImhi = existsSync(join(SHARED_IMHI, 'test_data'))
+if (!hasSharedImhi && !process.env.IMHI_SHARED_NOTICE_SHOWN) {
+  // Printed once per run: the list reporter does not show skip reasons.
+  process.env.IMHI_SHARED_NOTICE_SHOWN = '1'
+  console.log(`e2e: the tests that import all of the released IMHI data skip: ${SHARED_IMHI} not found (../shared is beside the repo on the project's machines and in CI)`)
+}
 
 export const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-quic', '--no-first-run', '--disable-sync']
 export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
