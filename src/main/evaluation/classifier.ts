@@ -1,3 +1,4 @@
+import type { HeldOutScore } from '../../shared/api/evaluation'
 import type { DatasetInfo } from '../../shared/imhi/datasets'
 import { fitTfidf, TfidfVectorizer, type TfidfModel } from './tfidf'
 import { predict, predictProba, seededRandom, shuffled, trainLogReg, type LogRegModel } from './logreg'
@@ -27,14 +28,7 @@ export interface ClassifierData {
   expert: LabelledText[]
 }
 
-export interface HeldOutScore {
-  /** How the score was obtained, in words. */
-  method: string
-  n: number
-  accuracy: number
-  macro_f1: number
-  weighted_f1: number
-}
+export type { HeldOutScore }
 
 export interface TrainReport {
   dataset: string

@@ -1,3 +1,5 @@
+import type { ClassScores } from '../../shared/api/evaluation'
+
 /**
  * Classification metrics with scikit-learn's exact definitions (sklearn.metrics, 1.x):
  *
@@ -12,16 +14,7 @@
  * - average="macro": unweighted mean of the per-class values over the labels above.
  * - average="weighted": mean weighted by support; 0 when the total support is 0 (zero_division).
  */
-export interface ClassScores {
-  label: string
-  precision: number
-  recall: number
-  f1: number
-  /** Number of gold occurrences. */
-  support: number
-  /** Number of predicted occurrences. */
-  predicted: number
-}
+export type { ClassScores }
 
 export interface ClassificationReport {
   n: number

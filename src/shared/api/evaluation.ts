@@ -7,7 +7,9 @@ export interface ClassScores {
   precision: number
   recall: number
   f1: number
+  /** Number of gold occurrences. */
   support: number
+  /** Number of predicted occurrences. */
   predicted: number
 }
 
@@ -108,6 +110,7 @@ export interface EvaluationSummary {
 }
 
 export interface HeldOutScore {
+  /** How the score was obtained, in words. */
   method: string
   n: number
   accuracy: number
