@@ -10,9 +10,9 @@
 import Papa from 'papaparse'
 import { cpus, loadavg } from 'node:os'
 import { existsSync, readFileSync } from 'node:fs'
-import { join, resolve } from 'node:path'
-import { fileURLToPath } from 'node:url'
+import { join } from 'node:path'
 import { DATASETS, type DatasetInfo } from '../src/shared/imhi/datasets'
+import { SHARED_IMHI, hasSharedImhi } from '../test/support/shared'
 import { goldExplanation, goldLabel, splitQuery } from '../src/main/imhi/labels'
 import { extractLabel } from '../src/main/evaluation/extract'
 import { scoreCorrectness } from '../src/main/evaluation/correctness'
@@ -20,8 +20,8 @@ import { bleu } from '../src/main/evaluation/bleu'
 import { rougePair } from '../src/main/evaluation/rouge'
 import { LabelClassifier, trainAndScore, type ClassifierData, type LabelledText } from '../src/main/evaluation/classifier'
 
-const SHARED = resolve(fileURLToPath(new URL('.', import.meta.url)), '..', '..', 'shared', 'imhi')
-const hasShared = existsSync(join(SHARED, 'test_data'))
+const SHARED = SHARED_IMHI
+const hasShared = hasSharedImhi
 const N = 10_000
 
 function responses(file: string): string[] {

@@ -10,7 +10,6 @@
 // Model: --model, else ../shared/models/llama-2-tiny-random.gguf, else a tiny GGUF written here.
 // Items: DR test_instruction from ../shared/imhi when present, else invented posts.
 import { existsSync, mkdtempSync, rmSync } from 'node:fs'
-import { fileURLToPath } from 'node:url'
 import { tmpdir, cpus } from 'node:os'
 import { join, resolve } from 'node:path'
 import { getLlama, type Token } from 'node-llama-cpp'
@@ -18,6 +17,7 @@ import { openDatabase } from '../src/main/db/open'
 import { createServices } from '../src/main/services'
 import { APP_VERSION } from '../src/main/version'
 import { writeTinyGguf } from '../test/support/tiny-gguf'
+import { SHARED_IMHI, SHARED_TINY_MODEL, hasSharedModel } from '../test/support/shared'
 import { writeManyItems } from '../test/inference/helpers'
 
 function arg(name: string): string | undefined {
@@ -26,11 +26,7 @@ function arg(name: string): string | undefined {
 }
 
 // ../shared beside the repo (see test/support/shared.ts), found from this file.
-const SHARED_DIR = resolve(fileURLToPath(new URL('.', import.meta.url)), '..', '..', 'shared')
-const SHARED_IMHI = join(SHARED_DIR, 'imhi')
-const SHARED_TINY_MODEL = join(SHARED_DIR, 'models', 'llama-2-tiny-random.gguf')
 const hasSharedImhi = existsSync(join(SHARED_IMHI, 'test_data', 'test_instruction', 'DR.csv'))
-const hasSharedModel = existsSync(SHARED_TINY_MODEL)
 
 const dir = mkdtempSync(join(tmpdir(), 'imhi-bench-gen-'))
 const ITEMS = Number(arg('items') ?? 32)

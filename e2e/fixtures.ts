@@ -1,9 +1,10 @@
 import { test as base, chromium, type Browser, type Page } from '@playwright/test'
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
-import { existsSync, mkdtempSync, mkdirSync, rmSync } from 'node:fs'
+import { mkdtempSync, mkdirSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { SHARED_IMHI, hasSharedImhi } from '../test/support/shared'
 
 // package.json says "type": "module", so Playwright loads these files as ES modules (no __dirname).
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..')
@@ -12,8 +13,7 @@ export const SCREENSHOTS = join(ROOT, 'e2e', 'screenshots')
 mkdirSync(SCREENSHOTS, { recursive: true })
 
 /** ../shared beside the repo (the real IMHI files): present on the project's machines and in CI. */
-export const SHARED_IMHI = resolve(ROOT, '..', 'shared', 'imhi')
-export const hasSharedImhi = existsSync(join(SHARED_IMHI, 'test_data'))
+export { SHARED_IMHI, hasSharedImhi }
 if (!hasSharedImhi && !process.env.IMHI_SHARED_NOTICE_SHOWN) {
   // Printed once per run: the list reporter does not show skip reasons.
   process.env.IMHI_SHARED_NOTICE_SHOWN = '1'

@@ -1,8 +1,10 @@
 import { existsSync } from 'node:fs'
-import { resolve } from 'node:path'
+import { dirname, resolve } from 'node:path'
+import { fileURLToPath } from 'node:url'
 
 /** ../shared beside the repo: present on the project's machines and in CI, absent on a fresh clone elsewhere. */
-export const SHARED_DIR = resolve(__dirname, '..', '..', '..', 'shared')
+// import.meta.url, not __dirname: Playwright loads the e2e files (which use this too) as ES modules.
+export const SHARED_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'shared')
 export const SHARED_IMHI = resolve(SHARED_DIR, 'imhi')
 export const SHARED_TINY_MODEL = resolve(SHARED_DIR, 'models', 'llama-2-tiny-random.gguf')
 export const hasSharedImhi = existsSync(resolve(SHARED_IMHI, 'test_data'))
