@@ -11,13 +11,13 @@ import { spawnSync } from 'node:child_process'
 import { existsSync, mkdtempSync, rmSync } from 'node:fs'
 import { cpus, loadavg, tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
-import { fileURLToPath } from 'node:url'
 import { openDatabase } from '../src/main/db/open'
 import { createServices } from '../src/main/services'
 import { APP_VERSION } from '../src/main/version'
 import type { SearchFilters } from '../src/main/imhi/search'
+import { SHARED_IMHI } from '../test/support/shared'
 
-const source = resolve(process.argv[2] ?? fileURLToPath(new URL('../../shared/imhi', import.meta.url)))
+const source = resolve(process.argv[2] ?? SHARED_IMHI)
 if (!existsSync(source)) {
   console.error(`bench:import: ${source} not found (pass a folder in the IMHI layout)`)
   process.exit(1)
