@@ -8,6 +8,7 @@ import type { CorrectnessMetrics } from '../../shared/api/evaluation'
 import type { Services } from '../services'
 import { readOutputs } from '../evaluation/outputs'
 import { hasGoldens, ruleCorrectness } from '../evaluation/report'
+import { EMBEDDING_CONTEXT } from '../evaluation/embedding'
 
 interface TargetOpts {
   db?: string
@@ -18,6 +19,7 @@ interface TargetOpts {
 
 const optionalDb = () => new Option('--db <file>', 'SQLite database file (runs, trained classifiers)')
 const runOption = () => new Option('--run <id>', 'evaluate a run of the database instead of a folder/CSV (needs --db)').argParser(intArg('--run'))
+const embeddingModelOption = (what: string) => new Option('--embedding-model <path>', what)
 const datasetAsOption = () => new Option('--dataset-as <name>', 'which IMHI dataset a CSV is, when its file name is not one (DR, dreaddit, loneliness, Irf, MultiWD, SAD, CAMS, t-sid, swmh)')
 
 /** TARGET path or --run ID (with --db): exactly one. */
@@ -63,13 +65,14 @@ export function registerEvaluation(program: Command): void {
     .addOption(runOption())
     .addOption(datasetAsOption())
     .addOption(new Option('--save', 'also compute every other metric (classifier labels, BLEU, ROUGE) and store the evaluation in --db, where the app shows it'))
+    .addOption(embeddingModelOption('with --save: the GGUF a classifier with embedding features was trained with, where it is not in the model library'))
     .addOption(jsonOption())
-    .action(async (path: string | undefined, opts: TargetOpts & { save?: boolean }) => {
+    .action(async (path: string | undefined, opts: TargetOpts & { save?: boolean; embeddingModel?: string }) => {
       const t = target(path, opts)
       let result: { source: unknown; datasets: Record<string, CorrectnessMetrics>; skipped: { file: string; reason: string }[]; evaluation_id?: number }
       if (opts.save) {
         if (!opts.db) throw new AppError('invalid_input', '--save needs --db FILE (where the evaluation is stored).')
-        const report = await withServices(opts.db, (s) => s.evaluation.evaluate(t))
+        const report = await withServices(opts.db, (s) => s.evaluation.evaluate(t, { embeddingModel: opts.embeddingModel }))
         const datasets: Record<string, CorrectnessMetrics> = {}
         for (const [name, d] of Object.entries(report.datasets)) {
           if (!d.rule) throw new AppError('bad_file', `${d.file ?? name}: the goldens column is empty; correctness needs golden responses`)
@@ -99,18 +102,24 @@ export function registerEvaluation(program: Command): void {
     .description('Train one classifier per dataset from the imported IMHI training/validation explanations (k-fold on test + expert where none are released) and store them with their held-out scores')
     .requiredOption('--db <file>', 'SQLite database file with the imported IMHI data')
     .addOption(new Option('--dataset <names>', 'only these datasets (comma-separated)'))
+    .addOption(embeddingModelOption('a GGUF model whose normalized embedding of each explanation is added to the TF-IDF features (vectors cached in --db)'))
     .addOption(jsonOption())
-    .action(async (opts: { db: string; dataset?: string; json?: boolean }) => {
+    .action(async (opts: { db: string; dataset?: string; embeddingModel?: string; json?: boolean }) => {
       const datasets = opts.dataset?.split(',').map((d) => d.trim()).filter(Boolean)
+      const tty = !opts.json && process.stderr.isTTY
       const r = await withServices(opts.db, (s) =>
-        s.evaluation.trainClassifiers(datasets, opts.json || !process.stderr.isTTY ? undefined : (d, done, total) => process.stderr.write(`\rtraining ${d} (${done + 1}/${total})`.padEnd(50)))
+        s.evaluation.trainClassifiers(datasets, tty ? (d, done, total) => process.stderr.write(`\rtraining ${d} (${done + 1}/${total})`.padEnd(50)) : undefined, {
+          embeddingModel: opts.embeddingModel,
+          onEmbedProgress: tty ? (d, done, total) => process.stderr.write(`\rembedding ${d} ${done}/${total}`.padEnd(50)) : undefined
+        })
       )
       if (!opts.json && process.stderr.isTTY) process.stderr.write('\r'.padEnd(51) + '\r')
       if (r.trained.length === 0) throw new AppError('invalid_input', `No classifier trained: ${r.skipped.map((s) => `${s.dataset}: ${s.reason}`).join('; ')}`)
       if (opts.json) {
         return printJson({
           datasets: Object.fromEntries(r.trained.map((c) => [c.dataset, { held_out_accuracy: c.heldOut?.accuracy ?? null, test_accuracy: c.test?.accuracy ?? null, ...c }])),
-          skipped: r.skipped
+          skipped: r.skipped,
+          embedding: r.embedding
         })
       }
       const lines = [`${'dataset'.padEnd(12)} ${'rows'.padStart(6)}  held-out acc  test acc  seconds  (held-out method)`]
@@ -118,6 +127,10 @@ export function registerEvaluation(program: Command): void {
         lines.push(`${c.dataset.padEnd(12)} ${String(c.trainRows).padStart(6)}  ${pct(c.heldOut?.accuracy)} (${String(c.heldOut?.n ?? 0).padStart(4)})  ${pct(c.test?.accuracy)}  ${c.seconds.toFixed(2).padStart(7)}  ${c.heldOut?.method ?? ''}; test: ${c.test?.method ?? 'none'}`)
       }
       for (const s of r.skipped) lines.push(`${s.dataset.padEnd(12)} skipped: ${s.reason}`)
+      if (r.embedding) {
+        const e = r.embedding
+        lines.push(`features: TF-IDF + ${e.dimension}-dimensional embedding of ${e.model}: ${e.computed} texts embedded in ${e.seconds.toFixed(1)} s, ${e.cached} from the cache, ${e.truncated} cut to ${EMBEDDING_CONTEXT} tokens`)
+      }
       process.stdout.write(lines.join('\n') + '\n')
     })
   classifiers
@@ -132,7 +145,7 @@ export function registerEvaluation(program: Command): void {
         process.stdout.write('No classifiers trained yet: imhi classifiers train --db FILE\n')
         return
       }
-      for (const c of list) process.stdout.write(`${c.dataset.padEnd(12)} held-out ${pct(c.heldOut?.accuracy)}  test ${pct(c.test?.accuracy)}  trained ${c.trainedAt}\n`)
+      for (const c of list) process.stdout.write(`${c.dataset.padEnd(12)} held-out ${pct(c.heldOut?.accuracy)}  test ${pct(c.test?.accuracy)}  trained ${c.trainedAt}  features ${c.features}\n`)
     })
 
   program
@@ -142,15 +155,20 @@ export function registerEvaluation(program: Command): void {
     .requiredOption('--db <file>', 'SQLite database file holding the trained classifiers')
     .addOption(runOption())
     .addOption(datasetAsOption())
+    .addOption(embeddingModelOption('the GGUF a classifier with embedding features was trained with (default: the library model with its SHA-256)'))
     .addOption(jsonOption())
-    .action(async (path: string | undefined, opts: TargetOpts & { db: string }) => {
+    .action(async (path: string | undefined, opts: TargetOpts & { db: string; embeddingModel?: string }) => {
       const t = target(path, opts)
-      const r = await withServices(opts.db, (s) => s.evaluation.label(t))
+      const tty = !opts.json && process.stderr.isTTY
+      const r = await withServices(opts.db, (s) =>
+        s.evaluation.labelWithEmbeddings(t, { embeddingModel: opts.embeddingModel, onProgress: tty ? (d, done, total) => process.stderr.write(`\rembedding ${d} ${done}/${total}`.padEnd(50)) : undefined })
+      )
+      if (tty) process.stderr.write('\r'.padEnd(51) + '\r')
       if (opts.json) {
         return printJson({
           source: r.source,
           datasets: Object.fromEntries(
-            Object.entries(r.datasets).map(([name, d]) => [name, { labels: d.rows.map((x) => ({ row: x.row, ...(x.itemId !== undefined ? { item_id: x.itemId } : {}), label: x.label, confidence: x.confidence, gold: x.gold, empty: x.empty })), ...(d.metrics ?? {}) }])
+            Object.entries(r.datasets).map(([name, d]) => [name, { labels: d.rows.map((x) => ({ row: x.row, ...(x.itemId !== undefined ? { item_id: x.itemId } : {}), label: x.label, confidence: x.confidence, gold: x.gold, empty: x.empty })), ...(d.metrics ?? {}), ...(d.embedding ? { embedding: d.embedding } : {}) }])
           ),
           missing_classifiers: r.missingClassifiers,
           skipped: r.skipped

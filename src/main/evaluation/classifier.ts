@@ -1,6 +1,6 @@
 import type { HeldOutScore } from '../../shared/api/evaluation'
 import type { DatasetInfo } from '../../shared/imhi/datasets'
-import { fitTfidf, TfidfVectorizer, type TfidfModel } from './tfidf'
+import { fitTfidf, TfidfVectorizer, type SparseVector, type TfidfModel } from './tfidf'
 import { predict, predictProba, seededRandom, shuffled, trainLogReg, type LogRegModel } from './logreg'
 import { classificationReport } from './f1'
 import { aspectOf, aspectOfQuestion, aspectsOf } from './aspects'
@@ -17,6 +17,35 @@ export interface LabelledText {
   label: string
   /** The question asked of the post, where known: names the aspect on multi-aspect datasets (aspects.ts). */
   question?: string | null
+  /** The text's L2-normalized embedding, for a classifier with embedding features (embedding.ts). */
+  embedding?: Float32Array
+}
+
+/** The embedding model a classifier's dense features came from (embedding.ts). */
+export interface EmbeddingRef {
+  /** File name of the GGUF, for messages. */
+  file: string
+  sha256: string
+  dimension: number
+  /** Tokens of the embedding context (where long texts were cut); labelling uses the same. */
+  contextSize: number
+}
+
+/**
+ * TF-IDF terms followed by a dense vector: the dense values take feature indices
+ * offset..offset+dense.length-1 (after the TF-IDF vocabulary). Without a dense vector: the sparse one.
+ */
+export function withDense(x: SparseVector, dense: Float32Array | undefined, offset: number): SparseVector {
+  if (!dense || dense.length === 0) return x
+  const indices = new Int32Array(x.indices.length + dense.length)
+  const values = new Float32Array(x.values.length + dense.length)
+  indices.set(x.indices)
+  values.set(x.values)
+  for (let j = 0; j < dense.length; j++) {
+    indices[x.indices.length + j] = offset + j
+    values[x.values.length + j] = dense[j]
+  }
+  return { indices, values }
 }
 
 export interface ClassifierData {
@@ -63,6 +92,8 @@ export interface LabelModel {
    * Stored only when the crossed model learned its aspects from questions.
    */
   fallback?: LabelModel
+  /** Embedding features (embedding.ts): weights beyond the TF-IDF vocabulary are the embedding's dimensions. */
+  embedding?: EmbeddingRef
 }
 
 export interface FitOptions {
@@ -81,8 +112,8 @@ function fitPlain(info: DatasetInfo, rows: readonly LabelledText[], opts: FitOpt
   const aspectOfRow = rows.map((r) => aspectOf(aspects, r.text, r.question))
   const tfidf = fitTfidf(rows.map((r) => r.text), {}, aspects ? aspectOfRow : undefined)
   const vec = new TfidfVectorizer(tfidf)
-  const x = rows.map((r, i) => vec.transform(r.text, aspectOfRow[i]))
-  const logreg = trainLogReg(x, rows.map((r) => r.label), vec.size, info.labels, { seed: SEED, epochs: 12, learningRate: 0.5, l2: 1e-5 })
+  const x = rows.map((r, i) => withDense(vec.transform(r.text, aspectOfRow[i]), r.embedding, vec.size))
+  const logreg = trainLogReg(x, rows.map((r) => r.label), vec.size + (rows[0].embedding?.length ?? 0), info.labels, { seed: SEED, epochs: 12, learningRate: 0.5, l2: 1e-5 })
   return { version: 1, dataset: info.name, labels: [...info.labels], tfidf, logreg, ...(aspects ? { aspects: true } : {}) }
 }
 
@@ -105,7 +136,7 @@ function tuneThreshold(info: DatasetInfo, rows: readonly LabelledText[], opts: F
     if (train.length === 0 || train.length === rows.length) continue
     const c = new LabelClassifier(fitPlain(info, train, opts))
     rows.forEach((r, i) => {
-      if (fold[i] === f) p[i] = c.probabilities(r.text, r.question)[1]
+      if (fold[i] === f) p[i] = c.probabilities(r.text, r.question, r.embedding)[1]
     })
   }
   let best = 0.5
@@ -151,16 +182,22 @@ export class LabelClassifier {
     return question && aspectOfQuestion(this.aspects, question) ? null : this.fallback
   }
 
-  private features(text: string, question?: string | null) {
+  private features(text: string, question?: string | null, embedding?: Float32Array) {
     const t = text.slice(0, 20000)
-    return this.vec.transform(t, aspectOf(this.aspects, t, question))
+    const x = this.vec.transform(t, aspectOf(this.aspects, t, question))
+    const dense = this.model.logreg.features - this.vec.size
+    if (dense === 0) return x
+    if (!embedding || embedding.length !== dense) {
+      throw new Error(`the classifier of ${this.model.dataset} needs the ${dense}-dimensional embedding of each text (${this.model.embedding?.file ?? 'embedding model'})${embedding ? `; got ${embedding.length}` : ''}`)
+    }
+    return withDense(x, embedding, this.vec.size)
   }
 
   /** Class probabilities, in the order of model.labels. */
-  probabilities(text: string, question?: string | null): number[] {
+  probabilities(text: string, question?: string | null, embedding?: Float32Array): number[] {
     const other = this.delegate(question)
-    if (other) return other.probabilities(text)
-    return predictProba(this.model.logreg, this.features(text, question))
+    if (other) return other.probabilities(text, undefined, embedding)
+    return predictProba(this.model.logreg, this.features(text, question, embedding))
   }
 
   /**
@@ -168,10 +205,10 @@ export class LabelClassifier {
    * multi-aspect datasets; without it the fallback model labels it, or where there is none the
    * aspect is read from the explanation.
    */
-  label(text: string, question?: string | null): { label: string; probability: number } {
+  label(text: string, question?: string | null, embedding?: Float32Array): { label: string; probability: number } {
     const other = this.delegate(question)
-    if (other) return other.label(text)
-    const x = this.features(text, question)
+    if (other) return other.label(text, undefined, embedding)
+    const x = this.features(text, question, embedding)
     const t = this.model.threshold
     if (t === undefined || this.model.labels.length !== 2) return predict(this.model.logreg, x)
     const p = predictProba(this.model.logreg, x)[1]
@@ -187,7 +224,7 @@ function score(method: string, gold: string[], pred: string[], order: readonly s
 function evaluateOn(info: DatasetInfo, model: LabelModel, rows: readonly LabelledText[], method: string): HeldOutScore | null {
   if (rows.length === 0) return null
   const c = new LabelClassifier(model)
-  return score(method, rows.map((r) => r.label), rows.map((r) => c.label(r.text, r.question).label), info.labels)
+  return score(method, rows.map((r) => r.label), rows.map((r) => c.label(r.text, r.question, r.embedding).label), info.labels)
 }
 
 /** Out-of-fold predictions: each row is labelled by a model that never saw it. */
@@ -199,7 +236,7 @@ export function crossValidate(info: DatasetInfo, rows: readonly LabelledText[], 
     const test = rows.map((r, i) => ({ r, i })).filter(({ i }) => fold[i] === f)
     if (test.length === 0 || train.length === 0) continue
     const c = new LabelClassifier(fitModel(info, train, opts))
-    for (const { r, i } of test) predicted[i] = c.label(r.text, r.question).label
+    for (const { r, i } of test) predicted[i] = c.label(r.text, r.question, r.embedding).label
   }
   return predicted
 }
@@ -262,6 +299,7 @@ interface StoredModel {
   threshold?: number
   aspects?: boolean
   fallback?: StoredModel
+  embedding?: EmbeddingRef
 }
 
 function toStored(m: LabelModel): StoredModel {
@@ -273,14 +311,19 @@ function toStored(m: LabelModel): StoredModel {
     logreg: { classes: m.logreg.classes, features: m.logreg.features, weights: toBase64(m.logreg.weights), bias: Array.from(m.logreg.bias) },
     ...(m.threshold !== undefined ? { threshold: m.threshold } : {}),
     ...(m.aspects ? { aspects: true } : {}),
-    ...(m.fallback ? { fallback: toStored(m.fallback) } : {})
+    ...(m.fallback ? { fallback: toStored(m.fallback) } : {}),
+    ...(m.embedding ? { embedding: m.embedding } : {})
   }
 }
 
 function fromStored(o: StoredModel): LabelModel {
   if (o.version !== 1) throw new Error(`unsupported classifier format version ${o.version}`)
   const weights = fromBase64(o.logreg.weights)
-  if (weights.length !== o.logreg.features * o.logreg.classes.length || o.tfidf.vocabulary.length !== o.logreg.features) {
+  const e = o.embedding
+  if (e !== undefined && !(typeof e.file === 'string' && typeof e.sha256 === 'string' && /^[0-9a-f]{64}$/.test(e.sha256) && Number.isInteger(e.dimension) && e.dimension > 0 && Number.isInteger(e.contextSize) && e.contextSize > 0)) {
+    throw new Error(`classifier of ${o.dataset} is corrupt (embedding model reference)`)
+  }
+  if (weights.length !== o.logreg.features * o.logreg.classes.length || o.tfidf.vocabulary.length + (e?.dimension ?? 0) !== o.logreg.features) {
     throw new Error(`classifier of ${o.dataset} is corrupt (weights do not match its vocabulary)`)
   }
   if (o.threshold !== undefined && !(o.threshold > 0 && o.threshold < 1)) throw new Error(`classifier of ${o.dataset} is corrupt (threshold ${o.threshold})`)
@@ -295,7 +338,8 @@ function fromStored(o: StoredModel): LabelModel {
     logreg: { classes: o.logreg.classes, features: o.logreg.features, weights, bias: Float32Array.from(o.logreg.bias) },
     ...(o.threshold !== undefined ? { threshold: o.threshold } : {}),
     ...(o.aspects === true ? { aspects: true } : {}),
-    ...(o.fallback !== undefined ? { fallback: fromStored(o.fallback) } : {})
+    ...(o.fallback !== undefined ? { fallback: fromStored(o.fallback) } : {}),
+    ...(e !== undefined ? { embedding: { file: e.file, sha256: e.sha256, dimension: e.dimension, contextSize: e.contextSize } } : {})
   }
 }
 

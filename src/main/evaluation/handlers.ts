@@ -19,6 +19,7 @@ export function evaluationHandlers(s: Services): Pick<Handlers, EvaluationMethod
       e.evaluate(input.target, {
         name: input.name,
         lmModel: input.lmModel,
+        embeddingModel: input.embeddingModel,
         onProgress: (stage, dataset, done, total) => ctx.emit('evaluation.progress', { stage, dataset, done, total })
       }),
     'evaluation.list': () => e.list(),
@@ -27,7 +28,10 @@ export function evaluationHandlers(s: Services): Pick<Handlers, EvaluationMethod
     'evaluation.runs': () => e.runs(),
     'evaluation.classifiers': () => e.classifiers(),
     'evaluation.trainClassifiers': async (input, ctx) => {
-      const r = await e.trainClassifiers(input.datasets, (dataset, done, total) => ctx.emit('evaluation.progress', { stage: 'train', dataset, done, total }))
+      const r = await e.trainClassifiers(input.datasets, (dataset, done, total) => ctx.emit('evaluation.progress', { stage: 'train', dataset, done, total }), {
+        embeddingModel: input.embeddingModel,
+        onEmbedProgress: (dataset, done, total) => ctx.emit('evaluation.progress', { stage: 'embed', dataset, done, total })
+      })
       return r.trained
     },
     'evaluation.correlations': (input) => e.correlations({ systems: input.systems, studyId: input.studyId, lmModel: input.lmModel })

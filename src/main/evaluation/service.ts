@@ -20,6 +20,7 @@ import { buildReport, classifierLabels, hasGoldens, ruleCorrectness, qualityScor
 import { inferenceLmScorer } from './lmscore'
 import { correlationReport, type RatedExplanation } from './agreement'
 import { scoreCorrectness } from './correctness'
+import { attachEmbedding, createEmbeddings, EMBEDDING_CONTEXT, EmbeddingLabelClassifier, featuresName, normalizeL2, vectorMap, type EmbedStats, type EmbeddingModel } from './embedding'
 
 export interface Target {
   runId?: number
@@ -60,7 +61,7 @@ export function createEvaluationService(ctx: ServiceContext, deps: { imhi: ImhiS
     classifier: db.prepare<[string], ClassifierRow>('SELECT * FROM label_classifiers WHERE dataset = ?'),
     saveClassifier: db.prepare(
       `INSERT INTO label_classifiers (dataset, features, model, train_rows, held_out, test, seconds)
-       VALUES (@dataset, 'tfidf', @model, @train_rows, @held_out, @test, @seconds)
+       VALUES (@dataset, @features, @model, @train_rows, @held_out, @test, @seconds)
        ON CONFLICT(dataset) DO UPDATE SET features = excluded.features, model = excluded.model, train_rows = excluded.train_rows,
          held_out = excluded.held_out, test = excluded.test, seconds = excluded.seconds, trained_at = strftime('%Y-%m-%dT%H:%M:%fZ','now')`
     ),
@@ -81,6 +82,36 @@ export function createEvaluationService(ctx: ServiceContext, deps: { imhi: ImhiS
   }
 
   const classifierCache = new Map<string, { trainedAt: string; classifier: LabelClassifier }>()
+  const embeddings = createEmbeddings(db, deps.inference)
+
+  /** What embedding a labelling used: the model and how many vectors were computed or cached. */
+  interface EmbeddingUse extends EmbedStats {
+    model: string
+    sha256: string
+  }
+
+  /**
+   * The classifier that labels a dataset's generated texts: the stored one, or where it has
+   * embedding features, the same with the embeddings of every non-empty text computed (or read
+   * from the cache) under the model it was trained with (found by SHA-256 in the library, or the
+   * explicit path). A missing or different model file is an AppError naming the file it needs.
+   */
+  async function labellingClassifier(
+    ds: OutputDataset,
+    base: LabelClassifier,
+    embeddingModel: string | undefined,
+    onProgress?: (done: number, total: number) => void
+  ): Promise<{ classifier: LabelClassifier; embedding: EmbeddingUse | null }> {
+    const ref = base.model.embedding
+    if (!ref) return { classifier: base, embedding: null }
+    const model = await embeddings.modelFor(ref, ds.info.name, embeddingModel)
+    const texts = [...new Set(ds.pairs.map((p) => p.generated).filter((t) => t.trim() !== ''))]
+    const r = await embeddings.embed(model, texts, { contextSize: ref.contextSize, onProgress })
+    if (texts.length > 0 && r.dimension !== ref.dimension) {
+      throw new AppError('conflict', `${model.file} returns ${r.dimension}-dimensional embeddings but the classifier of ${ds.info.name} was trained on ${ref.dimension}; retrain it.`)
+    }
+    return { classifier: new EmbeddingLabelClassifier(base.model, vectorMap(texts, r.vectors)), embedding: { model: model.file, sha256: model.sha256, ...r.stats } }
+  }
 
   function toInfo(row: ClassifierRow): ClassifierInfo {
     return {
@@ -160,6 +191,28 @@ export function createEvaluationService(ctx: ServiceContext, deps: { imhi: ImhiS
     }
   }
 
+  function labelRows(loaded: LoadedOutputs, chosen: ReadonlyMap<string, { classifier: LabelClassifier; embedding: EmbeddingUse | null }>) {
+    const datasets: Record<string, { rows: ReturnType<typeof classifierLabels>; metrics: ReturnType<typeof scoreCorrectness> | null; embedding: EmbeddingUse | null }> = {}
+    const missing: string[] = []
+    for (const ds of loaded.datasets) {
+      const c = chosen.get(ds.info.name)
+      if (!c) {
+        missing.push(ds.info.name)
+        continue
+      }
+      const rows = classifierLabels(ds, c.classifier)
+      datasets[ds.info.name] = {
+        rows,
+        metrics: hasGoldens(ds) ? scoreCorrectness(ds.info, rows.map((r) => r.gold), rows.map((r) => r.label)) : null,
+        embedding: c.embedding
+      }
+    }
+    if (Object.keys(datasets).length === 0) {
+      throw new AppError('invalid_input', `No label classifier trained for ${missing.join(', ')}; run "imhi classifiers train --db FILE" after importing the IMHI data.`)
+    }
+    return { source: loaded.source, datasets, missingClassifiers: missing, skipped: loaded.skipped }
+  }
+
   return {
     load,
 
@@ -174,27 +227,36 @@ export function createEvaluationService(ctx: ServiceContext, deps: { imhi: ImhiS
       return { source: loaded.source, datasets, skipped: loaded.skipped }
     },
 
-    /** Labels every row with the dataset's learned classifier (and scores it where goldens exist). */
+    /**
+     * Labels every row with the dataset's learned classifier (and scores it where goldens exist).
+     * Synchronous, for TF-IDF classifiers; a classifier with embedding features needs labelWithEmbeddings.
+     */
     label(target: Target) {
       const loaded = load(target, false)
-      const datasets: Record<string, { rows: ReturnType<typeof classifierLabels>; metrics: ReturnType<typeof scoreCorrectness> | null }> = {}
-      const missing: string[] = []
+      const chosen = new Map<string, { classifier: LabelClassifier; embedding: EmbeddingUse | null }>()
       for (const ds of loaded.datasets) {
-        const classifier = loadClassifier(ds.info.name)
-        if (!classifier) {
-          missing.push(ds.info.name)
-          continue
+        const c = loadClassifier(ds.info.name)
+        if (c?.model.embedding) {
+          throw new AppError('invalid_input', `The classifier of ${ds.info.name} uses embedding features of ${c.model.embedding.file}; label with "imhi label" (it computes the embeddings).`)
         }
-        const rows = classifierLabels(ds, classifier)
-        datasets[ds.info.name] = {
-          rows,
-          metrics: hasGoldens(ds) ? scoreCorrectness(ds.info, rows.map((r) => r.gold), rows.map((r) => r.label)) : null
-        }
+        if (c) chosen.set(ds.info.name, { classifier: c, embedding: null })
       }
-      if (Object.keys(datasets).length === 0) {
-        throw new AppError('invalid_input', `No label classifier trained for ${missing.join(', ')}; run "imhi classifiers train --db FILE" after importing the IMHI data.`)
+      return labelRows(loaded, chosen)
+    },
+
+    /**
+     * Labels every row with the dataset's learned classifier, computing the embeddings a classifier
+     * with embedding features needs (the model it was trained with: found by SHA-256 in the model
+     * library, or `embeddingModel`, which must be that same file). What `imhi label` runs.
+     */
+    async labelWithEmbeddings(target: Target, opts: { embeddingModel?: string; onProgress?: (dataset: string, done: number, total: number) => void } = {}) {
+      const loaded = load(target, false)
+      const chosen = new Map<string, { classifier: LabelClassifier; embedding: EmbeddingUse | null }>()
+      for (const ds of loaded.datasets) {
+        const c = loadClassifier(ds.info.name)
+        if (c) chosen.set(ds.info.name, await labellingClassifier(ds, c, opts.embeddingModel, (d, t) => opts.onProgress?.(ds.info.name, d, t)))
       }
-      return { source: loaded.source, datasets, missingClassifiers: missing, skipped: loaded.skipped }
+      return labelRows(loaded, chosen)
     },
 
     /** BLEU, ROUGE and (with a model) the LM score per dataset. */
@@ -219,12 +281,15 @@ export function createEvaluationService(ctx: ServiceContext, deps: { imhi: ImhiS
     },
 
     /** Every metric on a run or output folder, stored as an evaluation. */
-    async evaluate(target: Target, opts: { name?: string; lmModel?: string; onProgress?: (stage: string, dataset: string | null, done: number, total: number) => void } = {}): Promise<EvaluationReport> {
+    async evaluate(
+      target: Target,
+      opts: { name?: string; lmModel?: string; embeddingModel?: string; onProgress?: (stage: string, dataset: string | null, done: number, total: number) => void } = {}
+    ): Promise<EvaluationReport> {
       const loaded = load(target, false)
       const classifiers = new Map<string, LabelClassifier>()
       for (const ds of loaded.datasets) {
         const c = loadClassifier(ds.info.name)
-        if (c) classifiers.set(ds.info.name, c)
+        if (c) classifiers.set(ds.info.name, (await labellingClassifier(ds, c, opts.embeddingModel, (d, t) => opts.onProgress?.('embed', ds.info.name, d, t))).classifier)
       }
       const name = opts.name ?? (loaded.source.kind === 'run' ? `run ${loaded.source.runId}: ${loaded.source.name}` : loaded.source.path)
       const report = await buildReport(loaded, {
@@ -283,7 +348,11 @@ export function createEvaluationService(ctx: ServiceContext, deps: { imhi: ImhiS
      * Trains one classifier per dataset from the imported IMHI data (training/validation gold
      * explanations; test + expert with k-fold where no training data is released) and stores them.
      */
-    async trainClassifiers(datasets?: string[], onProgress?: (dataset: string, done: number, total: number) => void): Promise<{ trained: ClassifierInfo[]; skipped: { dataset: string; reason: string }[] }> {
+    async trainClassifiers(
+      datasets?: string[],
+      onProgress?: (dataset: string, done: number, total: number) => void,
+      opts: { embeddingModel?: string; onEmbedProgress?: (dataset: string, done: number, total: number) => void } = {}
+    ): Promise<{ trained: ClassifierInfo[]; skipped: { dataset: string; reason: string }[]; embedding: (EmbedStats & { model: string; sha256: string; dimension: number }) | null }> {
       const infos = datasets
         ? datasets.map((d) => {
             const info = findDataset(d)
@@ -291,6 +360,14 @@ export function createEvaluationService(ctx: ServiceContext, deps: { imhi: ImhiS
             return info
           })
         : [...DATASETS]
+      // An embedding model is checked (a GGUF llama.cpp loads and embeds with) before anything is stored.
+      let embedModel: EmbeddingModel | null = null
+      let dimension = 0
+      const embedTotals: EmbedStats = { computed: 0, cached: 0, truncated: 0, seconds: 0 }
+      if (opts.embeddingModel !== undefined) {
+        embedModel = await embeddings.resolveModel(opts.embeddingModel)
+        dimension = (await deps.inference.embed({ modelPath: embedModel.path, texts: ['dimension probe'], contextSize: EMBEDDING_CONTEXT })).dimension
+      }
       const trained: ClassifierInfo[] = []
       const skipped: { dataset: string; reason: string }[] = []
       for (const [k, info] of infos.entries()) {
@@ -304,15 +381,24 @@ export function createEvaluationService(ctx: ServiceContext, deps: { imhi: ImhiS
           skipped.push({ dataset: info.name, reason: total === 0 ? 'no labelled explanations imported (import the IMHI data first)' : `only ${total} labelled explanations` })
           continue
         }
+        if (embedModel) {
+          const rows = [...data.train, ...data.val, ...data.test, ...data.expert]
+          const r = await embeddings.embed(embedModel, rows.map((x) => x.text), { contextSize: EMBEDDING_CONTEXT, onProgress: (d, t) => opts.onEmbedProgress?.(info.name, d, t) })
+          if (r.dimension !== dimension) throw new AppError('conflict', `${embedModel.file}: embeddings of ${r.dimension} dimensions, expected ${dimension}.`)
+          rows.forEach((x, i) => (x.embedding = normalizeL2(r.vectors[i])))
+          for (const key of ['computed', 'cached', 'truncated', 'seconds'] as const) embedTotals[key] += r.stats[key]
+        }
         let result: { model: ReturnType<typeof trainAndScore>['model']; report: TrainReport }
         try {
           result = trainAndScore(info, data)
+          if (embedModel) attachEmbedding(result.model, { file: embedModel.file, sha256: embedModel.sha256, dimension, contextSize: EMBEDDING_CONTEXT })
         } catch (err) {
           skipped.push({ dataset: info.name, reason: err instanceof Error ? err.message : String(err) })
           continue
         }
         stmts.saveClassifier.run({
           dataset: info.name,
+          features: featuresName(result.model),
           model: serializeModel(result.model),
           train_rows: result.report.trainRows,
           held_out: result.report.heldOut ? JSON.stringify(result.report.heldOut) : null,
@@ -321,7 +407,7 @@ export function createEvaluationService(ctx: ServiceContext, deps: { imhi: ImhiS
         })
         trained.push(toInfo(stmts.classifier.get(info.name)!))
       }
-      return { trained, skipped }
+      return { trained, skipped, embedding: embedModel ? { model: embedModel.file, sha256: embedModel.sha256, dimension, ...embedTotals } : null }
     },
 
     /**

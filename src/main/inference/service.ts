@@ -27,9 +27,9 @@ import {
 } from '../../shared/api/inference'
 import { InferenceWorker } from './client'
 import { createModelLibrary, inspectGguf } from './library'
-import { parseBytes, sha256File } from './gguf'
+import { parseBytes, readGgufHeader, sha256File } from './gguf'
 import { imhiOutputCsv } from './export'
-import type { GenerationStats, ModelRef, PromptSpec, WorkerState } from './worker/protocol'
+import type { EmbedResult, GenerationStats, ModelRef, PromptSpec, WorkerState } from './worker/protocol'
 
 export interface InferenceOptions {
   /** Caps the memory a model may need (tests; IMHI_MEMORY_LIMIT, e.g. "8G"); default: the machine's RAM. */
@@ -807,6 +807,29 @@ export function createInferenceService(ctx: ServiceContext, deps: { imhi: ImhiSe
       const ref: ModelRef = { path: resolve(input.modelPath), adapterPath: null, gpuLayers: 'auto' }
       await worker.request({ op: 'load', model: ref, memoryLimitBytes })
       return await worker.request({ op: 'score', model: ref, context: input.context, continuation: input.continuation, contextSize: input.contextSize ?? null })
+    },
+
+    /**
+     * One embedding vector per text under a GGUF model, in the worker thread (see worker/embed.ts
+     * for the truncation policy: a text too long for the context keeps its first tokens, recorded
+     * in truncatedFrom). The file is checked as a GGUF first (a non-GGUF file gets a clear error
+     * naming it); llama.cpp then validates and loads it as any model. For the evaluation domain
+     * (embedding features of the label classifiers).
+     */
+    async embed(input: { modelPath: string; texts: readonly string[]; contextSize?: number }): Promise<EmbedResult> {
+      const path = resolve(input.modelPath)
+      await readGgufHeader(path)
+      if (input.contextSize !== undefined && !(Number.isInteger(input.contextSize) && input.contextSize >= 16 && input.contextSize <= 131072)) {
+        throw new AppError('invalid_input', `contextSize must be an integer in 16..131072 (got ${input.contextSize}).`, { field: 'contextSize' })
+      }
+      for (const [i, t] of input.texts.entries()) {
+        if (typeof t !== 'string' || t.trim() === '') throw new AppError('invalid_input', `Text ${i + 1} of ${input.texts.length} is empty: an embedding needs some text.`, { index: i })
+      }
+      if (input.texts.length === 0) return { dimension: 0, contextSize: input.contextSize ?? 0, vectors: [], tokens: [], truncatedFrom: [] }
+      await ensureInit()
+      const ref: ModelRef = { path, adapterPath: null, gpuLayers: 'auto' }
+      await worker.request({ op: 'load', model: ref, memoryLimitBytes })
+      return await worker.request({ op: 'embed', model: ref, texts: [...input.texts], contextSize: input.contextSize ?? null })
     },
 
     async close(): Promise<void> {

@@ -120,6 +120,7 @@ export interface HeldOutScore {
 
 export interface ClassifierInfo {
   dataset: string
+  /** "tfidf", or "tfidf+embedding:<GGUF file name>" for a classifier with embedding features. */
   features: string
   trainRows: number
   heldOut: HeldOutScore | null
@@ -168,14 +169,29 @@ const targetSchema = z
 export const evaluationMethods = {
   /** Runs every metric on a run or an output folder, stores the report and returns it. */
   'evaluation.evaluate': method<EvaluationReport>()(
-    z.object({ target: targetSchema, name: z.string().min(1).max(200).optional(), lmModel: z.string().min(1).max(4096).optional() }).strict()
+    z
+      .object({
+        target: targetSchema,
+        name: z.string().min(1).max(200).optional(),
+        lmModel: z.string().min(1).max(4096).optional(),
+        /** The embedding model of classifiers trained with embedding features, where it is not in the model library. */
+        embeddingModel: z.string().min(1).max(4096).optional()
+      })
+      .strict()
   ),
   'evaluation.list': method<EvaluationSummary[]>()(z.object({}).strict()),
   'evaluation.get': method<EvaluationReport>()(z.object({ id: z.number().int().positive() }).strict()),
   'evaluation.delete': method<{ deleted: boolean }>()(z.object({ id: z.number().int().positive() }).strict()),
   'evaluation.runs': method<RunTarget[]>()(z.object({}).strict()),
   'evaluation.classifiers': method<ClassifierInfo[]>()(z.object({}).strict()),
-  'evaluation.trainClassifiers': method<ClassifierInfo[]>()(z.object({ datasets: z.array(z.string().min(1).max(64)).max(16).optional() }).strict()),
+  /**
+   * Trains (and stores) one classifier per dataset. With `embeddingModel` (a GGUF path, e.g. a
+   * model of the library) its features are TF-IDF terms plus that model's normalized embedding.
+   * Progress: evaluation.progress with stage 'embed' (texts embedded) and 'train' (datasets).
+   */
+  'evaluation.trainClassifiers': method<ClassifierInfo[]>()(
+    z.object({ datasets: z.array(z.string().min(1).max(64)).max(16).optional(), embeddingModel: z.string().min(1).max(4096).optional() }).strict()
+  ),
   'evaluation.correlations': method<CorrelationReport>()(
     z.object({ systems: z.array(z.string().min(1).max(128)).max(16).optional(), studyId: z.number().int().positive().optional(), lmModel: z.string().min(1).max(4096).optional() }).strict()
   )

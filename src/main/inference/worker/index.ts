@@ -2,6 +2,7 @@ import { parentPort } from 'node:worker_threads'
 import { AppError } from '../../../shared/api/errors'
 import { NativeState } from './state'
 import { defaultContextSize, generateOnSequence, preparePrompt, scoreOnSequence, type JobControl } from './generate'
+import { defaultEmbeddingContextSize, embedTexts } from './embed'
 import type { FromWorker, ToWorker, WorkerRequest, WorkerResults } from './protocol'
 
 // The inference worker thread: owns every llama.cpp handle, so model loads and token decoding
@@ -118,6 +119,17 @@ async function handle(req: WorkerRequest): Promise<WorkerResults[keyof WorkerRes
       } finally {
         state.busySequences--
         sequence.dispose()
+      }
+    }
+    case 'embed': {
+      const model = await state.load(req.model, null)
+      const contextSize = req.contextSize ?? defaultEmbeddingContextSize(model)
+      const context = await state.ensureEmbeddingContext(contextSize)
+      state.busySequences++
+      try {
+        return await embedTexts(model, context, contextSize, req.texts, req.model.path)
+      } finally {
+        state.busySequences--
       }
     }
   }

@@ -51,6 +51,7 @@ export type WorkerRequest =
   | { op: 'batch'; jobId: string; model: ModelRef; items: BatchItem[]; params: GenerationParams; parallel: number }
   | { op: 'abort'; jobId: string }
   | { op: 'score'; model: ModelRef; context: string; continuation: string; contextSize: number | null }
+  | { op: 'embed'; model: ModelRef; texts: string[]; contextSize: number | null }
 
 export interface WorkerResults {
   init: BackendInfo
@@ -62,6 +63,21 @@ export interface WorkerResults {
   batch: { done: number; aborted: boolean }
   abort: { aborted: boolean }
   score: { meanLogProb: number; tokens: number; logProbs: number[] }
+  embed: EmbedResult
+}
+
+/**
+ * One embedding per text (llama.cpp's pooled embedding of the model, as node-llama-cpp's
+ * getEmbeddingFor returns it, not normalized). A text longer than the context keeps its first
+ * `contextSize - 2` tokens (room for BOS/EOS): `tokens` is what was embedded, `truncatedFrom`
+ * the full token count where it was cut (else null).
+ */
+export interface EmbedResult {
+  dimension: number
+  contextSize: number
+  vectors: Float32Array[]
+  tokens: number[]
+  truncatedFrom: (number | null)[]
 }
 
 export type ToWorker = { id: number; req: WorkerRequest }

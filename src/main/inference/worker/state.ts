@@ -11,7 +11,8 @@ import {
   LlamaLogLevel,
   type Llama,
   type LlamaModel,
-  type LlamaContext
+  type LlamaContext,
+  type LlamaEmbeddingContext
 } from 'node-llama-cpp'
 import { AppError } from '../../../shared/api/errors'
 import type { BackendInfo, ModelMetadata, StageState } from '../../../shared/api/inference'
@@ -28,6 +29,9 @@ export class NativeState {
   modelRef: ModelRef | null = null
   context: LlamaContext | null = null
   contextSpec: { sequences: number; contextSize: number; adapterPath: string | null } | null = null
+  /** The embedding context of the loaded model (separate from the generation context), and its size. */
+  embeddingContext: LlamaEmbeddingContext | null = null
+  embeddingContextSize = 0
   /** Sequences handed out and not yet returned (jobs in flight). */
   busySequences = 0
   backend: BackendInfo | null = null
@@ -300,6 +304,38 @@ export class NativeState {
     }
   }
 
+  /**
+   * The loaded model's embedding context of `contextSize` tokens (one sequence), kept between
+   * calls; recreated for another size only when nothing is in flight.
+   */
+  async ensureEmbeddingContext(contextSize: number): Promise<LlamaEmbeddingContext> {
+    const model = this.model
+    if (!model || !this.modelRef) throw new AppError('internal', 'no model loaded')
+    if (this.embeddingContext && this.embeddingContextSize === contextSize) return this.embeddingContext
+    if (this.activeJobs() > 0) throw busy()
+    await this.disposeEmbeddingContext()
+    try {
+      this.embeddingContext = await model.createEmbeddingContext({ contextSize, threads: this.threads })
+      this.embeddingContextSize = contextSize
+      return this.embeddingContext
+    } catch (err) {
+      this.embeddingContext = null
+      this.embeddingContextSize = 0
+      throw new AppError('unsupported', `${basename(this.modelRef.path)}: cannot create a ${contextSize}-token embedding context: ${err instanceof Error ? err.message : String(err)}`, {
+        file: this.modelRef.path
+      })
+    }
+  }
+
+  async disposeEmbeddingContext(): Promise<void> {
+    if (this.embeddingContext) {
+      const ctx = this.embeddingContext
+      this.embeddingContext = null
+      this.embeddingContextSize = 0
+      await ctx.dispose()
+    }
+  }
+
   async disposeContext(): Promise<void> {
     if (this.context) {
       const ctx = this.context
@@ -313,6 +349,7 @@ export class NativeState {
   async unload(): Promise<void> {
     if (this.activeJobs() > 0) throw busy()
     await this.disposeContext()
+    await this.disposeEmbeddingContext()
     if (this.model) {
       const m = this.model
       this.model = null
