@@ -1,6 +1,6 @@
-import { useState } from 'react'
-import { Alert, Button, Group, Stack, Table, Text } from '@mantine/core'
-import type { ClassifierInfo } from '../../../../shared/api/evaluation'
+import { useEffect, useState } from 'react'
+import { Alert, Button, Group, Select, Stack, Table, Text } from '@mantine/core'
+import type { ClassifierInfo, EvaluationEvents } from '../../../../shared/api/evaluation'
 import { api } from '../../api/client'
 import { useCall } from '../../api/hooks'
 import { notifyError, notifySuccess } from '../../components/errors/notify'
@@ -10,18 +10,26 @@ import { pct } from './format'
 /** The learned label classifiers, their held-out and test accuracy, and retraining. */
 export function Classifiers({ onTrained }: { onTrained: () => void }) {
   const list = useCall('evaluation.classifiers', {})
+  const models = useCall('inference.models.list', {})
   const [training, setTraining] = useState(false)
+  /** Path of the library model whose embeddings are added to the features; null = TF-IDF only. */
+  const [embeddingModel, setEmbeddingModel] = useState<string | null>(null)
+  const [progress, setProgress] = useState<EvaluationEvents['evaluation.progress'] | null>(null)
+  useEffect(() => api.on('evaluation.progress', (p) => (p.stage === 'embed' || p.stage === 'train' ? setProgress(p) : undefined)), [])
+  const embeddable = (models.data ?? []).filter((m) => m.kind === 'model' && !m.missing)
   const train = async () => {
     setTraining(true)
+    setProgress(null)
     try {
-      const r = await api.call('evaluation.trainClassifiers', {})
-      notifySuccess(`${r.length} classifier(s) trained`)
+      const r = await api.call('evaluation.trainClassifiers', embeddingModel ? { embeddingModel } : {})
+      notifySuccess(`${r.length} classifier(s) trained${embeddingModel ? ' with embedding features' : ''}`)
       list.reload()
       onTrained()
     } catch (e) {
       notifyError(e, 'Training failed')
     } finally {
       setTraining(false)
+      setProgress(null)
     }
   }
   const rows: ClassifierInfo[] = list.data ?? []
@@ -30,8 +38,23 @@ export function Classifiers({ onTrained }: { onTrained: () => void }) {
       <Group justify="space-between">
         <Text size="sm" c="dimmed">
           TF-IDF + logistic regression, one per dataset, trained on the imported gold explanations with the label sentence removed. Datasets without released training data are scored by 5-fold cross-validation.
+          Optionally an embedding model (a GGUF of the model library) adds its L2-normalized embedding of each explanation to the features; labelling then needs the same model file.
         </Text>
         <Group gap="xs">
+          <Select
+            size="xs"
+            w={240}
+            aria-label="Embedding model"
+            placeholder="No embedding model (TF-IDF only)"
+            data-testid="embedding-model"
+            clearable
+            searchable
+            disabled={training}
+            value={embeddingModel}
+            onChange={setEmbeddingModel}
+            data={embeddable.map((m) => ({ value: m.path, label: `${m.fileName}${m.metadata.embeddingLength ? ` (${m.metadata.embeddingLength} dims)` : ''}` }))}
+            nothingFoundMessage="No models in the library (Models page)"
+          />
           <Button size="xs" onClick={train} loading={training} data-testid="train-classifiers">
             {rows.length ? 'Retrain' : 'Train classifiers'}
           </Button>
@@ -42,8 +65,8 @@ export function Classifiers({ onTrained }: { onTrained: () => void }) {
               onClick={() =>
                 downloadCsv(
                   'classifiers.csv',
-                  ['dataset', 'train_rows', 'held_out_method', 'held_out_n', 'held_out_accuracy', 'test_method', 'test_n', 'test_accuracy', 'trained_at'],
-                  rows.map((c) => [c.dataset, c.trainRows, c.heldOut?.method, c.heldOut?.n, c.heldOut?.accuracy, c.test?.method, c.test?.n, c.test?.accuracy, c.trainedAt])
+                  ['dataset', 'features', 'train_rows', 'held_out_method', 'held_out_n', 'held_out_accuracy', 'test_method', 'test_n', 'test_accuracy', 'trained_at'],
+                  rows.map((c) => [c.dataset, c.features, c.trainRows, c.heldOut?.method, c.heldOut?.n, c.heldOut?.accuracy, c.test?.method, c.test?.n, c.test?.accuracy, c.trainedAt])
                 )
               }
             >
@@ -52,6 +75,11 @@ export function Classifiers({ onTrained }: { onTrained: () => void }) {
           )}
         </Group>
       </Group>
+      {training && progress && (
+        <Text size="xs" c="dimmed" data-testid="classifier-progress">
+          {progress.stage === 'embed' ? `Embedding ${progress.dataset ?? ''}: ${progress.done} / ${progress.total} texts` : `Training ${progress.dataset ?? ''} (${progress.done + 1} / ${progress.total})`}
+        </Text>
+      )}
       {list.error && <Alert color="red">{list.error.message}</Alert>}
       {rows.length === 0 && !list.loading && <Alert color="gray">No classifiers yet. Import the IMHI data, then train.</Alert>}
       {rows.length > 0 && (
@@ -59,6 +87,7 @@ export function Classifiers({ onTrained }: { onTrained: () => void }) {
           <Table.Thead>
             <Table.Tr>
               <Table.Th>Dataset</Table.Th>
+              <Table.Th>Features</Table.Th>
               <Table.Th ta="right">Train rows</Table.Th>
               <Table.Th ta="right">Held-out acc</Table.Th>
               <Table.Th>Held-out method</Table.Th>
@@ -70,6 +99,7 @@ export function Classifiers({ onTrained }: { onTrained: () => void }) {
             {rows.map((c) => (
               <Table.Tr key={c.dataset}>
                 <Table.Td fw={600}>{c.dataset}</Table.Td>
+                <Table.Td fz="xs">{c.features === 'tfidf' ? 'TF-IDF' : c.features.replace(/^tfidf\+embedding:/, 'TF-IDF + embedding of ')}</Table.Td>
                 <Table.Td ta="right">{c.trainRows}</Table.Td>
                 <Table.Td ta="right">{pct(c.heldOut?.accuracy)}</Table.Td>
                 <Table.Td fz="xs">{c.heldOut ? `${c.heldOut.method} (n=${c.heldOut.n})` : '—'}</Table.Td>
