@@ -19,6 +19,7 @@ import { scoreCorrectness } from '../src/main/evaluation/correctness'
 import { bleu } from '../src/main/evaluation/bleu'
 import { rougePair } from '../src/main/evaluation/rouge'
 import { LabelClassifier, trainAndScore, type ClassifierData, type LabelledText } from '../src/main/evaluation/classifier'
+import { conclusion } from '../src/main/evaluation/tfidf'
 
 const SHARED = SHARED_IMHI
 const hasShared = hasSharedImhi
@@ -113,6 +114,14 @@ function load(file: string, ds: string): LabelledText[] {
     return label && text ? [{ text, label, question: r.query ? splitQuery(r.query).question : null }] : []
   })
 }
+const NEGATION_CUE = /\b(does not|doesn't|do not|no (clear|explicit|direct|indication|evidence|mention)|not (necessarily |directly |explicitly |clearly )?(show|indicate|suggest|mention|exhibit|display|express|seem|appear))/i
+const CLOSING_NEGATION = /\b(not|no|doesn't|don't|isn't|aren't|never|without|unclear|difficult to determine|cannot|can't|insufficient|limited)\b/i
+/** A yes/no gold explanation that argues the other answer: "no" without any negation, or "yes" negated in the text and in its closing sentence. */
+function arguesAgainst(label: string, text: string): boolean {
+  const closing = CLOSING_NEGATION.test(conclusion(text))
+  const negated = NEGATION_CUE.test(text)
+  return label === 'no' ? !negated && !closing : label === 'yes' ? negated && closing : false
+}
 const classifiers = new Map<string, LabelClassifier>()
 if (hasShared) {
   console.log('\nclassifier (TF-IDF word 1-2 grams + logistic regression; MultiWD terms crossed with the dimension asked), accuracy on rows it was not trained on:')
@@ -132,6 +141,17 @@ if (hasShared) {
     console.log(
       `${info.name.padEnd(11)} ${String(report.trainRows).padStart(6)} ${p(report.heldOut?.accuracy).padStart(9)} ${p(report.test?.accuracy).padStart(7)} ${String(report.test?.n ?? 0).padStart(7)} ${report.seconds.toFixed(2).padStart(8)}  ${report.heldOut?.method} / ${report.test?.method ?? 'no test set released'}`
     )
+    if (info.labels.length === 2 && data.test.length > 0 && data.train.length + data.val.length > 0) {
+      // Label noise: test gold explanations whose own words argue the other answer, by a plain cue rule
+      // (gold "no" with no negation anywhere; gold "yes" with a negation in the text and in its closing
+      // sentence). The rule over-flags (hedged explanations), but most flagged rows are real contradictions
+      // that a classifier reading the explanation as written must get wrong. Only where the test rows are
+      // not in the training pool (elsewhere the stored model has seen them).
+      const against = data.test.filter((r) => arguesAgainst(r.label, r.text))
+      const wrong = data.test.filter((r) => classifier.label(r.text, r.question).label !== r.label)
+      const wrongAgainst = wrong.filter((r) => arguesAgainst(r.label, r.text)).length
+      console.log(`${''.padEnd(11)} ${''.padStart(6)} ${''.padStart(9)} ${''.padStart(7)} ${''.padStart(7)} ${''.padStart(8)}  label noise: ${against.length} test explanations (${(100 * against.length / data.test.length).toFixed(1)}%) argue against their gold label by the cue rule; ${wrongAgainst} of the ${wrong.length} test errors are among them`)
+    }
     if (model.aspects && data.test.length > 0) {
       const correct = data.test.filter((r) => classifier.label(r.text).label === r.label).length
       console.log(`${''.padEnd(11)} ${''.padStart(6)} ${''.padStart(9)} ${(100 * correct / data.test.length).toFixed(2).padStart(7)} ${String(data.test.length).padStart(7)} ${''.padStart(8)}  the same test rows labelled without their question (the stored plain fallback model, as for output files)`)
