@@ -1,5 +1,7 @@
+import { spawnSync } from 'node:child_process'
 import { mkdirSync, writeFileSync } from 'node:fs'
-import { join } from 'node:path'
+import { join, resolve } from 'node:path'
+import { openDatabase } from '../../src/main/db/open'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { testServices } from '../support/services'
 import { tempDir } from '../support/tmp'
@@ -65,6 +67,8 @@ describe('embedding features of the label classifiers (tiny GGUF)', () => {
     expect(before.features).toBe('tfidf')
     await expect(s.evaluation.trainClassifiers(['DR'], undefined, { embeddingModel: NOT_GGUF })).rejects.toThrow(/notes\.gguf is not a GGUF model file/)
     await expect(s.evaluation.trainClassifiers(['DR'], undefined, { embeddingModel: join(dir, 'missing.gguf') })).rejects.toThrow(/no such file/)
+    const foo = writeTinyGguf(join(dir, 'foo.gguf'), { architecture: 'fooformer' })
+    await expect(s.evaluation.trainClassifiers(['DR'], undefined, { embeddingModel: foo })).rejects.toThrow(/foo\.gguf: architecture "fooformer" is not supported/)
     expect(classifierRow()).toEqual(before)
     expect(embeddingRows()).toBe(0)
   }, 120_000)
@@ -163,4 +167,54 @@ describe('embedding features of the label classifiers (tiny GGUF)', () => {
     broken.embedding = { file: 'x.gguf', sha256: 'nothex', dimension: 4, contextSize: 512 }
     expect(() => deserializeModel(JSON.stringify(broken))).toThrow(/corrupt \(embedding model reference\)/)
   })
+})
+
+describe('imhi classifiers train / list / label --embedding-model (CLI)', () => {
+  const CLI = resolve(__dirname, '..', '..', 'bin', 'imhi.js')
+  const imhi = (args: string[]) => {
+    const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 })
+    return { stdout: r.stdout, stderr: r.stderr, status: r.status }
+  }
+  const dir = tempDir()
+  const db = join(dir, 'cli.db')
+  const TINY = writeTinyGguf(join(dir, 'cli-embed.gguf'))
+  const NOT_GGUF = join(dir, 'weights.gguf')
+  writeFileSync(NOT_GGUF, 'PK\x03\x04 not a gguf')
+  const test = drResponses(10, 43)
+  const conn = openDatabase(db)
+  seedItems(conn, 'DR', 'train_instruction', drResponses(40, 41))
+  seedItems(conn, 'DR', 'val_instruction', drResponses(12, 42))
+  seedItems(conn, 'DR', 'test_instruction', test)
+  conn.close()
+  const csv = writeCsv(join(dir, 'DR.csv'), ['generated_text'], test.map((t) => [`Answer: ${t.response.slice(t.response.indexOf('Reasoning:'))}`]))
+
+  it('trains with an embedding model, lists its features, labels with it; bad or missing models fail with the file named', () => {
+    const bad = imhi(['classifiers', 'train', '--db', db, '--embedding-model', NOT_GGUF, '--json'])
+    expect(bad.status).not.toBe(0)
+    expect(bad.stdout).toBe('')
+    expect(bad.stderr).toMatch(/weights\.gguf is not a GGUF model file/)
+
+    const r = imhi(['classifiers', 'train', '--db', db, '--dataset', 'DR', '--embedding-model', TINY, '--json'])
+    expect(r.stderr).toBe('')
+    expect(r.status).toBe(0)
+    const out = JSON.parse(r.stdout)
+    expect(out.datasets.DR.features).toBe('tfidf+embedding:cli-embed.gguf')
+    expect(out.embedding).toMatchObject({ model: 'cli-embed.gguf', dimension: 32, computed: 62, cached: 0 })
+
+    expect(imhi(['classifiers', 'list', '--db', db]).stdout).toMatch(/DR .*features tfidf\+embedding:cli-embed\.gguf/)
+
+    const missing = imhi(['label', csv, '--db', db, '--json'])
+    expect(missing.status).not.toBe(0)
+    expect(missing.stdout).toBe('')
+    expect(missing.stderr).toMatch(/trained with embedding features of cli-embed\.gguf/)
+
+    const labelled = imhi(['label', csv, '--db', db, '--embedding-model', TINY, '--json'])
+    expect(labelled.status).toBe(0)
+    const l = JSON.parse(labelled.stdout)
+    expect(l.datasets.DR.labels).toHaveLength(10)
+    expect(l.datasets.DR.embedding).toMatchObject({ model: 'cli-embed.gguf', computed: 10, cached: 0 })
+    const again = JSON.parse(imhi(['label', csv, '--db', db, '--embedding-model', TINY, '--json']).stdout)
+    expect(again.datasets.DR.labels).toEqual(l.datasets.DR.labels)
+    expect(again.datasets.DR.embedding).toMatchObject({ computed: 0, cached: 10 })
+  }, 180_000)
 })

@@ -182,6 +182,7 @@ export function registerEvaluation(program: Command): void {
         const counts: Record<string, number> = {}
         for (const x of d.rows) counts[x.label ?? 'empty'] = (counts[x.label ?? 'empty'] ?? 0) + 1
         process.stdout.write(`${name}: ${d.rows.length} rows labelled: ${Object.entries(counts).map(([k, v]) => `${k} ${v}`).join(', ')}\n`)
+        if (d.embedding) process.stdout.write(`${name}: embedding features of ${d.embedding.model}: ${d.embedding.computed} texts embedded in ${d.embedding.seconds.toFixed(1)} s, ${d.embedding.cached} from the cache, ${d.embedding.truncated} cut to fit\n`)
       }
     })
 
