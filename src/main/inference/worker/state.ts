@@ -312,7 +312,8 @@ export class NativeState {
     const model = this.model
     if (!model || !this.modelRef) throw new AppError('internal', 'no model loaded')
     if (this.embeddingContext && this.embeddingContextSize === contextSize) return this.embeddingContext
-    if (this.activeJobs() > 0) throw busy()
+    // A new one beside a running generation is fine; replacing one another call may be using is not.
+    if (this.embeddingContext && this.activeJobs() > 0) throw busy()
     await this.disposeEmbeddingContext()
     try {
       this.embeddingContext = await model.createEmbeddingContext({ contextSize, threads: this.threads })

@@ -43,7 +43,7 @@ export function Classifiers({ onTrained }: { onTrained: () => void }) {
         <Group gap="xs">
           <Select
             size="xs"
-            w={240}
+            w={290}
             aria-label="Embedding model"
             placeholder="No embedding model (TF-IDF only)"
             data-testid="embedding-model"
