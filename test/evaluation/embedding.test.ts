@@ -73,13 +73,12 @@ describe('embedding features of the label classifiers (tiny GGUF)', () => {
     expect(embeddingRows()).toBe(0)
   }, 120_000)
 
-  it('an old TF-IDF-only stored model still loads and labels (synchronously and through the embedding path)', async () => {
+  it('an old TF-IDF-only stored model still loads and labels, with no embedding computed', async () => {
     const file = writeCsv(join(dir, 'DR.csv'), ['generated_text'], [['Reasoning: The post mentions hopelessness and worthlessness. Therefore, the poster likely suffers from depression.'], ['']])
-    const sync = s.evaluation.label({ path: file })
-    const viaEmb = await s.evaluation.labelWithEmbeddings({ path: file })
-    expect(viaEmb.datasets.DR.rows).toEqual(sync.datasets.DR.rows)
-    expect(viaEmb.datasets.DR.embedding).toBeNull()
-    expect(sync.datasets.DR.rows[1]).toMatchObject({ label: null, empty: true })
+    const labelled = await s.evaluation.label({ path: file })
+    expect(labelled.datasets.DR.rows[0]).toMatchObject({ label: 'yes' })
+    expect(labelled.datasets.DR.embedding).toBeNull()
+    expect(labelled.datasets.DR.rows[1]).toMatchObject({ label: null, empty: true })
     // The stored JSON of a TF-IDF model has no embedding key and deserializes as before.
     const json = classifierRow()!.model
     expect(JSON.parse(json).embedding).toBeUndefined()
@@ -119,14 +118,12 @@ describe('embedding features of the label classifiers (tiny GGUF)', () => {
     mkdirSync(join(dir, 'labelled'))
     const file = writeCsv(join(dir, 'labelled', 'DR.csv'), ['generated_text', 'goldens'], rows)
     // Not in the library, no path: refused, naming the file it needs.
-    await expect(s.evaluation.labelWithEmbeddings({ path: file })).rejects.toThrow(/trained with embedding features of tiny-embed\.gguf .*no model of the library is that file.*--embedding-model/)
-    // The synchronous TF-IDF path never labels it without the embeddings.
-    expect(() => s.evaluation.label({ path: file })).toThrow(/uses embedding features of tiny-embed\.gguf/)
+    await expect(s.evaluation.label({ path: file })).rejects.toThrow(/trained with embedding features of tiny-embed\.gguf .*no model of the library is that file.*--embedding-model/)
     // A different GGUF given explicitly: refused.
-    await expect(s.evaluation.labelWithEmbeddings({ path: file }, { embeddingModel: OTHER })).rejects.toThrow(/trained with embedding features of tiny-embed\.gguf.*tiny-other\.gguf is a different file/)
-    await expect(s.evaluation.labelWithEmbeddings({ path: file }, { embeddingModel: NOT_GGUF })).rejects.toThrow(/notes\.gguf is not a GGUF model file/)
+    await expect(s.evaluation.label({ path: file }, { embeddingModel: OTHER })).rejects.toThrow(/trained with embedding features of tiny-embed\.gguf.*tiny-other\.gguf is a different file/)
+    await expect(s.evaluation.label({ path: file }, { embeddingModel: NOT_GGUF })).rejects.toThrow(/notes\.gguf is not a GGUF model file/)
 
-    const explicit = await s.evaluation.labelWithEmbeddings({ path: file }, { embeddingModel: TINY })
+    const explicit = await s.evaluation.label({ path: file }, { embeddingModel: TINY })
     const dr = explicit.datasets.DR
     expect(dr.rows).toHaveLength(7)
     expect(dr.rows.slice(0, 6).every((r) => r.label === 'yes' || r.label === 'no')).toBe(true)
@@ -136,7 +133,7 @@ describe('embedding features of the label classifiers (tiny GGUF)', () => {
 
     // In the library: found by SHA-256 without a path; the vectors now come from the cache.
     await s.inference.addModel({ path: TINY })
-    const viaLibrary = await s.evaluation.labelWithEmbeddings({ path: file })
+    const viaLibrary = await s.evaluation.label({ path: file })
     expect(viaLibrary.datasets.DR.rows).toEqual(dr.rows)
     expect(viaLibrary.datasets.DR.embedding).toMatchObject({ computed: 0, cached: 6 })
 

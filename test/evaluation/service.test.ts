@@ -75,9 +75,9 @@ describe('evaluation service', () => {
     expect(() => s.evaluation.get(report.id!)).toThrow(/No evaluation/)
   })
 
-  it('labels an output CSV without goldens with the stored classifier', () => {
+  it('labels an output CSV without goldens with the stored classifier', async () => {
     const file = writeCsv(join(dir, 'DR.csv'), ['generated_text'], [['Reasoning: The post mentions hopelessness and worthlessness. Therefore, the poster likely suffers from depression.'], ['']])
-    const r = s.evaluation.label({ path: file })
+    const r = await s.evaluation.label({ path: file })
     expect(r.datasets.DR.metrics).toBeNull()
     expect(r.datasets.DR.rows.map((x) => x.label)).toEqual(['yes', null])
     expect(r.datasets.DR.rows[1].empty).toBe(true)

@@ -161,7 +161,7 @@ export function registerEvaluation(program: Command): void {
       const t = target(path, opts)
       const tty = !opts.json && process.stderr.isTTY
       const r = await withServices(opts.db, (s) =>
-        s.evaluation.labelWithEmbeddings(t, { embeddingModel: opts.embeddingModel, onProgress: tty ? (d, done, total) => process.stderr.write(`\rembedding ${d} ${done}/${total}`.padEnd(50)) : undefined })
+        s.evaluation.label(t, { embeddingModel: opts.embeddingModel, onProgress: tty ? (d, done, total) => process.stderr.write(`\rembedding ${d} ${done}/${total}`.padEnd(50)) : undefined })
       )
       if (tty) process.stderr.write('\r'.padEnd(51) + '\r')
       if (opts.json) {

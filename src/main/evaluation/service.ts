@@ -228,28 +228,12 @@ export function createEvaluationService(ctx: ServiceContext, deps: { imhi: ImhiS
     },
 
     /**
-     * Labels every row with the dataset's learned classifier (and scores it where goldens exist).
-     * Synchronous, for TF-IDF classifiers; a classifier with embedding features needs labelWithEmbeddings.
+     * Labels every row with the dataset's learned classifier (and scores it where goldens exist),
+     * computing the embeddings a classifier with embedding features needs (the model it was trained
+     * with: found by SHA-256 in the model library, or `embeddingModel`, which must be that same file).
+     * What `imhi label` runs.
      */
-    label(target: Target) {
-      const loaded = load(target, false)
-      const chosen = new Map<string, { classifier: LabelClassifier; embedding: EmbeddingUse | null }>()
-      for (const ds of loaded.datasets) {
-        const c = loadClassifier(ds.info.name)
-        if (c?.model.embedding) {
-          throw new AppError('invalid_input', `The classifier of ${ds.info.name} uses embedding features of ${c.model.embedding.file}; label with "imhi label" (it computes the embeddings).`)
-        }
-        if (c) chosen.set(ds.info.name, { classifier: c, embedding: null })
-      }
-      return labelRows(loaded, chosen)
-    },
-
-    /**
-     * Labels every row with the dataset's learned classifier, computing the embeddings a classifier
-     * with embedding features needs (the model it was trained with: found by SHA-256 in the model
-     * library, or `embeddingModel`, which must be that same file). What `imhi label` runs.
-     */
-    async labelWithEmbeddings(target: Target, opts: { embeddingModel?: string; onProgress?: (dataset: string, done: number, total: number) => void } = {}) {
+    async label(target: Target, opts: { embeddingModel?: string; onProgress?: (dataset: string, done: number, total: number) => void } = {}) {
       const loaded = load(target, false)
       const chosen = new Map<string, { classifier: LabelClassifier; embedding: EmbeddingUse | null }>()
       for (const ds of loaded.datasets) {

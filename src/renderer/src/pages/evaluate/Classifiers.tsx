@@ -40,11 +40,11 @@ export function Classifiers({ onTrained }: { onTrained: () => void }) {
           TF-IDF + logistic regression, one per dataset, trained on the imported gold explanations with the label sentence removed. Datasets without released training data are scored by 5-fold cross-validation.
           Optionally an embedding model (a GGUF of the model library) adds its L2-normalized embedding of each explanation to the features; labelling then needs the same model file.
         </Text>
-        <Group gap="xs">
+        <Group gap="xs" align="flex-end">
           <Select
             size="xs"
             w={290}
-            aria-label="Embedding model"
+            label="Embedding model (optional)"
             placeholder="No embedding model (TF-IDF only)"
             data-testid="embedding-model"
             clearable
