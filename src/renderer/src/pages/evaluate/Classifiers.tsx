@@ -22,7 +22,7 @@ export function Classifiers({ onTrained }: { onTrained: () => void }) {
     setProgress(null)
     try {
       const r = await api.call('evaluation.trainClassifiers', embeddingModel ? { embeddingModel } : {})
-      notifySuccess(`${r.length} classifier(s) trained${embeddingModel ? ' with embedding features' : ''}`)
+      notifySuccess(`${r.length} ${r.length === 1 ? 'classifier' : 'classifiers'} trained${embeddingModel ? ' with embedding features' : ''}`)
       list.reload()
       onTrained()
     } catch (e) {
