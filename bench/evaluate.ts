@@ -18,7 +18,7 @@ import { extractLabel } from '../src/main/evaluation/extract'
 import { scoreCorrectness } from '../src/main/evaluation/correctness'
 import { bleu } from '../src/main/evaluation/bleu'
 import { rougePair } from '../src/main/evaluation/rouge'
-import { LabelClassifier, trainAndScore, type ClassifierData, type LabelledText } from '../src/main/evaluation/classifier'
+import { LabelClassifier, postGroup, trainAndScore, type ClassifierData, type LabelledText } from '../src/main/evaluation/classifier'
 import { conclusion } from '../src/main/evaluation/tfidf'
 
 const SHARED = SHARED_IMHI
@@ -111,7 +111,8 @@ function load(file: string, ds: string): LabelledText[] {
     const response = r['gpt-3.5-turbo']
     const label = response ? goldLabel(ds, response) : null
     const text = response ? goldExplanation(response) : null
-    return label && text ? [{ text, label, question: r.query ? splitQuery(r.query).question : null }] : []
+    const query = r.query ? splitQuery(r.query) : null
+    return label && text ? [{ text, label, question: query?.question ?? null, group: (query && postGroup(query.post)) || undefined }] : []
   })
 }
 const NEGATION_CUE = /\b(does not|doesn't|do not|no (clear|explicit|direct|indication|evidence|mention)|not (necessarily |directly |explicitly |clearly )?(show|indicate|suggest|mention|exhibit|display|express|seem|appear))/i

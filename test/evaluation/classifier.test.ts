@@ -2,7 +2,7 @@ import Papa from 'papaparse'
 import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { crossValidate, deserializeModel, fitModel, LabelClassifier, serializeModel, trainAndScore, type LabelledText } from '../../src/main/evaluation/classifier'
+import { crossValidate, deserializeModel, fitModel, foldsOf, LabelClassifier, postGroup, serializeModel, trainAndScore, type LabelledText } from '../../src/main/evaluation/classifier'
 import { fitTfidf, TfidfVectorizer } from '../../src/main/evaluation/tfidf'
 import { aspectOf, aspectOfQuestion, aspectOfText, aspectsOf } from '../../src/main/evaluation/aspects'
 import { goldExplanation, goldLabel, splitQuery } from '../../src/main/imhi/labels'
@@ -61,6 +61,30 @@ describe('label classifier', () => {
     expect(oofAcc).toBeLessThan(0.75)
   })
 
+  it('keeps the explanations of one post in one fold, so no row learns its label from another explanation of its post', () => {
+    // 30 posts, each explained four times in the same words (as MultiWD asks several questions of a
+    // post, or an expert and a test explanation share one), with pure-noise labels: a model that saw
+    // the post's other explanations memorized its label (min_df 2 keeps its word once two of them are
+    // in training); one that did not is at chance.
+    const twins: LabelledText[] = Array.from({ length: 120 }, (_, i) => {
+      const post = i >> 2
+      return { text: `token${post} shared words here`, label: (post * 7) % 5 < 2 ? 'yes' : 'no', group: postGroup(`Post number ${post}!`) }
+    })
+    const fold = foldsOf(twins, 5)
+    for (let i = 0; i < twins.length; i++) expect(fold[i]).toBe(fold[i - (i % 4)])
+    expect(new Set(fold).size).toBe(5)
+    const acc = (rows: LabelledText[]) => {
+      const oof = crossValidate(DR, rows)
+      return oof.filter((l, i) => l === rows[i].label).length / rows.length
+    }
+    expect(acc(twins)).toBeLessThan(0.75)
+    // The same rows without their groups: a post's explanations fall in different folds and the label leaks.
+    expect(acc(twins.map(({ group: _group, ...r }) => r))).toBeGreaterThan(0.8)
+    // Rows without a group fall as before grouping existed: a seeded shuffle dealt in turn.
+    expect(foldsOf(Array.from({ length: 10 }, () => ({})), 5).sort()).toEqual([0, 0, 1, 1, 2, 2, 3, 3, 4, 4])
+    expect(postGroup('"I can\'t sleep..."  Again.')).toBe('i can t sleep again')
+  })
+
   it('plans the evaluation by what data exists', () => {
     const withVal = trainAndScore(DR, { train: rows(60, 4), val: rows(30, 5), test: rows(30, 6), expert: [] })
     expect(withVal.report.heldOut?.method).toBe('trained on train, scored on val')
@@ -82,7 +106,8 @@ describe.skipIf(!hasSharedImhi)('classifiers on ../shared/imhi (held-out and tes
     return data.flatMap((r) => {
       const label = goldLabel(ds, r['gpt-3.5-turbo'])
       const text = goldExplanation(r['gpt-3.5-turbo'])
-      return label && text ? [{ text, label, question: splitQuery(r.query).question }] : []
+      const query = splitQuery(r.query)
+      return label && text ? [{ text, label, question: query.question, group: postGroup(query.post) || undefined }] : []
     })
   }
   it('reaches at least 90% test accuracy on every released test set, 95% on five of eight (MultiWD among them)', () => {

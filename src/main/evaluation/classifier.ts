@@ -19,6 +19,13 @@ export interface LabelledText {
   question?: string | null
   /** The text's L2-normalized embedding, for a classifier with embedding features (embedding.ts). */
   embedding?: Float32Array
+  /** The post it explains (postGroup()): rows of one post stay in one cross-validation fold. */
+  group?: string
+}
+
+/** The group key of a post: its words, lower-cased (the same post is punctuated differently across the released files). */
+export function postGroup(post: string): string {
+  return post.toLowerCase().replace(/[^a-z0-9]+/g, ' ').trim()
 }
 
 /** The embedding model a classifier's dense features came from (embedding.ts). */
@@ -117,10 +124,25 @@ function fitPlain(info: DatasetInfo, rows: readonly LabelledText[], opts: FitOpt
   return { version: 1, dataset: info.name, labels: [...info.labels], tfidf, logreg, ...(aspects ? { aspects: true } : {}) }
 }
 
-/** Row i's fold (0..folds-1), from a seeded shuffle: the same rows always fall the same way. */
-function foldsOf(n: number, folds: number): number[] {
-  const fold = new Array<number>(n)
-  shuffled(Array.from({ length: n }, (_, i) => i), seededRandom(SEED)).forEach((row, k) => (fold[row] = k % folds))
+/**
+ * Row i's fold (0..folds-1), from a seeded shuffle: the same rows always fall the same way. Rows
+ * of one group (the same post) always fall in the same fold, so no row is scored by a model that
+ * learned from another explanation of its post: MultiWD asks six questions of each post, Irf two,
+ * and an expert explanation and a test explanation of one post (CAMS, t-sid) share their label.
+ * Groups are shuffled and dealt to the folds in turn; a row without a group is a group of one.
+ */
+export function foldsOf(rows: readonly Pick<LabelledText, 'group'>[], folds: number): number[] {
+  const groups = new Map<string, number[]>()
+  rows.forEach((r, i) => {
+    const key = r.group ?? `\u0000${i}`
+    const members = groups.get(key)
+    if (members) members.push(i)
+    else groups.set(key, [i])
+  })
+  const fold = new Array<number>(rows.length)
+  shuffled([...groups.values()], seededRandom(SEED)).forEach((members, k) => {
+    for (const i of members) fold[i] = k % folds
+  })
   return fold
 }
 
@@ -129,7 +151,7 @@ function foldsOf(n: number, folds: number): number[] {
  * the cut in 0.20..0.80 (step 0.01) with the best accuracy, ties to the one nearest 0.5.
  */
 function tuneThreshold(info: DatasetInfo, rows: readonly LabelledText[], opts: FitOptions): number {
-  const fold = foldsOf(rows.length, FOLDS)
+  const fold = foldsOf(rows, FOLDS)
   const p = new Array<number>(rows.length)
   for (let f = 0; f < FOLDS; f++) {
     const train = rows.filter((_, i) => fold[i] !== f)
@@ -229,7 +251,7 @@ function evaluateOn(info: DatasetInfo, model: LabelModel, rows: readonly Labelle
 
 /** Out-of-fold predictions: each row is labelled by a model that never saw it. */
 export function crossValidate(info: DatasetInfo, rows: readonly LabelledText[], folds = FOLDS, opts: FitOptions = {}): string[] {
-  const fold = foldsOf(rows.length, folds)
+  const fold = foldsOf(rows, folds)
   const predicted = new Array<string>(rows.length)
   for (let f = 0; f < folds; f++) {
     const train = rows.filter((_, i) => fold[i] !== f)
@@ -247,6 +269,8 @@ export function crossValidate(info: DatasetInfo, rows: readonly LabelledText[], 
  * - only one of them: held-out = 5-fold cross-validation over it; stored model on all of it; test = the test set.
  * - neither (CAMS, loneliness, t-sid, swmh): the model learns from test + expert explanations;
  *   held-out = 5-fold cross-validation over them, test = the out-of-fold accuracy on the test rows.
+ * Every cross-validation keeps the rows of one post in one fold (foldsOf): an expert explanation
+ * and the test explanation of the same post never sit on both sides of a split.
  */
 export function trainAndScore(info: DatasetInfo, data: ClassifierData, opts: FitOptions = {}): { model: LabelModel; report: TrainReport } {
   const started = performance.now()
@@ -263,7 +287,7 @@ export function trainAndScore(info: DatasetInfo, data: ClassifierData, opts: Fit
   } else if (data.train.length + data.val.length > 0) {
     const pool = [...data.train, ...data.val]
     const oof = crossValidate(info, pool, FOLDS, opts)
-    heldOut = score(`${FOLDS}-fold cross-validation on ${data.train.length > 0 ? 'train' : 'val'}`, pool.map((r) => r.label), oof, info.labels)
+    heldOut = score(`${FOLDS}-fold cross-validation on ${data.train.length > 0 ? 'train' : 'val'} (folds by post)`, pool.map((r) => r.label), oof, info.labels)
     model = fitModel(info, pool, { ...opts, fallback: true })
     trainRows = pool.length
     test = evaluateOn(info, model, data.test, `test set (trained on ${data.train.length > 0 ? 'train' : 'val'})`)
@@ -271,9 +295,9 @@ export function trainAndScore(info: DatasetInfo, data: ClassifierData, opts: Fit
     const pool = [...data.test, ...data.expert]
     if (pool.length < FOLDS) throw new Error(`${info.name}: only ${pool.length} labelled explanations; at least ${FOLDS} are needed`)
     const oof = crossValidate(info, pool, FOLDS, opts)
-    heldOut = score(`${FOLDS}-fold cross-validation on test + expert`, pool.map((r) => r.label), oof, info.labels)
+    heldOut = score(`${FOLDS}-fold cross-validation on test + expert (folds by post)`, pool.map((r) => r.label), oof, info.labels)
     const nTest = data.test.length
-    test = nTest > 0 ? score(`${FOLDS}-fold cross-validation, out-of-fold test rows`, data.test.map((r) => r.label), oof.slice(0, nTest), info.labels) : null
+    test = nTest > 0 ? score(`${FOLDS}-fold cross-validation (folds by post), out-of-fold test rows`, data.test.map((r) => r.label), oof.slice(0, nTest), info.labels) : null
     model = fitModel(info, pool, { ...opts, fallback: true })
     trainRows = pool.length
   }

@@ -14,7 +14,7 @@ import { AppError } from '../../shared/api/errors'
 import { DATASETS, findDataset, type DatasetInfo } from '../../shared/imhi/datasets'
 import { goldExplanation, goldLabel } from '../imhi/labels'
 import { listStudyRatings } from '../annotation/ratings'
-import { deserializeModel, LabelClassifier, serializeModel, trainAndScore, type ClassifierData, type LabelledText, type TrainReport } from './classifier'
+import { deserializeModel, LabelClassifier, postGroup, serializeModel, trainAndScore, type ClassifierData, type LabelledText, type TrainReport } from './classifier'
 import { readOutputs, type LoadedOutputs, type OutputDataset } from './outputs'
 import { buildReport, classifierLabels, hasGoldens, ruleCorrectness, qualityScores, lmScores } from './report'
 import { inferenceLmScorer } from './lmscore'
@@ -52,8 +52,8 @@ export function createEvaluationService(ctx: ServiceContext, deps: { imhi: ImhiS
       `SELECT r.id, r.name, r.status, r.datasets, r.created_at, (SELECT COUNT(*) FROM explanations e WHERE e.run_id = r.id) AS explanations
        FROM runs r ORDER BY r.id DESC`
     ),
-    trainingItems: db.prepare<[string], { split: string; question: string | null; gold_response: string | null; gold_label: string | null }>(
-      `SELECT split, question, gold_response, gold_label FROM items
+    trainingItems: db.prepare<[string], { split: string; post: string; question: string | null; gold_response: string | null; gold_label: string | null }>(
+      `SELECT split, post, question, gold_response, gold_label FROM items
        WHERE dataset = ? AND split IN ('train_instruction', 'val_instruction', 'test_instruction', 'expert')
        ORDER BY split, source_file_id, source_row`
     ),
@@ -171,7 +171,7 @@ export function createEvaluationService(ctx: ServiceContext, deps: { imhi: ImhiS
       const label = r.gold_label ?? goldLabel(info.name, r.gold_response)
       const text = goldExplanation(r.gold_response)
       if (!label || !text) continue
-      const row: LabelledText = { text, label, question: r.question }
+      const row: LabelledText = { text, label, question: r.question, group: postGroup(r.post) || undefined }
       if (r.split === 'train_instruction') data.train.push(row)
       else if (r.split === 'val_instruction') data.val.push(row)
       else if (r.split === 'test_instruction') data.test.push(row)

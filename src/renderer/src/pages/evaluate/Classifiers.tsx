@@ -37,7 +37,7 @@ export function Classifiers({ onTrained }: { onTrained: () => void }) {
     <Stack gap="sm" data-testid="classifiers">
       <Group justify="space-between">
         <Text size="sm" c="dimmed">
-          TF-IDF + logistic regression, one per dataset, trained on the imported gold explanations with the label sentence removed. Datasets without released training data are scored by 5-fold cross-validation.
+          TF-IDF + logistic regression, one per dataset, trained on the imported gold explanations with the label sentence removed. Datasets without released training data are scored by 5-fold cross-validation, the rows of one post always in one fold.
           Optionally an embedding model (a GGUF of the model library) adds its L2-normalized embedding of each explanation to the features; labelling then needs the same model file.
         </Text>
         <Group gap="xs" align="flex-end">
