@@ -1,6 +1,6 @@
 import type { BleuResult } from '../../shared/api/evaluation'
 import { tokenize13a } from './tokenize13a'
-import { ClipTable } from './cliptable'
+import { ClipTable, keyAt } from './cliptable'
 
 /**
  * Corpus BLEU exactly as Hugging Face evaluate's `bleu` metric computes it: its default
@@ -23,17 +23,7 @@ export type { BleuResult }
  * long response) the key is the joined ids.
  */
 function pairKeys(B: number, maxOrder: number): (ids: Int32Array, i: number, order: number) => number | string {
-  if (Math.pow(B, maxOrder) < Number.MAX_SAFE_INTEGER) {
-    return (ids, i, order) => {
-      let key = 0
-      let scale = 1
-      for (let k = 0; k < order; k++) {
-        key += ids[i + k] * scale
-        scale *= B
-      }
-      return key
-    }
-  }
+  if (Math.pow(B, maxOrder) < Number.MAX_SAFE_INTEGER) return (ids, i, order) => keyAt(ids, i, order, B)
   return (ids, i, order) => Array.from(ids.subarray(i, i + order)).join(',')
 }
 
