@@ -7,7 +7,7 @@
  *     (needs `npm run build` first): p50/p95 over 600 keypresses.
  * Prints figures; asserts nothing.
  */
-import { spawn } from 'node:child_process'
+import { spawnServe } from '../test/support/serve-process'
 import { existsSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
@@ -81,22 +81,7 @@ async function durableWrites(dir: string, synchronous: 'NORMAL' | 'FULL'): Promi
 }
 
 async function startServe(dbFile: string): Promise<{ url: string; stop: () => void }> {
-  const child = spawn(process.execPath, [join(ROOT, 'bin', 'imhi.js'), 'serve', '--db', dbFile, '--port', '0'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] })
-  let err = ''
-  child.stderr!.on('data', (d) => (err += String(d)))
-  const url = await new Promise<string>((resolveUrl, reject) => {
-    let out = ''
-    const timer = setTimeout(() => reject(new Error(`imhi serve did not start: ${err}`)), 60_000)
-    child.stdout!.on('data', (d) => {
-      out += String(d)
-      const m = /(http:\/\/\S+\?token=\S+)/.exec(out)
-      if (m) {
-        clearTimeout(timer)
-        resolveUrl(m[1])
-      }
-    })
-    child.once('exit', (code) => reject(new Error(`imhi serve exited (${code}): ${err}`)))
-  })
+  const { url, process: child } = await spawnServe(ROOT, ['--db', dbFile, '--port', '0'])
   return { url, stop: () => child.kill('SIGTERM') }
 }
 

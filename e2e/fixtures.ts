@@ -1,10 +1,11 @@
 import { test as base, chromium, type Browser, type Page } from '@playwright/test'
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
+import { spawnSync, type ChildProcess } from 'node:child_process'
 import { mkdtempSync, mkdirSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { SHARED_IMHI, hasSharedImhi } from '../test/support/shared'
+import { spawnServe } from '../test/support/serve-process'
 
 // package.json says "type": "module", so Playwright loads these files as ES modules (no __dirname).
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..')
@@ -43,27 +44,9 @@ export interface ServeHandle {
 
 /** Starts `imhi serve` on a free port and resolves with the URL it prints. */
 export async function startServe(dbFile: string, dir: string, port = 0, token?: string): Promise<ServeHandle> {
-  const args = [CLI, 'serve', '--db', dbFile, '--port', String(port)]
+  const args = ['--db', dbFile, '--port', String(port)]
   if (token) args.push('--token', token)
-  const child = spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] })
-  let stderr = ''
-  child.stderr!.on('data', (d) => (stderr += String(d)))
-  const url = await new Promise<string>((resolveUrl, reject) => {
-    let out = ''
-    const timer = setTimeout(() => reject(new Error(`imhi serve did not start in 60 s: ${stderr}`)), 60_000)
-    child.stdout!.on('data', (d) => {
-      out += String(d)
-      const m = /(http:\/\/\S+\?token=\S+)/.exec(out)
-      if (m) {
-        clearTimeout(timer)
-        resolveUrl(m[1])
-      }
-    })
-    child.once('exit', (code) => {
-      clearTimeout(timer)
-      reject(new Error(`imhi serve exited (${code}): ${stderr}`))
-    })
-  })
+  const { url, process: child } = await spawnServe(ROOT, args)
   const parsed = new URL(url)
   const handle: ServeHandle = {
     url,
