@@ -191,28 +191,6 @@ export function createEvaluationService(ctx: ServiceContext, deps: { imhi: ImhiS
     }
   }
 
-  function labelRows(loaded: LoadedOutputs, chosen: ReadonlyMap<string, { classifier: LabelClassifier; embedding: EmbeddingUse | null }>) {
-    const datasets: Record<string, { rows: ReturnType<typeof classifierLabels>; metrics: ReturnType<typeof scoreCorrectness> | null; embedding: EmbeddingUse | null }> = {}
-    const missing: string[] = []
-    for (const ds of loaded.datasets) {
-      const c = chosen.get(ds.info.name)
-      if (!c) {
-        missing.push(ds.info.name)
-        continue
-      }
-      const rows = classifierLabels(ds, c.classifier)
-      datasets[ds.info.name] = {
-        rows,
-        metrics: hasGoldens(ds) ? scoreCorrectness(ds.info, rows.map((r) => r.gold), rows.map((r) => r.label)) : null,
-        embedding: c.embedding
-      }
-    }
-    if (Object.keys(datasets).length === 0) {
-      throw new AppError('invalid_input', `No label classifier trained for ${missing.join(', ')}; run "imhi classifiers train --db FILE" after importing the IMHI data.`)
-    }
-    return { source: loaded.source, datasets, missingClassifiers: missing, skipped: loaded.skipped }
-  }
-
   return {
     load,
 
@@ -235,12 +213,26 @@ export function createEvaluationService(ctx: ServiceContext, deps: { imhi: ImhiS
      */
     async label(target: Target, opts: { embeddingModel?: string; onProgress?: (dataset: string, done: number, total: number) => void } = {}) {
       const loaded = load(target, false)
-      const chosen = new Map<string, { classifier: LabelClassifier; embedding: EmbeddingUse | null }>()
+      const datasets: Record<string, { rows: ReturnType<typeof classifierLabels>; metrics: ReturnType<typeof scoreCorrectness> | null; embedding: EmbeddingUse | null }> = {}
+      const missing: string[] = []
       for (const ds of loaded.datasets) {
-        const c = loadClassifier(ds.info.name)
-        if (c) chosen.set(ds.info.name, await labellingClassifier(ds, c, opts.embeddingModel, (d, t) => opts.onProgress?.(ds.info.name, d, t)))
+        const stored = loadClassifier(ds.info.name)
+        if (!stored) {
+          missing.push(ds.info.name)
+          continue
+        }
+        const { classifier, embedding } = await labellingClassifier(ds, stored, opts.embeddingModel, (d, t) => opts.onProgress?.(ds.info.name, d, t))
+        const rows = classifierLabels(ds, classifier)
+        datasets[ds.info.name] = {
+          rows,
+          metrics: hasGoldens(ds) ? scoreCorrectness(ds.info, rows.map((r) => r.gold), rows.map((r) => r.label)) : null,
+          embedding
+        }
       }
-      return labelRows(loaded, chosen)
+      if (Object.keys(datasets).length === 0) {
+        throw new AppError('invalid_input', `No label classifier trained for ${missing.join(', ')}; run "imhi classifiers train --db FILE" after importing the IMHI data.`)
+      }
+      return { source: loaded.source, datasets, missingClassifiers: missing, skipped: loaded.skipped }
     },
 
     /** BLEU, ROUGE and (with a model) the LM score per dataset. */
