@@ -110,9 +110,12 @@ export class InferenceWorker {
     this.worker = null
     if (w) {
       try {
-        await Promise.race([this.requestOn(w, { op: 'unload' }), new Promise((r) => setTimeout(r, 3000))])
+        // Unloading is a courtesy with a 3 s cap; the cap's timer is cleared so that a CLI command
+        // exits as soon as the worker has unloaded instead of waiting the full 3 s.
+        let timer: NodeJS.Timeout | undefined
+        await Promise.race([this.requestOn(w, { op: 'unload' }), new Promise((r) => (timer = setTimeout(r, 3000)))]).finally(() => clearTimeout(timer))
       } catch {
-        // Unloading is a courtesy; terminate frees everything anyway.
+        // terminate frees everything anyway.
       }
       await w.terminate()
     }
