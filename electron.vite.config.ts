@@ -15,14 +15,23 @@ const devCsp: Plugin = {
 
 export default defineConfig({
   main: {
-    plugins: [externalizeDepsPlugin()],
+    // Pure-JS dependencies are bundled: one file loads far faster than Node resolving and parsing
+    // hundreds of small modules (zod alone is ~100), which is most of a CLI command's start-up.
+    // Native and large runtime packages (better-sqlite3, node-llama-cpp, tsx) stay external.
+    plugins: [externalizeDepsPlugin({ exclude: ['zod', 'commander', 'papaparse', 'ws'] })],
     build: {
       rollupOptions: {
         input: {
           index: resolve(__dirname, 'src/main/electron/index.ts'),
           // The inference worker thread (owns llama.cpp), loaded by src/main/inference/client.ts.
-          'inference-worker': resolve(__dirname, 'src/main/inference/worker/index.ts')
-        }
+          'inference-worker': resolve(__dirname, 'src/main/inference/worker/index.ts'),
+          // The `imhi` CLI and serve mode as built JavaScript (bin/imhi.js runs it when it is newer than
+          // the sources; tsx only in development).
+          cli: resolve(__dirname, 'src/main/cli/main.ts')
+        },
+        // Shared chunks beside the entries, so `new URL('./inference-worker.js', import.meta.url)`
+        // resolves the same from an entry or a chunk.
+        output: { chunkFileNames: '[name]-[hash].js' }
       }
     }
   },

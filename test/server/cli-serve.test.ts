@@ -50,7 +50,8 @@ describe('imhi serve (CLI)', () => {
     const r = await runServe(['--db', join(dir, 'a.db'), '--port', '0'], env, (out) => {
       const m = /(http:\/\/127\.0\.0\.1:\d+\/\?token=[A-Za-z0-9_-]+)/.exec(out)
       if (m) url = m[1]
-      return url !== ''
+      // The notice is the line after the URL; it may arrive in a later chunk.
+      return url !== '' && /research use only/i.test(out)
     })
     expect(url).not.toBe('')
     expect(r.err).not.toMatch(/Warning/)

@@ -2,7 +2,6 @@ import { randomUUID } from 'node:crypto'
 import { mkdirSync } from 'node:fs'
 import { mkdir, rename, stat, writeFile } from 'node:fs/promises'
 import { basename, join, resolve } from 'node:path'
-import { createModelDownloader } from 'node-llama-cpp'
 import type { ServiceContext } from '../services'
 import type { ImhiService } from '../imhi/service'
 import { AppError } from '../../shared/api/errors'
@@ -555,6 +554,9 @@ export function createInferenceService(ctx: ServiceContext, deps: { imhi: ImhiSe
         try {
           const abortedEarly = new Promise<never>((_, reject) => controller.signal.addEventListener('abort', () => reject(new Error('aborted')), { once: true }))
           abortedEarly.catch(() => undefined)
+          // Imported here, not at the top: node-llama-cpp costs ~0.4 s to load and only downloads need it
+          // on this thread (every CLI command builds this service).
+          const { createModelDownloader } = await import('node-llama-cpp')
           const downloader = await Promise.race([abortedEarly, createModelDownloader({
             modelUri: uri,
             dirPath: modelsDir,
