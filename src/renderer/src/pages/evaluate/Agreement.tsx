@@ -107,7 +107,7 @@ export function Agreement() {
               </Table.Tbody>
             </Table>
           </ScrollArea>
-          <ChartFrame title={`${metric} vs mean ${aspect} rating`} subtitle="one point per rated explanation" filename={`scatter-${metric}-${aspect}`} testId="chart-scatter">
+          <ChartFrame title={`${metric} vs mean ${aspect} rating`} subtitle="one point per rated explanation" filename={`scatter-${metric}-${aspect}`} testId="chart-scatter" table={{ columns: [metric, `mean ${aspect} rating`], rows: points.map((q) => [q.x, q.y]) }}>
             <Group mb="xs">
               <Select size="xs" w={140} value={metric} onChange={(v) => v && setMetric(v)} data={report.metrics} allowDeselect={false} />
               <Select size="xs" w={160} value={aspect} onChange={(v) => v && setAspect(v)} data={report.aspects} allowDeselect={false} />

@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useRef, useState } from 'react'
-import { Alert, Badge, Button, Group, Kbd, Loader, Modal, Paper, Progress, ScrollArea, Select, SimpleGrid, Stack, Text, Textarea, Title, Tooltip, UnstyledButton } from '@mantine/core'
+import { Alert, Badge, Button, Group, Kbd, Loader, Modal, Paper, Progress, ScrollArea, Select, SimpleGrid, Stack, Text, Textarea, Title, Tooltip, UnstyledButton, VisuallyHidden } from '@mantine/core'
 import { api } from '../../../api/client'
 import { useCall } from '../../../api/hooks'
 import { navigate } from '../../../router'
@@ -429,6 +429,7 @@ export function RatingScreen({
                 {aspect?.rubric.map((line, k) => (
                   <Text key={k} size="sm" c={item.scores[aspect.key] === aspect.min + k ? undefined : 'dimmed'}>
                     <Kbd mr={6}>{aspect.min + k}</Kbd>
+                    <VisuallyHidden>: </VisuallyHidden>
                     {line.replace(/^\d+\s*[—-]\s*/, '')}
                   </Text>
                 ))}

@@ -30,15 +30,20 @@ export interface RatingView {
 
 const scale = (a: AspectView) => `${a.min} to ${a.max}`
 
-/** The sentence to announce on going from `prev` to `next` ('' when nothing worth saying changed). */
-export function ratingAnnouncement(prev: RatingView | null, next: RatingView): string {
+/**
+ * The sentence to announce on going from `prev` to `next` ('' when nothing worth saying changed).
+ * `seen` is what the screen last showed of next's item's scores, if it was shown before (an undo
+ * may take a score back on an item that is not on screen and then return to it).
+ */
+export function ratingAnnouncement(prev: RatingView | null, next: RatingView, seen?: Readonly<Record<string, number>>): string {
   const parts: string[] = []
-  // Scores given (or taken back) on the item that was on screen.
-  if (prev && next.studyItemId !== null && prev.studyItemId === next.studyItemId) {
+  // Scores given (or taken back) on the item whose scores are shown.
+  const before = seen ?? (prev && next.studyItemId !== null && prev.studyItemId === next.studyItemId ? prev.scores : undefined)
+  if (before) {
     for (const a of next.aspects) {
-      const before = prev.scores[a.key]
+      const was = before[a.key]
       const after = next.scores[a.key]
-      if (before === after) continue
+      if (was === after) continue
       parts.push(after === undefined ? `${a.label}: rating removed.` : `${a.label}: ${after} of ${a.max}.`)
     }
   }
