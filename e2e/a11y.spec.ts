@@ -417,3 +417,98 @@ test.describe('Accessibility of the rating screen (keyboard only, screen reader)
     }
   })
 })
+
+test.describe('Accessibility: the user\u2019s settings (reduced motion, 200% zoom, high contrast)', () => {
+  /** Seconds of the longest transition or animation on any element of the page. */
+  const longestMotion = (page: Page) =>
+    page.evaluate(() => {
+      const secs = (v: string) => Math.max(...v.split(',').map((x) => (x.trim().endsWith('ms') ? parseFloat(x) / 1000 : parseFloat(x)) || 0))
+      let longest = 0
+      for (const el of document.querySelectorAll('*')) {
+        const cs = getComputedStyle(el)
+        longest = Math.max(longest, secs(cs.transitionDuration), cs.animationName === 'none' ? 0 : secs(cs.animationDuration))
+      }
+      return longest
+    })
+
+  test('reduced motion: no transitions or animations; without it the modal fades', async ({ browserInstance, serve }) => {
+    for (const motion of ['no-preference', 'reduce'] as const) {
+      const context = await a11yContext(browserInstance, 'light', { reducedMotion: motion })
+      const page = await context.newPage()
+      await page.goto(serve.url)
+      await expect(page.getByRole('dialog', { name: 'Research use only' })).toBeVisible()
+      const longest = await longestMotion(page)
+      if (motion === 'reduce') expect(longest, 'longest transition/animation with reduced motion (s)').toBeLessThanOrEqual(0.001)
+      else expect(longest).toBeGreaterThan(0.05)
+      await context.close()
+    }
+  })
+
+  test('200% zoom: every page fits the width, nothing is cut off, the rating keys still work', async ({ browserInstance, serve }) => {
+    imhi(['import', writeImhiFixture(tempDir('imhi-a11y-zoom-')), '--db', serve.dbFile])
+    const { studyId, raterId } = await seedStudy(serve)
+    // 200% zoom of a 1400 x 900 window: a 700 x 450 CSS-pixel viewport at device scale 2.
+    const context = await browserInstance.newContext({ viewport: { width: 700, height: 450 }, deviceScaleFactor: 2, bypassCSP: true })
+    await context.addInitScript(() => localStorage.setItem('imhi-notice-acknowledged', '1'))
+    const page = await context.newPage()
+    try {
+      const findings: AxeFinding[] = []
+      const overflow = () => page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth)
+      for (const [name, hash, ready] of [
+        ['browse', '/browse', 'result-row'],
+        ['evaluate', '/evaluate', 'evaluate-page'],
+        ['study', `/annotate/study/${studyId}`, 'progress-table'],
+        ['rating', `/annotate/rate/${studyId}?annotator=${raterId}`, 'rating-screen']
+      ] as const) {
+        await go(page, serve, hash)
+        await expect(page.getByTestId(ready).first()).toBeVisible()
+        await page.screenshot({ path: join(SCREENSHOTS, `a11y-zoom200-${name}.png`) })
+        expect(await overflow(), `${name}: the page scrolls sideways at 200% zoom`).toBeLessThanOrEqual(0)
+        // Every section stays reachable from the navigation.
+        for (const s of ['Browse', 'Models', 'Runs', 'Evaluate', 'Annotate']) await expect(page.getByRole('link', { name: new RegExp(`^${s}`) })).toBeInViewport()
+        findings.push(...(await axeViolations(page, `200% zoom: ${name}`)))
+      }
+      // The rating screen at 200%: the score buttons can be scrolled to and used; keys rate.
+      const screen = page.getByTestId('rating-screen')
+      if ((await screen.getAttribute('data-notice')) === '1') await page.keyboard.press('Enter')
+      // Its header wraps instead of pushing the save state and the help buttons out of view.
+      for (const b of [page.getByRole('button', { name: /Studies/ }), page.getByTestId('save-state'), page.getByRole('button', { name: /Guidelines/ }), page.getByTestId('open-hotkeys')]) await expect(b).toBeInViewport({ ratio: 1 })
+      await page.getByTestId('score-fluency-2').scrollIntoViewIfNeeded()
+      await expect(page.getByTestId('score-fluency-2')).toBeInViewport()
+      await page.keyboard.press('2')
+      await expect(page.getByTestId('score-fluency-2')).toHaveAttribute('aria-pressed', 'true')
+      await expect(page.getByTestId('save-state')).toHaveText('all saved')
+      expect(findings, formatFindings(findings)).toEqual([])
+    } finally {
+      await context.close()
+    }
+  })
+
+  test('high-contrast mode (forced colors): selection, pressed scores and focus keep a visible outline', async ({ browserInstance, serve }) => {
+    imhi(['import', writeImhiFixture(tempDir('imhi-a11y-hc-')), '--db', serve.dbFile])
+    const { studyId, raterId } = await seedStudy(serve)
+    const context = await browserInstance.newContext({ viewport: { width: 1400, height: 900 }, forcedColors: 'active', colorScheme: 'dark' })
+    await context.addInitScript(() => localStorage.setItem('imhi-notice-acknowledged', '1'))
+    const page = await context.newPage()
+    try {
+      await go(page, serve, `/annotate/rate/${studyId}?annotator=${raterId}`)
+      expect(await page.evaluate(() => matchMedia('(forced-colors: active)').matches)).toBe(true)
+      const screen = page.getByTestId('rating-screen')
+      await expect(screen).toHaveAttribute('data-loaded', '1')
+      if ((await screen.getAttribute('data-notice')) === '1') await page.keyboard.press('Enter')
+      await page.keyboard.press('2')
+      const pressed = page.getByTestId('score-fluency-2')
+      await expect(pressed).toHaveAttribute('aria-pressed', 'true')
+      // In forced colors backgrounds are flattened: the pressed score and the current aspect are
+      // marked by an outline in the system highlight colour instead.
+      await expect(pressed).toHaveCSS('outline-style', 'solid')
+      await expect(page.locator('[role="group"][aria-current="true"]')).toHaveCSS('outline-style', 'solid')
+      await expect(page.getByTestId('score-fluency-1')).toHaveCSS('outline-style', 'none')
+      await page.keyboard.press('Tab')
+      await expect(page.locator(':focus-visible')).toHaveCSS('outline-style', 'solid')
+      await page.screenshot({ path: join(SCREENSHOTS, 'a11y-forced-colors-rating.png') })
+    } finally {
+      await context.close()
+    }
+  })
+})

@@ -109,8 +109,8 @@ export function Agreement() {
           </ScrollArea>
           <ChartFrame title={`${metric} vs mean ${aspect} rating`} subtitle="one point per rated explanation" filename={`scatter-${metric}-${aspect}`} testId="chart-scatter" table={{ columns: [metric, `mean ${aspect} rating`], rows: points.map((q) => [q.x, q.y]) }}>
             <Group mb="xs">
-              <Select size="xs" w={140} value={metric} onChange={(v) => v && setMetric(v)} data={report.metrics} allowDeselect={false} />
-              <Select size="xs" w={160} value={aspect} onChange={(v) => v && setAspect(v)} data={report.aspects} allowDeselect={false} />
+              <Select size="xs" w={140} aria-label="Metric" value={metric} onChange={(v) => v && setMetric(v)} data={report.metrics} allowDeselect={false} />
+              <Select size="xs" w={160} aria-label="Aspect" value={aspect} onChange={(v) => v && setAspect(v)} data={report.aspects} allowDeselect={false} />
             </Group>
             <ResponsiveContainer width="100%" height={300}>
               <ScatterChart margin={{ top: 8, right: 16, bottom: 24, left: 0 }}>

@@ -286,8 +286,8 @@ export function RatingScreen({
       data-notice={hidden ? '1' : '0'}
       style={{ flex: 1, minHeight: 0 }}
     >
-      <Group justify="space-between" wrap="nowrap">
-        <Group gap="xs" wrap="nowrap">
+      <Group justify="space-between" wrap="wrap" gap="xs">
+        <Group gap="xs" wrap="wrap">
           <Button variant="subtle" size="compact-sm" onClick={() => navigate('/annotate')}>
             ← Studies
           </Button>
@@ -307,7 +307,7 @@ export function RatingScreen({
             <Badge variant="light">rating as {queue.annotator.name}</Badge>
           )}
         </Group>
-        <Group gap="xs" wrap="nowrap">
+        <Group gap="xs" wrap="wrap">
           <Text size="sm" data-testid="progress-text">
             {done} / {entries.length} done
           </Text>

@@ -428,6 +428,7 @@ function PackagesPanel({ study, onChanged }: { study: StudyDetail; onChanged: ()
                     <Table.Td>
                       <SegmentedControl
                         size="xs"
+                        aria-label={`Keep for ${c.field}`}
                         value={choices[k] ?? ''}
                         onChange={(v) => setChoices({ ...choices, [k]: v as 'mine' | 'theirs' })}
                         data={[
