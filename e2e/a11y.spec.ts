@@ -1,7 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import type { BrowserContext, Page } from '@playwright/test'
-import { test, expect, imhi, tempDir, SCREENSHOTS, type ServeHandle } from './fixtures'
+import { test, expect, imhi, tempDir, SCREENSHOTS, SHARED_IMHI, hasSharedImhi, type ServeHandle } from './fixtures'
 import { writeImhiFixture } from '../test/support/imhi-fixture'
 import { writeTinyGguf } from '../test/support/tiny-gguf'
 import { axeViolations, formatFindings, type AxeFinding } from './a11y/axe'
@@ -284,6 +284,52 @@ test.describe('Accessibility (axe-core, WCAG 2.1 A/AA)', () => {
       }
     })
   }
+})
+
+test.describe('Accessibility with the released IMHI data', () => {
+  test('browse, an item, the released example outputs evaluated and the DR human ratings, both themes', async ({ browserInstance, serve }) => {
+    test.skip(!hasSharedImhi, `skipped: ${SHARED_IMHI} not found (../shared is beside the repo on the project's machines and in CI)`)
+    test.setTimeout(420_000)
+    imhi(['import', SHARED_IMHI, '--db', serve.dbFile, '--json'])
+    for (const f of ['chatgpt_data', 'gpt3_data']) {
+      imhi(['annotations', 'import', join(SHARED_IMHI, 'human_evaluation', 'DR_annotation', `${f}.csv`), '--db', serve.dbFile, '--study', 'DR human evaluation'])
+    }
+    const findings: AxeFinding[] = []
+    for (const theme of ['light', 'dark'] as const) {
+      const context = await a11yContext(browserInstance, theme, { acknowledged: true })
+      const page = await context.newPage()
+      try {
+        const check = async (state: string) => findings.push(...(await axeViolations(page, `${theme}: released data: ${state}`)))
+        await go(page, serve, '/browse')
+        await expect(page.getByTestId('result-row').first()).toBeVisible()
+        await check('browse')
+        await page.getByTestId('search-input').fill('sleep')
+        await expect(page.getByTestId('result-row').first().locator('mark').first()).toBeVisible()
+        await page.getByTestId('result-row').first().click()
+        await expect(page.getByTestId('item-detail')).toBeVisible()
+        await check('search and an open item')
+        await go(page, serve, '/evaluate')
+        await page.getByText('An output folder / CSV').click()
+        await page.getByTestId('outputs-path').fill(join(SHARED_IMHI, 'examples', 'response_generation_examples'))
+        await page.getByTestId('evaluate-button').click()
+        await expect(page.getByTestId('metrics-table')).toBeVisible({ timeout: 120_000 })
+        await page.getByTestId('metrics-table').locator('tbody tr').first().click()
+        await expect(page.getByTestId('dataset-detail')).toBeVisible()
+        await check('evaluation of the released example outputs')
+        const studies = await call<{ id: number }[]>(serve, 'annotation.studies', {})
+        expect(studies).toHaveLength(1)
+        await go(page, serve, `/annotate/study/${studies[0].id}`)
+        await expect(page.getByTestId('progress-table')).toBeVisible()
+        await check('DR human ratings: progress')
+        await page.getByTestId('tab-agreement').click()
+        await expect(page.getByTestId('disagreements')).toBeVisible()
+        await check('DR human ratings: agreement and disagreements')
+      } finally {
+        await context.close()
+      }
+    }
+    expect(findings.length, formatFindings(findings)).toBe(0)
+  })
 })
 
 test.describe('Accessibility of the rating screen (keyboard only, screen reader)', () => {
