@@ -24,7 +24,9 @@ export const theme = createTheme({
     // Every modal's close button has a name for screen readers, and any other close button
     Modal: Modal.extend({ defaultProps: { closeButtonProps: { 'aria-label': 'Close' } } }),
     // (notifications, inputs' clear buttons) too.
-    CloseButton: CloseButton.extend({ defaultProps: { 'aria-label': 'Close' } as Record<string, string> })
+    CloseButton: CloseButton.extend({ defaultProps: { 'aria-label': 'Close' } as Record<string, string> }),
+    // An input's clear button (clearable selects) clears, it does not close.
+    InputClearButton: { defaultProps: { 'aria-label': 'Clear' } }
   }
 })
 

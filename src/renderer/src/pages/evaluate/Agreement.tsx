@@ -76,7 +76,7 @@ export function Agreement() {
               {n}
             </Alert>
           ))}
-          <ScrollArea>
+          <ScrollArea viewportProps={{ tabIndex: 0, role: 'region', 'aria-label': 'Correlations' }}>
             <Table withTableBorder fz="xs" striped data-testid="correlation-table">
               <Table.Thead>
                 <Table.Tr>

@@ -50,7 +50,7 @@ export function Compare({ a, b }: { a: EvaluationReport; b: EvaluationReport }) 
           CSV
         </Button>
       </Group>
-      <ScrollArea>
+      <ScrollArea viewportProps={{ tabIndex: 0, role: 'region', 'aria-label': 'Metrics side by side' }}>
         <Table withTableBorder fz="xs" striped data-testid="compare-table">
           <Table.Thead>
             <Table.Tr>

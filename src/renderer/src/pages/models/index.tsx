@@ -76,7 +76,7 @@ function Details({ m, onClose }: { m: ModelInfo | null; onClose: () => void }) {
         </Table>
         <Text size="sm" fw={600}>Chat template</Text>
         {md.chatTemplate ? (
-          <ScrollArea h={200}>
+          <ScrollArea h={200} viewportProps={{ tabIndex: 0, role: 'region', 'aria-label': 'Chat template' }}>
             <Code block>{md.chatTemplate}</Code>
           </ScrollArea>
         ) : (
