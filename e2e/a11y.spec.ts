@@ -62,11 +62,16 @@ interface StudySetup {
   raterId: number
 }
 
-/** A study of 3 DR posts, 3 annotators each; two have rated every aspect (so agreement has figures). */
-async function seedStudy(serve: ServeHandle): Promise<StudySetup> {
+/**
+ * A study of 3 DR posts (and, with `withNotice`, the fixture's 2 CAMS posts, which always carry a
+ * content notice), 3 annotators each; two have rated every aspect (so agreement has figures).
+ */
+async function seedStudy(serve: ServeHandle, opts: { withNotice?: boolean } = {}): Promise<StudySetup> {
+  const sources = [{ kind: 'gold', dataset: 'DR', split: 'test_instruction' }]
+  if (opts.withNotice) sources.push({ kind: 'gold', dataset: 'CAMS', split: 'test_instruction' })
   const study = await call<{ id: number }>(serve, 'annotation.createStudy', {
     name: 'Accessibility study',
-    sources: [{ kind: 'gold', dataset: 'DR', split: 'test_instruction' }],
+    sources,
     sampleSize: 3,
     annotatorsPerItem: 3,
     annotators: ['ana', 'ben', 'cam'],
@@ -136,7 +141,7 @@ async function walkEverything(page: Page, serve: ServeHandle, theme: Theme): Pro
   // The rest of the data: a model, a study with ratings, model outputs to evaluate.
   const model = writeTinyGguf(join(data, 'imhi-tiny.gguf'), { contextLength: 4096 })
   imhi(['models', 'add', model, '--db', serve.dbFile])
-  const { studyId, raterId } = await seedStudy(serve)
+  const { studyId, raterId } = await seedStudy(serve, { withNotice: true })
   const outputs = outputFolder(data)
 
   // Browse: the list, a search with highlights, an open item, the import dialog.
@@ -242,10 +247,15 @@ async function walkEverything(page: Page, serve: ServeHandle, theme: Theme): Pro
   await go(page, serve, `/annotate/rate/${studyId}?annotator=${raterId}`)
   const screen = page.getByTestId('rating-screen')
   await expect(screen).toHaveAttribute('data-loaded', '1')
-  if ((await screen.getAttribute('data-notice')) === '1') {
-    await audit.check('rating screen: content notice')
-    await page.keyboard.press('Enter')
+  // Arrow right to the first post behind a content notice (a CAMS post), check it, show it.
+  for (let i = 0; i < 5 && (await screen.getAttribute('data-notice')) !== '1'; i++) {
+    await page.keyboard.press('ArrowRight')
+    await expect(screen).toHaveAttribute('data-pos', String(i + 1))
+    await expect(screen).toHaveAttribute('data-loaded', '1')
   }
+  await expect(page.getByTestId('content-notice')).toBeVisible()
+  await audit.check('rating screen: content notice')
+  await page.keyboard.press('Enter')
   await expect(page.getByTestId('explanation-text')).toBeVisible()
   await page.keyboard.press('2')
   await expect(page.getByTestId('save-state')).toHaveText('all saved')
