@@ -141,7 +141,7 @@ export function App() {
         </ErrorBoundary>
       </AppShell.Main>
       <AppShell.Footer px="md">
-        <UnstyledButton onClick={() => setNoticeOpen(true)} h="100%" w="100%" aria-label="Show the research-use notice" data-testid="footer-notice">
+        <UnstyledButton onClick={() => setNoticeOpen(true)} h="100%" w="100%" aria-haspopup="dialog" title="Show the research-use notice" data-testid="footer-notice">
           <Text size="xs" c="dimmed" truncate>
             Research use only — not a diagnostic or clinical tool. {NON_CLINICAL_NOTICE.split('. ').slice(1).join('. ')}
           </Text>

@@ -1,21 +1,15 @@
 import { StrictMode } from 'react'
 import { createRoot } from 'react-dom/client'
-import { MantineProvider, createTheme, localStorageColorSchemeManager } from '@mantine/core'
+import { MantineProvider, localStorageColorSchemeManager } from '@mantine/core'
 import { Notifications } from '@mantine/notifications'
 import '@mantine/core/styles.css'
 import '@mantine/notifications/styles.css'
 import './components/theme/global.css'
 import { App } from './App'
+import { theme, cssVariablesResolver } from './components/theme/theme'
 import { AppStateProvider } from './api/appState'
 import { ErrorBoundary } from './components/errors/ErrorBoundary'
 import { notifyError } from './components/errors/notify'
-
-const theme = createTheme({
-  primaryColor: 'teal',
-  defaultRadius: 'sm',
-  fontFamily: 'system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif',
-  fontFamilyMonospace: 'ui-monospace, "SF Mono", Menlo, Consolas, "DejaVu Sans Mono", monospace'
-})
 
 // The light/dark choice is remembered across sessions.
 const colorSchemeManager = localStorageColorSchemeManager({ key: 'imhi-color-scheme' })
@@ -27,7 +21,7 @@ window.addEventListener('unhandledrejection', (e) => {
 
 createRoot(document.getElementById('root')!).render(
   <StrictMode>
-    <MantineProvider theme={theme} defaultColorScheme="auto" colorSchemeManager={colorSchemeManager}>
+    <MantineProvider theme={theme} cssVariablesResolver={cssVariablesResolver} defaultColorScheme="auto" colorSchemeManager={colorSchemeManager}>
       <Notifications position="bottom-right" limit={4} />
       <ErrorBoundary area="IMHI Workbench">
         <AppStateProvider>

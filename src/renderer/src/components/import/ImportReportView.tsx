@@ -28,7 +28,7 @@ export function ImportReportView({ report }: { report: ImportReport }) {
           {report.root}
         </Text>
       </Alert>
-      <ScrollArea.Autosize mah={320}>
+      <ScrollArea.Autosize mah={320} viewportProps={{ tabIndex: 0, role: 'region', 'aria-label': 'Files read' }}>
         <Table striped highlightOnHover withTableBorder fz="xs" stickyHeader layout="fixed">
           <colgroup>
             <col />

@@ -76,7 +76,7 @@ export function Agreement() {
               {n}
             </Alert>
           ))}
-          <ScrollArea>
+          <ScrollArea viewportProps={{ tabIndex: 0, role: 'region', 'aria-label': 'Correlations' }}>
             <Table withTableBorder fz="xs" striped data-testid="correlation-table">
               <Table.Thead>
                 <Table.Tr>
@@ -107,10 +107,10 @@ export function Agreement() {
               </Table.Tbody>
             </Table>
           </ScrollArea>
-          <ChartFrame title={`${metric} vs mean ${aspect} rating`} subtitle="one point per rated explanation" filename={`scatter-${metric}-${aspect}`} testId="chart-scatter">
+          <ChartFrame title={`${metric} vs mean ${aspect} rating`} subtitle="one point per rated explanation" filename={`scatter-${metric}-${aspect}`} testId="chart-scatter" table={{ columns: [metric, `mean ${aspect} rating`], rows: points.map((q) => [q.x, q.y]) }}>
             <Group mb="xs">
-              <Select size="xs" w={140} value={metric} onChange={(v) => v && setMetric(v)} data={report.metrics} allowDeselect={false} />
-              <Select size="xs" w={160} value={aspect} onChange={(v) => v && setAspect(v)} data={report.aspects} allowDeselect={false} />
+              <Select size="xs" w={140} aria-label="Metric" value={metric} onChange={(v) => v && setMetric(v)} data={report.metrics} allowDeselect={false} />
+              <Select size="xs" w={160} aria-label="Aspect" value={aspect} onChange={(v) => v && setAspect(v)} data={report.aspects} allowDeselect={false} />
             </Group>
             <ResponsiveContainer width="100%" height={300}>
               <ScatterChart margin={{ top: 8, right: 16, bottom: 24, left: 0 }}>

@@ -2,9 +2,10 @@ import { useRef, type ReactNode } from 'react'
 import { Button, Card, Group, Text } from '@mantine/core'
 import { exportPng, exportSvg } from './chartExport'
 import { notifyError } from '../../components/errors/notify'
+import { ChartDataTable, type ChartTable } from './ChartDataTable'
 
-/** A titled card around one chart, with PNG and SVG export of it. */
-export function ChartFrame(props: { title: string; subtitle?: string; filename: string; children: ReactNode; testId?: string }) {
+/** A titled card around one chart, with PNG and SVG export of it and, when given, its numbers as a table (the text alternative). */
+export function ChartFrame(props: { title: string; subtitle?: string; filename: string; children: ReactNode; testId?: string; table?: ChartTable }) {
   const ref = useRef<HTMLDivElement>(null)
   return (
     <Card withBorder padding="sm" data-chart-frame data-testid={props.testId}>
@@ -39,6 +40,7 @@ export function ChartFrame(props: { title: string; subtitle?: string; filename: 
         </Group>
       </Group>
       <div ref={ref}>{props.children}</div>
+      {props.table && <ChartDataTable title={props.title} table={props.table} />}
     </Card>
   )
 }

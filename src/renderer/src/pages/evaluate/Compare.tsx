@@ -31,8 +31,8 @@ export function Compare({ a, b }: { a: EvaluationReport; b: EvaluationReport }) 
       <Text size="sm">
         <b>A</b> {a.name} <Text span c="dimmed">vs</Text> <b>B</b> {b.name}
       </Text>
-      <ChartFrame title={`${col.help} per dataset`} filename={`compare-${col.key}`} testId="chart-compare">
-        <Select size="xs" w={260} mb="xs" value={metric} onChange={(v) => v && setMetric(v)} data={cols.map((c) => ({ value: c.key, label: `${c.label}: ${c.help}` }))} allowDeselect={false} />
+      <ChartFrame title={`${col.help} per dataset`} filename={`compare-${col.key}`} testId="chart-compare" table={{ columns: ['dataset', 'A', 'B'], rows: data.map((d) => [d.dataset, d.A, d.B]) }}>
+        <Select size="xs" w={260} mb="xs" aria-label="Metric" value={metric} onChange={(v) => v && setMetric(v)} data={cols.map((c) => ({ value: c.key, label: `${c.label}: ${c.help}` }))} allowDeselect={false} />
         <ResponsiveContainer width="100%" height={260}>
           <BarChart data={data}>
             <CartesianGrid strokeDasharray="3 3" opacity={0.4} />
@@ -50,7 +50,7 @@ export function Compare({ a, b }: { a: EvaluationReport; b: EvaluationReport }) 
           CSV
         </Button>
       </Group>
-      <ScrollArea>
+      <ScrollArea viewportProps={{ tabIndex: 0, role: 'region', 'aria-label': 'Metrics side by side' }}>
         <Table withTableBorder fz="xs" striped data-testid="compare-table">
           <Table.Thead>
             <Table.Tr>

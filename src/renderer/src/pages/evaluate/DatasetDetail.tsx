@@ -3,6 +3,7 @@ import { Alert, Button, Group, SegmentedControl, SimpleGrid, Stack, Table, Text 
 import { Bar, BarChart, CartesianGrid, Legend, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts'
 import type { DatasetReport, EvaluationReport } from '../../../../shared/api/evaluation'
 import { ChartFrame } from './ChartFrame'
+import type { ChartTable } from './ChartDataTable'
 import { ConfusionHeatmap } from './ConfusionHeatmap'
 import { RowsTable } from './RowsTable'
 import { downloadCsv, safeName } from './csv'
@@ -68,10 +69,10 @@ export function DatasetDetail({ report, dataset }: { report: EvaluationReport; d
       ) : (
         <>
           <SimpleGrid cols={{ base: 1, lg: 2 }}>
-            <ChartFrame title="Confusion matrix" subtitle="rows gold, columns predicted; colour = share of the gold row" filename={`${base}-confusion-${which}`} testId="chart-confusion">
+            <ChartFrame title="Confusion matrix" subtitle="rows gold, columns predicted; colour = share of the gold row" filename={`${base}-confusion-${which}`} testId="chart-confusion" table={confusionTable(metrics)}>
               <ConfusionHeatmap metrics={metrics} />
             </ChartFrame>
-            <ChartFrame title="Label distribution" subtitle="gold vs predicted, scored rows" filename={`${base}-labels-${which}`} testId="chart-labels">
+            <ChartFrame title="Label distribution" subtitle="gold vs predicted, scored rows" filename={`${base}-labels-${which}`} testId="chart-labels" table={{ columns: ['label', 'gold', 'predicted'], rows: distribution.map((d) => [d.label, d.gold, d.predicted]) }}>
               <ResponsiveContainer width="100%" height={300}>
                 <BarChart data={distribution} margin={{ top: 8, right: 8, bottom: 40, left: 0 }}>
                   <CartesianGrid strokeDasharray="3 3" opacity={0.4} />
@@ -89,7 +90,7 @@ export function DatasetDetail({ report, dataset }: { report: EvaluationReport; d
         </>
       )}
       {activeScore && (
-        <ChartFrame title={`Score distribution: ${SCORE_LABELS[activeScore]}`} subtitle="per response, 20 equal-width bins" filename={`${base}-${activeScore}-distribution`} testId="chart-scores">
+        <ChartFrame title={`Score distribution: ${SCORE_LABELS[activeScore]}`} subtitle="per response, 20 equal-width bins" filename={`${base}-${activeScore}-distribution`} testId="chart-scores" table={{ columns: [`${SCORE_LABELS[activeScore]} (bin centre)`, 'responses'], rows: hist.map((h) => [h.bin, h.count]) }}>
           <SegmentedControl size="xs" mb="xs" value={activeScore} onChange={(v) => setScore(v as ScoreKey)} data={scoreOptions.map((k) => ({ label: SCORE_LABELS[k], value: k }))} />
           <ResponsiveContainer width="100%" height={220}>
             <BarChart data={hist} margin={{ top: 8, right: 8, bottom: 8, left: 0 }}>
@@ -105,6 +106,12 @@ export function DatasetDetail({ report, dataset }: { report: EvaluationReport; d
       {dataset.perRow.row.length > 0 && <RowsTable dataset={dataset} name={base} />}
     </Stack>
   )
+}
+
+/** The confusion matrix as the heat map draws it: gold rows (no "ood" row), every predicted column. */
+function confusionTable(metrics: NonNullable<DatasetReport['rule']>): ChartTable {
+  const { labels, matrix } = metrics.confusion
+  return { columns: ['gold \\ predicted', ...labels], rows: labels.filter((l) => l !== 'ood').map((g, i) => [g, ...matrix[i]]) }
 }
 
 function PerClassTable({ name, metrics }: { name: string; metrics: NonNullable<DatasetReport['rule']> }) {

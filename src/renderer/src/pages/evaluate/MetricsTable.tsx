@@ -22,7 +22,7 @@ export function MetricsTable({ report, selected, onSelect }: { report: Evaluatio
           CSV
         </Button>
       </Group>
-      <ScrollArea>
+      <ScrollArea viewportProps={{ tabIndex: 0, role: 'region', 'aria-label': 'Metrics per dataset' }}>
         <Table striped highlightOnHover withTableBorder fz="sm" data-testid="metrics-table">
           <Table.Thead>
             <Table.Tr>

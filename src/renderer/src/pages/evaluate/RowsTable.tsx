@@ -64,7 +64,7 @@ export function RowsTable({ dataset, name }: { dataset: DatasetReport; name: str
           CSV
         </Button>
       </Group>
-      <ScrollArea.Autosize mah={420}>
+      <ScrollArea.Autosize mah={420} viewportProps={{ tabIndex: 0, role: 'region', 'aria-label': 'Rows' }}>
         <Table fz="xs" withTableBorder striped stickyHeader>
           <Table.Thead>
             <Table.Tr>

@@ -76,7 +76,7 @@ function Details({ m, onClose }: { m: ModelInfo | null; onClose: () => void }) {
         </Table>
         <Text size="sm" fw={600}>Chat template</Text>
         {md.chatTemplate ? (
-          <ScrollArea h={200}>
+          <ScrollArea h={200} viewportProps={{ tabIndex: 0, role: 'region', 'aria-label': 'Chat template' }}>
             <Code block>{md.chatTemplate}</Code>
           </ScrollArea>
         ) : (
@@ -184,7 +184,7 @@ export default function ModelsPage(_props: { route: Route }) {
           {downloads.map((d) => (
             <Group key={d.downloadId} gap="sm" wrap="nowrap">
               <Text size="sm" w={360} truncate>{d.uri}</Text>
-              <Progress value={d.totalBytes ? (100 * d.downloadedBytes) / d.totalBytes : 0} style={{ flex: 1 }} animated={d.status === 'downloading'} color={d.status === 'failed' ? 'red' : 'teal'} />
+              <Progress value={d.totalBytes ? (100 * d.downloadedBytes) / d.totalBytes : 0} aria-label="Download progress" style={{ flex: 1 }} animated={d.status === 'downloading'} color={d.status === 'failed' ? 'red' : 'teal'} />
               <Text size="xs" w={200}>
                 {d.status === 'downloading' ? `${formatBytes(d.downloadedBytes)} of ${d.totalBytes ? formatBytes(d.totalBytes) : '?'}` : d.status}
               </Text>

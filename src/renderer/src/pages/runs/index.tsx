@@ -133,7 +133,7 @@ export default function RunsPage(_props: { route: Route }) {
                     </Tooltip>
                   </Table.Td>
                   <Table.Td>
-                    <Progress value={pct} animated={status === 'running'} color={STATUS_COLOR[status]} />
+                    <Progress value={pct} animated={status === 'running'} color={STATUS_COLOR[status]} aria-label={`Run ${r.id} progress`} />
                     <Text size="xs" c="dimmed" data-testid={`run-progress-${r.id}`}>
                       {done}/{r.total} items
                       {status === 'running' && p ? ` · ${p.itemsPerSecond.toFixed(2)} items/s · ${p.tokensPerSecond.toFixed(0)} tokens/s · ETA ${formatSeconds(p.etaSeconds)}` : ''}

@@ -69,7 +69,7 @@ export function CreateStudy({ onCreated }: { onCreated: (studyId: number) => voi
       <Text fw={600} size="sm">
         Explanations to rate (annotators never see which source wrote them)
       </Text>
-      <ScrollArea.Autosize mah={220}>
+      <ScrollArea.Autosize mah={220} viewportProps={{ tabIndex: 0, role: 'region', 'aria-label': 'Explanations to rate' }}>
         <SimpleGrid cols={2} spacing={4}>
           {data?.gold.map((g) => (
             <Checkbox

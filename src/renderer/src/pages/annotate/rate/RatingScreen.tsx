@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useRef, useState } from 'react'
-import { Alert, Badge, Button, Group, Kbd, Loader, Modal, Paper, Progress, ScrollArea, Select, SimpleGrid, Stack, Text, Textarea, Title, Tooltip, UnstyledButton } from '@mantine/core'
+import { Alert, Badge, Button, Group, Kbd, Loader, Modal, Paper, Progress, ScrollArea, Select, SimpleGrid, Stack, Text, Textarea, Title, Tooltip, UnstyledButton, VisuallyHidden } from '@mantine/core'
 import { api } from '../../../api/client'
 import { useCall } from '../../../api/hooks'
 import { navigate } from '../../../router'
@@ -8,6 +8,8 @@ import type { AnnotatorQueue, AspectDef, RatingItem } from '../../../../../share
 import { outbox } from './outbox'
 import { HotkeySheet } from '../hotkeys/HotkeySheet'
 import { BreakReminder, ContentNotice, SupportFooter } from '../wellbeing/Wellbeing'
+import { RatingAnnouncer } from './RatingAnnouncer'
+import { useFollowFocus } from './useFollowFocus'
 
 interface UndoStep {
   studyItemId: number
@@ -263,6 +265,9 @@ export function RatingScreen({
   saveTimeRef.current = saveTime
   useEffect(() => () => saveTimeRef.current(), [])
 
+  // Keyboard focus follows the current aspect when rating with the score buttons.
+  const followRef = useFollowFocus(aspects[aspectIdx]?.key, item?.studyItemId ?? null)
+
   if (error) return <Alert color="red" title="Cannot open this queue">{error}</Alert>
   if (!queue) return <Loader />
   if (queue.entries.length === 0) return <Alert title="Nothing to rate">This annotator has no items in {queue.study.name}.</Alert>
@@ -272,6 +277,7 @@ export function RatingScreen({
 
   return (
     <Stack
+      ref={followRef}
       gap="sm"
       data-testid="rating-screen"
       data-pos={pos}
@@ -280,8 +286,8 @@ export function RatingScreen({
       data-notice={hidden ? '1' : '0'}
       style={{ flex: 1, minHeight: 0 }}
     >
-      <Group justify="space-between" wrap="nowrap">
-        <Group gap="xs" wrap="nowrap">
+      <Group justify="space-between" wrap="wrap" gap="xs">
+        <Group gap="xs" wrap="wrap">
           <Button variant="subtle" size="compact-sm" onClick={() => navigate('/annotate')}>
             ← Studies
           </Button>
@@ -301,12 +307,12 @@ export function RatingScreen({
             <Badge variant="light">rating as {queue.annotator.name}</Badge>
           )}
         </Group>
-        <Group gap="xs" wrap="nowrap">
+        <Group gap="xs" wrap="wrap">
           <Text size="sm" data-testid="progress-text">
             {done} / {entries.length} done
           </Text>
           <Tooltip label={unsent ? 'Kept in this browser and re-sent until the server confirms' : 'Every rating is committed on the server'}>
-            <Badge color={unsent ? 'orange' : 'teal'} variant="light" data-testid="save-state">
+            <Badge color={unsent ? 'orange' : 'teal'} variant="light" role="status" aria-live="polite" data-testid="save-state">
               {unsent ? `${unsent} unsent` : 'all saved'}
             </Badge>
           </Tooltip>
@@ -318,7 +324,7 @@ export function RatingScreen({
           </Button>
         </Group>
       </Group>
-      <Progress value={(done / entries.length) * 100} size="sm" aria-label="progress" />
+      <Progress value={(done / entries.length) * 100} size="sm" aria-label="Items done" />
       <Group justify="space-between">
         <Group gap="xs">
           <Button variant="default" size="compact-xs" onClick={() => goTo(pos - 1)} disabled={pos === 0}>
@@ -352,7 +358,7 @@ export function RatingScreen({
               <Text size="xs" fw={700} c="dimmed" tt="uppercase" mb={4}>
                 Post
               </Text>
-              <ScrollArea.Autosize mah="38vh">
+              <ScrollArea.Autosize mah="38vh" viewportProps={{ tabIndex: 0, role: 'region', 'aria-label': 'Post' }}>
                 <Text size="sm" style={{ whiteSpace: 'pre-wrap' }} data-testid="post-text">
                   {item.post || '(no post text in this study)'}
                 </Text>
@@ -362,7 +368,7 @@ export function RatingScreen({
               <Text size="xs" fw={700} c="dimmed" tt="uppercase" mb={4}>
                 Explanation to rate
               </Text>
-              <ScrollArea.Autosize mah="38vh">
+              <ScrollArea.Autosize mah="38vh" viewportProps={{ tabIndex: 0, role: 'region', 'aria-label': 'Explanation to rate' }}>
                 <Text size="sm" style={{ whiteSpace: 'pre-wrap' }} data-testid="explanation-text">
                   {item.explanation || '(no explanation text in this study)'}
                 </Text>
@@ -375,6 +381,10 @@ export function RatingScreen({
                 {aspects.map((a, i) => (
                   <UnstyledButton
                     key={a.key}
+                    component="div"
+                    role="group"
+                    aria-label={`${a.label}, ${a.min} to ${a.max}`}
+                    aria-current={i === aspectIdx ? 'true' : undefined}
                     onClick={() => setAspectIdx(i)}
                     p={4}
                     style={{ borderRadius: 4, background: i === aspectIdx ? 'var(--mantine-color-teal-light)' : undefined }}
@@ -419,6 +429,7 @@ export function RatingScreen({
                 {aspect?.rubric.map((line, k) => (
                   <Text key={k} size="sm" c={item.scores[aspect.key] === aspect.min + k ? undefined : 'dimmed'}>
                     <Kbd mr={6}>{aspect.min + k}</Kbd>
+                    <VisuallyHidden>: </VisuallyHidden>
                     {line.replace(/^\d+\s*[—-]\s*/, '')}
                   </Text>
                 ))}
@@ -433,6 +444,19 @@ export function RatingScreen({
         </Alert>
       )}
       <SupportFooter />
+      <RatingAnnouncer
+        view={{
+          pos,
+          total: entries.length,
+          done,
+          loaded: !!item && item.studyItemId === entry?.studyItemId,
+          notice: hidden,
+          aspects,
+          aspectIdx,
+          studyItemId: item?.studyItemId ?? null,
+          scores: item?.scores ?? {}
+        }}
+      />
 
       <HotkeySheet opened={sheetOpen} onClose={() => setSheetOpen(false)} />
       <Modal opened={noteOpen} onClose={closeNote} title="Note on this item" data-testid="note-modal">
@@ -440,6 +464,7 @@ export function RatingScreen({
           autoFocus
           autosize
           minRows={3}
+          aria-label="Note on this item"
           value={noteText}
           onChange={(e) => onNoteChange(e.currentTarget.value)}
           onKeyDown={(e) => {

@@ -33,7 +33,7 @@ function MyQueues({ annotatorId }: { annotatorId: number }) {
               {s.done > 0 ? 'Resume' : 'Start'}
             </Button>
           </Group>
-          <Progress mt="xs" value={s.assigned ? (s.done / s.assigned) * 100 : 0} size="sm" />
+          <Progress mt="xs" value={s.assigned ? (s.done / s.assigned) * 100 : 0} size="sm" aria-label={`${s.name}: items done`} />
         </Paper>
       ))}
     </Stack>
@@ -93,7 +93,7 @@ function LeadStudies() {
                   <Text size="xs">
                     {s.ratings} / {s.expected}
                   </Text>
-                  <Progress value={s.expected ? (s.ratings / s.expected) * 100 : 0} size="sm" />
+                  <Progress value={s.expected ? (s.ratings / s.expected) * 100 : 0} size="sm" aria-label={`${s.name}: ratings collected`} />
                 </Table.Td>
                 <Table.Td>
                   <Button size="compact-sm" variant="light" onClick={() => navigate(`/annotate/study/${s.id}`)}>

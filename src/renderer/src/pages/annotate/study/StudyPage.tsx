@@ -66,7 +66,7 @@ export function StudyPage({ studyId }: { studyId: number }) {
           {data.ratings} / {data.expected} ratings
         </Text>
       </Group>
-      <Progress value={data.expected ? (data.ratings / data.expected) * 100 : 0} />
+      <Progress value={data.expected ? (data.ratings / data.expected) * 100 : 0} aria-label="Ratings collected" />
       <Tabs defaultValue="progress" keepMounted={false}>
         <Tabs.List>
           <Tabs.Tab value="progress">Progress</Tabs.Tab>
@@ -138,7 +138,7 @@ function ProgressPanel({ study, onChanged }: { study: StudyDetail; onChanged: ()
                 <Text size="xs">
                   {p.done} / {p.assigned} items · {p.ratings} ratings
                 </Text>
-                <Progress value={p.assigned ? (p.done / p.assigned) * 100 : 0} size="sm" />
+                <Progress value={p.assigned ? (p.done / p.assigned) * 100 : 0} size="sm" aria-label={`${p.name}: items done`} />
               </Table.Td>
               <Table.Td>{p.flagged}</Table.Td>
               <Table.Td>{p.skipped}</Table.Td>
@@ -428,6 +428,7 @@ function PackagesPanel({ study, onChanged }: { study: StudyDetail; onChanged: ()
                     <Table.Td>
                       <SegmentedControl
                         size="xs"
+                        aria-label={`Keep for ${c.field}`}
                         value={choices[k] ?? ''}
                         onChange={(v) => setChoices({ ...choices, [k]: v as 'mine' | 'theirs' })}
                         data={[
