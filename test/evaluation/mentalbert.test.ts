@@ -97,8 +97,18 @@ describe("label_inference.py --calculate's numbers (calculate_f1 as released)", 
 
 describe('imhi label --model-path (MentalBERT through ONNX Runtime) on the tiny fixtures', () => {
   it('labels an outputs folder as label_inference.py does: the same labels as torch, the script\'s --calculate lines', () => {
-    const r = imhi(['label', ONNX_OUTPUTS, '--model-path', ONNX_MODELS, '--calculate'])
+    const written = tempDir()
+    const r = imhi(['label', ONNX_OUTPUTS, '--model-path', ONNX_MODELS, '--calculate', '--output', written])
     expect(r.status, r.stderr).toBe(0)
+    // --output: the script's data_output_path files (goldens,generated_text,labels), same rows and texts.
+    for (const name of ['DR', 'SAD']) {
+      const out = Papa.parse<Record<string, string>>(readFileSync(join(written, `${name}.csv`), 'utf8'), { header: true, skipEmptyLines: true })
+      const input = Papa.parse<Record<string, string>>(readFileSync(join(ONNX_OUTPUTS, `${name}.csv`), 'utf8'), { header: true, skipEmptyLines: true })
+      expect(out.meta.fields).toEqual(['goldens', 'generated_text', 'labels'])
+      expect(out.data.map((x) => x.labels)).toEqual(ref.outputs[name].labels)
+      expect(out.data.map((x) => x.generated_text)).toEqual(input.data.map((x) => x.generated_text))
+      expect(out.data.map((x) => x.goldens)).toEqual(input.data.map((x) => x.goldens))
+    }
     for (const name of ['DR', 'SAD']) expect(r.stdout).toContain(ref.outputs[name].calculate.printed!)
     expect(r.stdout).toMatch(/DR: 10 rows labelled by .*models\/DR on (cpu|cuda) .*batch 8, 1 cut to 512 tokens/)
     const j = imhi(['label', ONNX_OUTPUTS, '--model-path', ONNX_MODELS, '--calculate', '--json'])
