@@ -11,6 +11,7 @@ import { testServices } from '../support/services'
 import { tempDir } from '../support/tmp'
 import { ONNX_FIXTURES, ONNX_MODELS, ONNX_OUTPUTS, onnxReference, type MetricsResult } from '../support/onnx-fixture'
 import { seedItems, seedRun } from './seed'
+import { openDatabase } from '../../src/main/db/open'
 
 const ref = onnxReference()
 const CLI = resolve(__dirname, '..', '..', 'bin', 'imhi.js')
@@ -124,6 +125,22 @@ describe('imhi label --model-path (MentalBERT through ONNX Runtime) on the tiny 
     expect(out.datasets.DR.mentalbert.truncated).toBe(1)
     // Workbench names for the script's labels (SAD "financial" is "financial problem").
     expect(out.datasets.SAD.labels.map((x: { workbench_label: string }) => x.workbench_label)).toContain('family issues')
+  })
+
+  it('evaluate --save --model-path stores an evaluation made by MentalBERT', () => {
+    const dbFile = join(tempDir(), 'cli.db')
+    openDatabase(dbFile).close()
+    const r = imhi(['evaluate', ONNX_OUTPUTS, '--db', dbFile, '--save', '--model-path', ONNX_MODELS])
+    expect(r.status, r.stderr).toBe(0)
+    expect(r.stdout).toMatch(/saved as evaluation #1/)
+    const db = openDatabase(dbFile)
+    const row = db.prepare('SELECT labeller, report FROM evaluations WHERE id = 1').get() as { labeller: string; report: string }
+    db.close()
+    expect(row.labeller).toBe('mentalbert')
+    expect(JSON.parse(row.report).datasets.SAD.mentalbert.script.printed).toBe(ref.outputs.SAD.calculate.printed)
+    const list = imhi(['evaluate', ONNX_OUTPUTS, '--model-path', ONNX_MODELS])
+    expect(list.status).toBe(2)
+    expect(list.stderr).toMatch(/--model-path goes with --save/)
   })
 
   it('batch size does not change a label (padding is masked)', () => {
