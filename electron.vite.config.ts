@@ -27,7 +27,9 @@ export default defineConfig({
           'inference-worker': resolve(__dirname, 'src/main/inference/worker/index.ts'),
           // The `imhi` CLI and serve mode as built JavaScript (bin/imhi.js runs it when it is newer than
           // the sources; tsx only in development).
-          cli: resolve(__dirname, 'src/main/cli/main.ts')
+          cli: resolve(__dirname, 'src/main/cli/main.ts'),
+          // The ONNX Runtime worker thread (owns the ONNX sessions), loaded by src/main/inference/engines/onnx/client.ts.
+          'onnx-worker': resolve(__dirname, 'src/main/inference/engines/onnx/worker.ts')
         },
         // Shared chunks beside the entries, so `new URL('./inference-worker.js', import.meta.url)`
         // resolves the same from an entry or a chunk.

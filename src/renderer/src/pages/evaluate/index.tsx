@@ -13,6 +13,7 @@ import { Compare } from './Compare'
 import { Classifiers } from './Classifiers'
 import { Agreement } from './Agreement'
 import { DEFINITIONS } from './definitions'
+import { LabellerSummary } from './LabellerSummary'
 
 function NewEvaluation({ onDone }: { onDone: (id: number) => void }) {
   const { info } = useAppState()
@@ -22,6 +23,8 @@ function NewEvaluation({ onDone }: { onDone: (id: number) => void }) {
   const [path, setPath] = useState('')
   const [datasetAs, setDatasetAs] = useState('')
   const [model, setModel] = useState('')
+  const [labeller, setLabeller] = useState<'tfidf' | 'mentalbert'>('tfidf')
+  const [mentalbertPath, setMentalbertPath] = useState('')
   const [busy, setBusy] = useState(false)
   const [progress, setProgress] = useState<EvaluationEvents['evaluation.progress'] | null>(null)
 
@@ -41,12 +44,25 @@ function NewEvaluation({ onDone }: { onDone: (id: number) => void }) {
     }
   }
 
+  const pickMentalbert = async () => {
+    try {
+      const r = await api.call('app.pickPath', { kind: 'folder', title: 'Folder of converted MentalBERT classifiers (DIR/DR, DIR/SAD, ...)' })
+      if (r.path) setMentalbertPath(r.path)
+    } catch (e) {
+      notifyError(e)
+    }
+  }
+
   const evaluate = async () => {
     setBusy(true)
     setProgress(null)
     try {
       const target = source === 'run' ? { runId: Number(runId) } : { path: path.trim(), ...(datasetAs.trim() ? { datasetAs: datasetAs.trim() } : {}) }
-      const report = await api.call('evaluation.evaluate', { target, ...(model.trim() ? { lmModel: model.trim() } : {}) })
+      const report = await api.call('evaluation.evaluate', {
+        target,
+        ...(model.trim() ? { lmModel: model.trim() } : {}),
+        ...(labeller === 'mentalbert' ? { labeller: { kind: 'mentalbert' as const, modelPath: mentalbertPath.trim() } } : {})
+      })
       notifySuccess(`${Object.keys(report.datasets).length} dataset(s) evaluated`, report.name)
       onDone(report.id!)
     } catch (e) {
@@ -57,7 +73,7 @@ function NewEvaluation({ onDone }: { onDone: (id: number) => void }) {
     }
   }
 
-  const ready = source === 'run' ? runId !== null : path.trim().length > 0
+  const ready = (source === 'run' ? runId !== null : path.trim().length > 0) && (labeller === 'tfidf' || mentalbertPath.trim().length > 0)
   return (
     <Card withBorder padding="sm">
       <Stack gap="xs">
@@ -108,6 +124,40 @@ function NewEvaluation({ onDone }: { onDone: (id: number) => void }) {
               <TextInput size="xs" label="Dataset (if the file name is not one)" w={200} value={datasetAs} onChange={(e) => setDatasetAs(e.currentTarget.value)} placeholder="e.g. DR" />
             </>
           )}
+        </Group>
+        <Group align="end" wrap="wrap">
+          <Select
+            size="xs"
+            label="Labeller (who labels the responses)"
+            w={300}
+            data={[
+              { value: 'tfidf', label: 'Built-in TF-IDF classifiers' },
+              { value: 'mentalbert', label: 'MentalBERT (label_inference.py, ONNX)' }
+            ]}
+            value={labeller}
+            onChange={(v) => v && setLabeller(v as 'tfidf' | 'mentalbert')}
+            allowDeselect={false}
+            data-testid="labeller-select"
+          />
+          {labeller === 'mentalbert' && (
+            <>
+              <TextInput
+                size="xs"
+                label="Folder of converted MentalBERT classifiers (DIR/DR, DIR/SAD, …)"
+                w={420}
+                value={mentalbertPath}
+                onChange={(e) => setMentalbertPath(e.currentTarget.value)}
+                placeholder="/path/to/mentalbert-onnx"
+                data-testid="mentalbert-path"
+                onKeyDown={(e) => e.key === 'Enter' && ready && !busy && evaluate()}
+              />
+              {info?.canPickFolder && (
+                <Button size="xs" variant="default" onClick={pickMentalbert}>
+                  Choose…
+                </Button>
+              )}
+            </>
+          )}
           <TextInput size="xs" label="GGUF model for the LM score (optional, slow)" w={300} value={model} onChange={(e) => setModel(e.currentTarget.value)} placeholder="/path/to/model.gguf" />
           <Button size="xs" onClick={evaluate} loading={busy} disabled={!ready} data-testid="evaluate-button">
             Evaluate
@@ -138,7 +188,10 @@ export default function EvaluatePage({ route }: { route: Route }) {
     const cur = Object.fromEntries(q.entries())
     navigate('/evaluate', { ...cur, ...patch })
   }
-  const options = useMemo(() => (list.data ?? []).map((e) => ({ value: String(e.id), label: `#${e.id} ${e.name} (${e.datasets.join(', ')})` })), [list.data])
+  const options = useMemo(
+    () => (list.data ?? []).map((e) => ({ value: String(e.id), label: `#${e.id} ${e.name} (${e.datasets.join(', ')})${e.labeller === 'mentalbert' ? ' · MentalBERT' : e.labeller === 'tfidf' ? ' · TF-IDF' : ''}` })),
+    [list.data]
+  )
 
   const remove = async () => {
     if (!id) return
@@ -201,6 +254,7 @@ export default function EvaluatePage({ route }: { route: Route }) {
                   </List>
                 </Alert>
               )}
+              <LabellerSummary report={report.data} />
               <MetricsTable report={report.data} selected={ds} onSelect={(d) => go({ ds: d })} />
               {ds && report.data.datasets[ds] && <DatasetDetail key={`${id}-${ds}`} report={report.data} dataset={report.data.datasets[ds]} />}
             </Stack>
