@@ -41,7 +41,7 @@ function mib(n: number): string {
 }
 
 /** A model given as a library id, a path already in the library, or a new path (added first). */
-async function resolveModel(s: Services, spec: string, what: string): Promise<ModelInfo> {
+export async function resolveModel(s: Services, spec: string, what: string): Promise<ModelInfo> {
   if (/^\d+$/.test(spec)) return s.inference.library.get(Number(spec))
   const path = resolve(spec)
   if (!existsSync(path)) throw new AppError('not_found', `${what} ${spec}: no such file (give a path to a .gguf or a library id from "imhi models list").`)

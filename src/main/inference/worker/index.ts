@@ -45,7 +45,7 @@ async function handle(req: WorkerRequest): Promise<WorkerResults[keyof WorkerRes
         const model = await state.load(req.model, null)
         const contextSize = defaultContextSize(model, req.params)
         const prepared = preparePrompt(model, req.prompt, contextSize, req.params)
-        const context = await state.ensureContext(1, contextSize)
+        const context = await state.ensureContext(1, contextSize, req.lanes ?? 1)
         const sequence = context.getSequence()
         state.busySequences++
         try {
