@@ -1,4 +1,5 @@
 import { AsyncLocalStorage } from 'node:async_hooks'
+import { setMaxListeners } from 'node:events'
 import OpenAI, { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError } from 'openai'
 import { AppError } from '../../../shared/api/errors'
 import type { EngineCheck, EngineInfo, GenerationParams, PromptFormat, Provenance, RemoteProvenance } from '../../../shared/api/inference'
@@ -52,8 +53,7 @@ export function describeServerError(info: EngineInfo, err: unknown, model: strin
     return { message: `${where} did not answer within ${info.timeoutSeconds} s (${info.maxRetries} retries): a very slow or stuck server.`, pause: true }
   }
   if (err instanceof APIConnectionError) {
-    const cause = (err as { cause?: { code?: string; message?: string } }).cause
-    const why = cause?.code ?? cause?.message ?? err.message
+    const why = rootCause(err)
     return { message: `${where} does not answer (${why}) after ${info.maxRetries} retries.`, pause: true }
   }
   if (err instanceof APIError && err.status !== undefined) {
@@ -81,6 +81,19 @@ export function describeServerError(info: EngineInfo, err: unknown, model: strin
   }
   const msg = err instanceof Error ? err.message : String(err)
   return { message: `${where}: ${msg}`, pause: true }
+}
+
+/** The innermost cause's code (ECONNREFUSED, ECONNRESET, ENOTFOUND, ...) or message: fetch wraps them. */
+function rootCause(err: Error): string {
+  let e: unknown = err
+  let why = err.message
+  for (let depth = 0; depth < 5 && e instanceof Error; depth++) {
+    const code = (e as { code?: unknown }).code
+    if (typeof code === 'string') return code
+    if (e !== err && e.message) why = e.message
+    e = (e as { cause?: unknown }).cause
+  }
+  return why
 }
 
 function serverMessage(err: APIError): string {
@@ -448,6 +461,8 @@ export function openAiSession(info: EngineInfo): EngineSession {
 
     async batch(jobId: string, items: EngineItem[], params: GenerationParams, parallel: number, listeners: BatchListeners): Promise<BatchOutcome> {
       const controller = new AbortController()
+      // Every request in flight listens on the one signal.
+      setMaxListeners(0, controller.signal)
       jobs.set(jobId, controller)
       let pausedBecause: string | null = null
       try {
