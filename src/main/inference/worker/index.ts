@@ -51,8 +51,10 @@ async function handle(req: WorkerRequest): Promise<WorkerResults[keyof WorkerRes
         try {
           return await generateOnSequence(sequence, prepared, req.params, job, req.stream ? (text, tokens) => post({ type: 'token', jobId: req.jobId, text, tokens }) : undefined)
         } finally {
+          // Awaited: the sequence goes back to the context before the caller hears the result,
+          // so the next generation beside others (serve --engine) finds it free.
+          await sequence.dispose()
           state.busySequences--
-          sequence.dispose()
         }
       } finally {
         jobs.delete(req.jobId)

@@ -275,6 +275,21 @@ export class NativeState {
    * recreated only when nothing is in flight.
    */
   async ensureContext(sequences: number, contextSize: number, createWith = sequences): Promise<LlamaContext> {
+    // One at a time: generations arriving together must not each create a context.
+    const previous = this.contextLock
+    let unlock = () => {}
+    this.contextLock = new Promise<void>((r) => (unlock = r))
+    await previous
+    try {
+      return await this.ensureContextNow(sequences, contextSize, createWith)
+    } finally {
+      unlock()
+    }
+  }
+
+  private contextLock: Promise<void> = Promise.resolve()
+
+  private async ensureContextNow(sequences: number, contextSize: number, createWith: number): Promise<LlamaContext> {
     const model = this.model
     if (!model || !this.modelRef) throw new AppError('internal', 'no model loaded')
     const adapterPath = this.modelRef.adapterPath
