@@ -20,6 +20,7 @@ export function evaluationHandlers(s: Services): Pick<Handlers, EvaluationMethod
         name: input.name,
         lmModel: input.lmModel,
         embeddingModel: input.embeddingModel,
+        labeller: input.labeller,
         onProgress: (stage, dataset, done, total) => ctx.emit('evaluation.progress', { stage, dataset, done, total })
       }),
     'evaluation.list': () => e.list(),

@@ -1,7 +1,7 @@
 import type { Migration } from '../migrate'
 
-export const m006_engines: Migration = {
-  version: 6,
+export const m007_engines: Migration = {
+  version: 7,
   name: 'engines',
   up: `
 -- A remote OpenAI-compatible server (vLLM, llama-server, Ollama, TGI, imhi serve --engine) that
