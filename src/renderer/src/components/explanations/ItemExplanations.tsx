@@ -67,7 +67,10 @@ function ExplanationCard({ e, onRegenerate, onDelete, busy }: { e: ExplanationIn
           {p.modelFile}
           {p.sha256 ? ` (sha256 ${p.sha256.slice(0, 12)}…)` : ''}
           {p.adapterFile ? ` + ${p.adapterFile}` : ''} · {p.params.temperature > 0 ? `T ${p.params.temperature}, top-p ${p.params.topP}, seed ${p.seed}` : 'greedy'} · {p.promptTokens} prompt +{' '}
-          {p.generatedTokens} generated tokens · first token {Math.round(p.timeToFirstTokenMs)} ms · {p.tokensPerSecond.toFixed(1)} tokens/s · {p.backend} · context {p.contextSize}
+          {p.generatedTokens} generated tokens ·{' '}
+          {p.remote
+            ? `server ${p.remote.server} (${p.remote.url}, ${p.remote.endpoint}, ${p.remote.attempts} attempt${p.remote.attempts === 1 ? '' : 's'})`
+            : `first token ${Math.round(p.timeToFirstTokenMs)} ms · ${p.tokensPerSecond.toFixed(1)} tokens/s · ${p.backend} · context ${p.contextSize}`}
         </Text>
       </Stack>
     </Card>
@@ -222,16 +225,18 @@ export function ItemExplanations({ itemId }: { itemId: number }) {
           e={e}
           busy={!!streaming}
           onDelete={() => void remove(e.id)}
-          onRegenerate={() =>
-            e.modelId !== null
+          onRegenerate={() => {
+            const server = e.provenance.remote ? engines.find((x) => x.name === e.provenance.remote!.server) : undefined
+            if (server) return void generate({ modelId: `server:${server.id}`, adapterId: null, format: e.promptFormat, params: e.provenance.params })
+            return e.modelId !== null
               ? void generate({
                   modelId: String(e.modelId),
                   adapterId: e.provenance.adapterFile ? String((models.data ?? []).find((m) => m.kind === 'lora' && m.fileName === e.provenance.adapterFile)?.id ?? '') || null : null,
                   format: e.promptFormat,
                   params: e.provenance.params
                 })
-              : notifyError(new Error(`${e.modelFile} is no longer in the library.`))
-          }
+              : notifyError(new Error(`${e.modelFile} is no longer in the library${e.provenance.remote ? ' (its server is no longer registered)' : ''}.`))
+          }}
         />
       ))}
       {stored.data && stored.data.length === 0 && !streaming && (

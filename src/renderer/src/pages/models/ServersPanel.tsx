@@ -52,7 +52,7 @@ export function ServersPanel() {
                 const c = checks[e.id]
                 return (
                   <Table.Tr key={e.id}>
-                    <Table.Td>{e.name}</Table.Td>
+                    <Table.Td style={{ whiteSpace: 'nowrap' }}>{e.name}</Table.Td>
                     <Table.Td>
                       <Text size="sm" ff="monospace">
                         {e.url}
@@ -61,7 +61,7 @@ export function ServersPanel() {
                     <Table.Td>{e.model ?? <Text c="dimmed" size="sm">first listed</Text>}</Table.Td>
                     <Table.Td>
                       {e.apiKeyEnv ? (
-                        <Badge variant="light" color={e.apiKeySet ? 'teal' : 'red'}>
+                        <Badge variant="light" tt="none" maw="none" color={e.apiKeySet ? 'teal' : 'red'}>
                           ${e.apiKeyEnv} {e.apiKeySet ? 'set' : 'not set'}
                         </Badge>
                       ) : (
