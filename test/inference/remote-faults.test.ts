@@ -172,6 +172,27 @@ describe('the run pauses, never fails, when the server cannot go on; resume fini
   }, 60_000)
 })
 
+describe('a paused run and its server', () => {
+  it('a server removed and registered again under its name (at a new URL) takes the run on; unregistered, resume says so', async () => {
+    reset()
+    fault.script = ['ok', 'ok']
+    fault.fallback = { status: 503 }
+    const e = register({ retries: 0 })
+    const paused = await runOn(e.id)
+    expect(paused).toMatchObject({ status: 'paused', done: 2 })
+    s.inference.removeEngine(e.id)
+    await expect(s.inference.runToEnd(paused.id)).rejects.toThrow(new RegExp(`server "${e.name}", which is no longer registered: register it again under that name`))
+    expect(s.inference.getRun(paused.id)).toMatchObject({ status: 'paused', done: 2 })
+    reset()
+    const again = s.inference.engines.add({ name: e.name, url: `http://localhost:${fault.port}/v1`, timeoutSeconds: 10, maxRetries: 0 })
+    const done = await s.inference.runToEnd(paused.id)
+    expect(done).toMatchObject({ status: 'completed', engineId: again.id })
+    expectEveryItemOnceWithItsOwnText(done.id)
+    const urls = new Set(rows(done.id).map((r) => (JSON.parse(r.provenance) as Provenance).remote!.url))
+    expect(urls).toEqual(new Set([fault.url, `http://localhost:${fault.port}/v1`]))
+  }, 60_000)
+})
+
 describe('single-post generation on a server', () => {
   it('streams from the chat endpoint and stores the text with provenance; a truncated stream is a clear error and stores nothing', async () => {
     reset()

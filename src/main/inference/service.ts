@@ -333,10 +333,23 @@ export function createInferenceService(ctx: ServiceContext, deps: { imhi: ImhiSe
     return toRun(r)
   }
 
+  /**
+   * A remote run whose server was removed (and registered again, e.g. at a new URL) continues on
+   * the server registered under the same name; the run's rows record the URL of each request.
+   */
+  function relinkServer(run: RunInfo): number | null {
+    if (run.modelId !== null || !run.backend?.startsWith('remote:')) return null
+    const name = run.backend.slice('remote:'.length)
+    const e = engines.byName(name)
+    if (!e) throw new AppError('not_found', `Run ${run.id} was sent to the server "${name}", which is no longer registered: register it again under that name to resume the run.`)
+    db.prepare('UPDATE runs SET engine_id = ? WHERE id = ?').run(e.id, run.id)
+    return e.id
+  }
+
   /** Executes the run's remaining items; each finished item is committed at once. */
   async function execute(runId: number, parallel: number): Promise<RunInfo> {
     const run = getRun(runId)
-    const engineRun = q.run.get(runId)!.engine_id
+    const engineRun = q.run.get(runId)!.engine_id ?? relinkServer(run)
     if (run.modelId === null && engineRun === null) throw new AppError('not_found', `Run ${runId}: its model was removed from the library; add ${run.modelFile} again to resume it.`)
     if (engineRun === null) {
       const { model } = modelRef(run.modelId!, run.adapterId)
@@ -752,7 +765,7 @@ export function createInferenceService(ctx: ServiceContext, deps: { imhi: ImhiSe
             datasets: JSON.stringify(datasets),
             split: input.split,
             limit: input.limit ?? null,
-            backend: remote ? null : (backend?.kind ?? null),
+            backend: remote ? `remote:${remote.name}` : (backend?.kind ?? null),
             engineId: remote?.id ?? null
           }).lastInsertRowid
         )
