@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createServer } from 'node:net'
 import { testServices } from '../support/services'
 import { tempDir } from '../support/tmp'
-import { answerFor, startFaultServer, type FaultServer } from '../support/fault-server'
+import { answerFor, promptLogprob, startFaultServer, type FaultServer } from '../support/fault-server'
 import { writeManyItems } from './helpers'
 import { dispatch } from '../../src/main/api/dispatch'
 import { createHandlers } from '../../src/main/api/handlers'
@@ -42,6 +42,7 @@ function reset(fallback: FaultServer['fallback'] = 'ok') {
   fault.prompts = []
   fault.requests = 0
   fault.requireKey = null
+  fault.promptLogprobs = false
   fault.models = ['fault-model']
 }
 
@@ -217,8 +218,28 @@ describe('single-post generation on a server', () => {
   }, 60_000)
 })
 
+describe('LM score from a server', () => {
+  it("uses the server's prompt log-probabilities where it offers them, and says so where not", async () => {
+    reset()
+    const e = register()
+    expect((await s.inference.checkEngine(e.id)).promptLogprobs).toBe(false)
+    await expect(s.inference.scoreLogProbRemote({ engineId: e.id, context: 'I feel', continuation: ' sad and tired' })).rejects.toThrow(/does not return prompt log-probabilities/)
+    fault.promptLogprobs = true
+    const check = await s.inference.checkEngine(e.id)
+    expect(check.promptLogprobs).toBe(true)
+    expect(check.message).toMatch(/returns prompt log-probabilities/)
+    const r = await s.inference.scoreLogProbRemote({ engineId: e.id, context: 'I feel', continuation: ' sad and tired' })
+    // The continuation's tokens only: " sad", " and", " tired".
+    const want = [' sad', ' and', ' tired'].map(promptLogprob)
+    expect(r.tokens).toBe(3)
+    expect(r.logProbs).toEqual(want)
+    expect(r.meanLogProb).toBeCloseTo(want.reduce((a, b) => a + b, 0) / 3, 12)
+  }, 30_000)
+})
+
 describe('registering a server', () => {
   it('validates the URL and the key variable; never stores a key in the URL; the API door checks the payload', async () => {
+    reset()
     expect(() => s.inference.engines.add({ name: 'x1', url: 'ftp://host/v1', timeoutSeconds: 5, maxRetries: 1 })).toThrow(/only http/)
     expect(() => s.inference.engines.add({ name: 'x2', url: 'http://user:pw@host/v1', timeoutSeconds: 5, maxRetries: 1 })).toThrow(/no user name or password/)
     expect(() => s.inference.engines.add({ name: 'x3', url: 'http://host/v1?api_key=abc', timeoutSeconds: 5, maxRetries: 1 })).toThrow(/no \?query/)

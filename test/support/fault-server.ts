@@ -31,7 +31,14 @@ export interface FaultServer {
   models: string[]
   /** When set, requests without this bearer token get a 401. */
   requireKey: string | null
+  /** Whether echo + logprobs returns the prompt's log-probabilities (as vLLM does). */
+  promptLogprobs: boolean
   close(): Promise<void>
+}
+
+/** The log-probability the fault server gives a prompt token (whitespace-split): -(its length) / 10. */
+export function promptLogprob(token: string): number {
+  return -token.trim().length / 10
 }
 
 export function answerFor(prompt: string): string {
@@ -39,7 +46,7 @@ export function answerFor(prompt: string): string {
 }
 
 export async function startFaultServer(): Promise<FaultServer> {
-  const state: Omit<FaultServer, 'url' | 'port' | 'close'> = { script: [], fallback: 'ok', prompts: [], requests: 0, models: ['fault-model'], requireKey: null }
+  const state: Omit<FaultServer, 'url' | 'port' | 'close'> = { script: [], fallback: 'ok', prompts: [], requests: 0, models: ['fault-model'], requireKey: null, promptLogprobs: false }
   const json = (res: ServerResponse, status: number, body: unknown) => {
     res.writeHead(status, { 'content-type': 'application/json' })
     res.end(JSON.stringify(body))
@@ -56,6 +63,17 @@ export async function startFaultServer(): Promise<FaultServer> {
     const prompt = b.prompt ?? b.messages?.map((m) => m.content).join('\n') ?? ''
     state.prompts.push(prompt)
     if (!state.models.includes(b.model)) return json(res, 404, { error: { message: `The model \`${b.model}\` does not exist.`, code: 'model_not_found' } })
+    if ((b as { echo?: boolean }).echo && (b as { logprobs?: number }).logprobs !== undefined && state.promptLogprobs) {
+      // Prompt log-probabilities as vLLM returns them: one entry per token of the prompt, the first null.
+      const tokens = prompt.match(/\s*\S+/g) ?? []
+      let offset = 0
+      const text_offset = tokens.map((t) => ((offset += t.length), offset - t.length))
+      return json(res, 200, {
+        id: 'lp', object: 'text_completion', created: 0, model: b.model,
+        choices: [{ index: 0, text: prompt + '.', finish_reason: 'length', logprobs: { tokens, token_logprobs: tokens.map((t, i) => (i === 0 ? null : promptLogprob(t))), text_offset, top_logprobs: null } }],
+        usage: { prompt_tokens: tokens.length, completion_tokens: 1, total_tokens: tokens.length + 1 }
+      })
+    }
     const behaviour = state.script.length > 0 ? state.script.shift()! : state.fallback
     if (typeof behaviour === 'object' && 'delayMs' in behaviour) await new Promise((r) => setTimeout(r, behaviour.delayMs))
     else if (typeof behaviour === 'object') return json(res, behaviour.status, behaviour.body !== undefined ? JSON.parse(behaviour.body) : { error: { message: `injected ${behaviour.status}` } })
