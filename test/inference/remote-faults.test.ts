@@ -7,6 +7,7 @@ import { writeManyItems } from './helpers'
 import { dispatch } from '../../src/main/api/dispatch'
 import { createHandlers } from '../../src/main/api/handlers'
 import type { Provenance, RunInfo } from '../../src/shared/api/inference'
+import { inferenceLmScorer } from '../../src/main/evaluation/lmscore'
 
 // The OpenAI-compatible engine against a fault-injecting server on 127.0.0.1: retries, pauses and
 // resumes, clear messages; every request stays on this machine and every test is bounded.
@@ -234,6 +235,10 @@ describe('LM score from a server', () => {
     expect(r.tokens).toBe(3)
     expect(r.logProbs).toEqual(want)
     expect(r.meanLogProb).toBeCloseTo(want.reduce((a, b) => a + b, 0) / 3, 12)
+    // The evaluation domain's LM scorer takes the server as server:NAME.
+    const scorer = inferenceLmScorer(s.inference, `server:${e.name}`)
+    expect(await scorer.score('I feel', ' sad and tired')).toEqual({ meanLogProb: r.meanLogProb, tokens: 3, truncated: false })
+    await expect(inferenceLmScorer(s.inference, 'server:nope').score('a', 'b')).rejects.toThrow(/No registered server "nope"/)
   }, 30_000)
 })
 

@@ -297,7 +297,8 @@ export async function remoteScoreLogProb(info: EngineInfo, context: string, cont
   try {
     r = (await client.completions.create({ model, prompt: context + continuation, max_tokens: 1, temperature: 0, echo: true, logprobs: 1 })) as unknown as typeof r
   } catch (err) {
-    throw new AppError('unsupported', describeServerError(info, err, model).message)
+    // 400: this pair is too long for the server's context (the caller may cut it and try again).
+    throw new AppError(err instanceof APIError && err.status === 400 ? 'invalid_input' : 'unsupported', describeServerError(info, err, model).message)
   }
   const lp = r.choices?.[0]?.logprobs
   if (!lp || !Array.isArray(lp.token_logprobs) || !Array.isArray(lp.text_offset)) {
