@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { ChildProcess } from 'node:child_process'
+import { spawnSync, type ChildProcess } from 'node:child_process'
 import { join, resolve } from 'node:path'
 import OpenAI from 'openai'
 import { testServices } from '../support/services'
@@ -101,5 +101,31 @@ describe('imhi serve --engine as the OpenAI-compatible server', () => {
     const differing = after.filter((r) => localText.get(r.item_id) !== r.text).length
     expect(differing).toBe(0)
     delete process.env.IMHI_TEST_SERVE_TOKEN
+  }, 240_000)
+
+  it('the CLI: engines add checks the server, generate --engine warns, runs and stores; a server gone pauses the run with a non-zero exit and the reason', async () => {
+    const db = join(dir, 'cli.db')
+    const env = { ...process.env, IMHI_CLI_ENGINE_KEY: TOKEN }
+    const cli = (args: string[]) => spawnSync(process.execPath, [join(ROOT, 'bin', 'imhi.js'), ...args, '--db', db], { cwd: ROOT, encoding: 'utf8', env })
+    expect(cli(['import', writeManyItems(join(dir, 'cli'), 4)]).status).toBe(0)
+    const added = cli(['engines', 'add', 'box', '--url', `http://127.0.0.1:${port}`, '--api-key-env', 'IMHI_CLI_ENGINE_KEY', '--retries', '0', '--json'])
+    expect(added.status, added.stderr).toBe(0)
+    const info = JSON.parse(added.stdout) as { url: string; apiKeyEnv: string; check: { ok: boolean; model: string } }
+    expect(info).toMatchObject({ url: `http://127.0.0.1:${port}/v1`, apiKeyEnv: 'IMHI_CLI_ENGINE_KEY', check: { ok: true, model: 'tiny-engine.gguf' } })
+    expect(added.stdout).not.toContain(TOKEN)
+    const run = cli(['generate', '--engine', 'box', '--dataset', 'DR', '--split', 'instruction', '--parallel', '4', '--max-tokens', '16', '--json', '--quiet'])
+    expect(run.status, run.stderr).toBe(0)
+    expect(run.stderr).toMatch(/the 4 post\(s\) of this run are sent to http:\/\/127\.0\.0\.1:\d+\/v1 \(server "box"\), over plain HTTP/)
+    expect(JSON.parse(run.stdout)).toMatchObject({ run: 1, items: 4, status: 'completed' })
+    expect(cli(['generate', '--model', MODEL, '--engine', 'box', '--dataset', 'DR', '--split', 'instruction']).stderr).toMatch(/either --model .* or --engine/)
+
+    await killEngine()
+    const paused = cli(['generate', '--engine', 'box', '--dataset', 'DR', '--split', 'instruction', '--max-tokens', '16', '--json', '--quiet'])
+    expect(paused.status).toBe(1)
+    expect(paused.stderr).toMatch(/run 2 paused: server "box" .* does not answer \(ECONNREFUSED\).*Resume with: imhi runs resume 2/)
+    await startEngine()
+    const resumed = cli(['runs', 'resume', '2', '--json', '--quiet'])
+    expect(resumed.status, resumed.stderr).toBe(0)
+    expect(JSON.parse(resumed.stdout)).toMatchObject({ run: 2, items: 4, status: 'completed' })
   }, 240_000)
 })
