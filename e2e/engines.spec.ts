@@ -56,6 +56,10 @@ test('register a server, send a run to it after the warning, generate one post o
     await expect(page.getByTestId('run-status-1')).toHaveText('completed', { timeout: 60_000 })
     await expect(page.getByTestId('run-progress-1')).toContainText('3/3 items')
     await expect(page.getByTestId('run-row-1')).toContainText('gpu-box')
+    await expect(page.getByTestId('run-row-1')).toContainText('2 in flight')
+    // The next run to a server asks again.
+    await expect(page.getByTestId('run-network-confirm')).not.toBeChecked()
+    await expect(run.getByTestId('run-start')).toBeDisabled()
     await page.screenshot({ path: join(SCREENSHOTS, 'engines-run-done.png') })
 
     // One post on the server: the warning under the model choice, the text stored with the server's provenance.

@@ -48,6 +48,8 @@ export function NewRunForm({ models, onStarted }: { models: ModelInfo[]; onStart
         params: { maxTokens: Number(maxTokens) || 256, temperature: Number(temperature) || 0, seed: Number(seed) || 0 }
       })
       notifySuccess(`${run.total} items`, `Run ${run.id} started`)
+      // The next run to a server asks again.
+      setSendConfirmed(false)
       onStarted()
     } catch (err) {
       notifyError(err, 'Cannot start the run')
