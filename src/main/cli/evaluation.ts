@@ -274,7 +274,7 @@ export function registerEvaluation(program: Command): void {
     .addOption(runOption())
     .addOption(datasetAsOption())
     .addOption(new Option('--metric <list>', 'comma-separated: bleu, rouge, lm').default('bleu,rouge'))
-    .addOption(new Option('--model <path>', 'GGUF model for the lm metric'))
+    .addOption(new Option('--model <path>', 'GGUF model for the lm metric, or server:NAME (a registered server that returns prompt log-probabilities)'))
     .addOption(jsonOption())
     .action(async (path: string | undefined, opts: TargetOpts & { metric: string; model?: string }) => {
       const t = target(path, opts)

@@ -4,7 +4,7 @@ import { resolve } from 'node:path'
 import { dbOption, intArg, jsonOption, printJson, withServices } from './common'
 import type { Services } from '../services'
 import { AppError } from '../../shared/api/errors'
-import { generationParamsSchema, PROMPT_FORMATS, TRUNCATION_POLICIES, type ModelInfo, type PromptFormat, type RunInfo, type RunSplit } from '../../shared/api/inference'
+import { generationParamsSchema, type EngineInfo, PROMPT_FORMATS, TRUNCATION_POLICIES, type ModelInfo, type PromptFormat, type RunInfo, type RunSplit } from '../../shared/api/inference'
 
 const SPLIT_ALIASES: Record<string, RunSplit> = {
   instruction: 'test_instruction',
@@ -41,7 +41,7 @@ function mib(n: number): string {
 }
 
 /** A model given as a library id, a path already in the library, or a new path (added first). */
-async function resolveModel(s: Services, spec: string, what: string): Promise<ModelInfo> {
+export async function resolveModel(s: Services, spec: string, what: string): Promise<ModelInfo> {
   if (/^\d+$/.test(spec)) return s.inference.library.get(Number(spec))
   const path = resolve(spec)
   if (!existsSync(path)) throw new AppError('not_found', `${what} ${spec}: no such file (give a path to a .gguf or a library id from "imhi models list").`)
@@ -78,6 +78,83 @@ function runSummary(r: RunInfo) {
   }
 }
 
+function engineByName(s: Services, name: string): EngineInfo {
+  const e = /^\d+$/.test(name) ? s.inference.engines.get(Number(name)) : s.inference.engines.byName(name)
+  if (!e) throw new AppError('not_found', `No registered server "${name}" (imhi engines list; add one with imhi engines add NAME --url URL).`)
+  return e
+}
+
+/** What goes over the network, said before it goes (the app shows the same warning). */
+export function networkNotice(e: EngineInfo, items: number): string {
+  return (
+    `Note: the ${items} post(s) of this run are sent to ${e.url} (server "${e.name}"), over ${e.url.startsWith('https:') ? 'HTTPS' : 'plain HTTP (readable on the network path)'}. ` +
+    'They are posts about mental health: send them only to a server you may share the data with.\n'
+  )
+}
+
+function registerEngines(program: Command): void {
+  const engines = program.command('engines').description('Remote OpenAI-compatible servers (vLLM, llama-server, Ollama, TGI, imhi serve --engine) that runs can be sent to')
+  engines
+    .command('add')
+    .description('Register a server (nothing is sent to it but a request for its model list)')
+    .argument('<name>', 'a short name for the server')
+    .addOption(dbOption())
+    .addOption(new Option('--url <url>', 'base URL of its OpenAI API, e.g. http://gpu-box:8000/v1').makeOptionMandatory())
+    .addOption(new Option('--api-key-env <var>', 'environment variable that holds its API key (the key is never stored)'))
+    .addOption(new Option('--model <id>', "the server's model id (default: the first it lists)"))
+    .addOption(new Option('--timeout <s>', 'seconds before a request counts as timed out (then retried)').default(120).argParser(intArg('--timeout')))
+    .addOption(new Option('--retries <n>', 'retries of a request on 429, 5xx, timeouts and dropped connections').default(4).argParser(intArg('--retries', 0)))
+    .addOption(jsonOption())
+    .action(async (name: string, opts: { db: string; url: string; apiKeyEnv?: string; model?: string; timeout: number; retries: number; json?: boolean }) => {
+      await withServices(opts.db, async (s) => {
+        const e = s.inference.engines.add({ name, url: opts.url, apiKeyEnv: opts.apiKeyEnv, model: opts.model, timeoutSeconds: opts.timeout, maxRetries: opts.retries })
+        const check = await s.inference.checkEngine(e.id)
+        if (opts.json) return printJson({ ...e, check })
+        process.stdout.write(`server ${e.id}: ${e.name} ${e.url}${e.model ? ` model ${e.model}` : ''}${e.apiKeyEnv ? ` (key from $${e.apiKeyEnv}${e.apiKeySet ? '' : ', not set now'})` : ''}\n`)
+        process.stdout.write(`${check.ok ? 'ok' : 'not reachable now'}: ${check.message}\n`)
+      })
+    })
+  engines
+    .command('list')
+    .description('List the registered servers')
+    .addOption(dbOption())
+    .addOption(jsonOption())
+    .action(async (opts: { db: string; json?: boolean }) => {
+      await withServices(opts.db, (s) => {
+        const list = s.inference.engines.list()
+        if (opts.json) return printJson(list)
+        if (list.length === 0) process.stdout.write('no servers; add one with: imhi engines add NAME --url URL --db FILE\n')
+        for (const e of list) process.stdout.write(`${e.id}\t${e.name}\t${e.url}\t${e.model ?? '(first listed)'}\t${e.apiKeyEnv ? `$${e.apiKeyEnv}` : 'no key'}\n`)
+      })
+    })
+  engines
+    .command('check')
+    .description("Ask a server for its models and whether it returns prompt log-probabilities (sends no post)")
+    .argument('<name>', 'server name or id')
+    .addOption(dbOption())
+    .addOption(jsonOption())
+    .action(async (name: string, opts: { db: string; json?: boolean }) => {
+      await withServices(opts.db, async (s) => {
+        const check = await s.inference.checkEngine(engineByName(s, name).id)
+        if (opts.json) return printJson(check)
+        process.stdout.write(`${check.ok ? 'ok' : 'not reachable'}: ${check.message}\n`)
+        if (!check.ok) throw new AppError('unsupported', check.message)
+      })
+    })
+  engines
+    .command('remove')
+    .description('Forget a server (its runs keep their rows)')
+    .argument('<name>', 'server name or id')
+    .addOption(dbOption())
+    .action(async (name: string, opts: { db: string }) => {
+      await withServices(opts.db, (s) => {
+        const e = engineByName(s, name)
+        s.inference.removeEngine(e.id)
+        process.stdout.write(`removed server ${e.name}\n`)
+      })
+    })
+}
+
 /** Ctrl+C (or SIGTERM) pauses the run cleanly: finished items are kept and `imhi runs resume` continues. */
 async function runInForeground(s: Services, runId: number, parallel: number | undefined): Promise<RunInfo> {
   const onSignal = () => {
@@ -101,6 +178,8 @@ function finishRunCommand(r: RunInfo, json: boolean): void {
     process.stdout.write(`run ${r.id} ${r.status}: ${r.done}/${r.total} items, ${sum.tokens} tokens in ${sum.seconds} s (${sum.tokens_per_second} tokens/s)\n`)
   }
   if (r.status === 'failed') throw new AppError('internal', `run ${r.id} failed: ${r.error ?? 'unknown error'}`)
+  // Paused by the engine (a server that went away, refused the key, ...): say why and how to go on.
+  if (r.status === 'paused' && r.error) throw new AppError('unsupported', `run ${r.id} paused: ${r.error} Resume with: imhi runs resume ${r.id}`)
 }
 
 /** The inference domain's commands. */
@@ -177,7 +256,8 @@ export function registerInference(program: Command): void {
     .command('generate')
     .description('Run a model over IMHI test sets as IMHI.py does (a benchmark run); progress on stderr, Ctrl+C pauses')
     .addOption(dbOption())
-    .addOption(new Option('--model <path|id>', 'a .gguf path (added to the library if new) or a library id').makeOptionMandatory())
+    .addOption(new Option('--model <path|id>', 'a .gguf path (added to the library if new) or a library id'))
+    .addOption(new Option('--engine <name>', 'a registered OpenAI-compatible server instead of a local model (imhi engines add); the posts are sent to it'))
     .addOption(new Option('--adapter <path|id>', 'a LoRA adapter for the model'))
     .addOption(new Option('--dataset <names>', 'dataset(s), comma-separated, e.g. DR,dreaddit').makeOptionMandatory())
     .addOption(new Option('--split <split>', 'instruction, completion or expert').makeOptionMandatory().argParser(splitArg))
@@ -196,7 +276,8 @@ export function registerInference(program: Command): void {
     .action(
       async (opts: {
         db: string
-        model: string
+        model?: string
+        engine?: string
         adapter?: string
         dataset: string
         split: RunSplit
@@ -214,7 +295,10 @@ export function registerInference(program: Command): void {
         json?: boolean
       }) => {
         await withServices(opts.db, async (s) => {
-          const model = await resolveModel(s, opts.model, '--model')
+          if (!opts.model === !opts.engine) throw new AppError('invalid_input', 'give either --model (a local GGUF) or --engine (a registered server)')
+          const remote = opts.engine ? engineByName(s, opts.engine) : null
+          if (remote && opts.adapter) throw new AppError('invalid_input', '--adapter goes with a local --model, not with --engine')
+          const model = opts.model ? await resolveModel(s, opts.model, '--model') : null
           const adapter = opts.adapter ? await resolveModel(s, opts.adapter, '--adapter') : null
           const datasets = opts.dataset.split(',').map((d) => d.trim()).filter(Boolean)
           const params = generationParamsSchema.parse({
@@ -228,7 +312,8 @@ export function registerInference(program: Command): void {
           const planned = s.inference.createRun(
             {
               name: opts.name,
-              modelId: model.id,
+              modelId: model?.id,
+              engineId: remote?.id,
               adapterId: adapter?.id,
               datasets,
               split: opts.split,
@@ -239,7 +324,8 @@ export function registerInference(program: Command): void {
             },
             { start: false }
           )
-          process.stderr.write(`run ${planned.id}: ${planned.total} items, ${model.fileName}, ${opts.format}, ${opts.parallel} parallel\n`)
+          if (remote) process.stderr.write(networkNotice(remote, planned.total))
+          process.stderr.write(`run ${planned.id}: ${planned.total} items, ${planned.modelFile}, ${opts.format}, ${opts.parallel} ${remote ? 'requests in flight' : 'parallel'}\n`)
           const stop = progressPrinter(s, !!opts.quiet)
           try {
             finishRunCommand(await runInForeground(s, planned.id, opts.parallel), !!opts.json)
@@ -249,6 +335,8 @@ export function registerInference(program: Command): void {
         })
       }
     )
+
+  registerEngines(program)
 
   const runs = program.command('runs').description('Benchmark runs: list, resume, export')
 

@@ -2,6 +2,9 @@ import { Option, type Command } from 'commander'
 import { dbOption, intArg, openServices } from './common'
 import { createHandlers } from '../api/handlers'
 import { startServer } from '../server/serve'
+import { createOpenAiApi } from '../server/openai-api'
+import { resolveModel } from './inference'
+import { AppError } from '../../shared/api/errors'
 import { rendererDir } from '../paths'
 import { networkInterfaces } from 'node:os'
 
@@ -31,9 +34,24 @@ export function registerServe(program: Command): void {
     .addOption(new Option('--port <n>', 'port (0: any free port)').default(7860).argParser(intArg('--port', 0)))
     .addOption(new Option('--host <host>', 'interface to bind; anything but 127.0.0.1 opens the server to your network').default('127.0.0.1'))
     .addOption(new Option('--token <token>', 'owner token (default: a new random one)').env('IMHI_TOKEN'))
-    .action(async (opts: { db: string; port: number; host: string; token?: string }) => {
+    .addOption(new Option('--engine <path|id>', 'also answer the OpenAI-compatible API (/v1/models, /v1/completions, /v1/chat/completions) with this GGUF; the API key is the token'))
+    .addOption(new Option('--engine-parallel <n>', 'with --engine: requests decoding side by side (more wait their turn)').default(8).argParser(intArg('--engine-parallel')))
+    .addOption(new Option('--engine-context <n>', "with --engine: tokens per sequence (default min(the model's context, 2048))").argParser(intArg('--engine-context', 64)))
+    .action(async (opts: { db: string; port: number; host: string; token?: string; engine?: string; engineParallel: number; engineContext?: number }) => {
       const s = openServices(opts.db)
       const handlers = createHandlers(s)
+      let openAiApi: ReturnType<typeof createOpenAiApi> | undefined
+      let engineLine = ''
+      if (opts.engine) {
+        const model = await resolveModel(s, opts.engine, '--engine')
+        if (model.kind !== 'model') throw new AppError('invalid_input', `--engine ${opts.engine}: ${model.fileName} is a LoRA adapter, not a model.`)
+        const session = s.inference.localSession(model.id, { lanes: opts.engineParallel })
+        await session.prepare()
+        await s.inference.load({ id: model.id, gpuLayers: 'auto' })
+        const contextSize = opts.engineContext ?? Math.min(model.metadata.contextLength || 2048, 2048)
+        openAiApi = createOpenAiApi({ session, modelName: model.fileName, contextSize, lanes: opts.engineParallel, maxBodyBytes: 16 * 1024 * 1024 })
+        engineLine = `model ${model.fileName}, ${opts.engineParallel} in flight, ${contextSize}-token context`
+      }
       const server = await startServer({
         handlers,
         events: s.events,
@@ -41,9 +59,15 @@ export function registerServe(program: Command): void {
         host: opts.host,
         port: opts.port,
         token: opts.token,
-        resolveToken: (t) => s.annotation.resolveToken(t)
+        resolveToken: (t) => s.annotation.resolveToken(t),
+        openAiApi,
+        allowMissingRenderer: !!opts.engine
       })
       process.stdout.write(`IMHI Workbench is serving ${s.platform.dbFile}\nOpen ${server.url}\n`)
+      if (openAiApi) {
+        const urlHost = opts.host.includes(':') ? `[${opts.host}]` : opts.host
+        process.stdout.write(`OpenAI-compatible API: http://${urlHost}:${server.port}/v1 (${engineLine}); the API key is the token above\n`)
+      }
       if (!isLoopbackName(opts.host)) {
         for (const url of lanUrls(opts.host, server.port, server.token)) process.stdout.write(`     ${url}\n`)
         process.stderr.write(

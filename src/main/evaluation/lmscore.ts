@@ -24,20 +24,32 @@ export interface LmScorer {
 
 const TRUNCATE_CHARS = 2000
 
-export function inferenceLmScorer(inference: Pick<InferenceService, 'scoreLogProb'>, modelPath: string): LmScorer {
+/**
+ * `modelPath` is a GGUF file, or `server:NAME` for a registered remote server: its prompt
+ * log-probabilities (echo + logprobs, as vLLM returns them); a server that does not offer them
+ * is refused with a message saying so.
+ */
+export function inferenceLmScorer(inference: Pick<InferenceService, 'scoreLogProb' | 'scoreLogProbRemote' | 'engines'>, modelPath: string): LmScorer {
+  const server = /^server:(.+)$/.exec(modelPath)?.[1]
+  const logProb = (input: { context: string; continuation: string }) => {
+    if (!server) return inference.scoreLogProb({ modelPath, ...input })
+    const e = inference.engines.byName(server)
+    if (!e) throw new AppError('not_found', `No registered server "${server}" for the LM score.`)
+    return inference.scoreLogProbRemote({ engineId: e.id, ...input })
+  }
   return {
     modelPath,
     async score(context, continuation) {
       if (!continuation.trim()) return null
       try {
-        const r = await inference.scoreLogProb({ modelPath, context, continuation })
+        const r = await logProb({ context, continuation })
         return { meanLogProb: r.meanLogProb, tokens: r.tokens, truncated: false }
       } catch (err) {
         const e = AppError.from(err)
         if (e.code !== 'invalid_input') throw e
         if (context.length <= TRUNCATE_CHARS && continuation.length <= TRUNCATE_CHARS) return null
         try {
-          const r = await inference.scoreLogProb({ modelPath, context: context.slice(-TRUNCATE_CHARS), continuation: continuation.slice(0, TRUNCATE_CHARS) })
+          const r = await logProb({ context: context.slice(-TRUNCATE_CHARS), continuation: continuation.slice(0, TRUNCATE_CHARS) })
           return { meanLogProb: r.meanLogProb, tokens: r.tokens, truncated: true }
         } catch (err2) {
           if (AppError.from(err2).code === 'invalid_input') return null

@@ -30,6 +30,10 @@ export function inferenceHandlers(s: Services): Pick<Handlers, InferenceMethod> 
     'inference.runs.pause': (input) => inf.pauseRun(input.id),
     'inference.runs.resume': (input) => inf.resumeRun(input.id, input.parallel),
     'inference.runs.cancel': (input) => inf.cancelRun(input.id),
-    'inference.runs.export': (input) => inf.exportRun(input.id, input.dir)
+    'inference.runs.export': (input) => inf.exportRun(input.id, input.dir),
+    'inference.engines.list': () => inf.engines.list(),
+    'inference.engines.add': (input) => inf.engines.add(input),
+    'inference.engines.remove': (input) => inf.removeEngine(input.id),
+    'inference.engines.check': (input) => inf.checkEngine(input.id)
   }
 }

@@ -28,7 +28,11 @@ import { InferenceWorker } from './client'
 import { createModelLibrary, inspectGguf } from './library'
 import { parseBytes, readGgufHeader, sha256File } from './gguf'
 import { imhiOutputCsv } from './export'
-import type { EmbedResult, GenerationStats, ModelRef, PromptSpec, WorkerState } from './worker/protocol'
+import type { EmbedResult, ModelRef, PromptSpec, WorkerState } from './worker/protocol'
+import { llamaCppSession } from './engines/llamacpp'
+import { checkServer, openAiSession, remoteScoreLogProb } from './engines/openai'
+import { createEngineRegistry } from './engines/registry'
+import type { EngineSession, EngineStats } from './engines/types'
 
 export interface InferenceOptions {
   /** Caps the memory a model may need (tests; IMHI_MEMORY_LIMIT, e.g. "8G"); default: the machine's RAM. */
@@ -65,6 +69,7 @@ interface RunRow {
   status: RunStatus
   error: string | null
   backend: string | null
+  engine_id: number | null
   created_at: string
   finished_at: string | null
   owner_pid: number | null
@@ -93,6 +98,8 @@ interface ActiveRun {
   done: Promise<void>
   /** What the run becomes when its job ends because the user asked (pause, cancel). */
   stopAs: RunStatus | null
+  /** Stops the run's job in its engine. */
+  abort: () => Promise<unknown>
 }
 
 const HEARTBEAT_MS = 5000
@@ -119,6 +126,7 @@ export function createInferenceService(ctx: ServiceContext, deps: { imhi: ImhiSe
   const downloadStallMs = opts.downloadStallMs ?? (Number.isFinite(envStall) && envStall > 0 ? envStall : 60_000)
   const modelsDir = join(ctx.dataDir, 'models')
   const library = createModelLibrary(db, modelsDir)
+  const engines = createEngineRegistry(db)
 
   let workerState: WorkerState | null = null
   const worker = new InferenceWorker({
@@ -148,7 +156,7 @@ export function createInferenceService(ctx: ServiceContext, deps: { imhi: ImhiSe
 
   const downloads = new Map<string, DownloadProgress & { cancel?: () => Promise<void> }>()
   const activeRuns = new Map<number, ActiveRun>()
-  const generations = new Map<string, string>() // requestId -> worker jobId
+  const generations = new Map<string, { jobId: string; session: EngineSession }>() // by requestId
 
   const q = {
     item: db.prepare<[number], ItemRow>('SELECT id, dataset, split, source_row, query, gold_response FROM items WHERE id = ?'),
@@ -160,8 +168,8 @@ export function createInferenceService(ctx: ServiceContext, deps: { imhi: ImhiSe
     ),
     datasetCase: db.prepare<[string], { dataset: string }>('SELECT DISTINCT dataset FROM items WHERE lower(dataset) = lower(?)'),
     insertRun: db.prepare(
-      `INSERT INTO runs (name, model_id, model_file, model_sha256, adapter_id, prompt_format, params, datasets, split, item_limit, status, backend)
-       VALUES (@name, @modelId, @modelFile, @sha256, @adapterId, @format, @params, @datasets, @split, @limit, 'pending', @backend)`
+      `INSERT INTO runs (name, model_id, model_file, model_sha256, adapter_id, prompt_format, params, datasets, split, item_limit, status, backend, engine_id)
+       VALUES (@name, @modelId, @modelFile, @sha256, @adapterId, @format, @params, @datasets, @split, @limit, 'pending', @backend, @engineId)`
     ),
     insertRunItem: db.prepare<[number, number, number]>('INSERT INTO run_items (run_id, position, item_id) VALUES (?, ?, ?)'),
     run: db.prepare<[number], RunRow>(
@@ -270,25 +278,12 @@ export function createInferenceService(ctx: ServiceContext, deps: { imhi: ImhiSe
     return { text: item.query, template: format === 'chat' ? 'chat' : 'none' }
   }
 
-  function provenanceOf(stats: GenerationStats, model: ModelInfo, adapter: ModelInfo | null, format: PromptFormat, params: GenerationParams): Provenance {
-    return {
-      modelFile: model.fileName,
-      sha256: model.sha256,
-      adapterFile: adapter?.fileName ?? null,
-      adapterSha256: adapter?.sha256 ?? null,
-      promptFormat: format,
-      params,
-      seed: params.seed,
-      promptTokens: stats.promptTokens,
-      generatedTokens: stats.generatedTokens,
-      finish: stats.finish,
-      timeToFirstTokenMs: stats.timeToFirstTokenMs,
-      tokensPerSecond: Math.round(stats.tokensPerSecond * 100) / 100,
-      backend: backend?.kind ?? 'unknown',
-      truncation: stats.truncation,
-      contextSize: stats.contextSize,
-      ...(stats.chatWrapper ? { chatWrapper: stats.chatWrapper } : {})
-    }
+  /** The engine session that makes a run's or a request's text: a GGUF in llama.cpp, or a registered server. */
+  function sessionFor(target: { modelId?: number | null; adapterId?: number | null; engineId?: number | null }): EngineSession {
+    if (target.engineId) return openAiSession(engines.get(target.engineId))
+    if (!target.modelId) throw new AppError('invalid_input', 'Choose a model or a registered server.', { field: 'modelId' })
+    const { ref, model, adapter } = modelRef(target.modelId, target.adapterId)
+    return llamaCppSession({ worker, ensureInit, memoryLimitBytes }, { ref, model, adapter })
   }
 
   function toExplanation(r: ExplanationRow): ExplanationInfo {
@@ -321,6 +316,7 @@ export function createInferenceService(ctx: ServiceContext, deps: { imhi: ImhiSe
       status: r.status,
       error: r.error,
       backend: r.backend,
+      engineId: r.engine_id,
       createdAt: r.created_at,
       finishedAt: r.finished_at,
       total: r.total,
@@ -336,28 +332,44 @@ export function createInferenceService(ctx: ServiceContext, deps: { imhi: ImhiSe
     return toRun(r)
   }
 
+  /**
+   * A remote run whose server was removed (and registered again, e.g. at a new URL) continues on
+   * the server registered under the same name; the run's rows record the URL of each request.
+   */
+  function relinkServer(run: RunInfo): number | null {
+    if (run.modelId !== null || !run.backend?.startsWith('remote:')) return null
+    const name = run.backend.slice('remote:'.length)
+    const e = engines.byName(name)
+    if (!e) throw new AppError('not_found', `Run ${run.id} was sent to the server "${name}", which is no longer registered: register it again under that name to resume the run.`)
+    db.prepare('UPDATE runs SET engine_id = ? WHERE id = ?').run(e.id, run.id)
+    return e.id
+  }
+
   /** Executes the run's remaining items; each finished item is committed at once. */
   async function execute(runId: number, parallel: number): Promise<RunInfo> {
     const run = getRun(runId)
-    if (run.modelId === null) throw new AppError('not_found', `Run ${runId}: its model was removed from the library; add ${run.modelFile} again to resume it.`)
-    const { ref, model, adapter } = modelRef(run.modelId, run.adapterId)
-    if (model.sha256 && run.modelSha256 && model.sha256 !== run.modelSha256) {
-      throw new AppError('conflict', `Run ${runId} was made with ${run.modelFile} (SHA-256 ${run.modelSha256.slice(0, 12)}…) but the library's file now differs; it cannot continue with other weights.`)
+    const engineRun = q.run.get(runId)!.engine_id ?? relinkServer(run)
+    if (run.modelId === null && engineRun === null) throw new AppError('not_found', `Run ${runId}: its model was removed from the library; add ${run.modelFile} again to resume it.`)
+    if (engineRun === null) {
+      const { model } = modelRef(run.modelId!, run.adapterId)
+      if (model.sha256 && run.modelSha256 && model.sha256 !== run.modelSha256) {
+        throw new AppError('conflict', `Run ${runId} was made with ${run.modelFile} (SHA-256 ${run.modelSha256.slice(0, 12)}…) but the library's file now differs; it cannot continue with other weights.`)
+      }
     }
+    const session = sessionFor({ modelId: run.modelId, adapterId: run.adapterId, engineId: engineRun })
     const { parallel: _parallel, ...storedParams } = run.params
     const params: GenerationParams = generationParamsSchema.parse(storedParams)
     const remaining = q.remaining.all(runId)
     // Claimed before the first await, so whoever started it sees it running at once.
     const jobId = randomUUID()
-    q.claim.run(process.pid, backend?.kind ?? null, runId)
+    q.claim.run(process.pid, null, runId)
     let settle = () => {}
-    const active: ActiveRun = { jobId, done: new Promise<void>((r) => (settle = r)), stopAs: null }
+    const active: ActiveRun = { jobId, done: new Promise<void>((r) => (settle = r)), stopAs: null, abort: () => session.abort(jobId) }
     activeRuns.set(runId, active)
     const heartbeat = setInterval(() => q.heartbeat.run(runId), HEARTBEAT_MS)
     heartbeat.unref()
     try {
-      const b = await ensureInit()
-      q.claim.run(process.pid, b.kind, runId)
+      q.claim.run(process.pid, await session.prepare(), runId)
     } catch (err) {
       clearInterval(heartbeat)
       finishRun(runId, 'failed', AppError.from(err).message)
@@ -406,16 +418,16 @@ export function createInferenceService(ctx: ServiceContext, deps: { imhi: ImhiSe
       }
     }
     const paramsJson = JSON.stringify(params)
-    const commit = db.transaction((itemId: number, stats: GenerationStats) => {
+    const commit = db.transaction((itemId: number, stats: EngineStats) => {
       q.insertExplanation.run({
         itemId,
         runId,
-        modelId: model.id,
-        modelFile: model.fileName,
+        modelId: session.modelId,
+        modelFile: session.modelFile,
         text: stats.text,
         format: run.promptFormat,
         params: paramsJson,
-        provenance: JSON.stringify(provenanceOf(stats, model, adapter, run.promptFormat, params))
+        provenance: JSON.stringify(session.provenance(stats, run.promptFormat, params))
       })
       // Wall time since the previous commit: sums to the session's duration, and survives a kill.
       const now = performance.now()
@@ -427,28 +439,28 @@ export function createInferenceService(ctx: ServiceContext, deps: { imhi: ImhiSe
     let finalError: string | null = null
     try {
       if (items.length > 0) {
-        const result = await worker.request(
-          { op: 'batch', jobId, model: ref, items, params, parallel },
-          {
-            jobId,
-            item: (key, stats) => {
-              if (!byKey.has(key)) return
-              commit(key, stats)
-              done++
-              doneNow++
-              tokensNow += stats.generatedTokens
-              emitProgress('running', done === total)
-            },
-            itemError: (key, error) => {
-              errors.push(`item ${key}: ${error.message}`)
-            },
-            batchTokens: (tokens) => {
-              tokensLive = tokens
-              emitProgress('running')
-            }
+        const result = await session.batch(jobId, items, params, parallel, {
+          item: (key, stats) => {
+            if (!byKey.has(key)) return
+            commit(key, stats)
+            done++
+            doneNow++
+            tokensNow += stats.generatedTokens
+            emitProgress('running', done === total)
+          },
+          itemError: (key, message) => {
+            errors.push(`item ${key}: ${message}`)
+          },
+          tokens: (tokens) => {
+            tokensLive = tokens
+            emitProgress('running')
           }
-        )
+        })
         if (result.aborted) final = active.stopAs ?? 'paused'
+        else if (result.pausedBecause) {
+          final = 'paused'
+          finalError = result.pausedBecause
+        }
       }
       if (final === 'completed' && errors.length > 0) {
         final = 'failed'
@@ -488,7 +500,31 @@ export function createInferenceService(ctx: ServiceContext, deps: { imhi: ImhiSe
 
   const service = {
     library,
+    engines,
     status,
+
+    /**
+     * A local model as an engine session for `lanes` generations side by side (`imhi serve --engine`
+     * answers OpenAI-compatible requests with it).
+     */
+    localSession(modelId: number, opts: { lanes: number }): EngineSession {
+      const { ref, model, adapter } = modelRef(modelId, null)
+      return llamaCppSession({ worker, ensureInit, memoryLimitBytes, lanes: opts.lanes }, { ref, model, adapter })
+    },
+
+    /** Asks a registered server what it offers (its models, prompt log-probabilities); sends no post. */
+    checkEngine: (id: number) => checkServer(engines.get(id)),
+
+    removeEngine(id: number): { removed: number } {
+      engines.get(id)
+      for (const runId of activeRuns.keys()) {
+        if (q.run.get(runId)?.engine_id === id) throw new AppError('conflict', `Run ${runId} is using this server: pause it first.`)
+      }
+      return engines.remove(id)
+    },
+
+    /** scoreLogProb on a registered server, from its prompt log-probabilities (where it offers them). */
+    scoreLogProbRemote: (input: { engineId: number; context: string; continuation: string }) => remoteScoreLogProb(engines.get(input.engineId), input.context, input.continuation),
     ensureInit,
 
     async addModel(input: { path: string; baseModelId?: number }): Promise<ModelInfo> {
@@ -645,35 +681,30 @@ export function createInferenceService(ctx: ServiceContext, deps: { imhi: ImhiSe
 
     /** One explanation for one item, streamed to `onText`, stored with its provenance (also when stopped). */
     async generate(
-      input: { requestId: string; itemId: number; modelId: number; adapterId?: number; format: PromptFormat; params: GenerationParamsInput },
+      input: { requestId: string; itemId: number; modelId?: number; adapterId?: number; engineId?: number; format: PromptFormat; params: GenerationParamsInput },
       onText?: (text: string, tokens: number) => void
     ): Promise<ExplanationInfo> {
       const params = generationParamsSchema.parse(input.params ?? {})
       const item = q.item.get(input.itemId)
       if (!item) throw new AppError('not_found', `Item ${input.itemId} does not exist.`, { field: 'itemId' })
-      const { ref, model, adapter } = modelRef(input.modelId, input.adapterId)
+      const session = sessionFor(input)
       if (generations.has(input.requestId)) throw new AppError('conflict', `Request ${input.requestId} is already generating.`)
       const prompt = promptFor(item, input.format)
-      await ensureInit()
-      // Same memory check as an explicit load, before llama.cpp touches the weights.
-      await worker.request({ op: 'load', model: ref, memoryLimitBytes })
+      await session.prepare()
       const jobId = randomUUID()
-      generations.set(input.requestId, jobId)
+      generations.set(input.requestId, { jobId, session })
       try {
-        const stats = await worker.request(
-          { op: 'generate', jobId, model: ref, prompt, params, stream: !!onText },
-          { jobId, token: (text, tokens) => onText?.(text, tokens) }
-        )
+        const stats = await session.generate(jobId, prompt, params, onText)
         const id = Number(
           q.insertExplanation.run({
             itemId: item.id,
             runId: null,
-            modelId: model.id,
-            modelFile: model.fileName,
+            modelId: session.modelId,
+            modelFile: session.modelFile,
             text: stats.text,
             format: input.format,
             params: JSON.stringify(params),
-            provenance: JSON.stringify(provenanceOf(stats, model, adapter, input.format, params))
+            provenance: JSON.stringify(session.provenance(stats, input.format, params))
           }).lastInsertRowid
         )
         return toExplanation(q.explanation.get(id)!)
@@ -683,10 +714,9 @@ export function createInferenceService(ctx: ServiceContext, deps: { imhi: ImhiSe
     },
 
     async stop(requestId: string): Promise<{ stopped: boolean }> {
-      const jobId = generations.get(requestId)
-      if (!jobId) return { stopped: false }
-      const r = await worker.request({ op: 'abort', jobId })
-      return { stopped: r.aborted }
+      const g = generations.get(requestId)
+      if (!g) return { stopped: false }
+      return { stopped: await g.session.abort(g.jobId) }
     },
 
     explanations(itemId: number): ExplanationInfo[] {
@@ -702,7 +732,10 @@ export function createInferenceService(ctx: ServiceContext, deps: { imhi: ImhiSe
 
     /** Plans a run (its items in the test files' order, frozen) and starts it unless `start` is false. */
     createRun(input: RunCreateInput, opts: { start?: boolean } = {}): RunInfo {
-      const { model, adapter } = modelRef(input.modelId, input.adapterId)
+      const remote = input.engineId ? engines.get(input.engineId) : null
+      const local = remote ? null : modelRef(input.modelId!, input.adapterId)
+      const model = local?.model ?? { id: null, fileName: `${remote!.model ?? 'server default'} @ ${remote!.name}`, sha256: null }
+      const adapter = local?.adapter ?? null
       const datasets: string[] = []
       for (const name of input.datasets) {
         const known = findDataset(name)
@@ -734,7 +767,8 @@ export function createInferenceService(ctx: ServiceContext, deps: { imhi: ImhiSe
             datasets: JSON.stringify(datasets),
             split: input.split,
             limit: input.limit ?? null,
-            backend: backend?.kind ?? null
+            backend: remote ? `remote:${remote.name}` : (backend?.kind ?? null),
+            engineId: remote?.id ?? null
           }).lastInsertRowid
         )
         plan.forEach((itemId, i) => q.insertRunItem.run(id, i, itemId))
@@ -837,7 +871,7 @@ export function createInferenceService(ctx: ServiceContext, deps: { imhi: ImhiSe
     async close(): Promise<void> {
       for (const a of activeRuns.values()) {
         a.stopAs = 'paused'
-        await worker.request({ op: 'abort', jobId: a.jobId }).catch(() => undefined)
+        await a.abort().catch(() => undefined)
         await a.done
       }
       for (const d of downloads.values()) await d.cancel?.()
@@ -860,7 +894,7 @@ export function createInferenceService(ctx: ServiceContext, deps: { imhi: ImhiSe
     const active = activeRuns.get(id)
     if (active) {
       active.stopAs = as
-      await worker.request({ op: 'abort', jobId: active.jobId })
+      await active.abort()
       await active.done
       return getRun(id)
     }

@@ -8,6 +8,7 @@ import { dispatch, type CallContext, type ClientInfo, type Handlers } from '../a
 import type { EventHub } from '../api/events'
 import { AppError } from '../../shared/api/errors'
 import type { CallMessage, ServerMessage } from '../../shared/api/protocol'
+import { sendOpenAiError } from './openai-api'
 
 export interface TokenIdentity {
   role: 'owner' | 'annotator'
@@ -27,6 +28,13 @@ export interface ServeOptions {
   resolveToken?: (token: string) => TokenIdentity | null
   /** Largest accepted request body / WebSocket message. */
   maxMessageBytes?: number
+  /**
+   * The OpenAI-compatible endpoints under /v1/ (`imhi serve --engine`), for the owner token only.
+   * Without them /v1/ answers 404.
+   */
+  openAiApi?: (req: IncomingMessage, res: ServerResponse, url: URL) => boolean
+  /** Serve the API (and /v1/) even when the renderer is not built: a headless engine box. */
+  allowMissingRenderer?: boolean
 }
 
 export interface RunningServer {
@@ -105,7 +113,8 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
   const token = opts.token ?? randomBytes(24).toString('base64url')
   const maxBytes = opts.maxMessageBytes ?? 16 * 1024 * 1024
   const rendererDir = resolve(opts.rendererDir)
-  if (!existsSync(join(rendererDir, 'index.html'))) {
+  const hasRenderer = existsSync(join(rendererDir, 'index.html'))
+  if (!hasRenderer && !opts.allowMissingRenderer) {
     throw new AppError('not_found', `The renderer is not built (${join(rendererDir, 'index.html')} is missing). Run "npm run build" first.`)
   }
   const loopback = isLoopbackName(host)
@@ -245,10 +254,23 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
       })
       return
     }
+    if (url.pathname === '/v1' || url.pathname.startsWith('/v1/')) {
+      if (!originAllowed(req)) return sendOpenAiError(res, 403, 'Cross-origin requests are refused.')
+      const who = identify(tokenOf(req, url))
+      if (!who || who.role !== 'owner') return sendOpenAiError(res, 401, 'Missing or wrong API key: send the serve token as the bearer token.', 'invalid_api_key')
+      if (!opts.openAiApi?.(req, res, url)) {
+        sendOpenAiError(res, 404, `No such endpoint: ${req.method} ${url.pathname}${opts.openAiApi ? '' : ' (start imhi serve with --engine MODEL to answer the OpenAI-compatible API)'}.`)
+      }
+      return
+    }
     if (url.pathname === '/api/health') return send(res, 200, { ok: true })
     if (url.pathname.startsWith('/api/')) return send(res, req.method === 'POST' ? 404 : 405, { error: { code: 'unknown_method', message: `No such API endpoint: ${req.method} ${url.pathname}` } })
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       res.writeHead(405).end()
+      return
+    }
+    if (!hasRenderer) {
+      res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' }).end('The renderer is not built (npm run build); this server answers the API only.')
       return
     }
     serveStatic(req, res, url.pathname)

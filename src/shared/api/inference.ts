@@ -144,6 +144,28 @@ export interface Provenance {
   contextSize: number
   /** For the chat format: the template wrapper used (e.g. "ChatML", "Jinja", "General"). */
   chatWrapper?: string
+  /** Made by a remote OpenAI-compatible server: what it said it ran and what was asked of it. */
+  remote?: RemoteProvenance
+}
+
+/** The engine that made an explanation: local llama.cpp, a remote OpenAI-compatible server, ONNX seq2seq. */
+export const ENGINE_KINDS = ['llama.cpp', 'openai', 'onnx-seq2seq'] as const
+export type EngineKind = (typeof ENGINE_KINDS)[number]
+
+export interface RemoteProvenance {
+  engine: 'openai'
+  /** The registered server's name and base URL (never its API key). */
+  server: string
+  url: string
+  endpoint: 'completions' | 'chat.completions'
+  /** The model id the server answered with. */
+  model: string
+  /** The request's parameters as sent (everything but the prompt). */
+  request: Record<string, unknown>
+  responseId: string | null
+  systemFingerprint: string | null
+  /** Requests made for this item (1 = no retry). */
+  attempts: number
 }
 
 export interface ExplanationInfo {
@@ -175,6 +197,8 @@ export interface RunInfo {
   status: RunStatus
   error: string | null
   backend: string | null
+  /** The registered remote server that runs it (null: a local model). */
+  engineId: number | null
   createdAt: string
   finishedAt: string | null
   total: number
@@ -202,13 +226,70 @@ export interface ExportResult {
 }
 
 const idSchema = z.number().int().positive()
+
+/** A run or a generation names exactly one of a local model and a registered server. */
+function oneModelOrServer(v: { modelId?: number; engineId?: number; adapterId?: number }, ctx: z.RefinementCtx): void {
+  if ((v.modelId === undefined) === (v.engineId === undefined)) {
+    ctx.addIssue({ code: 'custom', path: ['modelId'], message: 'give either modelId (a local model) or engineId (a registered server)' })
+  }
+  if (v.engineId !== undefined && v.adapterId !== undefined) {
+    ctx.addIssue({ code: 'custom', path: ['adapterId'], message: 'a LoRA adapter goes with a local model, not with a server' })
+  }
+}
+
+/** How a remote server is reached: never its API key, only the environment variable that holds it. */
+export interface EngineInfo {
+  id: number
+  name: string
+  kind: 'openai'
+  /** Base URL of the OpenAI-compatible API, e.g. http://gpu-box:8000/v1 */
+  url: string
+  /** The environment variable holding the API key (null: no key). */
+  apiKeyEnv: string | null
+  /** Whether that variable is set in this process (the key itself is never returned). */
+  apiKeySet: boolean
+  /** The server's model id to ask for (null: the first one /v1/models lists). */
+  model: string | null
+  /** Seconds before a request counts as timed out (then retried). */
+  timeoutSeconds: number
+  /** Retries of one request on 429, 5xx, timeouts and dropped connections, with backoff. */
+  maxRetries: number
+  addedAt: string
+}
+
+export const engineAddSchema = z
+  .object({
+    name: z.string().trim().min(1).max(64).regex(/^[\w.-]+$/, 'letters, digits, _ . - only'),
+    url: z.string().trim().min(8).max(2048),
+    apiKeyEnv: z.string().trim().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'an environment variable name (letters, digits, _)').max(128).optional(),
+    model: z.string().trim().min(1).max(256).optional(),
+    timeoutSeconds: z.number().int().min(1).max(3600).default(120),
+    maxRetries: z.number().int().min(0).max(20).default(4)
+  })
+  .strict()
+export type EngineAddInput = z.output<typeof engineAddSchema>
+
+export interface EngineCheck {
+  engineId: number
+  ok: boolean
+  /** The models the server lists (empty when it did not answer). */
+  models: string[]
+  /** The model a run would use. */
+  model: string | null
+  /** Whether /v1/completions returns prompt log-probabilities (echo + logprobs), which the LM score needs. */
+  promptLogprobs: boolean | null
+  message: string
+}
 const pathSchema = z.string().min(1).max(4096)
 
 export const runCreateSchema = z
   .object({
     name: z.string().trim().min(1).max(200).optional(),
-    modelId: idSchema,
+    /** A local model from the library, or */
+    modelId: idSchema.optional(),
     adapterId: idSchema.optional(),
+    /** a registered remote server (inference.engines.*). */
+    engineId: idSchema.optional(),
     datasets: z.array(z.string().min(1).max(64)).min(1).max(16),
     split: z.enum(RUN_SPLITS),
     limit: z.number().int().min(1).max(1_000_000).optional(),
@@ -217,6 +298,7 @@ export const runCreateSchema = z
     params: generationParamsSchema.default(generationParamsSchema.parse({}))
   })
   .strict()
+  .superRefine(oneModelOrServer)
 export type RunCreateInput = z.output<typeof runCreateSchema>
 
 export const inferenceMethods = {
@@ -243,13 +325,21 @@ export const inferenceMethods = {
       .object({
         requestId: z.string().min(1).max(64),
         itemId: idSchema,
-        modelId: idSchema,
+        modelId: idSchema.optional(),
         adapterId: idSchema.optional(),
+        engineId: idSchema.optional(),
         format: z.enum(PROMPT_FORMATS).default('raw'),
         params: generationParamsSchema.default(generationParamsSchema.parse({}))
       })
       .strict()
+      .superRefine(oneModelOrServer)
   ),
+  'inference.engines.list': method<EngineInfo[]>()(z.object({}).strict()),
+  /** Registers an OpenAI-compatible server (vLLM, llama-server, Ollama, TGI, imhi serve --engine). */
+  'inference.engines.add': method<EngineInfo>()(engineAddSchema),
+  'inference.engines.remove': method<{ removed: number }>()(z.object({ id: idSchema }).strict()),
+  /** Asks the server for its models (and whether it offers prompt log-probabilities); sends no post. */
+  'inference.engines.check': method<EngineCheck>()(z.object({ id: idSchema }).strict()),
   'inference.stop': method<{ stopped: boolean }>()(z.object({ requestId: z.string().min(1).max(64) }).strict()),
   'inference.explanations': method<ExplanationInfo[]>({ annotator: false })(z.object({ itemId: idSchema }).strict()),
   'inference.explanations.delete': method<{ removed: number }>()(z.object({ id: idSchema }).strict()),

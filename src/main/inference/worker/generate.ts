@@ -1,4 +1,4 @@
-import { resolveChatWrapper, type LlamaContextSequence, type LlamaModel, type Token } from 'node-llama-cpp'
+import { resolveChatWrapper, type ChatHistoryItem, type LlamaContextSequence, type LlamaModel, type Token } from 'node-llama-cpp'
 import { AppError } from '../../../shared/api/errors'
 import type { GenerationParams } from '../../../shared/api/inference'
 import { truncatePrompt } from '../truncate'
@@ -36,12 +36,11 @@ export function preparePrompt(model: LlamaModel, prompt: PromptSpec, contextSize
   if (prompt.template === 'chat') {
     const wrapper = resolveChatWrapper(model)
     chatWrapper = wrapper.wrapperName
-    const { contextText } = wrapper.generateContextState({
-      chatHistory: [
-        { type: 'user', text: prompt.text },
-        { type: 'model', response: [] }
-      ]
-    })
+    const turns = prompt.messages ?? [{ role: 'user' as const, content: prompt.text }]
+    const chatHistory: ChatHistoryItem[] = turns.map((m) =>
+      m.role === 'system' ? { type: 'system', text: m.content } : m.role === 'user' ? { type: 'user', text: m.content } : { type: 'model', response: [m.content] }
+    )
+    const { contextText } = wrapper.generateContextState({ chatHistory: [...chatHistory, { type: 'model', response: [] }] })
     tokens = contextText.tokenize(model.tokenizer)
   } else {
     tokens = model.tokenize(prompt.text, false)

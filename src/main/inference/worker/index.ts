@@ -45,14 +45,16 @@ async function handle(req: WorkerRequest): Promise<WorkerResults[keyof WorkerRes
         const model = await state.load(req.model, null)
         const contextSize = defaultContextSize(model, req.params)
         const prepared = preparePrompt(model, req.prompt, contextSize, req.params)
-        const context = await state.ensureContext(1, contextSize)
+        const context = await state.ensureContext(1, contextSize, req.lanes ?? 1)
         const sequence = context.getSequence()
         state.busySequences++
         try {
           return await generateOnSequence(sequence, prepared, req.params, job, req.stream ? (text, tokens) => post({ type: 'token', jobId: req.jobId, text, tokens }) : undefined)
         } finally {
+          // Awaited: the sequence goes back to the context before the caller hears the result,
+          // so the next generation beside others (serve --engine) finds it free.
+          await sequence.dispose()
           state.busySequences--
-          sequence.dispose()
         }
       } finally {
         jobs.delete(req.jobId)

@@ -13,6 +13,8 @@ export interface ModelRef {
 export interface PromptSpec {
   text: string
   template: 'none' | 'chat'
+  /** For 'chat': a whole conversation (an OpenAI-style request) instead of one user turn of `text`. */
+  messages?: { role: 'system' | 'user' | 'assistant'; content: string }[]
 }
 
 export interface GenerationStats {
@@ -47,7 +49,8 @@ export type WorkerRequest =
   | { op: 'inspect'; path: string; memoryLimitBytes: number | null }
   | { op: 'load'; model: ModelRef; memoryLimitBytes: number | null }
   | { op: 'unload' }
-  | { op: 'generate'; jobId: string; model: ModelRef; prompt: PromptSpec; params: GenerationParams; stream: boolean }
+  /** lanes: sequences to create the context with, so that many generations can run side by side (serve --engine). */
+  | { op: 'generate'; jobId: string; model: ModelRef; prompt: PromptSpec; params: GenerationParams; stream: boolean; lanes?: number }
   | { op: 'batch'; jobId: string; model: ModelRef; items: BatchItem[]; params: GenerationParams; parallel: number }
   | { op: 'abort'; jobId: string }
   | { op: 'score'; model: ModelRef; context: string; continuation: string; contextSize: number | null }

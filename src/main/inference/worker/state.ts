@@ -274,7 +274,22 @@ export class NativeState {
    * it fits (a single-post generation can take a spare sequence beside a running benchmark run);
    * recreated only when nothing is in flight.
    */
-  async ensureContext(sequences: number, contextSize: number): Promise<LlamaContext> {
+  async ensureContext(sequences: number, contextSize: number, createWith = sequences): Promise<LlamaContext> {
+    // One at a time: generations arriving together must not each create a context.
+    const previous = this.contextLock
+    let unlock = () => {}
+    this.contextLock = new Promise<void>((r) => (unlock = r))
+    await previous
+    try {
+      return await this.ensureContextNow(sequences, contextSize, createWith)
+    } finally {
+      unlock()
+    }
+  }
+
+  private contextLock: Promise<void> = Promise.resolve()
+
+  private async ensureContextNow(sequences: number, contextSize: number, createWith: number): Promise<LlamaContext> {
     const model = this.model
     if (!model || !this.modelRef) throw new AppError('internal', 'no model loaded')
     const adapterPath = this.modelRef.adapterPath
@@ -286,6 +301,7 @@ export class NativeState {
     await this.disposeContext()
     this.set('context', 'loading')
     try {
+      sequences = Math.max(sequences, createWith)
       this.context = await model.createContext({
         sequences,
         contextSize,

@@ -67,7 +67,10 @@ function ExplanationCard({ e, onRegenerate, onDelete, busy }: { e: ExplanationIn
           {p.modelFile}
           {p.sha256 ? ` (sha256 ${p.sha256.slice(0, 12)}…)` : ''}
           {p.adapterFile ? ` + ${p.adapterFile}` : ''} · {p.params.temperature > 0 ? `T ${p.params.temperature}, top-p ${p.params.topP}, seed ${p.seed}` : 'greedy'} · {p.promptTokens} prompt +{' '}
-          {p.generatedTokens} generated tokens · first token {Math.round(p.timeToFirstTokenMs)} ms · {p.tokensPerSecond.toFixed(1)} tokens/s · {p.backend} · context {p.contextSize}
+          {p.generatedTokens} generated tokens ·{' '}
+          {p.remote
+            ? `server ${p.remote.server} (${p.remote.url}, ${p.remote.endpoint}, ${p.remote.attempts} attempt${p.remote.attempts === 1 ? '' : 's'})`
+            : `first token ${Math.round(p.timeToFirstTokenMs)} ms · ${p.tokensPerSecond.toFixed(1)} tokens/s · ${p.backend} · context ${p.contextSize}`}
         </Text>
       </Stack>
     </Card>
@@ -84,7 +87,10 @@ export function ItemExplanations({ itemId }: { itemId: number }) {
   const reloadStored = stored.reload
 
   const bases = (models.data ?? []).filter((m) => m.kind === 'model' && !m.missing)
-  const modelId = prefs.modelId && bases.some((m) => String(m.id) === prefs.modelId) ? prefs.modelId : bases[0] ? String(bases[0].id) : null
+  const engines = useCall('inference.engines.list', {}).data ?? []
+  // A registered server is chosen as "server:ID" beside the local models.
+  const server = engines.find((e) => `server:${e.id}` === prefs.modelId) ?? null
+  const modelId = server || (prefs.modelId && bases.some((m) => String(m.id) === prefs.modelId)) ? prefs.modelId : bases[0] ? String(bases[0].id) : null
   const adapters = (models.data ?? []).filter((m) => m.kind === 'lora' && (!m.baseModelId || String(m.baseModelId) === modelId))
 
   const update = (p: Partial<Prefs>) =>
@@ -118,8 +124,9 @@ export function ItemExplanations({ itemId }: { itemId: number }) {
         await api.call('inference.generate', {
           requestId,
           itemId,
-          modelId: Number(opts.modelId),
-          adapterId: opts.adapterId ? Number(opts.adapterId) : undefined,
+          ...(opts.modelId.startsWith('server:')
+            ? { engineId: Number(opts.modelId.slice('server:'.length)) }
+            : { modelId: Number(opts.modelId), adapterId: opts.adapterId ? Number(opts.adapterId) : undefined }),
           format: opts.format,
           params: opts.params
         })
@@ -150,7 +157,7 @@ export function ItemExplanations({ itemId }: { itemId: number }) {
     reloadStored()
   }
 
-  if (models.data && bases.length === 0) {
+  if (models.data && bases.length === 0 && engines.length === 0) {
     return (
       <Text size="sm" c="dimmed" data-testid="explanations-no-model">
         Add a model on the Models page to generate explanations of this post.
@@ -165,13 +172,16 @@ export function ItemExplanations({ itemId }: { itemId: number }) {
           label="Model"
           size="xs"
           w={240}
-          data={bases.map((m) => ({ value: String(m.id), label: m.fileName }))}
+          data={[
+            { group: 'Local models', items: bases.map((m) => ({ value: String(m.id), label: m.fileName })) },
+            { group: 'Remote servers', items: engines.map((e) => ({ value: `server:${e.id}`, label: `${e.name} (${e.model ?? 'server default'})` })) }
+          ].filter((g) => g.items.length > 0)}
           value={modelId}
           onChange={(v) => update({ modelId: v, adapterId: null })}
           allowDeselect={false}
           data-testid="gen-model"
         />
-        {adapters.length > 0 && (
+        {adapters.length > 0 && !server && (
           <Select label="LoRA" size="xs" w={180} clearable placeholder="none" data={adapters.map((m) => ({ value: String(m.id), label: m.fileName }))} value={prefs.adapterId} onChange={(v) => update({ adapterId: v })} />
         )}
         <Stack gap={2}>
@@ -194,6 +204,11 @@ export function ItemExplanations({ itemId }: { itemId: number }) {
           </Button>
         )}
       </Group>
+      {server && (
+        <Text size="xs" c="orange" data-testid="gen-network-warning">
+          Generate sends this post over the network to {server.url} (server “{server.name}”{server.url.startsWith('https:') ? ', HTTPS' : ', plain HTTP'}).
+        </Text>
+      )}
       {streaming && (
         <Paper withBorder p="xs" data-testid="gen-stream">
           <Text size="sm" style={{ whiteSpace: 'pre-wrap', wordBreak: 'break-word' }} data-testid="gen-stream-text">
@@ -210,16 +225,18 @@ export function ItemExplanations({ itemId }: { itemId: number }) {
           e={e}
           busy={!!streaming}
           onDelete={() => void remove(e.id)}
-          onRegenerate={() =>
-            e.modelId !== null
+          onRegenerate={() => {
+            const server = e.provenance.remote ? engines.find((x) => x.name === e.provenance.remote!.server) : undefined
+            if (server) return void generate({ modelId: `server:${server.id}`, adapterId: null, format: e.promptFormat, params: e.provenance.params })
+            return e.modelId !== null
               ? void generate({
                   modelId: String(e.modelId),
                   adapterId: e.provenance.adapterFile ? String((models.data ?? []).find((m) => m.kind === 'lora' && m.fileName === e.provenance.adapterFile)?.id ?? '') || null : null,
                   format: e.promptFormat,
                   params: e.provenance.params
                 })
-              : notifyError(new Error(`${e.modelFile} is no longer in the library.`))
-          }
+              : notifyError(new Error(`${e.modelFile} is no longer in the library${e.provenance.remote ? ' (its server is no longer registered)' : ''}.`))
+          }}
         />
       ))}
       {stored.data && stored.data.length === 0 && !streaming && (

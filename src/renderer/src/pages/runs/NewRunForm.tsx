@@ -1,5 +1,6 @@
 import { useState } from 'react'
-import { Button, Card, Group, MultiSelect, NumberInput, Select, Stack, Text } from '@mantine/core'
+import { Alert, Button, Card, Checkbox, Group, MultiSelect, NumberInput, Select, Stack, Text } from '@mantine/core'
+import { useCall } from '../../api/hooks'
 import { api } from '../../api/client'
 import { useAppState } from '../../api/appState'
 import { notifyError, notifySuccess } from '../../components/errors/notify'
@@ -27,15 +28,18 @@ export function NewRunForm({ models, onStarted }: { models: ModelInfo[]; onStart
   const [seed, setSeed] = useState<number | string>(0)
   const [busy, setBusy] = useState(false)
   const adapters = models.filter((m) => m.kind === 'lora' && (!m.baseModelId || String(m.baseModelId) === modelId))
-  const chosenModel = modelId ?? (bases.length === 1 ? String(bases[0].id) : null)
+  const engines = useCall('inference.engines.list', {}).data ?? []
+  const chosenModel = modelId ?? (bases.length === 1 && engines.length === 0 ? String(bases[0].id) : null)
+  // A registered server is chosen as "server:ID" beside the local models.
+  const server = chosenModel?.startsWith('server:') ? (engines.find((e) => `server:${e.id}` === chosenModel) ?? null) : null
+  const [sendConfirmed, setSendConfirmed] = useState(false)
 
   const start = async () => {
-    if (!chosenModel || datasets.length === 0) return
+    if (!chosenModel || datasets.length === 0 || (server && !sendConfirmed)) return
     setBusy(true)
     try {
       const run = await api.call('inference.runs.create', {
-        modelId: Number(chosenModel),
-        adapterId: adapterId ? Number(adapterId) : undefined,
+        ...(server ? { engineId: server.id } : { modelId: Number(chosenModel), adapterId: adapterId ? Number(adapterId) : undefined }),
         datasets,
         split,
         limit: typeof limit === 'number' && limit > 0 ? limit : undefined,
@@ -44,6 +48,8 @@ export function NewRunForm({ models, onStarted }: { models: ModelInfo[]; onStart
         params: { maxTokens: Number(maxTokens) || 256, temperature: Number(temperature) || 0, seed: Number(seed) || 0 }
       })
       notifySuccess(`${run.total} items`, `Run ${run.id} started`)
+      // The next run to a server asks again.
+      setSendConfirmed(false)
       onStarted()
     } catch (err) {
       notifyError(err, 'Cannot start the run')
@@ -57,8 +63,23 @@ export function NewRunForm({ models, onStarted }: { models: ModelInfo[]; onStart
       <Stack gap="xs">
         <Text fw={600}>New benchmark run</Text>
         <Group align="flex-end" gap="xs">
-          <Select label="Model" placeholder={bases.length ? 'choose' : 'add a model first'} data={bases.map((m) => ({ value: String(m.id), label: m.fileName }))} value={chosenModel} onChange={setModelId} w={260} data-testid="run-model" />
-          <Select label="LoRA adapter" placeholder="none" clearable data={adapters.map((m) => ({ value: String(m.id), label: m.fileName }))} value={adapterId} onChange={setAdapterId} w={200} disabled={adapters.length === 0} />
+          <Select
+            label="Model"
+            placeholder={bases.length || engines.length ? 'choose' : 'add a model first'}
+            data={[
+              { group: 'Local models', items: bases.map((m) => ({ value: String(m.id), label: m.fileName })) },
+              { group: 'Remote servers', items: engines.map((e) => ({ value: `server:${e.id}`, label: `${e.name} (${e.model ?? 'server default'})` })) }
+            ].filter((g) => g.items.length > 0)}
+            value={chosenModel}
+            onChange={(v) => {
+              setModelId(v)
+              setSendConfirmed(false)
+              setAdapterId(null)
+            }}
+            w={260}
+            data-testid="run-model"
+          />
+          <Select label="LoRA adapter" placeholder="none" clearable data={adapters.map((m) => ({ value: String(m.id), label: m.fileName }))} value={adapterId} onChange={setAdapterId} w={200} disabled={adapters.length === 0 || !!server} />
           <MultiSelect
             label="Datasets"
             placeholder="choose"
@@ -73,15 +94,26 @@ export function NewRunForm({ models, onStarted }: { models: ModelInfo[]; onStart
         </Group>
         <Group align="flex-end" gap="xs">
           <NumberInput label="Limit per dataset" placeholder="all" min={1} value={limit} onChange={setLimit} w={140} />
-          <NumberInput label="Parallel sequences" min={1} max={64} value={parallel} onChange={setParallel} w={150} />
+          <NumberInput label={server ? 'Requests in flight' : 'Parallel sequences'} min={1} max={64} value={parallel} onChange={setParallel} w={150} data-testid="run-parallel" />
           <Select label="Prompt format" data={PROMPT_FORMATS.map((f) => ({ value: f, label: f === 'raw' ? 'raw (as IMHI.py)' : f }))} value={format} onChange={(v) => v && setFormat(v as PromptFormat)} w={170} allowDeselect={false} />
           <NumberInput label="Max tokens" min={1} max={8192} value={maxTokens} onChange={setMaxTokens} w={110} />
           <NumberInput label="Temperature" description="0 = greedy" min={0} max={2} step={0.1} decimalScale={2} value={temperature} onChange={setTemperature} w={110} />
           <NumberInput label="Seed" min={0} value={seed} onChange={setSeed} w={100} />
-          <Button onClick={() => void start()} loading={busy} disabled={!chosenModel || datasets.length === 0} data-testid="run-start">
+          <Button onClick={() => void start()} loading={busy} disabled={!chosenModel || datasets.length === 0 || (!!server && !sendConfirmed)} data-testid="run-start">
             Start run
           </Button>
         </Group>
+        {server && (
+          <Alert color="orange" variant="light" title="The posts will leave this machine" data-testid="run-network-warning">
+            <Stack gap={6}>
+              <Text size="sm">
+                This run sends every post of {datasets.length ? datasets.join(', ') : 'the chosen datasets'} ({split}) to <b>{server.url}</b> (server “{server.name}”)
+                {server.url.startsWith('https:') ? ' over HTTPS' : ' over plain HTTP, readable by anyone on the network path'}. The posts are about mental health; send them only to a server you may share them with.
+              </Text>
+              <Checkbox label={`Send the posts to ${server.name}`} checked={sendConfirmed} onChange={(e) => setSendConfirmed(e.currentTarget.checked)} data-testid="run-network-confirm" />
+            </Stack>
+          </Alert>
+        )}
       </Stack>
     </Card>
   )

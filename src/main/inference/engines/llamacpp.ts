@@ -1,0 +1,87 @@
+import type { BackendInfo, GenerationParams, ModelInfo, PromptFormat, Provenance } from '../../../shared/api/inference'
+import type { InferenceWorker } from '../client'
+import type { GenerationStats, ModelRef, PromptSpec } from '../worker/protocol'
+import type { BatchListeners, BatchOutcome, EngineItem, EngineSession, EngineStats } from './types'
+
+export interface LlamaCppDeps {
+  worker: InferenceWorker
+  /** Starts llama.cpp in the worker (once) and names its backend. */
+  ensureInit: () => Promise<BackendInfo>
+  memoryLimitBytes: number | null
+  /** Sequences the context is created with for generate(), so that many can run side by side. */
+  lanes?: number
+}
+
+export interface LlamaCppTarget {
+  ref: ModelRef
+  model: ModelInfo
+  adapter: ModelInfo | null
+}
+
+/** What a local GGUF generation records about itself. */
+export function llamaCppProvenance(stats: GenerationStats, backend: string, target: LlamaCppTarget, format: PromptFormat, params: GenerationParams): Provenance {
+  const { model, adapter } = target
+  return {
+    modelFile: model.fileName,
+    sha256: model.sha256,
+    adapterFile: adapter?.fileName ?? null,
+    adapterSha256: adapter?.sha256 ?? null,
+    promptFormat: format,
+    params,
+    seed: params.seed,
+    promptTokens: stats.promptTokens,
+    generatedTokens: stats.generatedTokens,
+    finish: stats.finish,
+    timeToFirstTokenMs: stats.timeToFirstTokenMs,
+    tokensPerSecond: Math.round(stats.tokensPerSecond * 100) / 100,
+    backend,
+    truncation: stats.truncation,
+    contextSize: stats.contextSize,
+    ...(stats.chatWrapper ? { chatWrapper: stats.chatWrapper } : {})
+  }
+}
+
+/**
+ * The llama.cpp engine: a GGUF (with its LoRA adapter) in the inference worker thread. A run's
+ * items share one context, `parallel` sequences decoding together.
+ */
+export function llamaCppSession(deps: LlamaCppDeps, target: LlamaCppTarget): EngineSession {
+  const { worker } = deps
+  let backend = 'unknown'
+  return {
+    engine: 'llama.cpp',
+    modelId: target.model.id,
+    modelFile: target.model.fileName,
+
+    async prepare(): Promise<string> {
+      backend = (await deps.ensureInit()).kind
+      return backend
+    },
+
+    provenance: (stats, format, params) => llamaCppProvenance(stats, backend, target, format, params),
+
+    async generate(jobId: string, prompt: PromptSpec, params: GenerationParams, onText?: (text: string, tokens: number) => void): Promise<EngineStats> {
+      // Same memory check as an explicit load, before llama.cpp touches the weights.
+      await worker.request({ op: 'load', model: target.ref, memoryLimitBytes: deps.memoryLimitBytes })
+      return await worker.request({ op: 'generate', jobId, model: target.ref, prompt, params, stream: !!onText, lanes: deps.lanes }, { jobId, token: (text, tokens) => onText?.(text, tokens) })
+    },
+
+    async batch(jobId: string, items: EngineItem[], params: GenerationParams, parallel: number, listeners: BatchListeners): Promise<BatchOutcome> {
+      const result = await worker.request(
+        { op: 'batch', jobId, model: target.ref, items, params, parallel },
+        {
+          jobId,
+          item: (key, stats) => listeners.item(key, stats),
+          itemError: (key, error) => listeners.itemError(key, error.message),
+          batchTokens: (tokens) => listeners.tokens(tokens)
+        }
+      )
+      return { aborted: result.aborted, pausedBecause: null }
+    },
+
+    async abort(jobId: string): Promise<boolean> {
+      if (!worker.running) return false
+      return (await worker.request({ op: 'abort', jobId })).aborted
+    }
+  }
+}
