@@ -143,7 +143,7 @@ function ProgressPanel({ study, onChanged }: { study: StudyDetail; onChanged: ()
               <Table.Td>{p.flagged}</Table.Td>
               <Table.Td>{p.skipped}</Table.Td>
               <Table.Td>{minutes(p.seconds)}</Table.Td>
-              <Table.Td>item {p.resumeAt + 1}</Table.Td>
+              <Table.Td data-testid={`resume-${p.name}`}>{p.assigned === 0 ? '— (no items)' : p.done >= p.assigned ? 'finished' : `item ${p.resumeAt + 1}`}</Table.Td>
               <Table.Td>
                 <Group gap={4} wrap="nowrap">
                   <Button size="compact-sm" onClick={() => navigate(`/annotate/rate/${study.id}`, { annotator: String(p.id) })} data-testid={`rate-as-${p.name}`}>
