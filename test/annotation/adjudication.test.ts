@@ -44,6 +44,11 @@ describe("the lead's review and adjudication", () => {
     ])
     expect(r.disagreements[0].scores).toEqual({ ana: 0, ben: 3, cy: 2 })
     expect(r).toMatchObject({ adjudicatedItems: 0, items: 6 })
+    // One list only (what the review view pages through).
+    const only = s.annotation.review(st.id, 200, 'notes')
+    expect(only.notes).toEqual(r.notes)
+    expect([only.flagged, only.skipped, only.disagreements]).toEqual([[], [], []])
+    expect(s.annotation.review(st.id, 1, 'disagreements').disagreements.map((d) => d.studyItemId)).toEqual([items[0]])
   })
 
   it('shows one item with every annotator side by side', () => {

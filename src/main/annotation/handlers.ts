@@ -31,7 +31,7 @@ export function annotationHandlers(s: Services): Pick<Handlers, AnnotationMethod
     'annotation.annotators': () => a.annotators(),
     'annotation.addAnnotator': (i) => a.addAnnotator(i.studyId, i.name),
     'annotation.agreement': (i) => a.agreement(i.studyId),
-    'annotation.review': (i) => a.review(i.studyId, i.limit),
+    'annotation.review': (i) => a.review(i.studyId, i.limit, i.only),
     'annotation.reviewItem': (i) => a.reviewItem(i.studyId, i.studyItemId),
     'annotation.adjudicate': (i) => a.adjudicate(i),
     'annotation.charts': (i) => a.charts(i.studyId, i.resamples, i.seed),

@@ -247,7 +247,7 @@ export interface ReviewEntry {
   note?: string
   /** Largest score range over the item's aspects (disagreements list). */
   range?: number
-  /** The aspect with that range, and the scores on it by annotator. */
+  /** The aspect with that range, and the scores on it by annotator (on the first 200 entries). */
   aspect?: string
   scores?: Record<string, number>
   adjudicated: boolean
@@ -418,7 +418,16 @@ export const annotationMethods = {
   ),
   'annotation.annotators': method<AnnotatorProfile[]>()(z.object({}).strict()),
   // The lead's review and adjudication (owner only: an annotator's token gets 403).
-  'annotation.review': method<ReviewLists>()(z.object({ studyId: id, limit: z.number().int().min(1).max(5000).default(200) }).strict()),
+  'annotation.review': method<ReviewLists>()(
+    z
+      .object({
+        studyId: id,
+        limit: z.number().int().min(1).max(5000).default(200),
+        /** Only this list (the others come back empty): what the review view pages through. */
+        only: z.enum(['flagged', 'notes', 'skipped', 'disagreements']).optional()
+      })
+      .strict()
+  ),
   'annotation.reviewItem': method<ReviewItem>()(z.object({ studyId: id, studyItemId: id }).strict()),
   'annotation.adjudicate': method<ReviewItem>()(
     z

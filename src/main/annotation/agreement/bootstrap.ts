@@ -26,34 +26,52 @@ export function quantileSorted(sorted: readonly number[], p: number): number {
  * each resample, and the interval is the 2.5th-97.5th percentile of the defined values. The same
  * data, metric, resamples and seed give the same interval on every machine.
  *
- * Each unit's contribution to the coincidence matrix is computed once, so a resample costs one
- * pass over the drawn units (a study of 5,000 items takes milliseconds per resample).
+ * Each distinct unit's contribution to the coincidence matrix is computed once; a resample draws
+ * N unit indices and adds one matrix per distinct unit type.
  */
 export function bootstrapAlpha(data: ReliabilityData, metrics: readonly AlphaMetric[], resamples: number, seed: number): Record<AlphaMetric, BootstrapInterval> {
   const units = data.map((row) => row.filter((v): v is number => v !== null && v !== undefined && Number.isFinite(v)))
   const values = [...new Set(units.filter((u) => u.length >= 2).flat())].sort((a, b) => a - b)
   const index = new Map(values.map((v, i) => [v, i]))
   const V = values.length
-  // Per unit: its coincidence contribution as a flat V*V array (only pairable units contribute).
-  const contributions: Float64Array[] = units.map((u) => {
-    const c = new Float64Array(V * V)
-    if (u.length < 2) return c
-    const w = 1 / (u.length - 1)
-    for (let i = 0; i < u.length; i++) for (let j = 0; j < u.length; j++) if (i !== j) c[index.get(u[i])! * V + index.get(u[j])!] += w
-    return c
+  // Units with the same multiset of values contribute the same to the coincidence matrix: group
+  // them into types, so a resample only counts how often each type was drawn (a study of 5,000
+  // items has a few dozen types), then adds each type's contribution times its count.
+  const typeOf = new Int32Array(units.length)
+  const typeKey = new Map<string, number>()
+  const contributions: Float64Array[] = []
+  units.forEach((u, k) => {
+    const key = u.length < 2 ? '' : [...u].sort((a, b) => a - b).join(',')
+    let t = typeKey.get(key)
+    if (t === undefined) {
+      t = contributions.length
+      typeKey.set(key, t)
+      const c = new Float64Array(V * V)
+      if (u.length >= 2) {
+        const w = 1 / (u.length - 1)
+        for (let i = 0; i < u.length; i++) for (let j = 0; j < u.length; j++) if (i !== j) c[index.get(u[i])! * V + index.get(u[j])!] += w
+      }
+      contributions.push(c)
+    }
+    typeOf[k] = t
   })
   const out = {} as Record<AlphaMetric, BootstrapInterval>
   const draws: Record<string, number[]> = {}
   for (const m of metrics) draws[m] = []
   const rand = mulberry32(seed)
   const o = new Float64Array(V * V)
+  const counts = new Float64Array(contributions.length)
   const N = units.length
   if (N > 0 && V > 0) {
     for (let b = 0; b < resamples; b++) {
+      counts.fill(0)
+      for (let k = 0; k < N; k++) counts[typeOf[Math.floor(rand() * N)]]++
       o.fill(0)
-      for (let k = 0; k < N; k++) {
-        const c = contributions[Math.floor(rand() * N)]
-        for (let x = 0; x < c.length; x++) o[x] += c[x]
+      for (let t = 0; t < contributions.length; t++) {
+        const n = counts[t]
+        if (n === 0) continue
+        const c = contributions[t]
+        for (let x = 0; x < c.length; x++) o[x] += n * c[x]
       }
       for (const m of metrics) {
         const a = alphaFromCoincidences(o, values, m)

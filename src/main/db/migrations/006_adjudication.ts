@@ -20,6 +20,10 @@ CREATE TABLE adjudications (
 );
 CREATE INDEX adjudications_study ON adjudications(study_id);
 
+-- The lead's review ranks items by their score spread per aspect: a covering index lets SQLite
+-- aggregate a study's ratings in index order (no table lookups, no temporary sort).
+CREATE INDEX ratings_spread ON ratings(study_id, study_item_id, aspect, score);
+
 -- Every adjudication that was replaced: a decision is never lost either.
 CREATE TABLE adjudication_history (
   id INTEGER PRIMARY KEY,

@@ -26,7 +26,9 @@ function storedLead(): string {
  * one annotator's kept, with a reason). ← / → move through the list it was opened from; Esc goes back.
  */
 export function ReviewItemView({ studyId, studyItemId, list }: { studyId: number; studyItemId: number; list: string }) {
-  const lists = useCall('annotation.review', { studyId, limit: 5000 })
+  const meta = REVIEW_LISTS.find((l) => l.key === list) ?? REVIEW_LISTS[0]
+  // Only the list this view pages through (prev / next).
+  const lists = useCall('annotation.review', { studyId, limit: 5000, only: meta.key })
   const [item, setItem] = useState<ReviewItem | null>(null)
   const [loadError, setLoadError] = useState<string | null>(null)
   const [choice, setChoice] = useState<Record<string, string>>({})
@@ -49,7 +51,6 @@ export function ReviewItemView({ studyId, studyItemId, list }: { studyId: number
   }
   useEffect(() => load(studyItemId), [studyId, studyItemId]) // eslint-disable-line react-hooks/exhaustive-deps
 
-  const meta = REVIEW_LISTS.find((l) => l.key === list) ?? REVIEW_LISTS[0]
   const ids = useMemo(() => {
     const rows = lists.data?.[meta.key] ?? []
     return [...new Set(rows.map((r) => r.studyItemId))]
