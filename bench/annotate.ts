@@ -183,10 +183,10 @@ async function reviewApi(dbFile: string, studyId: number): Promise<{ open: numbe
   let disagreeing: number[] = []
   for (let i = 0; i < REVIEW_OPENS; i++) {
     const t0 = performance.now()
-    const r = (await dispatch(handlers, 'annotation.review', { studyId, limit: 5000, only: 'disagreements' }, ctx)) as { disagreements: { studyItemId: number }[] }
-    disagreeing = r.disagreements.map((d) => d.studyItemId)
+    const r = (await dispatch(handlers, 'annotation.reviewOrder', { studyId, list: 'disagreements' }, ctx)) as { studyItemIds: number[] }
+    disagreeing = r.studyItemIds
     const t1 = performance.now()
-    await dispatch(handlers, 'annotation.reviewItem', { studyId, studyItemId: r.disagreements[i].studyItemId }, ctx)
+    await dispatch(handlers, 'annotation.reviewItem', { studyId, studyItemId: r.studyItemIds[i] }, ctx)
     const t2 = performance.now()
     lists.push(t1 - t0)
     item.push(t2 - t1)

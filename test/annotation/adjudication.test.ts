@@ -51,6 +51,12 @@ describe("the lead's review and adjudication", () => {
     expect(s.annotation.review(st.id, 1, 'disagreements').disagreements.map((d) => d.studyItemId)).toEqual([items[0]])
   })
 
+  it('gives the review view the order of one list, ids only', async () => {
+    expect(await dispatch(handlers, 'annotation.reviewOrder', { studyId: st.id, list: 'disagreements' }, owner)).toEqual({ list: 'disagreements', studyItemIds: [items[0], items[1]] })
+    expect(await dispatch(handlers, 'annotation.reviewOrder', { studyId: st.id, list: 'notes' }, owner)).toEqual({ list: 'notes', studyItemIds: [items[0], items[1]] })
+    await expect(dispatch(handlers, 'annotation.reviewOrder', { studyId: st.id, list: 'everything' }, owner)).rejects.toThrow(/Invalid input/)
+  })
+
   it('shows one item with every annotator side by side', () => {
     const v = s.annotation.reviewItem(st.id, items[0]) as ReviewItem
     expect(v.annotators.map((p) => [p.name, p.scores.overall, p.flagged, p.note])).toEqual([
@@ -126,6 +132,8 @@ describe("the lead's review and adjudication", () => {
     const asBen: CallContext = { client: { id: 'b', transport: 'serve', ...s.annotation.resolveToken(token)! }, emit: () => {} }
     await expect(call({ decisions: [{ aspect: 'fluency', score: 1 }] }, asBen)).rejects.toThrow(/may not call "annotation.adjudicate"/)
     await expect(dispatch(handlers, 'annotation.review', { studyId: st.id }, asBen)).rejects.toThrow(/may not call/)
+    await expect(dispatch(handlers, 'annotation.reviewOrder', { studyId: st.id, list: 'notes' }, asBen)).rejects.toThrow(/may not call/)
+    await expect(dispatch(handlers, 'annotation.charts', { studyId: st.id }, asBen)).rejects.toThrow(/may not call/)
     await expect(dispatch(handlers, 'annotation.reviewItem', { studyId: st.id, studyItemId: items[1] }, asBen)).rejects.toThrow(/may not call/)
     expect(JSON.stringify(s.db.prepare('SELECT * FROM adjudications').all())).toBe(before)
     expect(JSON.stringify(s.db.prepare('SELECT * FROM ratings ORDER BY id').all())).toBe(rawBefore)

@@ -428,6 +428,10 @@ export const annotationMethods = {
       })
       .strict()
   ),
+  /** The items of one review list in its order, ids only (what the review view pages through). */
+  'annotation.reviewOrder': method<{ list: string; studyItemIds: number[] }>()(
+    z.object({ studyId: id, list: z.enum(['flagged', 'notes', 'skipped', 'disagreements']) }).strict()
+  ),
   'annotation.reviewItem': method<ReviewItem>()(z.object({ studyId: id, studyItemId: id }).strict()),
   'annotation.adjudicate': method<ReviewItem>()(
     z

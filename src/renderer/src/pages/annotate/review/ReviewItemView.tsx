@@ -28,7 +28,7 @@ function storedLead(): string {
 export function ReviewItemView({ studyId, studyItemId, list }: { studyId: number; studyItemId: number; list: string }) {
   const meta = REVIEW_LISTS.find((l) => l.key === list) ?? REVIEW_LISTS[0]
   // Only the list this view pages through (prev / next).
-  const lists = useCall('annotation.review', { studyId, limit: 5000, only: meta.key })
+  const order = useCall('annotation.reviewOrder', { studyId, list: meta.key })
   const [item, setItem] = useState<ReviewItem | null>(null)
   const [loadError, setLoadError] = useState<string | null>(null)
   const [choice, setChoice] = useState<Record<string, string>>({})
@@ -51,10 +51,7 @@ export function ReviewItemView({ studyId, studyItemId, list }: { studyId: number
   }
   useEffect(() => load(studyItemId), [studyId, studyItemId]) // eslint-disable-line react-hooks/exhaustive-deps
 
-  const ids = useMemo(() => {
-    const rows = lists.data?.[meta.key] ?? []
-    return [...new Set(rows.map((r) => r.studyItemId))]
-  }, [lists.data, meta.key])
+  const ids = useMemo(() => order.data?.studyItemIds ?? [], [order.data])
   const at = ids.indexOf(studyItemId)
   const go = (k: number) => {
     const next = ids[k]
@@ -95,7 +92,7 @@ export function ReviewItemView({ studyId, studyItemId, list }: { studyId: number
       setChoice({})
       setReason('')
       notifySuccess(`${decisions.length} aspect(s) of ${next.item} decided`, 'Adjudication recorded')
-      lists.reload()
+      order.reload()
     } catch (err) {
       setSaveError(AppError.from(err))
     } finally {
