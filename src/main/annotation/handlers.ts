@@ -32,7 +32,7 @@ export function annotationHandlers(s: Services): Pick<Handlers, AnnotationMethod
     'annotation.addAnnotator': (i) => a.addAnnotator(i.studyId, i.name),
     'annotation.agreement': (i) => a.agreement(i.studyId),
     'annotation.review': (i) => a.review(i.studyId, i.limit, i.only),
-    'annotation.reviewOrder': (i) => ({ list: i.list, studyItemIds: [...new Set(a.review(i.studyId, 5000, i.list)[i.list].map((e) => e.studyItemId))] }),
+    'annotation.reviewOrder': (i) => ({ list: i.list, studyItemIds: a.reviewOrder(i.studyId, i.list) }),
     'annotation.reviewItem': (i) => a.reviewItem(i.studyId, i.studyItemId),
     'annotation.adjudicate': (i) => a.adjudicate(i),
     'annotation.charts': (i) => a.charts(i.studyId, i.resamples, i.seed),

@@ -28,6 +28,7 @@ export function createReview(core: AnnotationCore) {
       WHERE r.study_item_id = ? AND r.aspect = ? ORDER BY sa.ordinal`),
     adjudicatedItems: db.prepare('SELECT DISTINCT study_item_id AS itemId FROM adjudications WHERE study_id = ?'),
     item: db.prepare('SELECT * FROM study_items WHERE id = ? AND study_id = ?'),
+    positions: db.prepare('SELECT id FROM study_items WHERE study_id = ? ORDER BY position').pluck(),
     people: db.prepare(`SELECT a.id, a.name FROM assignments x JOIN annotators a ON a.id = x.annotator_id
       JOIN study_annotators sa ON sa.study_id = x.study_id AND sa.annotator_id = x.annotator_id
       WHERE x.study_item_id = ? ORDER BY sa.ordinal`),
@@ -65,22 +66,40 @@ export function createReview(core: AnnotationCore) {
       if (s.note && notes.length < limit && (!only || only === 'notes')) notes.push(entry(s.itemId, { annotator: s.annotator, note: s.note }))
       if (s.skipped && skipped.length < limit && (!only || only === 'skipped')) skipped.push(entry(s.itemId, { annotator: s.annotator }))
     }
-    // Largest disagreements: per item, the aspect with the widest range (then the largest sample
-    // SD), aggregated in SQLite (a study of 5,000 items x 3 annotators has 60,000 ratings).
-    const positionOf = new Map(items.map((i, k) => [i.id, k]))
-    const best = new Map<number, { itemId: number; aspect: string; range: number; sd: number }>()
-    for (const r of only && only !== 'disagreements' ? [] : (q.spreads.all(studyId) as { itemId: number; aspect: string; range: number; n: number; mean: number; sq: number }[])) {
-      const sd = Math.sqrt(Math.max(0, ((r.sq - r.mean * r.mean) * r.n) / (r.n - 1)))
-      const cur = best.get(r.itemId)
-      if (!cur || r.range > cur.range || (r.range === cur.range && sd > cur.sd + 1e-12)) best.set(r.itemId, { itemId: r.itemId, aspect: r.aspect, range: r.range, sd })
-    }
-    const ranked = [...best.values()].sort((a, b) => b.range - a.range || b.sd - a.sd || (positionOf.get(a.itemId) ?? 0) - (positionOf.get(b.itemId) ?? 0))
+    const ranked = only && only !== 'disagreements' ? [] : rankDisagreements(studyId, new Map(items.map((i, k) => [i.id, k])))
     const disagreements = ranked.slice(0, limit).map((d, k) => {
       // The scores by annotator for the first entries (what the list shows); the rest carry the aspect and range.
       const scores = k < SCORED ? Object.fromEntries((q.scoresOn.all(d.itemId, d.aspect) as { annotator: string; score: number }[]).map((x) => [x.annotator, x.score])) : undefined
       return entry(d.itemId, { range: d.range, aspect: d.aspect, ...(scores ? { scores } : {}) })
     })
     return { studyId, flagged, notes, skipped, disagreements, adjudicatedItems: adjudicated.size, items: items.length }
+  }
+
+  /**
+   * Largest disagreements: per item, the aspect with the widest range (then the largest sample
+   * SD), aggregated in SQLite over a covering index (5,000 items x 3 annotators = 60,000 ratings);
+   * ties in the study's order.
+   */
+  function rankDisagreements(studyId: number, positionOf: ReadonlyMap<number, number>): { itemId: number; aspect: string; range: number; sd: number }[] {
+    const best = new Map<number, { itemId: number; aspect: string; range: number; sd: number }>()
+    for (const r of q.spreads.all(studyId) as { itemId: number; aspect: string; range: number; n: number; mean: number; sq: number }[]) {
+      const sd = Math.sqrt(Math.max(0, ((r.sq - r.mean * r.mean) * r.n) / (r.n - 1)))
+      const cur = best.get(r.itemId)
+      if (!cur || r.range > cur.range || (r.range === cur.range && sd > cur.sd + 1e-12)) best.set(r.itemId, { itemId: r.itemId, aspect: r.aspect, range: r.range, sd })
+    }
+    return [...best.values()].sort((a, b) => b.range - a.range || b.sd - a.sd || (positionOf.get(a.itemId) ?? 0) - (positionOf.get(b.itemId) ?? 0))
+  }
+
+  /** One list's items in its order, ids only (the review view's prev / next). */
+  function reviewOrder(studyId: number, list: 'flagged' | 'notes' | 'skipped' | 'disagreements'): number[] {
+    core.studyRow(studyId)
+    if (list === 'disagreements') {
+      const ids = q.positions.all(studyId) as number[]
+      return rankDisagreements(studyId, new Map(ids.map((id, k) => [id, k]))).map((d) => d.itemId)
+    }
+    const rows = q.states.all(studyId) as { itemId: number; flagged: number; skipped: number; note: string }[]
+    const keep = rows.filter((r) => (list === 'flagged' ? r.flagged : list === 'skipped' ? r.skipped : r.note !== ''))
+    return [...new Set(keep.map((r) => r.itemId))]
   }
 
   function reviewItem(studyId: number, studyItemId: number): ReviewItem {
@@ -212,5 +231,5 @@ export function createReview(core: AnnotationCore) {
     return { header, rows }
   }
 
-  return { review, reviewItem, adjudicate, adjudicatedScores, adjudicatedRows }
+  return { review, reviewOrder, reviewItem, adjudicate, adjudicatedScores, adjudicatedRows }
 }

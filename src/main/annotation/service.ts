@@ -661,6 +661,7 @@ export function createAnnotationService(ctx: ServiceContext, _deps: { imhi: Imhi
     setItemState,
     agreement,
     review: reviews.review,
+    reviewOrder: reviews.reviewOrder,
     reviewItem: reviews.reviewItem,
     adjudicate: reviews.adjudicate,
     charts: (studyId: number, resamples: number, seed: number) => studyCharts(db, studyId, aspectsOf(studyId), resamples, seed),
