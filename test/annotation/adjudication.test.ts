@@ -152,4 +152,11 @@ describe("the lead's review and adjudication", () => {
     expect(c.progress.filter((p) => p.annotator === 'ana').at(-1)!.ratings).toBe(12)
     expect(c.bootstrap).toEqual({ resamples: 500, seed: 3 })
   })
+
+  it('ranks again after any write: a new disagreement shows up in the order at once', () => {
+    const before = s.annotation.reviewOrder(st.id, 'disagreements')
+    expect(before).not.toContain(items[2])
+    s.annotation.rate({ studyId: st.id, annotatorId: cy.id, studyItemId: items[2], aspect: 'overall', score: 0 })
+    expect(s.annotation.reviewOrder(st.id, 'disagreements')).toEqual([items[2], items[0], items[1]]) // range 3 both; SD 2.12 (3, 0) before 1.53 (0, 3, 2)
+  })
 })

@@ -15,6 +15,7 @@ const SCORED = 200
  */
 export function createReview(core: AnnotationCore) {
   const { db } = core
+  const rankCache = new Map<number, { version: string; ranked: { itemId: number; aspect: string; range: number; sd: number }[] }>()
   const q = {
     items: db.prepare('SELECT id, item_key, source, substr(post, 1, ?) AS excerpt FROM study_items WHERE study_id = ? ORDER BY position'),
     states: db.prepare(`SELECT s.study_item_id AS itemId, a.name AS annotator, s.flagged, s.skipped, s.note FROM item_states s
@@ -29,6 +30,8 @@ export function createReview(core: AnnotationCore) {
     adjudicatedItems: db.prepare('SELECT DISTINCT study_item_id AS itemId FROM adjudications WHERE study_id = ?'),
     item: db.prepare('SELECT * FROM study_items WHERE id = ? AND study_id = ?'),
     positions: db.prepare('SELECT id FROM study_items WHERE study_id = ? ORDER BY position').pluck(),
+    dataVersion: db.prepare('PRAGMA data_version').pluck(),
+    totalChanges: db.prepare('SELECT total_changes()').pluck(),
     people: db.prepare(`SELECT a.id, a.name FROM assignments x JOIN annotators a ON a.id = x.annotator_id
       JOIN study_annotators sa ON sa.study_id = x.study_id AND sa.annotator_id = x.annotator_id
       WHERE x.study_item_id = ? ORDER BY sa.ordinal`),
@@ -81,13 +84,20 @@ export function createReview(core: AnnotationCore) {
    * ties in the study's order.
    */
   function rankDisagreements(studyId: number, positionOf: ReadonlyMap<number, number>): { itemId: number; aspect: string; range: number; sd: number }[] {
+    // Kept until anything is written to the database (by this connection or any other): a lead
+    // paging through the list does not rank 60,000 ratings again on every item.
+    const version = `${q.dataVersion.get() as number}:${q.totalChanges.get() as number}`
+    const hit = rankCache.get(studyId)
+    if (hit && hit.version === version) return hit.ranked
     const best = new Map<number, { itemId: number; aspect: string; range: number; sd: number }>()
     for (const r of q.spreads.all(studyId) as { itemId: number; aspect: string; range: number; n: number; mean: number; sq: number }[]) {
       const sd = Math.sqrt(Math.max(0, ((r.sq - r.mean * r.mean) * r.n) / (r.n - 1)))
       const cur = best.get(r.itemId)
       if (!cur || r.range > cur.range || (r.range === cur.range && sd > cur.sd + 1e-12)) best.set(r.itemId, { itemId: r.itemId, aspect: r.aspect, range: r.range, sd })
     }
-    return [...best.values()].sort((a, b) => b.range - a.range || b.sd - a.sd || (positionOf.get(a.itemId) ?? 0) - (positionOf.get(b.itemId) ?? 0))
+    const ranked = [...best.values()].sort((a, b) => b.range - a.range || b.sd - a.sd || (positionOf.get(a.itemId) ?? 0) - (positionOf.get(b.itemId) ?? 0))
+    rankCache.set(studyId, { version, ranked })
+    return ranked
   }
 
   /** One list's items in its order, ids only (the review view's prev / next). */
