@@ -221,12 +221,13 @@ async function reviewInChromium(dbFile: string, studyId: number, itemIds: number
   try {
     const page = await (await browser.newContext({ viewport: { width: 1400, height: 900 } })).newPage()
     await page.addInitScript(() => localStorage.setItem('imhi-notice-acknowledged', '1'))
-    await page.goto(`${server.url}#/annotate/study/${studyId}`)
-    await page.waitForSelector('[data-testid="progress-table"]')
+    await page.goto(`${server.url}#/annotate/study/${studyId}?tab=review`)
+    await page.waitForSelector('[data-testid="review-list-disagreements"]')
     const times: number[] = []
+    // As the lead does: from the study's Review tab (its lists loaded) into one item.
     for (let i = 0; i < REVIEW_OPENS; i++) {
-      await page.evaluate(`location.hash = '#/annotate/study/${studyId}'`)
-      await page.waitForSelector('[data-testid="progress-table"]')
+      await page.evaluate(`location.hash = '#/annotate/study/${studyId}?tab=review'`)
+      await page.waitForSelector('[data-testid="review-list-disagreements"]')
       const id = itemIds[(i * 97) % itemIds.length] // items spread over the list of disagreements
       // From the navigation to the item's table on screen (the lists for prev/next load alongside).
       const t = (await page.evaluate(`new Promise((done, fail) => {
@@ -280,7 +281,7 @@ async function main(): Promise<void> {
     console.log(`  cold (a rating written just before each open, so the ranking is computed again): p50 ${f(pct(api.cold, 50))} ms, p95 ${f(pct(api.cold, 95))} ms`)
     const view = await reviewInChromium(rs.dbFile, rs.studyId, api.disagreeing)
     if (typeof view === 'string') console.log(`review view opened (Chromium): ${view}`)
-    else console.log(`review view opened (Chromium, imhi serve, navigation -> item table painted): n=${view.length} p50 ${f(pct(view, 50))} ms, p95 ${f(pct(view, 95))} ms, max ${f(Math.max(...view))} ms  [target p95 < 300 ms: ${pct(view, 95) < 300 ? 'met' : 'NOT met'}]`)
+    else console.log(`review view opened from the Review tab (Chromium, imhi serve, navigation -> item table and list position painted): n=${view.length} p50 ${f(pct(view, 50))} ms, p95 ${f(pct(view, 95))} ms, max ${f(Math.max(...view))} ms  [target p95 < 300 ms: ${pct(view, 95) < 300 ? 'met' : 'NOT met'}]`)
     console.log(`charts (distributions, alpha with bootstrap 95% CI x 1,000 resamples for 4 aspects x 2 metrics, times, progress), same study: n=${api.charts.length} p50 ${f(pct(api.charts, 50))} ms, max ${f(Math.max(...api.charts))} ms`)
   } finally {
     rmSync(dir, { recursive: true, force: true })
