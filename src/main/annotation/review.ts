@@ -172,7 +172,7 @@ export function createReview(core: AnnotationCore) {
       const who = last.sort((a, b) => b.revision - a.revision)[0]
       throw new AppError(
         'conflict',
-        `Item ${input.studyItemId} was adjudicated meanwhile${who ? ` by ${who.lead} at ${who.decidedAt}` : ''} (revision ${current}, you saw ${input.revision}). Nothing was stored: reload the item, then decide again.`,
+        `Item ${(q.item.get(input.studyItemId, input.studyId) as { item_key: string } | undefined)?.item_key ?? input.studyItemId} was adjudicated meanwhile${who ? ` by ${who.lead} at ${who.decidedAt}` : ''} (revision ${current}, you saw ${input.revision}). Nothing was stored: reload the item, then decide again.`,
         { field: 'revision' }
       )
     }
