@@ -135,8 +135,8 @@ test.describe('Rating keys obey the keyboard rule (Chromium, keyboard only)', ()
       // The note typed in the note dialog (keys went into it) was saved; nothing else changed.
       expect(notes(dbFile)[0]).toContain(typed)
 
-      // With focus on a page control that takes text (the footer link is not one) keys still work,
-      // and with everything closed the keys act again: the rule holds keys off, it does not lose them.
+      // With everything closed (focus back on the page) the keys act again: the rule holds keys
+      // off while something is open, it does not switch them off.
       await page.locator('body').click({ position: { x: 5, y: 5 } })
       await page.keyboard.press('3')
       await expect(screen).toHaveAttribute('data-aspect', 'reliability')
