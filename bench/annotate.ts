@@ -5,6 +5,10 @@
  *     For comparison, the same with synchronous=FULL (an fsync per commit: survives power loss too).
  *  2. From a rating keypress to the next aspect shown, in Chromium against `imhi serve`
  *     (needs `npm run build` first): p50/p95 over 600 keypresses.
+ *  3. The lead's review view of a study of 5,000 items x 3 annotators (60,000 ratings): the two
+ *     API calls behind it (review lists + one item) through the dispatcher, and the view opened in
+ *     Chromium against `imhi serve` until the item's table is shown: p50/p95 of 20 opens.
+ *     Also the Charts tab's figures (bootstrap 95% intervals, 1,000 resamples) on the same study.
  * Prints figures; asserts nothing.
  */
 import { spawnServe } from '../test/support/serve-process'
@@ -17,10 +21,13 @@ import { openDatabase, type Db } from '../src/main/db/open'
 import { createServices } from '../src/main/services'
 import { createHandlers } from '../src/main/api/handlers'
 import { dispatch, type CallContext } from '../src/main/api/dispatch'
+import { mulberry32 } from '../src/main/random'
 
 const ROOT = resolve(import.meta.dirname, '..')
 const RATINGS = 10_000
 const KEYPRESSES = 600
+const REVIEW_ITEMS = 5_000
+const REVIEW_OPENS = 20
 
 function pct(xs: number[], p: number): number {
   const s = [...xs].sort((a, b) => a - b)
@@ -132,16 +139,130 @@ async function keypressToNextAspect(dir: string): Promise<{ all: number[]; paint
   }
 }
 
+/** A study of REVIEW_ITEMS items x 3 annotators, every aspect rated (seeded scores), some flags and notes. */
+async function reviewStudy(dir: string): Promise<{ dbFile: string; studyId: number; itemIds: number[] }> {
+  const dbFile = join(dir, 'review.db')
+  const db = openDatabase(dbFile)
+  const s = createServices({ db, dataDir: dir, platform: { transport: 'cli', version: 'bench', dbFile } })
+  seed(db, REVIEW_ITEMS)
+  const study = s.annotation.createStudy({
+    name: 'review bench',
+    sources: [{ kind: 'gold', dataset: 'DR', split: 'test_instruction' }],
+    seed: 2,
+    annotatorsPerItem: 3,
+    annotators: ['r1', 'r2', 'r3'],
+    extraAspects: [],
+    breakMinutes: 0
+  })
+  const rand = mulberry32(7)
+  const items = db.prepare('SELECT id FROM study_items WHERE study_id = ? ORDER BY position').pluck().all(study.id) as number[]
+  db.transaction(() => {
+    const rate = db.prepare('INSERT INTO ratings (study_id, study_item_id, annotator_id, aspect, score) VALUES (?, ?, ?, ?, ?)')
+    const state = db.prepare('INSERT INTO item_states (study_item_id, annotator_id, flagged, skipped, note, seconds) VALUES (?, ?, ?, ?, ?, ?)')
+    for (const it of items) {
+      const base = Math.floor(rand() * 4)
+      for (const p of study.annotatorProgress) {
+        for (const a of ['fluency', 'completeness', 'reliability', 'overall']) rate.run(study.id, it, p.id, a, Math.max(0, Math.min(3, base + Math.round((rand() - 0.5) * 2))))
+        const r = rand()
+        state.run(it, p.id, r < 0.02 ? 1 : 0, r > 0.99 ? 1 : 0, r < 0.05 ? `note ${it}` : '', 5 + rand() * 60)
+      }
+    }
+  })()
+  await s.close()
+  return { dbFile, studyId: study.id, itemIds: items }
+}
+
+async function reviewApi(dbFile: string, studyId: number): Promise<{ open: number[]; cold: number[]; lists: number[]; item: number[]; charts: number[]; disagreeing: number[] }> {
+  const db = openDatabase(dbFile)
+  const s = createServices({ db, dataDir: resolve(dbFile, '..'), platform: { transport: 'cli', version: 'bench', dbFile } })
+  const handlers = createHandlers(s)
+  const ctx: CallContext = { client: { id: 'bench', transport: 'serve', role: 'owner', annotatorId: null }, emit: () => {} }
+  const open: number[] = []
+  const lists: number[] = []
+  const item: number[] = []
+  let disagreeing: number[] = []
+  // Cold: a write just before each open (an annotator rating meanwhile) invalidates the ranking.
+  const cold: number[] = []
+  const touch = s.db.prepare('UPDATE item_states SET seconds = seconds + 0.001 WHERE rowid = (SELECT min(rowid) FROM item_states)')
+  for (let i = 0; i < REVIEW_OPENS; i++) {
+    touch.run()
+    const t0 = performance.now()
+    const r = (await dispatch(handlers, 'annotation.reviewOrder', { studyId, list: 'disagreements' }, ctx)) as { studyItemIds: number[] }
+    await dispatch(handlers, 'annotation.reviewItem', { studyId, studyItemId: r.studyItemIds[i] }, ctx)
+    cold.push(performance.now() - t0)
+  }
+  for (let i = 0; i < REVIEW_OPENS; i++) {
+    const t0 = performance.now()
+    const r = (await dispatch(handlers, 'annotation.reviewOrder', { studyId, list: 'disagreements' }, ctx)) as { studyItemIds: number[] }
+    disagreeing = r.studyItemIds
+    const t1 = performance.now()
+    await dispatch(handlers, 'annotation.reviewItem', { studyId, studyItemId: r.studyItemIds[i] }, ctx)
+    const t2 = performance.now()
+    lists.push(t1 - t0)
+    item.push(t2 - t1)
+    open.push(t2 - t0)
+  }
+  const charts: number[] = []
+  for (let i = 0; i < 3; i++) {
+    const t0 = performance.now()
+    await dispatch(handlers, 'annotation.charts', { studyId, resamples: 1000, seed: 1 }, ctx)
+    charts.push(performance.now() - t0)
+  }
+  await s.close()
+  return { open, cold, lists, item, charts, disagreeing }
+}
+
+async function reviewInChromium(dbFile: string, studyId: number, itemIds: number[]): Promise<number[] | string> {
+  if (!existsSync(join(ROOT, 'out', 'renderer', 'index.html'))) return 'skipped: out/renderer is not built (npm run build)'
+  const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
+  if (!existsSync(chromiumPath)) return `skipped: no Chromium at ${chromiumPath}`
+  const server = await startServe(dbFile)
+  const browser = await chromium.launch({ executablePath: chromiumPath, args: ['--no-sandbox', '--disable-gpu'], headless: true })
+  try {
+    const page = await (await browser.newContext({ viewport: { width: 1400, height: 900 } })).newPage()
+    await page.addInitScript(() => localStorage.setItem('imhi-notice-acknowledged', '1'))
+    await page.goto(`${server.url}#/annotate/study/${studyId}?tab=review`)
+    await page.waitForSelector('[data-testid="review-list-disagreements"]')
+    const times: number[] = []
+    // As the lead does: from the study's Review tab (its lists loaded) into one item.
+    for (let i = 0; i < REVIEW_OPENS; i++) {
+      await page.evaluate(`location.hash = '#/annotate/study/${studyId}?tab=review'`)
+      await page.waitForSelector('[data-testid="review-list-disagreements"]')
+      const id = itemIds[(i * 97) % itemIds.length] // items spread over the list of disagreements
+      // From the navigation to the item's table on screen (the lists for prev/next load alongside).
+      const t = (await page.evaluate(`new Promise((done, fail) => {
+        const t0 = performance.now()
+        location.hash = '#/annotate/review/${studyId}/${id}?list=disagreements'
+        const tick = () => {
+          const v = document.querySelector('[data-testid="review-view"] [data-testid="review-table"]')
+          const pos = document.querySelector('[data-testid="review-position"]')
+          if (v && pos && !pos.textContent.startsWith('—')) requestAnimationFrame(() => done(performance.now() - t0))
+          else if (performance.now() - t0 > 30000) fail(new Error('the review view did not open within 30 s'))
+          else requestAnimationFrame(tick)
+        }
+        tick()
+      })`)) as number
+      times.push(t)
+    }
+    return times
+  } finally {
+    await browser.close()
+    server.stop()
+  }
+}
+
 async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'imhi-bench-annotate-'))
   try {
     console.log(`bench:annotate (Node ${process.version}, ${process.platform}/${process.arch})`)
-    for (const mode of ['NORMAL', 'FULL'] as const) {
+    // BENCH_ONLY=review runs only part 3 (while developing).
+    const only = process.env.BENCH_ONLY
+    for (const mode of only === 'review' ? [] : (['NORMAL', 'FULL'] as const)) {
       const t = await durableWrites(dir, mode)
       const label = mode === 'NORMAL' ? 'rating call -> committed (WAL, synchronous=NORMAL, the app setting)' : 'rating call -> committed + fsync (WAL, synchronous=FULL, comparison)'
       console.log(`${label}: n=${t.length} p50 ${f(pct(t, 50))} ms, p95 ${f(pct(t, 95))} ms, p99 ${f(pct(t, 99))} ms, max ${f(Math.max(...t))} ms` + (mode === 'NORMAL' ? `  [target p95 < 5 ms: ${pct(t, 95) < 5 ? 'met' : 'NOT met'}]` : ''))
     }
-    const ui = await keypressToNextAspect(dir)
+    const ui = only === 'review' ? 'skipped (BENCH_ONLY=review)' : await keypressToNextAspect(dir)
     if (typeof ui === 'string') console.log(`keypress -> next aspect shown (Chromium): ${ui}`)
     else {
       console.log(
@@ -151,6 +272,17 @@ async function main(): Promise<void> {
       console.log(`  to the next item (last aspect rated): n=${ui.nextItem.length} p50 ${f(pct(ui.nextItem, 50))} ms, p95 ${f(pct(ui.nextItem, 95))} ms`)
       console.log(`  up to the next animation frame (painted): p50 ${f(pct(ui.paint, 50))} ms, p95 ${f(pct(ui.paint, 95))} ms`)
     }
+    const rs = await reviewStudy(dir)
+    const api = await reviewApi(rs.dbFile, rs.studyId)
+    console.log(
+      `review view API, ${REVIEW_ITEMS} items x 3 annotators (the list it pages through + one item, dispatcher): n=${api.open.length} p50 ${f(pct(api.open, 50))} ms, p95 ${f(pct(api.open, 95))} ms` +
+        ` (lists p95 ${f(pct(api.lists, 95))} ms, item p95 ${f(pct(api.item, 95))} ms)`
+    )
+    console.log(`  cold (a rating written just before each open, so the ranking is computed again): p50 ${f(pct(api.cold, 50))} ms, p95 ${f(pct(api.cold, 95))} ms`)
+    const view = await reviewInChromium(rs.dbFile, rs.studyId, api.disagreeing)
+    if (typeof view === 'string') console.log(`review view opened (Chromium): ${view}`)
+    else console.log(`review view opened from the Review tab (Chromium, imhi serve, navigation -> item table and list position painted): n=${view.length} p50 ${f(pct(view, 50))} ms, p95 ${f(pct(view, 95))} ms, max ${f(Math.max(...view))} ms  [target p95 < 300 ms: ${pct(view, 95) < 300 ? 'met' : 'NOT met'}]`)
+    console.log(`charts (distributions, alpha with bootstrap 95% CI x 1,000 resamples for 4 aspects x 2 metrics, times, progress), same study: n=${api.charts.length} p50 ${f(pct(api.charts, 50))} ms, max ${f(Math.max(...api.charts))} ms`)
   } finally {
     rmSync(dir, { recursive: true, force: true })
   }

@@ -62,7 +62,7 @@ describe('CSV import and export', () => {
     const long = s.annotation.exportCsv({ studyId: 1, format: 'long', bom: true })
     expect(long.text!.charCodeAt(0)).toBe(0xfeff)
     const rows = Papa.parse<string[]>(long.text!.slice(1), { skipEmptyLines: true }).data
-    expect(rows[0]).toEqual(['item_id', 'annotator', 'aspect', 'score', 'source', 'dataset', 'seconds', 'flagged', 'note', 'rated_at'])
+    expect(rows[0]).toEqual(['item_id', 'annotator', 'aspect', 'score', 'source', 'dataset', 'seconds', 'flagged', 'note', 'rated_at', 'scale_min', 'scale_max', 'adjudicated'])
     expect(rows).toHaveLength(1 + 24)
     expect(rows[1].slice(0, 5)).toEqual(['small:1', 'annotator 1', 'fluency', '3', 'small'])
     const p = write('long.csv', long.text!)

@@ -9,7 +9,12 @@ import { deriveSeed } from './order'
 import type { AnnotationCore, NewStudyItem } from './service'
 import type { AspectScale, LongRating } from './agreement/report'
 
-export const LONG_COLUMNS = ['item_id', 'annotator', 'aspect', 'score', 'source', 'dataset', 'seconds', 'flagged', 'note', 'rated_at'] as const
+/**
+ * The long layout. scale_min/scale_max carry each aspect's scale (so a 1-5 study reads back as
+ * 1-5); adjudicated is the lead's resolved score for the item and aspect (empty when none), the
+ * same on every annotator's row of that item and aspect.
+ */
+export const LONG_COLUMNS = ['item_id', 'annotator', 'aspect', 'score', 'source', 'dataset', 'seconds', 'flagged', 'note', 'rated_at', 'scale_min', 'scale_max', 'adjudicated'] as const
 const DEFAULT_KEYS = DEFAULT_ASPECTS.map((a) => a.key)
 const ASPECT_KEY = /^[a-z][a-z0-9_]{0,31}$/
 
@@ -90,8 +95,23 @@ function scaleFor(key: string): { min: number; max: number } {
   return d ? { min: d.min, max: d.max } : { min: 0, max: 3 }
 }
 
+/** A rating scale given by the user for a whole file ("1-5"): overrides the IMHI default 0-3. */
+export interface GivenScale {
+  min: number
+  max: number
+}
+
+/** Parses "MIN-MAX" (integers, MIN < MAX, both within 0-100); null when it is not one. */
+export function parseScale(text: string): GivenScale | null {
+  const m = /^\s*(\d{1,3})\s*[-–]\s*(\d{1,3})\s*$/.exec(text)
+  if (!m) return null
+  const min = Number(m[1])
+  const max = Number(m[2])
+  return min < max && max <= 100 ? { min, max } : null
+}
+
 /** Validates an imhi-layout table: every cell a list of the same length, every score on the scale, no duplicate item. */
-export function parseImhiTable(table: CsvTable, file: string, layout: Extract<Layout, { kind: 'imhi' }>): ParsedImhi {
+export function parseImhiTable(table: CsvTable, file: string, layout: Extract<Layout, { kind: 'imhi' }>, given?: GivenScale): ParsedImhi {
   const problems = new Problems(file)
   let annotators: number | null = null
   const seen = new Map<string, number>()
@@ -119,8 +139,8 @@ export function parseImhiTable(table: CsvTable, file: string, layout: Extract<La
       }
       if (annotators === null) annotators = list.length
       if (list.length !== annotators) problems.add(row, aspect, `${list.length} scores, but data row 1 has ${annotators} (one per annotator)`)
-      const { min, max } = scaleFor(aspect)
-      for (const v of list) if (v !== null && (v < min || v > max)) problems.add(row, aspect, `score ${v} is outside ${min}-${max}`)
+      const { min, max } = given ?? scaleFor(aspect)
+      for (const v of list) if (v !== null && (v < min || v > max)) problems.add(row, aspect, `score ${v} is outside ${min}-${max}${given ? ' (the given scale)' : ' (the IMHI scale; give the scale when the file uses another)'}`)
       scores[aspect] = list
     })
     rows.push({ text, label: unescapeCell(cells[1]), explanation, scores })
@@ -148,7 +168,22 @@ export interface LongRow {
 }
 
 /** Validates a long-layout table: integer scores on the scale, one score per item x annotator x aspect. */
-export function parseLongTable(table: CsvTable, file: string, columns: Map<string, number>, scales?: readonly AspectDef[]): LongRow[] {
+export function parseLongTable(table: CsvTable, file: string, columns: Map<string, number>, scales?: readonly AspectDef[], given?: GivenScale): LongRow[] {
+  return parseLong(table, file, columns, scales, given).rows
+}
+
+/**
+ * The long layout, validated. Each aspect's scale is, in this order: the study's (when importing
+ * into one), the file's own scale_min/scale_max columns (one scale per aspect: mixed scales in one
+ * aspect are refused), the scale the user gave, or the IMHI default 0-3.
+ */
+export function parseLong(
+  table: CsvTable,
+  file: string,
+  columns: Map<string, number>,
+  scales?: readonly AspectDef[],
+  given?: GivenScale
+): { rows: LongRow[]; scales: Map<string, { min: number; max: number; from: 'study' | 'file' | 'given' | 'default' }> } {
   const problems = new Problems(file)
   const get = (cells: string[], name: string): string | null => {
     const i = columns.get(name)
@@ -156,7 +191,10 @@ export function parseLongTable(table: CsvTable, file: string, columns: Map<strin
   }
   const seen = new Map<string, number>()
   const sourceOf = new Map<string, { source: string | null; row: number }>()
+  const fileScale = new Map<string, { min: number; max: number; row: number }>()
+  const unscaled = new Map<string, number>()
   const out: LongRow[] = []
+  const used = new Map<string, { min: number; max: number; from: 'study' | 'file' | 'given' | 'default' }>()
   table.rows.forEach((cells, i) => {
     const row = i + 1
     if (cells.length !== table.header.length) {
@@ -170,13 +208,45 @@ export function parseLongTable(table: CsvTable, file: string, columns: Map<strin
     if (!item) problems.add(row, 'item_id', 'empty')
     if (!annotator) problems.add(row, 'annotator', 'empty')
     if (!ASPECT_KEY.test(aspect)) problems.add(row, 'aspect', `"${aspect}" is not an aspect name`)
+    // The file's own scale for this row, when it has the columns.
+    const minText = (get(cells, 'scale_min') ?? '').trim()
+    const maxText = (get(cells, 'scale_max') ?? '').trim()
+    let rowScale: { min: number; max: number } | null = null
+    if (minText === '' && maxText === '') {
+      if (!unscaled.has(aspect)) unscaled.set(aspect, row)
+    } else {
+      if (!/^\d{1,3}$/.test(minText) || !/^\d{1,3}$/.test(maxText) || Number(minText) >= Number(maxText)) {
+        problems.add(row, 'scale_min', `"${minText}"-"${maxText}" is not a scale (two integers, min below max)`)
+      } else {
+        rowScale = { min: Number(minText), max: Number(maxText) }
+        const first = fileScale.get(aspect)
+        if (!first) fileScale.set(aspect, { ...rowScale, row })
+        else if (first.min !== rowScale.min || first.max !== rowScale.max) {
+          problems.add(row, 'scale_min', `mixed scales in aspect "${aspect}": ${rowScale.min}-${rowScale.max} here, ${first.min}-${first.max} in data row ${first.row}`)
+        }
+      }
+    }
+    if (rowScale && given && (rowScale.min !== given.min || rowScale.max !== given.max)) {
+      problems.add(row, 'scale_min', `the file says ${rowScale.min}-${rowScale.max} for aspect "${aspect}", the given scale is ${given.min}-${given.max}`)
+    }
+    const study = scales?.find((a) => a.key === aspect)
+    const def: { min: number; max: number; from: 'study' | 'file' | 'given' | 'default' } = study
+      ? { min: study.min, max: study.max, from: 'study' }
+      : rowScale
+        ? { ...rowScale, from: 'file' }
+        : given
+          ? { ...given, from: 'given' }
+          : { ...scaleFor(aspect), from: 'default' }
+    if (!used.has(aspect)) used.set(aspect, def)
     if (!/^-?\d+$/.test(scoreText)) {
       problems.add(row, 'score', `"${scoreText}" is not an integer score`)
       return
     }
     const score = Number(scoreText)
-    const def = scales?.find((a) => a.key === aspect) ?? { ...scaleFor(aspect) }
-    if (score < def.min || score > def.max) problems.add(row, 'score', `score ${score} is outside ${def.min}-${def.max}`)
+    if (score < def.min || score > def.max) {
+      const why = def.from === 'study' ? "the study's scale" : def.from === 'file' ? "the file's scale" : def.from === 'given' ? 'the given scale' : 'the IMHI scale; give the scale when the file uses another'
+      problems.add(row, 'score', `score ${score} is outside ${def.min}-${def.max} (${why})`)
+    }
     const key = `${item}\u0000${annotator}\u0000${aspect}`
     const prev = seen.get(key)
     if (prev !== undefined) problems.add(row, 'item_id', `duplicate rating: item "${item}", annotator "${annotator}", aspect "${aspect}" already in data row ${prev}`)
@@ -207,16 +277,22 @@ export function parseLongTable(table: CsvTable, file: string, columns: Map<strin
     })
   })
   if (out.length === 0 && problems.list.length === 0) problems.add(null, null, 'no data rows')
+  // An aspect whose rows have a scale here and none there is mixed too.
+  for (const [aspect, row] of unscaled) {
+    const first = fileScale.get(aspect)
+    if (first) problems.add(row, 'scale_min', `mixed scales in aspect "${aspect}": no scale here, ${first.min}-${first.max} in data row ${first.row}`)
+  }
   problems.throwIfAny()
-  return out
+  for (const [aspect, sc] of fileScale) if (!scales?.some((a) => a.key === aspect)) used.set(aspect, { min: sc.min, max: sc.max, from: 'file' })
+  return { rows: out, scales: used }
 }
 
 /** Ratings of a CSV in either layout, for `imhi agreement FILE.csv` (no database). */
-export function ratingsFromFile(path: string): { ratings: LongRating[]; scales: AspectScale[]; layout: 'imhi' | 'long'; file: string } {
+export function ratingsFromFile(path: string, given?: GivenScale): { ratings: LongRating[]; scales: AspectScale[]; layout: 'imhi' | 'long'; file: string } {
   const { table, file } = readCsvFile(path)
   const layout = detectLayout(table.header, file)
   if (layout.kind === 'imhi') {
-    const parsed = parseImhiTable(table, file, layout)
+    const parsed = parseImhiTable(table, file, layout, given)
     const ratings: LongRating[] = []
     parsed.rows.forEach((r, i) => {
       for (const aspect of parsed.aspects) {
@@ -225,21 +301,27 @@ export function ratingsFromFile(path: string): { ratings: LongRating[]; scales: 
         })
       }
     })
-    return { ratings, scales: parsed.aspects.map((key) => ({ key, ...scaleFor(key) })), layout: 'imhi', file }
+    return { ratings, scales: parsed.aspects.map((key) => ({ key, ...(given ?? scaleFor(key)) })), layout: 'imhi', file }
   }
-  const rows = parseLongTable(table, file, layout.columns)
+  const { rows, scales } = parseLong(table, file, layout.columns, undefined, given)
   const keys = [...new Set([...DEFAULT_KEYS.filter((k) => rows.some((r) => r.aspect === k)), ...rows.map((r) => r.aspect)])]
   return {
     ratings: rows.map((r) => ({ item: r.item, annotator: r.annotator, aspect: r.aspect, score: r.score })),
-    scales: keys.map((key) => ({ key, ...scaleFor(key) })),
+    scales: keys.map((key) => ({ key, min: scales.get(key)!.min, max: scales.get(key)!.max })),
     layout: 'long',
     file
   }
 }
 
-function aspectDefsFor(keys: readonly string[], observedMax: (k: string) => number): AspectDef[] {
+function aspectDefsFor(keys: readonly string[], observedMax: (k: string) => number, fileScales?: ReadonlyMap<string, { min: number; max: number; from: string }>): AspectDef[] {
   return keys.map((key) => {
     const d = DEFAULT_ASPECTS.find((a) => a.key === key)
+    const own = fileScales?.get(key)
+    if (own && own.from !== 'default') {
+      // The file's scale: the default rubric describes 0-3, so it is kept only on that scale.
+      const same = d && d.min === own.min && d.max === own.max
+      return { key, label: d?.label ?? key.replace(/_/g, ' '), min: own.min, max: own.max, rubric: same ? [...d.rubric] : [] }
+    }
     if (d) return { ...d, rubric: [...d.rubric] }
     const max = Math.max(3, observedMax(key))
     return { key, label: key.replace(/_/g, ' '), min: 0, max, rubric: [] }
@@ -333,7 +415,7 @@ export function createCsvIo(core: AnnotationCore) {
   }
 
   function importLong(table: CsvTable, file: string, columns: Map<string, number>, studyName: string | undefined): AnnotationImportReport {
-    const rows = parseLongTable(table, file, columns)
+    const { rows, scales } = parseLong(table, file, columns)
     const stem = basename(file, extname(file))
     const name = studyName ?? stem
     if (db.prepare('SELECT 1 FROM studies WHERE name = ?').get(name)) {
@@ -352,7 +434,7 @@ export function createCsvIo(core: AnnotationCore) {
     const studyId = db.transaction(() => {
       const sid = core.insertStudy({
         name,
-        aspects: aspectDefsFor(aspectKeys, (k) => Math.max(0, ...rows.filter((r) => r.aspect === k).map((r) => r.score))),
+        aspects: aspectDefsFor(aspectKeys, (k) => Math.max(0, ...rows.filter((r) => r.aspect === k).map((r) => r.score)), scales),
         annotatorsPerItem: Math.max(...[...perItem.values()].map((s) => s.size)),
         seed: deriveSeed(name),
         spec: { imported: [basename(file)], layout: 'long' },
@@ -417,6 +499,13 @@ export function createCsvIo(core: AnnotationCore) {
       explanation_column: string | null
     }[]
     if (input.source !== undefined && items.length === 0) throw new AppError('not_found', `Study ${study.id} has no items from source "${input.source}".`, { field: 'source' })
+    if (input.format === 'adjudicated') {
+      const { header, rows } = core.adjudicatedRows(study.id)
+      const keep = input.source === undefined ? rows : rows.filter((r) => r[7] === input.source)
+      const text = writeCsv(header, keep, { bom: input.bom })
+      if (!input.path) return { path: null, text, rows: keep.length, format: input.format }
+      return { path: writeFileAtomic(input.path, text), text: null, rows: keep.length, format: input.format }
+    }
     const ratings = db
       .prepare(`SELECT r.study_item_id AS item, r.annotator_id AS annotator, r.aspect, r.score, r.rated_at AS ratedAt FROM ratings r WHERE r.study_id = ?`)
       .all(study.id) as { item: number; annotator: number; aspect: string; score: number; ratedAt: string }[]
@@ -441,13 +530,15 @@ export function createCsvIo(core: AnnotationCore) {
           s
         ])
       )
+      const adjudicated = core.adjudicatedScores(study.id)
       for (const it of items) {
         for (const p of people) {
           const st = states.get(`${it.id}:${p.id}`)
           for (const a of aspects) {
             const r = byKey.get(`${it.id}:${p.id}:${a.key}`)
             if (!r) continue
-            rows.push([it.item_key, p.name, a.key, r.score, it.source, it.dataset ?? '', st ? Math.round(st.seconds * 1000) / 1000 : 0, st?.flagged ? 1 : 0, st?.note ?? '', r.ratedAt])
+            const adj = adjudicated.get(`${it.id}:${a.key}`)
+            rows.push([it.item_key, p.name, a.key, r.score, it.source, it.dataset ?? '', st ? Math.round(st.seconds * 1000) / 1000 : 0, st?.flagged ? 1 : 0, st?.note ?? '', r.ratedAt, a.min, a.max, adj ?? ''])
           }
         }
       }

@@ -25,6 +25,8 @@ import { listStudyRatings } from './ratings'
 import { agreementReport, type LongRating } from './agreement/report'
 import { createCsvIo } from './io'
 import { createPackages } from './packages'
+import { createReview } from './review'
+import { studyCharts } from './charts'
 import type { Db } from '../db/open'
 
 export interface StudyRow {
@@ -78,6 +80,10 @@ export interface AnnotationCore {
   joinStudy(studyId: number, annotatorId: number, ordinal?: number, orderSeed?: number): { ordinal: number; orderSeed: number }
   assign(studyId: number, annotatorId: number, itemIds: readonly number[], shuffleSeed: number | null): void
   study(studyId: number): StudyDetail
+  /** "studyItemId:aspect" -> the lead's adjudicated score. */
+  adjudicatedScores(studyId: number): Map<string, number>
+  /** The adjudicated export layout. */
+  adjudicatedRows(studyId: number): { header: string[]; rows: (string | number | null)[][] }
 }
 
 const newToken = () => randomBytes(18).toString('base64url')
@@ -367,9 +373,10 @@ export function createAnnotationService(ctx: ServiceContext, _deps: { imhi: Imhi
     if (input.annotatorsPerItem > names.length) {
       throw new AppError('invalid_input', `annotatorsPerItem is ${input.annotatorsPerItem} but the study has only ${names.length} annotator(s).`, { field: 'annotatorsPerItem' })
     }
+    const base = input.aspects ?? DEFAULT_ASPECTS
     const extraKeys = new Set<string>()
-    for (const a of input.extraAspects) {
-      if (DEFAULT_ASPECTS.some((d) => d.key === a.key) || extraKeys.has(a.key)) throw new AppError('invalid_input', `Aspect "${a.key}" is defined twice.`, { field: 'extraAspects' })
+    for (const a of [...base, ...input.extraAspects]) {
+      if (extraKeys.has(a.key)) throw new AppError('invalid_input', `Aspect "${a.key}" is defined twice.`, { field: input.extraAspects.includes(a) ? 'extraAspects' : 'aspects' })
       extraKeys.add(a.key)
     }
     const seed = input.seed ?? randomSeed()
@@ -389,7 +396,7 @@ export function createAnnotationService(ctx: ServiceContext, _deps: { imhi: Imhi
     chosen.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))
     // Keys are opaque (item-1, item-2, ... in the shuffled order): they travel in packages to annotators, who must not see the source.
     const ordered = seededShuffle(chosen, deriveSeed(seed, 'order')).map((c, i) => ({ ...c, key: `item-${i + 1}` }))
-    const aspects = [...DEFAULT_ASPECTS, ...input.extraAspects]
+    const aspects = [...base, ...input.extraAspects]
     const studyId = db.transaction(() => {
       const sid = insertStudy({
         name: input.name,
@@ -429,10 +436,11 @@ export function createAnnotationService(ctx: ServiceContext, _deps: { imhi: Imhi
       const gone = rated.filter((k) => !keys.has(k))
       if (gone.length) throw new AppError('conflict', `Aspect(s) ${gone.join(', ')} already have ratings and cannot be removed.`, { field: 'aspects' })
       const old = JSON.parse(row.aspects) as AspectDef[]
+      // Scales are frozen once rating starts (any rating in the study): a score means one thing.
       for (const a of input.aspects) {
         const was = old.find((o) => o.key === a.key)
-        if (was && rated.includes(a.key) && (was.min !== a.min || was.max !== a.max)) {
-          throw new AppError('conflict', `Aspect "${a.key}" already has ratings on ${was.min}-${was.max}; its scale cannot change.`, { field: 'aspects' })
+        if (was && rated.length > 0 && (was.min !== a.min || was.max !== a.max)) {
+          throw new AppError('conflict', `Rating has started in this study; ${was.label}'s scale ${was.min}-${was.max} is frozen and cannot change.`, { field: 'aspects' })
         }
       }
     }
@@ -621,7 +629,21 @@ export function createAnnotationService(ctx: ServiceContext, _deps: { imhi: Imhi
     }
   }
 
-  const core: AnnotationCore = { db, studyRow, aspectsOf, insertStudy, insertItems, ensureAnnotator, joinStudy, assign, study, events: ctx.events }
+  const core: AnnotationCore = {
+    db,
+    studyRow,
+    aspectsOf,
+    insertStudy,
+    insertItems,
+    ensureAnnotator,
+    joinStudy,
+    assign,
+    study,
+    events: ctx.events,
+    adjudicatedScores: (studyId) => reviews.adjudicatedScores(studyId),
+    adjudicatedRows: (studyId) => reviews.adjudicatedRows(studyId)
+  }
+  const reviews = createReview(core)
 
   return {
     listStudies,
@@ -638,6 +660,11 @@ export function createAnnotationService(ctx: ServiceContext, _deps: { imhi: Imhi
     rate,
     setItemState,
     agreement,
+    review: reviews.review,
+    reviewOrder: reviews.reviewOrder,
+    reviewItem: reviews.reviewItem,
+    adjudicate: reviews.adjudicate,
+    charts: (studyId: number, resamples: number, seed: number) => studyCharts(db, studyId, aspectsOf(studyId), resamples, seed),
     /** For the evaluation domain: every rating of a study with what was rated. */
     listStudyRatings: (studyId: number) => listStudyRatings(db, studyId),
     // building blocks for CSV import and packages (io.ts, packages.ts)

@@ -2,7 +2,7 @@ import { Option, type Command } from 'commander'
 import { dbOption, intArg, jsonOption, printJson, withServices } from './common'
 import { AppError } from '../../shared/api/errors'
 import type { AgreementResult } from '../../shared/api/annotation'
-import { ratingsFromFile } from '../annotation/io'
+import { parseScale, ratingsFromFile, type GivenScale } from '../annotation/io'
 import { agreementReport } from '../annotation/agreement/report'
 
 const fmt = (x: number | null) => (x === null ? '—' : x.toFixed(3))
@@ -19,6 +19,7 @@ function printAgreement(r: Pick<AgreementResult, 'aspects' | 'pooled'>): void {
   ])
   process.stdout.write(`${'aspect'.padEnd(14)} ${'alpha_int'.padStart(9)} ${'alpha_ord'.padStart(9)} ${'fleiss'.padStart(8)} ${'cohen_qw'.padStart(9)} ${'items'.padStart(6)} ${'raters'.padStart(5)}\n`)
   for (const row of rows) process.stdout.write(row.join(' ') + '\n')
+  process.stdout.write(`alpha nominal: ${Object.entries(r.aspects).map(([k, a]) => `${k} ${fmt(a.krippendorff_alpha_nominal)}`).join(', ')}\n`)
   process.stdout.write(`pooled (all aspects): alpha interval ${fmt(r.pooled.krippendorff_alpha_interval)}, ordinal ${fmt(r.pooled.krippendorff_alpha_ordinal)} over ${r.pooled.units} units\n`)
 }
 
@@ -43,15 +44,15 @@ export function registerAnnotation(program: Command): void {
 
   ann
     .command('export')
-    .description('Export a study\'s ratings as CSV (imhi: one row per item, score lists; long: one row per item x annotator x aspect)')
+    .description('Export a study\'s ratings as CSV (imhi: one row per item, score lists; long: one row per item x annotator x aspect; adjudicated: the lead\'s decisions)')
     .addOption(dbOption())
     .addOption(new Option('--study <id>', 'study id').argParser(intArg('--study')).makeOptionMandatory())
-    .addOption(new Option('--format <format>', 'imhi or long').choices(['imhi', 'long']).default('imhi'))
+    .addOption(new Option('--format <format>', 'imhi, long or adjudicated').choices(['imhi', 'long', 'adjudicated']).default('imhi'))
     .addOption(new Option('--out <file>', 'output CSV file').makeOptionMandatory())
     .addOption(new Option('--bom', 'start with a UTF-8 byte-order mark (for Excel)'))
     .addOption(new Option('--source <source>', 'only the items of one source (e.g. an imported file\'s name)'))
     .addOption(jsonOption())
-    .action(async (opts: { db: string; study: number; format: 'imhi' | 'long'; out: string; bom?: boolean; source?: string; json?: boolean }) => {
+    .action(async (opts: { db: string; study: number; format: 'imhi' | 'long' | 'adjudicated'; out: string; bom?: boolean; source?: string; json?: boolean }) => {
       await withServices(opts.db, (s) => {
         const r = s.annotation.exportCsv({ studyId: opts.study, format: opts.format, path: opts.out, bom: Boolean(opts.bom), source: opts.source })
         if (opts.json) printJson({ path: r.path, rows: r.rows, format: r.format })
@@ -113,15 +114,23 @@ export function registerAnnotation(program: Command): void {
     .argument('[csv]', 'a CSV in the long or imhi layout (instead of --db/--study)')
     .addOption(new Option('--db <file>', 'SQLite database file'))
     .addOption(new Option('--study <id>', 'study id').argParser(intArg('--study')))
+    .addOption(
+      new Option('--scale <min-max>', "the rating scale of every aspect in the CSV, e.g. 1-5 (default: the file's scale_min/scale_max columns, else the IMHI 0-3)").argParser((v) => {
+        const s = parseScale(v)
+        if (!s) throw new AppError('invalid_input', `--scale: "${v}" is not a scale like 1-5 (two integers, min below max).`)
+        return s
+      })
+    )
     .addOption(jsonOption())
-    .action(async (csv: string | undefined, opts: { db?: string; study?: number; json?: boolean }) => {
+    .action(async (csv: string | undefined, opts: { db?: string; study?: number; scale?: GivenScale; json?: boolean }) => {
       let result: AgreementResult
       if (csv) {
         if (opts.db || opts.study) throw new AppError('invalid_input', 'Give either a CSV file or --db with --study, not both.')
-        const { ratings, scales } = ratingsFromFile(csv)
+        const { ratings, scales } = ratingsFromFile(csv, opts.scale)
         result = agreementReport(ratings, scales)
       } else {
         if (!opts.db || opts.study === undefined) throw new AppError('invalid_input', 'Give a CSV file, or --db FILE and --study ID.')
+        if (opts.scale) throw new AppError('invalid_input', "--scale is for a CSV file; a study's aspects carry their own scales.")
         result = await withServices(opts.db, (s) => s.annotation.agreement(opts.study!))
       }
       if (opts.json) printJson(result)

@@ -1,6 +1,5 @@
 import { Suspense, lazy, useEffect, useState } from 'react'
 import { Alert, AppShell, Center, Loader, Badge, Button, Group, Kbd, Modal, NavLink, Text, Title, Tooltip, UnstyledButton } from '@mantine/core'
-import { useHotkeys } from '@mantine/hooks'
 import { useRoute, navigate, type Route } from './router'
 import { NON_CLINICAL_NOTICE } from './components/notice/notice'
 import { NoticeModal, acknowledgeNotice, noticeAcknowledged } from './components/notice/NoticeModal'
@@ -9,6 +8,7 @@ import { ThemeToggle } from './components/theme/ThemeToggle'
 import { ImportPanel } from './components/import/ImportPanel'
 import { FolderIcon } from './components/icons/icons'
 import { useAppState } from './api/appState'
+import { useHotkeyLayer } from './keyboard/hotkeys'
 import { api, type ConnectionState } from './api/client'
 import BrowsePage from './pages/browse'
 
@@ -60,7 +60,19 @@ export function App() {
   const owner = !annotator
 
   // Alt+1..5 switch sections (plain keys belong to the pages: j/k, /, Enter, ...).
-  useHotkeys(sections.map((s, i) => [`alt+${i + 1}`, () => navigate(s.path)]))
+  // Under the app's keyboard rule: not while typing or while a dialog is open (leaving the page
+  // under an open note would drop it).
+  useHotkeyLayer(
+    (e) => {
+      if (!e.altKey || e.ctrlKey || e.metaKey || e.shiftKey) return false
+      const digit = /^Digit([1-9])$/.exec(e.code)?.[1] ?? (/^[1-9]$/.test(e.key) ? e.key : null)
+      const target = digit ? sections[Number(digit) - 1] : undefined
+      if (!target) return false
+      navigate(target.path)
+      return true
+    },
+    { modifiers: true }
+  )
 
   const closeNotice = (): void => {
     acknowledgeNotice()

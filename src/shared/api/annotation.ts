@@ -74,16 +74,36 @@ export const DEFAULT_GUIDELINES = [
   'This is research annotation, not clinical assessment: nothing you rate is a diagnosis.'
 ].join('\n\n')
 
+/** Point labels of the common Likert scales, "1 — very poor" ... (the study may rewrite them). */
+export const LIKERT_LABELS: Record<number, string[]> = {
+  5: ['very poor', 'poor', 'fair', 'good', 'very good'],
+  7: ['very poor', 'poor', 'somewhat poor', 'fair', 'somewhat good', 'good', 'very good']
+}
+
+/**
+ * The four IMHI aspects on another integer scale: 0-3 keeps the IMHI rubric; a 5- or 7-point
+ * scale gets the Likert point labels; any other scale gets none (write them on the Guidelines tab).
+ */
+export function defaultAspectsOn(min: number, max: number): AspectDef[] {
+  return DEFAULT_ASPECTS.map((a) => {
+    if (min === a.min && max === a.max) return { ...a, rubric: [...a.rubric] }
+    const labels = LIKERT_LABELS[max - min + 1]
+    return { ...a, min, max, rubric: labels ? labels.map((l, i) => `${min + i} — ${l}`) : [] }
+  })
+}
+
 const aspectSchema = z
   .object({
     key: z.string().regex(/^[a-z][a-z0-9_]{0,31}$/, 'aspect keys are lower-case letters, digits and _ (max 32)'),
     label: z.string().min(1).max(64),
     min: z.number().int().min(0).max(10),
     max: z.number().int().min(1).max(10),
+    /** One label per point (rubric[i] describes min + i); fewer is allowed, more is not. */
     rubric: z.array(z.string().max(500)).max(11)
   })
   .strict()
   .refine((a) => a.max > a.min, { message: 'max must be above min' })
+  .refine((a) => a.rubric.length <= a.max - a.min + 1, { message: 'more rubric lines than points on the scale' })
 
 /** Where a study's explanations come from. */
 export const studySourceSchema = z.discriminatedUnion('kind', [
@@ -213,7 +233,95 @@ export interface ExportReport {
   /** The CSV text when no path was given (browser download). */
   text: string | null
   rows: number
-  format: 'imhi' | 'long'
+  format: 'imhi' | 'long' | 'adjudicated'
+}
+
+/** One entry of the lead's review lists (not blinded: the lead sees the source). */
+export interface ReviewEntry {
+  studyItemId: number
+  item: string
+  source: string
+  excerpt: string
+  /** Who flagged / wrote a note / skipped (the lists of flagged items, notes, skipped items). */
+  annotator?: string
+  note?: string
+  /** Largest score range over the item's aspects (disagreements list). */
+  range?: number
+  /** The aspect with that range, and the scores on it by annotator (on the first 200 entries). */
+  aspect?: string
+  scores?: Record<string, number>
+  adjudicated: boolean
+}
+
+export interface ReviewLists {
+  studyId: number
+  flagged: ReviewEntry[]
+  notes: ReviewEntry[]
+  skipped: ReviewEntry[]
+  disagreements: ReviewEntry[]
+  /** Items with at least one adjudicated aspect / items in the study. */
+  adjudicatedItems: number
+  items: number
+}
+
+export interface AdjudicationView {
+  aspect: string
+  score: number
+  /** The lead kept this annotator's score. */
+  keptAnnotator: string | null
+  reason: string
+  lead: string
+  decidedAt: string
+}
+
+/** Everything about one item side by side: the lead's review view. */
+export interface ReviewItem {
+  studyId: number
+  studyItemId: number
+  item: string
+  post: string
+  explanation: string
+  source: string
+  dataset: string | null
+  label: string | null
+  aspects: AspectDef[]
+  annotators: {
+    id: number
+    name: string
+    scores: Record<string, number>
+    note: string
+    flagged: boolean
+    skipped: boolean
+    seconds: number
+    ratedAt: string | null
+  }[]
+  spread: Record<string, { n: number; mean: number | null; sd: number | null; range: number | null }>
+  adjudications: Record<string, AdjudicationView>
+  /** Send it back with an adjudication: a decision made meanwhile by someone else is a conflict. */
+  revision: number
+}
+
+/** The charts of a study (study page → Charts). */
+export interface StudyCharts {
+  aspects: AspectDef[]
+  annotators: string[]
+  /** counts[aspect][annotator][score - min]. */
+  distributions: Record<string, Record<string, number[]>>
+  /** Per aspect: point estimates on the raw ratings and bootstrap 95% intervals (items resampled). */
+  agreement: {
+    aspect: string
+    metric: 'krippendorff_alpha_interval' | 'krippendorff_alpha_ordinal'
+    estimate: number | null
+    low: number | null
+    high: number | null
+    /** Resamples in which the figure was defined. */
+    resamples: number
+  }[]
+  bootstrap: { resamples: number; seed: number }
+  /** Seconds per item and annotator (items with time recorded). */
+  times: { annotator: string; seconds: number }[]
+  /** Cumulative ratings per annotator over time (one point per hour with ratings). */
+  progress: { annotator: string; at: string; ratings: number }[]
 }
 
 export interface MergeConflict {
@@ -289,7 +397,9 @@ export const annotationMethods = {
         annotatorsPerItem: z.number().int().min(1).max(50).default(3),
         annotators: z.array(annotatorName).min(1).max(200),
         guidelines: z.string().max(50_000).optional(),
-        /** Extra aspects after the four default ones. */
+        /** The aspects and their scales (default: the four IMHI aspects, 0-3). Frozen once rating starts. */
+        aspects: z.array(aspectSchema).min(1).max(20).optional(),
+        /** Extra aspects after the four default ones (or after `aspects`). */
         extraAspects: z.array(aspectSchema).max(16).default([]),
         breakMinutes: z.number().int().min(0).max(600).default(45)
       })
@@ -307,13 +417,54 @@ export const annotationMethods = {
       .strict()
   ),
   'annotation.annotators': method<AnnotatorProfile[]>()(z.object({}).strict()),
+  // The lead's review and adjudication (owner only: an annotator's token gets 403).
+  'annotation.review': method<ReviewLists>()(
+    z
+      .object({
+        studyId: id,
+        limit: z.number().int().min(1).max(5000).default(200),
+        /** Only this list (the others come back empty): what the review view pages through. */
+        only: z.enum(['flagged', 'notes', 'skipped', 'disagreements']).optional()
+      })
+      .strict()
+  ),
+  /** The items of one review list in its order, ids only (what the review view pages through). */
+  'annotation.reviewOrder': method<{ list: string; studyItemIds: number[] }>()(
+    z.object({ studyId: id, list: z.enum(['flagged', 'notes', 'skipped', 'disagreements']) }).strict()
+  ),
+  'annotation.reviewItem': method<ReviewItem>()(z.object({ studyId: id, studyItemId: id }).strict()),
+  'annotation.adjudicate': method<ReviewItem>()(
+    z
+      .object({
+        studyId: id,
+        studyItemId: id,
+        /** Who decides (shown with the decision and exported). */
+        lead: z.string().trim().min(1).max(64),
+        reason: z.string().trim().min(1, 'give a reason for the decision').max(5000),
+        /** The item's revision the lead saw (ReviewItem.revision). */
+        revision: z.number().int().min(0),
+        decisions: z
+          .array(
+            z.union([
+              z.object({ aspect: z.string().min(1).max(32), score: z.number().int().min(0).max(100) }).strict(),
+              z.object({ aspect: z.string().min(1).max(32), keep: id }).strict()
+            ])
+          )
+          .min(1)
+          .max(20)
+      })
+      .strict()
+  ),
+  'annotation.charts': method<StudyCharts>()(
+    z.object({ studyId: id, resamples: z.number().int().min(100).max(20_000).default(1000), seed: z.number().int().min(0).max(4294967295).default(1) }).strict()
+  ),
   'annotation.addAnnotator': method<StudyDetail>()(z.object({ studyId: id, name: annotatorName }).strict()),
   'annotation.agreement': method<AgreementResult>()(z.object({ studyId: id }).strict()),
   'annotation.export': method<ExportReport>()(
     z
       .object({
         studyId: id,
-        format: z.enum(['imhi', 'long']),
+        format: z.enum(['imhi', 'long', 'adjudicated']),
         /** A file to write; without it the CSV comes back as text. */
         path: z.string().min(1).max(4096).optional(),
         bom: z.boolean().default(false),

@@ -11,6 +11,7 @@ import { ResultList, type ResultListHandle } from './ResultList'
 import { ItemPane, NoItem } from './ItemPane'
 import { facetOptions, filtersFromQuery, filtersToQuery, toSearchInput, type BrowseFilters } from './filters'
 import { useSearchPages } from './useSearchPages'
+import { useHotkeyLayer } from '../../keyboard/hotkeys'
 import './browse.css'
 
 /** The item a route opens: #/item/42. */
@@ -20,10 +21,6 @@ export function itemIdOf(route: Route): number | null {
   return Number.isInteger(id) && id > 0 ? id : null
 }
 
-function isTyping(target: EventTarget | null): boolean {
-  if (!(target instanceof HTMLElement)) return false
-  return target.isContentEditable || ['INPUT', 'TEXTAREA', 'SELECT'].includes(target.tagName) || target.closest('[role="dialog"]') !== null
-}
 
 export default function BrowsePage({ route }: { route: Route }) {
   const { facets, stats, error: stateError, loading: stateLoading, reload, dataVersion } = useAppState()
@@ -76,35 +73,30 @@ export default function BrowsePage({ route }: { route: Route }) {
   )
 
   // Keyboard: ↑/↓ or j/k move, Enter/→ open, ← close, / search, Esc clears the search (then closes the item).
-  useEffect(() => {
-    const onKey = (e: KeyboardEvent): void => {
-      if (e.ctrlKey || e.metaKey || e.altKey || e.defaultPrevented) return
-      if (isTyping(e.target)) return
-      const key = e.key
-      if (key === 'ArrowDown' || key === 'j') moveTo(cursor + 1)
-      else if (key === 'ArrowUp' || key === 'k') moveTo(cursor < 0 ? 0 : cursor - 1)
-      else if (key === 'PageDown') moveTo(cursor + 10)
-      else if (key === 'PageUp') moveTo(cursor - 10)
-      else if (key === 'Home') moveTo(0)
-      else if (key === 'End') moveTo((pages.total ?? 1) - 1)
-      else if (key === 'Enter' || key === 'ArrowRight') {
-        const item = cursor >= 0 ? pages.itemAt(cursor) : undefined
-        if (item) open(item.id)
-        else return
-      } else if (key === 'ArrowLeft') {
-        if (openId === null) return
-        close()
-      } else if (key === '/') search.current?.focus()
-      else if (key === 'Escape') {
-        if (filters.q !== '') setFilters({ ...filters, q: '' })
-        else if (openId !== null) close()
-        else return
-      } else return
-      e.preventDefault()
-    }
-    window.addEventListener('keydown', onKey)
-    return () => window.removeEventListener('keydown', onKey)
-  }, [cursor, moveTo, open, close, openId, pages, filters, setFilters])
+  // Under the app's keyboard rule: nothing while typing or while a dialog is open.
+  useHotkeyLayer((e) => {
+    const key = e.key
+    if (key === 'ArrowDown' || key === 'j') moveTo(cursor + 1)
+    else if (key === 'ArrowUp' || key === 'k') moveTo(cursor < 0 ? 0 : cursor - 1)
+    else if (key === 'PageDown') moveTo(cursor + 10)
+    else if (key === 'PageUp') moveTo(cursor - 10)
+    else if (key === 'Home') moveTo(0)
+    else if (key === 'End') moveTo((pages.total ?? 1) - 1)
+    else if (key === 'Enter' || key === 'ArrowRight') {
+      const item = cursor >= 0 ? pages.itemAt(cursor) : undefined
+      if (item) open(item.id)
+      else return false
+    } else if (key === 'ArrowLeft') {
+      if (openId === null) return false
+      close()
+    } else if (key === '/') search.current?.focus()
+    else if (key === 'Escape') {
+      if (filters.q !== '') setFilters({ ...filters, q: '' })
+      else if (openId !== null) close()
+      else return false
+    } else return false
+    return true
+  })
 
   const onSearchKeyDownNow = (e: React.KeyboardEvent<HTMLInputElement>): void => {
     if (e.key === 'Escape') {

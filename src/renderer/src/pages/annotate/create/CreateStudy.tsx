@@ -1,9 +1,9 @@
 import { useState } from 'react'
-import { Alert, Button, Checkbox, Group, Loader, NumberInput, ScrollArea, SimpleGrid, Stack, TagsInput, Text, Textarea, TextInput } from '@mantine/core'
+import { Alert, Button, Checkbox, Group, Loader, NativeSelect, NumberInput, ScrollArea, SimpleGrid, Stack, TagsInput, Text, Textarea, TextInput } from '@mantine/core'
 import { api } from '../../../api/client'
 import { useCall } from '../../../api/hooks'
 import { notifyError } from '../../../components/errors/notify'
-import { DEFAULT_GUIDELINES, type StudySource } from '../../../../../shared/api/annotation'
+import { DEFAULT_GUIDELINES, defaultAspectsOn, type StudySource } from '../../../../../shared/api/annotation'
 
 /** "Empathy (tone)" -> "empathy_tone": the CSV column name of an extra aspect. */
 const aspectKey = (label: string) =>
@@ -27,6 +27,8 @@ export function CreateStudy({ onCreated }: { onCreated: (studyId: number) => voi
   const [breakMinutes, setBreakMinutes] = useState<number | ''>(45)
   const [guidelines, setGuidelines] = useState(DEFAULT_GUIDELINES)
   const [extra, setExtra] = useState<string[]>([])
+  const [scale, setScale] = useState('0-3')
+  const [scaleMin, scaleMax] = scale.split('-').map(Number)
   const [busy, setBusy] = useState(false)
 
   const toggle = (s: StudySource, on: boolean) => {
@@ -48,8 +50,10 @@ export function CreateStudy({ onCreated }: { onCreated: (studyId: number) => voi
         annotators,
         guidelines,
         breakMinutes: breakMinutes === '' ? 0 : breakMinutes,
-        // Extra aspects: 0-3 like the others; their rubric is written on the study's Guidelines tab.
-        extraAspects: extra.map((label) => ({ key: aspectKey(label), label, min: 0, max: 3, rubric: [] }))
+        // The scale of every aspect (0-3 keeps the IMHI rubric; Likert scales get point labels).
+        ...(scale === '0-3' ? {} : { aspects: defaultAspectsOn(scaleMin, scaleMax) }),
+        // Extra aspects: on the same scale; their rubric is written on the study's Guidelines tab.
+        extraAspects: extra.map((label) => ({ key: aspectKey(label), label, min: scaleMin, max: scaleMax, rubric: [] }))
       })
       onCreated(d.id)
     } catch (err) {
@@ -107,10 +111,22 @@ export function CreateStudy({ onCreated }: { onCreated: (studyId: number) => voi
         <NumberInput label="Break reminder (min)" description="0: off" min={0} max={600} value={breakMinutes} onChange={(v) => setBreakMinutes(v === '' ? '' : Number(v))} />
       </SimpleGrid>
       <TagsInput label="Annotators" description="Type a name and press Enter" value={annotators} onChange={setAnnotators} data-testid="annotator-names" />
+      <NativeSelect
+        label="Rating scale"
+        description="For every aspect; fixed once rating starts. Point labels are editable on the study's Guidelines tab."
+        value={scale}
+        onChange={(e) => setScale(e.currentTarget.value)}
+        data={[
+          { value: '0-3', label: '0–3 (as in the IMHI human evaluation)' },
+          { value: '1-5', label: '1–5 Likert (very poor … very good)' },
+          { value: '1-7', label: '1–7 Likert (very poor … very good)' }
+        ]}
+        data-testid="rating-scale"
+      />
       <Textarea label="Guidelines" autosize minRows={4} maxRows={10} value={guidelines} onChange={(e) => setGuidelines(e.currentTarget.value)} />
       <TagsInput
         label="Extra aspects (optional)"
-        description="Rated 0–3 after fluency, completeness, reliability and overall (default rubric, editable on the study's Guidelines tab)"
+        description="Rated on the same scale after fluency, completeness, reliability and overall (rubric written on the study's Guidelines tab)"
         value={extra}
         onChange={(v) => setExtra(v.filter((x) => aspectKey(x) !== '' && !['fluency', 'completeness', 'reliability', 'overall'].includes(aspectKey(x))))}
         data-testid="extra-aspects"

@@ -1,7 +1,7 @@
 import { Kbd, Modal, Table, Text } from '@mantine/core'
 
 export const HOTKEYS: [string[], string][] = [
-  [['0', '1', '2', '3'], 'rate the current aspect, then go to the next one (after the last aspect: the next item)'],
+  [['0', '…', '9'], 'rate the current aspect (its scale is shown beside it, e.g. 0–3 or 1–5), then go to the next one (after the last aspect: the next item)'],
   [['↑', '↓'], 'previous / next aspect'],
   [['←', '→'], 'previous / next item'],
   [['F'], 'flag the item for the study lead'],

@@ -7,6 +7,7 @@ import { notifyError } from '../../../components/errors/notify'
 import type { AnnotatorQueue, AspectDef, RatingItem } from '../../../../../shared/api/annotation'
 import { outbox } from './outbox'
 import { HotkeySheet } from '../hotkeys/HotkeySheet'
+import { useHotkeyLayer } from '../../../keyboard/hotkeys'
 import { BreakReminder, ContentNotice, SupportFooter } from '../wellbeing/Wellbeing'
 import { RatingAnnouncer } from './RatingAnnouncer'
 import { useFollowFocus } from './useFollowFocus'
@@ -20,10 +21,6 @@ interface UndoStep {
 
 const firstOpenAspect = (aspects: AspectDef[], scores: Record<string, number>) => Math.max(0, aspects.findIndex((a) => scores[a.key] === undefined))
 
-function isTyping(target: EventTarget | null): boolean {
-  const el = target as HTMLElement | null
-  return !!el && (el.tagName === 'INPUT' || el.tagName === 'TEXTAREA' || el.tagName === 'SELECT' || el.isContentEditable)
-}
 
 /**
  * The keyboard-first rating screen (one item at a time, Prodigy-style): digits rate the current
@@ -205,49 +202,62 @@ export function RatingScreen({
   const onNoteChange = (text: string) => {
     setNoteText(text)
     if (noteTimer.current) clearTimeout(noteTimer.current)
-    noteTimer.current = setTimeout(() => setState({ note: text }), 300)
+    noteTimer.current = setTimeout(() => {
+      noteTimer.current = null
+      setState({ note: text })
+    }, 250)
+  }
+  const openNote = () => {
+    if (item) setNoteText(item.note)
+    setNoteOpen(true)
   }
   const closeNote = () => {
     if (noteTimer.current) clearTimeout(noteTimer.current)
+    noteTimer.current = null
     if (item && noteText !== item.note) setState({ note: noteText })
     setNoteOpen(false)
   }
 
   const hidden = !!item && item.sensitive && !revealed.has(item.studyItemId)
 
-  // One key handler, always seeing the latest state.
-  const handler = useRef<(e: KeyboardEvent) => void>(() => {})
-  handler.current = (e: KeyboardEvent) => {
-    lastKey.current = Date.now()
-    if (e.ctrlKey || e.metaKey || e.altKey) return
-    if (noteOpen || sheetOpen || guidelinesOpen || breakOpen || isTyping(e.target)) return
+  // Every key counts as activity for the break reminder, typed or not.
+  useEffect(() => {
+    const on = (): void => {
+      lastKey.current = Date.now()
+    }
+    window.addEventListener('keydown', on, true)
+    return () => window.removeEventListener('keydown', on, true)
+  }, [])
+
+  // The screen's hotkeys, under the app's one keyboard rule (nothing while typing or while any
+  // modal, dialog or menu is open: src/renderer/src/keyboard/hotkeys.ts). The screen's own dialogs
+  // are checked from state as well, for the frame between opening one and its first render.
+  useHotkeyLayer((e) => {
+    if (noteOpen || sheetOpen || guidelinesOpen || breakOpen) return false
     const k = e.key
-    if (k === '?') {
-      setSheetOpen(true)
-    } else if (hidden) {
+    // A held key repeats: that may move between items and aspects, never record anything.
+    const moving = k === 'ArrowRight' || k === 'ArrowLeft' || k === 'ArrowDown' || k === 'ArrowUp'
+    if (e.repeat && !moving) return true
+    if (k === '?') setSheetOpen(true)
+    else if (hidden) {
       if (k === 'Enter') setRevealed(new Set([...revealed, item!.studyItemId]))
       else if (k === 's' || k === 'S') skip()
       else if (k === 'ArrowRight') goTo(pos + 1)
       else if (k === 'ArrowLeft') goTo(pos - 1)
-      else return
+      else return false
     } else if (/^[0-9]$/.test(k)) rate(Number(k))
     else if (k === 'ArrowRight') goTo(pos + 1)
     else if (k === 'ArrowLeft') goTo(pos - 1)
     else if (k === 'ArrowDown') setAspectIdx(Math.min(aspects.length - 1, aspectIdx + 1))
     else if (k === 'ArrowUp') setAspectIdx(Math.max(0, aspectIdx - 1))
     else if (k === 'f' || k === 'F') item && setState({ flagged: !item.flagged })
-    else if (k === 'n' || k === 'N') setNoteOpen(true)
+    else if (k === 'n' || k === 'N') item && openNote()
     else if (k === 's' || k === 'S') skip()
     else if (k === 'u' || k === 'U') undo()
     else if (k === 'g' || k === 'G') setGuidelinesOpen(true)
-    else return
-    e.preventDefault()
-  }
-  useEffect(() => {
-    const on = (e: KeyboardEvent) => handler.current(e)
-    window.addEventListener('keydown', on)
-    return () => window.removeEventListener('keydown', on)
-  }, [])
+    else return false
+    return true
+  })
 
   // Break reminder: counts time with the tab visible and a key pressed in the last two minutes.
   const breakMinutes = queue?.study.breakMinutes ?? 0
@@ -263,7 +273,21 @@ export function RatingScreen({
   // Save the time on the item when the screen goes away.
   const saveTimeRef = useRef(saveTime)
   saveTimeRef.current = saveTime
-  useEffect(() => () => saveTimeRef.current(), [])
+  // ... and a note typed in the last moments before it goes away is saved too.
+  const flushNoteRef = useRef(() => {})
+  flushNoteRef.current = () => {
+    if (!noteTimer.current) return
+    clearTimeout(noteTimer.current)
+    noteTimer.current = null
+    setState({ note: noteText })
+  }
+  useEffect(
+    () => () => {
+      flushNoteRef.current()
+      saveTimeRef.current()
+    },
+    []
+  )
 
   // Keyboard focus follows the current aspect when rating with the score buttons.
   const followRef = useFollowFocus(aspects[aspectIdx]?.key, item?.studyItemId ?? null)
@@ -298,7 +322,11 @@ export function RatingScreen({
               w={200}
               aria-label="Rating as"
               value={String(annotatorId)}
-              onChange={(v) => v && navigate(`/annotate/rate/${studyId}`, { annotator: v })}
+              onChange={(v) => {
+                // Back to the rating keys at once (a focused field holds them off).
+                ;(document.activeElement as HTMLElement | null)?.blur()
+                if (v) navigate(`/annotate/rate/${studyId}`, { annotator: v })
+              }}
               data={people.data.annotatorProgress.map((p) => ({ value: String(p.id), label: `rating as ${p.name}` }))}
               allowDeselect={false}
               data-testid="switch-annotator"
@@ -443,7 +471,8 @@ export function RatingScreen({
           Thank you. You can still revise any rating with the arrows; every change is saved.
         </Alert>
       )}
-      <SupportFooter />
+      {/* The content notice carries the same lines itself: shown once, not twice. */}
+      {!hidden && <SupportFooter />}
       <RatingAnnouncer
         view={{
           pos,
@@ -462,9 +491,10 @@ export function RatingScreen({
       <Modal opened={noteOpen} onClose={closeNote} title="Note on this item" data-testid="note-modal">
         <Textarea
           autoFocus
+          data-autofocus
+          aria-label="Note on this item"
           autosize
           minRows={3}
-          aria-label="Note on this item"
           value={noteText}
           onChange={(e) => onNoteChange(e.currentTarget.value)}
           onKeyDown={(e) => {

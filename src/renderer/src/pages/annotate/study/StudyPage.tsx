@@ -25,12 +25,14 @@ import { useCall } from '../../../api/hooks'
 import { navigate } from '../../../router'
 import { notifyError, notifySuccess } from '../../../components/errors/notify'
 import type { AgreementResult, MergeReport, StudyDetail } from '../../../../../shared/api/annotation'
+import { ReviewPanel } from '../review/ReviewPanel'
+import { StudyChartsPanel } from '../charts/StudyCharts'
 
 const fmt = (x: number | null | undefined, digits = 3) => (x === null || x === undefined ? '—' : x.toFixed(digits))
 const minutes = (s: number) => (s < 60 ? `${Math.round(s)} s` : `${(s / 60).toFixed(1)} min`)
 
 /** The study lead's view: progress per annotator, agreement, export/import, packages, guidelines. */
-export function StudyPage({ studyId }: { studyId: number }) {
+export function StudyPage({ studyId, tab = 'progress' }: { studyId: number; tab?: string }) {
   const { data, error, loading, reload } = useCall('annotation.study', { studyId })
   useEffect(() => {
     let t: ReturnType<typeof setTimeout> | null = null
@@ -67,11 +69,17 @@ export function StudyPage({ studyId }: { studyId: number }) {
         </Text>
       </Group>
       <Progress value={data.expected ? (data.ratings / data.expected) * 100 : 0} aria-label="Ratings collected" />
-      <Tabs defaultValue="progress" keepMounted={false}>
+      <Tabs value={tab} onChange={(v) => v && navigate(`/annotate/study/${studyId}`, v === 'progress' ? {} : { tab: v }, { replace: true })} keepMounted={false}>
         <Tabs.List>
           <Tabs.Tab value="progress">Progress</Tabs.Tab>
+          <Tabs.Tab value="review" data-testid="tab-review">
+            Review
+          </Tabs.Tab>
           <Tabs.Tab value="agreement" data-testid="tab-agreement">
             Agreement
+          </Tabs.Tab>
+          <Tabs.Tab value="charts" data-testid="tab-charts">
+            Charts
           </Tabs.Tab>
           <Tabs.Tab value="export" data-testid="tab-export">
             Export
@@ -84,8 +92,14 @@ export function StudyPage({ studyId }: { studyId: number }) {
         <Tabs.Panel value="progress" pt="sm">
           <ProgressPanel study={data} onChanged={reload} />
         </Tabs.Panel>
+        <Tabs.Panel value="review" pt="sm">
+          <ReviewPanel studyId={studyId} />
+        </Tabs.Panel>
         <Tabs.Panel value="agreement" pt="sm">
           <AgreementPanel studyId={studyId} />
+        </Tabs.Panel>
+        <Tabs.Panel value="charts" pt="sm">
+          <StudyChartsPanel studyId={studyId} />
         </Tabs.Panel>
         <Tabs.Panel value="export" pt="sm">
           <ExportPanel study={data} />
@@ -143,7 +157,7 @@ function ProgressPanel({ study, onChanged }: { study: StudyDetail; onChanged: ()
               <Table.Td>{p.flagged}</Table.Td>
               <Table.Td>{p.skipped}</Table.Td>
               <Table.Td>{minutes(p.seconds)}</Table.Td>
-              <Table.Td>item {p.resumeAt + 1}</Table.Td>
+              <Table.Td data-testid={`resume-${p.name}`}>{p.assigned === 0 ? '— (no items)' : p.done >= p.assigned ? 'finished' : `item ${p.resumeAt + 1}`}</Table.Td>
               <Table.Td>
                 <Group gap={4} wrap="nowrap">
                   <Button size="compact-sm" onClick={() => navigate(`/annotate/rate/${study.id}`, { annotator: String(p.id) })} data-testid={`rate-as-${p.name}`}>
@@ -304,7 +318,7 @@ function download(name: string, text: string): void {
 }
 
 function ExportPanel({ study }: { study: StudyDetail }) {
-  const [format, setFormat] = useState<'imhi' | 'long'>('imhi')
+  const [format, setFormat] = useState<'imhi' | 'long' | 'adjudicated'>('imhi')
   const [bom, setBom] = useState(false)
   const [source, setSource] = useState<string | null>(null)
   const [path, setPath] = useState('')
@@ -325,11 +339,13 @@ function ExportPanel({ study }: { study: StudyDetail }) {
     <Stack maw={720}>
       <SegmentedControl
         value={format}
-        onChange={(v) => setFormat(v as 'imhi' | 'long')}
+        onChange={(v) => setFormat(v as 'imhi' | 'long' | 'adjudicated')}
         data={[
           { value: 'imhi', label: 'imhi layout (one row per item, [3, 3, 2] lists)' },
-          { value: 'long', label: 'long layout (one row per rating)' }
+          { value: 'long', label: 'long layout (one row per rating)' },
+          { value: 'adjudicated', label: 'adjudicated (the lead\u2019s decisions)' }
         ]}
+        data-testid="export-format"
       />
       <Select label="Source" placeholder="all sources" clearable value={source} onChange={setSource} data={study.sources.map((s) => s.source)} />
       <Checkbox label="UTF-8 byte-order mark (for Excel)" checked={bom} onChange={(e) => setBom(e.currentTarget.checked)} />
