@@ -1,5 +1,6 @@
+import { PathField } from '../../components/paths/PathField'
 import { useCallback, useState } from 'react'
-import { Alert, Badge, Button, Code, Group, Modal, Progress, ScrollArea, Select, Stack, Table, Text, TextInput, Title, Tooltip } from '@mantine/core'
+import { Alert, Badge, Button, Code, Group, Modal, Progress, ScrollArea, Select, Stack, Table, Text, Title, Tooltip } from '@mantine/core'
 import type { Route } from '../../router'
 import { api } from '../../api/client'
 import { useCall } from '../../api/hooks'
@@ -135,14 +136,6 @@ export default function ModelsPage(_props: { route: Route }) {
     }
   }
 
-  const pick = async () => {
-    try {
-      const r = await api.call('app.pickPath', { kind: 'file', title: 'Choose a .gguf model' })
-      if (r.path) setSource(r.path)
-    } catch (err) {
-      notifyError(err)
-    }
-  }
 
   return (
     <Stack gap="md" data-testid="models-page">
@@ -150,17 +143,16 @@ export default function ModelsPage(_props: { route: Route }) {
       <BackendCard status={status} onUnload={() => void act('unload', () => api.call('inference.models.unload', {}), 'Cannot unload')} />
 
       <Group align="flex-end" gap="xs">
-        <TextInput
+        <PathField
           label="Add a model"
-          description="A path to a .gguf file, an https:// URL, or hf:user/repo:quant (e.g. hf:user/MentaLLaMA-chat-7B-GGUF:Q4_K_M)"
+          kind="file"
+          title="Choose a .gguf model"
+          description="A path to a .gguf file, an https:// URL, or hf:user/repo:quant (e.g. hf:user/MentaLLaMA-chat-7B-GGUF:Q4_K_M)."
           placeholder="/models/MentaLLaMA-chat-7B.Q4_K_M.gguf"
           value={source}
-          onChange={(e) => setSource(e.currentTarget.value)}
-          onKeyDown={(e) => {
-            if (e.key === 'Enter') void add()
-          }}
-          style={{ flex: 1 }}
-          data-testid="model-source"
+          onChange={setSource}
+          onEnter={() => void add()}
+          testId="model-source"
         />
         <Select
           label="Base model (for a LoRA adapter)"
@@ -171,9 +163,6 @@ export default function ModelsPage(_props: { route: Route }) {
           onChange={setBase}
           w={260}
         />
-        <Button variant="default" onClick={() => void pick()}>
-          Browse…
-        </Button>
         <Button onClick={() => void add()} loading={busy === 'add'} disabled={!source.trim()} data-testid="model-add">
           {isRemote(source) ? 'Download' : 'Add'}
         </Button>

@@ -1,0 +1,89 @@
+// Browser-mode parity: in a tab served by `imhi serve`, no desktop-only control is shown (a path
+// field says whose disk the path is on instead), and the layout keeps the header and the filters on
+// screen while the item pane scrolls on its own. Keyboard only, as a new user would.
+import { mkdirSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import type { Page } from '@playwright/test'
+import { test, expect, imhi, tempDir, SCREENSHOTS } from './fixtures'
+
+/** A tiny IMHI folder: three DR posts, one of them very long (a long read in the item pane). */
+function writeLongPostFolder(): string {
+  const root = tempDir()
+  const dir = join(root, 'test_data', 'test_instruction')
+  mkdirSync(dir, { recursive: true })
+  const paragraph = 'I keep writing this down because nobody listens, the days run into each other and sleep does not come. '
+  const long = Array.from({ length: 120 }, (_, i) => `Night ${i + 1}: ${paragraph}`).join('\n')
+  const q = (post: string) => `Consider this post: "${post}" Question: Does the poster suffer from depression?`
+  const cell = (v: string) => `"${v.replace(/"/g, '""')}"`
+  const rows = [
+    [q(`longread ${long}`), 'Yes, the poster suffers from depression. Reasoning: A long account of sleepless nights.'],
+    [q('Went hiking with friends today, the weather was great.'), 'No, the poster does not suffer from depression. Reasoning: An ordinary day.'],
+    [q('Everything feels grey lately.'), 'Yes, the poster suffers from depression. Reasoning: Low mood.']
+  ]
+  writeFileSync(join(dir, 'DR.csv'), ['query,gpt-3.5-turbo', ...rows.map((r) => r.map(cell).join(','))].join('\n') + '\n')
+  return root
+}
+
+async function acknowledgeNotice(page: Page): Promise<void> {
+  await expect(page.getByTestId('notice-ack')).toBeVisible()
+  await page.keyboard.press('Tab')
+  await page.getByTestId('notice-ack').focus()
+  await page.keyboard.press('Enter')
+  await expect(page.getByRole('dialog', { name: 'Research use only' })).toBeHidden()
+}
+
+test.describe('browser mode', () => {
+  test('the header and the filters stay on screen while a long open item scrolls in its own pane', async ({ appPage: page, serve }) => {
+    imhi(['import', writeLongPostFolder(), '--db', serve.dbFile, '--json'])
+    await page.reload()
+    await acknowledgeNotice(page)
+    await expect(page.getByTestId('result-count')).toHaveText('3 items')
+
+    // Keyboard only: "/" to search, type, ↓ to the list, Enter to open.
+    await page.keyboard.press('/')
+    await expect(page.getByTestId('search-input')).toBeFocused()
+    await page.keyboard.type('longread')
+    await expect(page.getByTestId('result-row')).toHaveCount(1)
+    await page.keyboard.press('ArrowDown')
+    await page.keyboard.press('Enter')
+    await expect(page.getByTestId('item-post')).toContainText('Night 120:')
+
+    // Scroll the open item to its end.
+    const pane = page.locator('.imhi-browse-detailPane')
+    await pane.hover()
+    for (let i = 0; i < 30; i++) await page.mouse.wheel(0, 1200)
+    await expect.poll(() => pane.evaluate((el) => el.scrollTop)).toBeGreaterThan(1000)
+
+    // The window itself never scrolled: the header, the search box and the filters are where they were.
+    expect(await page.evaluate(() => window.scrollY)).toBe(0)
+    expect(await page.evaluate(() => document.scrollingElement!.scrollHeight <= window.innerHeight)).toBe(true)
+    await expect(page.getByRole('banner')).toBeInViewport({ ratio: 1 })
+    await expect(page.getByText('IMHI Workbench', { exact: true })).toBeInViewport()
+    await expect(page.getByTestId('search-input')).toBeInViewport({ ratio: 1 })
+    await expect(page.getByTestId('result-count')).toBeInViewport({ ratio: 1 })
+    const searchBox = await page.getByTestId('search-input').boundingBox()
+    expect(searchBox!.y).toBeGreaterThanOrEqual(52)
+    await page.screenshot({ path: join(SCREENSHOTS, 'browser-mode-long-item.png') })
+
+    // The list pane did not move with it.
+    await expect(page.getByTestId('result-row').first()).toBeInViewport()
+  })
+
+  test('no desktop-only "Browse…" buttons in a browser: path fields say whose disk the path is on', async ({ appPage: page }) => {
+    await acknowledgeNotice(page)
+    // Models (Alt+2): the model path field, and no native-dialog button.
+    await page.keyboard.press('Alt+2')
+    await expect(page.getByTestId('models-page')).toBeVisible()
+    await expect(page.getByTestId('model-source')).toBeVisible()
+    await expect(page.getByText('A path on the computer running imhi serve.')).toBeVisible()
+    await expect(page.getByRole('button', { name: /^(Browse|Choose)…$/ })).toHaveCount(0)
+    await page.screenshot({ path: join(SCREENSHOTS, 'browser-mode-models.png') })
+    // Evaluate (Alt+4) and the import panel: none there either.
+    await page.keyboard.press('Alt+4')
+    await expect(page.getByRole('button', { name: /^(Browse|Choose)…$/ })).toHaveCount(0)
+    await page.getByTestId('open-import').focus()
+    await page.keyboard.press('Enter')
+    await expect(page.getByTestId('import-panel').first()).toBeVisible()
+    await expect(page.getByRole('button', { name: /^(Browse|Choose)…$|^Import IMHI folder…$/ })).toHaveCount(0)
+  })
+})
