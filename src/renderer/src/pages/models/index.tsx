@@ -171,19 +171,29 @@ export default function ModelsPage(_props: { route: Route }) {
       {downloads.length > 0 && (
         <Stack gap={6} data-testid="downloads">
           {downloads.map((d) => (
-            <Group key={d.downloadId} gap="sm" wrap="nowrap">
-              <Text size="sm" w={360} truncate>{d.uri}</Text>
-              <Progress value={d.totalBytes ? (100 * d.downloadedBytes) / d.totalBytes : 0} style={{ flex: 1 }} animated={d.status === 'downloading'} color={d.status === 'failed' ? 'red' : 'teal'} />
-              <Text size="xs" w={200}>
-                {d.status === 'downloading' ? `${formatBytes(d.downloadedBytes)} of ${d.totalBytes ? formatBytes(d.totalBytes) : '?'}` : d.status}
-              </Text>
-              {d.status === 'downloading' && (
-                <Button size="xs" variant="default" onClick={() => void act(d.downloadId, () => api.call('inference.models.cancelDownload', { downloadId: d.downloadId }), 'Cannot cancel')}>
-                  Cancel
-                </Button>
+            <Stack key={d.downloadId} gap={2} data-testid="download-row">
+              <Group gap="sm" wrap="nowrap">
+                <Text size="sm" w={360} truncate>{d.uri}</Text>
+                <Progress value={d.totalBytes ? (100 * d.downloadedBytes) / d.totalBytes : 0} style={{ flex: 1 }} animated={d.status === 'downloading'} color={d.status === 'failed' ? 'red' : 'teal'} />
+                <Text size="xs" w={200}>
+                  {d.status === 'downloading' ? `${formatBytes(d.downloadedBytes)} of ${d.totalBytes ? formatBytes(d.totalBytes) : '?'}` : d.status}
+                </Text>
+                {d.status === 'downloading' ? (
+                  <Button size="xs" variant="default" onClick={() => void act(d.downloadId, () => api.call('inference.models.cancelDownload', { downloadId: d.downloadId }), 'Cannot cancel')}>
+                    Cancel
+                  </Button>
+                ) : (
+                  <Button size="xs" variant="subtle" color="gray" aria-label={`Dismiss ${d.uri}`} data-testid="download-dismiss" onClick={() => void act(d.downloadId, () => api.call('inference.models.dismissDownload', { downloadId: d.downloadId }), 'Cannot dismiss')}>
+                    Dismiss
+                  </Button>
+                )}
+              </Group>
+              {d.error && (
+                <Text size="xs" c="red" style={{ overflowWrap: 'anywhere' }}>
+                  {d.error}
+                </Text>
               )}
-              {d.error && <Text size="xs" c="red">{d.error}</Text>}
-            </Group>
+            </Stack>
           ))}
         </Stack>
       )}
