@@ -87,3 +87,33 @@ test.describe('browser mode', () => {
     await expect(page.getByRole('button', { name: /^(Browse|Choose)…$|^Import IMHI folder…$/ })).toHaveCount(0)
   })
 })
+
+test('import report: a failed file\'s error has a row of its own across the table, and paths wrap at slashes', async ({ appPage: page }) => {
+  const root = tempDir()
+  const dir = join(root, 'test_data', 'test_instruction')
+  mkdirSync(dir, { recursive: true })
+  writeFileSync(join(dir, 'DR.csv'), 'query,gpt-3.5-turbo\n"Consider this post: ""fine"" Question: Does the poster suffer from depression?","No, the poster does not suffer from depression. Reasoning: fine."\n')
+  // A broken file: an unclosed quote.
+  writeFileSync(join(dir, 'SAD.csv'), 'query,gpt-3.5-turbo\n"Consider this post: never closed,yes\n')
+  await acknowledgeNotice(page)
+  // Keyboard only: the first-run path field, typed, Enter.
+  const field = page.getByTestId('import-path')
+  await field.focus()
+  await page.keyboard.type(root)
+  await page.keyboard.press('Enter')
+  // The first import opens Browse with the report in a dialog.
+  const report = page.getByRole('dialog', { name: 'Import report' })
+  const error = report.getByTestId('import-file-error')
+  await expect(error).toBeVisible()
+  await expect(error).toContainText('test_data/test_instruction/SAD.csv')
+  await page.waitForTimeout(500) // the dialog's opening transition
+  const table = await report.locator('table').boundingBox()
+  const errorBox = await error.boundingBox()
+  const fileCell = await report.getByTestId('import-file-row').first().locator('td').first().boundingBox()
+  // Wider than the file column (it used to be squeezed into it), nearly the table's width.
+  expect(errorBox!.width).toBeGreaterThan(fileCell!.width * 1.5)
+  expect(errorBox!.width).toBeGreaterThan(table!.width * 0.8)
+  // The error sits below its file row, not over the next columns.
+  expect(errorBox!.y).toBeGreaterThanOrEqual(fileCell!.y + fileCell!.height - 1)
+  await page.screenshot({ path: join(SCREENSHOTS, 'browser-mode-import-report.png') })
+})
