@@ -5,6 +5,7 @@ import { mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import type { Page } from '@playwright/test'
 import { test, expect, imhi, tempDir, SCREENSHOTS } from './fixtures'
+import { writeTinyGguf } from '../test/support/tiny-gguf'
 
 /** A tiny IMHI folder: three DR posts, one of them very long (a long read in the item pane). */
 function writeLongPostFolder(): string {
@@ -116,4 +117,33 @@ test('import report: a failed file\'s error has a row of its own across the tabl
   // The error sits below its file row, not over the next columns.
   expect(errorBox!.y).toBeGreaterThanOrEqual(fileCell!.y + fileCell!.height - 1)
   await page.screenshot({ path: join(SCREENSHOTS, 'browser-mode-import-report.png') })
+})
+
+test('pickers, not free text: the LM-score model comes from the library, the agreement study from the list', async ({ appPage: page, serve }) => {
+  const gguf = writeTinyGguf(join(tempDir(), 'picker-tiny.gguf'))
+  imhi(['models', 'add', gguf, '--db', serve.dbFile])
+  await page.reload()
+  await acknowledgeNotice(page)
+  await page.keyboard.press('Alt+4')
+  const lm = page.getByTestId('lm-model')
+  await expect(lm).toBeVisible()
+  await lm.focus()
+  await page.keyboard.press('ArrowDown')
+  await expect(page.getByRole('option', { name: 'picker-tiny.gguf' })).toBeVisible()
+  await page.keyboard.press('ArrowDown')
+  await page.keyboard.press('Enter')
+  await expect(lm).toHaveValue('picker-tiny.gguf')
+  // A typed path that is not in the library is not taken.
+  await lm.fill('/somewhere/else.gguf')
+  await expect(page.getByText('no such model')).toBeVisible()
+  await page.keyboard.press('Tab')
+  await expect(lm).not.toHaveValue('/somewhere/else.gguf')
+  await page.screenshot({ path: join(SCREENSHOTS, 'browser-mode-pickers.png') })
+
+  // Agreement with people: the study is a picker over the studies (none yet here), the model one over the library.
+  await page.evaluate(() => (window.location.hash = '#/evaluate?tab=agreement'))
+  const study = page.getByTestId('agreement-study')
+  await expect(study).toBeVisible()
+  await expect(study).toHaveAttribute('placeholder', 'no studies yet')
+  await expect(page.getByTestId('agreement-lm-model')).toBeVisible()
 })

@@ -1,3 +1,4 @@
+import { ModelPicker } from '../../components/pickers/ModelPicker'
 import { useEffect, useMemo, useState } from 'react'
 import { Alert, Button, Card, Group, List, SegmentedControl, Select, Stack, Tabs, Text, TextInput, Title } from '@mantine/core'
 import type { Route } from '../../router'
@@ -108,7 +109,7 @@ function NewEvaluation({ onDone }: { onDone: (id: number) => void }) {
               <TextInput size="xs" label="Dataset (if the file name is not one)" w={200} value={datasetAs} onChange={(e) => setDatasetAs(e.currentTarget.value)} placeholder="e.g. DR" />
             </>
           )}
-          <TextInput size="xs" label="GGUF model for the LM score (optional, slow)" w={300} value={model} onChange={(e) => setModel(e.currentTarget.value)} placeholder="/path/to/model.gguf" />
+          <ModelPicker label="Model for the LM score (optional, slow)" value={model} onChange={setModel} testId="lm-model" />
           <Button size="xs" onClick={evaluate} loading={busy} disabled={!ready} data-testid="evaluate-button">
             Evaluate
           </Button>
