@@ -259,7 +259,7 @@ export function createEvaluationService(ctx: ServiceContext, deps: { imhi: ImhiS
     /** Every metric on a run or output folder, stored as an evaluation. */
     async evaluate(
       target: Target,
-      opts: { name?: string; lmModel?: string; embeddingModel?: string; onProgress?: (stage: string, dataset: string | null, done: number, total: number) => void } = {}
+      opts: { name?: string; lmModel?: string; embeddingModel?: string; onProgress?: (stage: string, dataset: string | null, done: number, total: number) => void; signal?: AbortSignal } = {}
     ): Promise<EvaluationReport> {
       const loaded = load(target, false)
       const classifiers = new Map<string, LabelClassifier>()
@@ -272,7 +272,8 @@ export function createEvaluationService(ctx: ServiceContext, deps: { imhi: ImhiS
         name,
         classifiers,
         lm: opts.lmModel ? inferenceLmScorer(deps.inference, opts.lmModel) : undefined,
-        onProgress: opts.onProgress
+        onProgress: opts.onProgress,
+        signal: opts.signal
       })
       const info = stmts.saveEvaluation.run(name, loaded.source.kind, loaded.source.kind === 'run' ? loaded.source.runId : null, loaded.source.kind === 'outputs' ? loaded.source.path : null, '{}')
       const id = Number(info.lastInsertRowid)
