@@ -95,7 +95,7 @@ export function ImportReportView({ report }: { report: ImportReport }) {
                 </Table.Tr>
                 {f.error && (
                   // The error gets a row of its own across the whole table, not the file column's width.
-                  <Table.Tr data-error="true" style={ERROR_ROW}>
+                  <Table.Tr data-error-detail="true" style={ERROR_ROW}>
                     <Table.Td colSpan={COLUMNS} pt={0}>
                       <Text size="xs" c="red" role="alert" style={{ overflowWrap: 'anywhere' }} data-testid="import-file-error">
                         {f.error}
