@@ -1,32 +1,31 @@
 #!/usr/bin/env node
-// After install: build better-sqlite3 for Electron's ABI when Electron's binary is present.
-// Never fails the install: where it cannot build (no network for Electron's headers, or
-// ELECTRON_SKIP_BINARY_DOWNLOAD), it says why; the CLI, serve mode and tests need only Node's build.
+// After `npm install` / `npm ci`: says plainly whether Electron's binary was installed (and why
+// not), then builds better-sqlite3 for Electron's ABI when it was. Never fails the install: the
+// CLI, `imhi serve`, the tests and `npm start`'s browser fallback need only Node's build.
 import { execFileSync } from 'node:child_process'
-import { existsSync, readFileSync } from 'node:fs'
-import { createRequire } from 'node:module'
-import { dirname, join, resolve } from 'node:path'
+import { join, resolve, dirname } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import electronStateModule from './electron-state.cjs'
 
-const root = resolve(dirname(fileURLToPath(import.meta.url)), '..')
-const require = createRequire(join(root, 'package.json'))
+const { electronState } = electronStateModule
+const root = process.env.IMHI_WORKBENCH_ROOT ? resolve(process.env.IMHI_WORKBENCH_ROOT) : resolve(dirname(fileURLToPath(import.meta.url)), '..')
+const state = electronState(root)
 
-function electronBinaryPresent() {
-  try {
-    const dir = dirname(require.resolve('electron/package.json'))
-    const pathFile = join(dir, 'path.txt')
-    return existsSync(pathFile) && existsSync(join(dir, 'dist', readFileSync(pathFile, 'utf8').trim()))
-  } catch {
-    return false
-  }
-}
-
-if (process.env.ELECTRON_SKIP_BINARY_DOWNLOAD || !electronBinaryPresent()) {
-  console.log('imhi-workbench: Electron binary not installed; skipping the Electron build of better-sqlite3 (CLI, serve and tests use the Node build). Run "npm run rebuild:electron" after installing Electron.')
+if (!state.installed) {
+  console.log(
+    `imhi-workbench: installed WITHOUT Electron's binary: ${state.reason}.\n` +
+      '  `npm start` will open the app in your browser instead (imhi serve on 127.0.0.1); the CLI and the tests work as usual.\n' +
+      '  For the desktop window: `npm run setup:electron` once Electron can be downloaded (github.com reachable).'
+  )
   process.exit(0)
 }
+console.log(`imhi-workbench: installed WITH Electron ${state.version}: \`npm start\` opens the desktop app.`)
+if (process.env.IMHI_SKIP_ELECTRON_REBUILD) process.exit(0)
 try {
   execFileSync(process.execPath, [join(root, 'scripts', 'rebuild-electron.js')], { stdio: 'inherit' })
 } catch {
-  console.warn('imhi-workbench: warning: could not build better-sqlite3 for Electron; run "npm run rebuild:electron" when online.')
+  console.warn(
+    'imhi-workbench: warning: could not build better-sqlite3 for Electron (see above); until `npm run rebuild:electron` succeeds, ' +
+      '`npm start` opens the app in your browser.'
+  )
 }

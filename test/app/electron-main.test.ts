@@ -73,6 +73,7 @@ vi.mock('electron', () => {
     on: (ev: string, fn: Handler) => rec.appHandlers.set(ev, fn),
     whenReady: () => (rec.calls.push('whenReady'), Promise.resolve()),
     getPath: () => rec.userData,
+    setPath: (name: string, path: string) => rec.calls.push(`setPath:${name}:${path}`),
     quit: () => rec.calls.push('quit'),
     exit: () => rec.calls.push('exit')
   }
@@ -126,6 +127,10 @@ describe('Electron main process (stand-in electron module)', () => {
     expect(rec.calls.indexOf('enableSandbox')).toBeGreaterThanOrEqual(0)
     expect(rec.calls.indexOf('enableSandbox')).toBeLessThan(rec.calls.indexOf('whenReady'))
     expect(rec.calls).toContain('requestSingleInstanceLock')
+    // The user-data folder is pinned (a packaged product name must not move the database), before the lock and ready.
+    const setUserData = rec.calls.findIndex((c) => c.startsWith('setPath:userData:') && /[\\/]imhi-workbench$/.test(c))
+    expect(setUserData).toBeGreaterThanOrEqual(0)
+    expect(setUserData).toBeLessThan(rec.calls.indexOf('requestSingleInstanceLock'))
     expect(rec.calls.filter((c) => c.startsWith('errorBox'))).toEqual([])
   })
 

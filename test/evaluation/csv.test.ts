@@ -23,4 +23,20 @@ describe('score histogram', () => {
     expect(h.map((b) => b.count)).toEqual([1, 2])
     expect(histogram([])).toEqual([])
   })
+
+  it('a fraction score (ROUGE, confidence) is binned over 0–100 % in percent, so all-zero ROUGE has no negative axis', () => {
+    const zeros = histogram([0, 0, 0], 20, 'fraction')
+    expect(zeros).toHaveLength(20)
+    expect(zeros[0]).toEqual({ bin: '0–5%', count: 3 })
+    expect(zeros.at(-1)).toEqual({ bin: '95–100%', count: 0 })
+    expect(zeros.every((b) => !b.bin.includes('-'))).toBe(true)
+    // 1.0 falls in the last bin; 0.05 in the second (bins are [from, to)).
+    expect(histogram([1, 0.05, 0.049], 20, 'fraction').filter((b) => b.count > 0)).toEqual([
+      { bin: '0–5%', count: 1 },
+      { bin: '5–10%', count: 1 },
+      { bin: '95–100%', count: 1 }
+    ])
+    // A raw value (the LM score's log-probability) keeps the data's own range, negative as it is.
+    expect(histogram([-2, -2], 2).map((b) => b.bin)).toEqual(['-2.25', '-1.75'])
+  })
 })

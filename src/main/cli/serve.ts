@@ -26,6 +26,21 @@ function lanUrls(host: string, port: number, token: string): string[] {
   return urls
 }
 
+/** A port that is taken or not ours to bind becomes a message with the way out, not a stack trace. */
+function listenError(err: unknown, host: string, port: number): unknown {
+  const code = (err as NodeJS.ErrnoException | null)?.code
+  if (code === 'EADDRINUSE') {
+    return new AppError('conflict', `Port ${port} on ${host} is already in use (another imhi serve or app?). Stop it, or choose another port: --port ${port + 1}, or --port 0 for any free port.`)
+  }
+  if (code === 'EACCES') {
+    return new AppError('forbidden', `Not allowed to listen on port ${port} on ${host} (ports below 1024 need administrator rights). Choose another port: --port 7860, or --port 0 for any free port.`)
+  }
+  if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND') {
+    return new AppError('invalid_input', `Cannot listen on ${host}: this machine has no such address. Leave --host out for 127.0.0.1.`)
+  }
+  return err
+}
+
 export function registerServe(program: Command): void {
   program
     .command('serve')
@@ -62,6 +77,9 @@ export function registerServe(program: Command): void {
         resolveToken: (t) => s.annotation.resolveToken(t),
         openAiApi,
         allowMissingRenderer: !!opts.engine
+      }).catch(async (err: unknown) => {
+        await s.close()
+        throw listenError(err, opts.host, opts.port)
       })
       process.stdout.write(`IMHI Workbench is serving ${s.platform.dbFile}\nOpen ${server.url}\n`)
       if (openAiApi) {

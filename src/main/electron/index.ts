@@ -8,6 +8,7 @@ import { createHandlers } from '../api/handlers'
 import { registerIpc } from './ipc'
 import { APP_VERSION } from '../version'
 import { packageRoot } from '../paths'
+import { USER_DATA_NAME } from './userData'
 
 const here = fileURLToPath(new URL('.', import.meta.url))
 const rendererIndex = join(here, '../renderer/index.html')
@@ -148,6 +149,10 @@ app.on('web-contents-created', (_e, contents) => {
 
 // Every renderer runs in Chromium's sandbox, whatever its webPreferences say.
 app.enableSandbox()
+
+// The user-data folder is named imhi-workbench whatever the packaged product name is, so the desktop
+// app, a packaged build and `npm start`'s browser fallback (scripts/start-mode.js) open one database.
+app.setPath('userData', join(app.getPath('appData'), USER_DATA_NAME))
 
 // One instance per user: two apps writing the same database would fight over it.
 if (!app.requestSingleInstanceLock()) {

@@ -3,6 +3,7 @@ import type { Services } from '../services'
 
 type EvaluationMethod =
   | 'evaluation.evaluate'
+  | 'evaluation.cancel'
   | 'evaluation.list'
   | 'evaluation.get'
   | 'evaluation.delete'
@@ -14,15 +15,32 @@ type EvaluationMethod =
 /** API handlers of the evaluation domain: thin adapters from the contract to the service. */
 export function evaluationHandlers(s: Services): Pick<Handlers, EvaluationMethod> {
   const e = s.evaluation
+  /** Evaluations in progress that can be cancelled, by client and request id. */
+  const running = new Map<string, AbortController>()
   return {
-    'evaluation.evaluate': (input, ctx) =>
-      e.evaluate(input.target, {
-        name: input.name,
-        lmModel: input.lmModel,
-        embeddingModel: input.embeddingModel,
-        labeller: input.labeller,
-        onProgress: (stage, dataset, done, total) => ctx.emit('evaluation.progress', { stage, dataset, done, total })
-      }),
+    'evaluation.evaluate': async (input, ctx) => {
+      // A caller that names the evaluation can cancel it (evaluation.cancel, same client).
+      const key = input.requestId ? `${ctx.client.id}\u0000${input.requestId}` : null
+      const controller = new AbortController()
+      if (key) running.set(key, controller)
+      try {
+        return await e.evaluate(input.target, {
+          name: input.name,
+          lmModel: input.lmModel,
+          embeddingModel: input.embeddingModel,
+          labeller: input.labeller,
+          onProgress: (stage, dataset, done, total) => ctx.emit('evaluation.progress', { stage, dataset, done, total }),
+          signal: controller.signal
+        })
+      } finally {
+        if (key && running.get(key) === controller) running.delete(key)
+      }
+    },
+    'evaluation.cancel': (input, ctx) => {
+      const controller = running.get(`${ctx.client.id}\u0000${input.requestId}`)
+      controller?.abort()
+      return { cancelled: controller !== undefined }
+    },
     'evaluation.list': () => e.list(),
     'evaluation.get': (input) => e.get(input.id),
     'evaluation.delete': (input) => e.remove(input.id),

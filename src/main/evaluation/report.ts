@@ -1,3 +1,4 @@
+import { AppError } from '../../shared/api/errors'
 import type { DatasetReport, EvaluationReport, LabellerInfo, MentalBertLabelling, QualityScores } from '../../shared/api/evaluation'
 import { goldLabel } from '../imhi/labels'
 import { scoreCorrectness } from './correctness'
@@ -80,18 +81,30 @@ export function qualityScores(ds: OutputDataset): { quality: QualityScores; perR
 }
 
 /** Mean LM score over the pairs with a golden; per-row values aligned with ds.pairs (null where none). */
-export async function lmScores(ds: OutputDataset, scorer: LmScorer, onProgress?: (done: number, total: number) => void): Promise<{ mean: number | null; n: number; truncated: number; perRow: (number | null)[] }> {
+/**
+ * The LM score of every row with a golden response. Progress: (0, total) before the first row (whose
+ * call also loads the model, which can take a while), then after each row. An aborted `signal` stops
+ * it between rows with a 'cancelled' error.
+ */
+export async function lmScores(
+  ds: OutputDataset,
+  scorer: LmScorer,
+  onProgress?: (done: number, total: number) => void,
+  signal?: AbortSignal
+): Promise<{ mean: number | null; n: number; truncated: number; perRow: (number | null)[] }> {
   const perRow: (number | null)[] = []
   let sum = 0
   let n = 0
   let truncated = 0
   const total = ds.pairs.filter((p) => p.golden !== null && p.golden.trim() !== '').length
   let done = 0
+  onProgress?.(0, total)
   for (const p of ds.pairs) {
     if (p.golden === null || p.golden.trim() === '') {
       perRow.push(null)
       continue
     }
+    if (signal?.aborted) throw new AppError('cancelled', `Evaluation cancelled during the LM score of ${ds.info.name} (${done} of ${total} rows scored); nothing was stored.`)
     const s = await scorer.score(p.generated, p.golden)
     perRow.push(s?.meanLogProb ?? null)
     if (s) {
@@ -99,7 +112,8 @@ export async function lmScores(ds: OutputDataset, scorer: LmScorer, onProgress?:
       n++
       if (s.truncated) truncated++
     }
-    onProgress?.(++done, total)
+    done++
+    onProgress?.(done, total)
   }
   return { mean: n > 0 ? sum / n : null, n, truncated, perRow }
 }
@@ -113,6 +127,8 @@ export interface ReportOptions {
   mentalbert?: Map<string, MentalBertLabelling>
   lm?: LmScorer
   onProgress?: (stage: string, dataset: string | null, done: number, total: number) => void
+  /** Cancels the LM score between rows. */
+  signal?: AbortSignal
 }
 
 export async function buildReport(loaded: LoadedOutputs, opts: ReportOptions): Promise<EvaluationReport> {
@@ -148,7 +164,7 @@ export async function buildReport(loaded: LoadedOutputs, opts: ReportOptions): P
     const q = goldens ? qualityScores(ds) : null
     let lmRow: (number | null)[] | null = null
     if (q && opts.lm) {
-      const lm = await lmScores(ds, opts.lm, (d, t) => opts.onProgress?.('lm', ds.info.name, d, t))
+      const lm = await lmScores(ds, opts.lm, (d, t) => opts.onProgress?.('lm', ds.info.name, d, t), opts.signal)
       q.quality.lm = { model: opts.lm.modelPath, mean: lm.mean, n: lm.n, truncated: lm.truncated }
       lmRow = lm.perRow
     }

@@ -332,6 +332,7 @@ export function createEvaluationService(ctx: ServiceContext, deps: { imhi: ImhiS
         embeddingModel?: string
         labeller?: LabellerChoice
         onProgress?: (stage: string, dataset: string | null, done: number, total: number) => void
+        signal?: AbortSignal
       } = {}
     ): Promise<EvaluationReport> {
       const loaded = load(target, false)
@@ -356,7 +357,8 @@ export function createEvaluationService(ctx: ServiceContext, deps: { imhi: ImhiS
         labeller,
         mentalbert,
         lm: opts.lmModel ? inferenceLmScorer(deps.inference, opts.lmModel) : undefined,
-        onProgress: opts.onProgress
+        onProgress: opts.onProgress,
+        signal: opts.signal
       })
       // One transaction: the row and its report (with its own id) appear together or not at all.
       db.transaction(() => {

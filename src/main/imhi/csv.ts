@@ -117,9 +117,50 @@ export function decodeUtf8(buf: Buffer, label: string): string {
   )
 }
 
+/**
+ * Every row end outside a quoted cell (CRLF, LF or a lone CR) becomes LF; line breaks inside quoted
+ * cells are kept as written. A file whose rows end in a mix of CRLF and LF (one row edited on
+ * another system) then reads as the rows it has, as pandas.read_csv reads it, instead of one row
+ * running into the next (a wrong cell count, or a stray CR/LF inside a label).
+ */
+export function normalizeRowEnds(text: string): string {
+  if (!text.includes('\r')) return text
+  const out: string[] = []
+  let from = 0
+  let inQuotes = false
+  let fieldStart = true
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i)
+    if (inQuotes) {
+      if (c === 34 /* " */) {
+        if (text.charCodeAt(i + 1) === 34) i++
+        else inQuotes = false
+      }
+      continue
+    }
+    if (c === 34 && fieldStart) {
+      inQuotes = true
+      fieldStart = false
+    } else if (c === 44 /* , */) {
+      fieldStart = true
+    } else if (c === 13 /* \r */) {
+      out.push(text.slice(from, i), '\n')
+      if (text.charCodeAt(i + 1) === 10) i++
+      from = i + 1
+      fieldStart = true
+    } else if (c === 10) {
+      fieldStart = true
+    } else {
+      fieldStart = false
+    }
+  }
+  out.push(text.slice(from))
+  return out.join('')
+}
+
 /** Parses CSV text into a header and data rows; every row must have the header's number of cells. */
 export function parseCsv(text: string, label: string): { header: string[]; rows: string[][] } {
-  const result = Papa.parse<string[]>(text, { header: false, delimiter: ',', skipEmptyLines: 'greedy', dynamicTyping: false })
+  const result = Papa.parse<string[]>(normalizeRowEnds(text), { header: false, delimiter: ',', newline: '\n', skipEmptyLines: 'greedy', dynamicTyping: false })
   const quoteError = result.errors.find((e) => e.type === 'Quotes')
   if (quoteError) {
     // Papa counts rows from 0 including the header.

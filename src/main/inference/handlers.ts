@@ -16,6 +16,7 @@ export function inferenceHandlers(s: Services): Pick<Handlers, InferenceMethod> 
     'inference.models.add': (input) => inf.addModel(input),
     'inference.models.download': (input) => inf.download(input),
     'inference.models.cancelDownload': (input) => inf.cancelDownload(input.downloadId),
+    'inference.models.dismissDownload': (input) => inf.dismissDownload(input.downloadId),
     'inference.models.remove': (input) => inf.removeModel(input),
     'inference.models.load': (input) => inf.load(input),
     'inference.models.unload': () => inf.unload(),

@@ -622,7 +622,11 @@ export function createInferenceService(ctx: ServiceContext, deps: { imhi: ImhiSe
           entry.modelId = model.id
           entry.downloadedBytes = entry.totalBytes = model.sizeBytes
         } catch (err) {
-          if (stalled) {
+          if (stalled && !entry.totalBytes && !entry.downloadedBytes) {
+            // Nothing ever arrived: it did not break off, it never started (offline, a server that does not answer).
+            entry.status = 'failed'
+            entry.error = `The download of ${uri} could not start: no answer in ${Math.round(downloadStallMs / 1000)} s${uri.startsWith('hf:') ? ' from huggingface.co' : ''}. Check that this computer is online, then start it again.`
+          } else if (stalled) {
             entry.status = 'failed'
             entry.error = `The download of ${uri} broke off after ${(entry.downloadedBytes / 2 ** 20).toFixed(1)} MiB of ${entry.totalBytes ? (entry.totalBytes / 2 ** 20).toFixed(1) + ' MiB' : '?'}: no data for ${Math.round(downloadStallMs / 1000)} s. Start it again to resume.`
           } else if (controller.signal.aborted) {
@@ -634,7 +638,9 @@ export function createInferenceService(ctx: ServiceContext, deps: { imhi: ImhiSe
             entry.error =
               err instanceof AppError
                 ? err.message
-                : `The download of ${uri} broke off${entry.downloadedBytes ? ` after ${(entry.downloadedBytes / 2 ** 20).toFixed(1)} MiB` : ''}: ${msg}. Start it again to resume.`
+                : entry.downloadedBytes > 0
+                  ? `The download of ${uri} broke off after ${(entry.downloadedBytes / 2 ** 20).toFixed(1)} MiB: ${msg}. Start it again to resume.`
+                  : `The download of ${uri} could not start: ${msg}${uri.startsWith('hf:') ? ' (hf: addresses need huggingface.co)' : ''}. Check that this computer is online and the address is right, then start it again.`
           }
         } finally {
           clearInterval(watchdog)
@@ -664,6 +670,15 @@ export function createInferenceService(ctx: ServiceContext, deps: { imhi: ImhiSe
       await d.cancel?.()
       await downloadPromises.get(downloadId)
       return (({ cancel: _c, ...rest }) => rest)(d)
+    },
+
+    /** Removes a finished download (failed, cancelled or completed) from the list; a running one must be cancelled first. */
+    dismissDownload(downloadId: string): { dismissed: string } {
+      const d = downloads.get(downloadId)
+      if (!d) throw new AppError('not_found', `No download ${downloadId}.`, { field: 'downloadId' })
+      if (d.status === 'downloading') throw new AppError('conflict', `The download of ${d.uri} is still running: cancel it first.`)
+      downloads.delete(downloadId)
+      return { dismissed: downloadId }
     },
 
     async load(input: { id: number; adapterId?: number; gpuLayers: 'auto' | number }): Promise<InferenceStatus> {

@@ -131,7 +131,8 @@ export function App() {
           ))}
         </nav>
       </AppShell.Navbar>
-      <AppShell.Main style={{ display: 'flex', flexDirection: 'column' }}>
+      {/* Exactly the window's height: the page's own panes scroll, never the whole window (header, filters stay put). */}
+      <AppShell.Main style={{ display: 'flex', flexDirection: 'column', height: '100dvh', overflowY: 'auto' }}>
         {connection === 'offline' && (
           <Alert color="orange" variant="light" mb="sm" title="Disconnected from imhi serve" data-testid="offline">
             Reconnecting… Your actions wait and are sent when the server is back.

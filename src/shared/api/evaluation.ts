@@ -220,10 +220,14 @@ export const evaluationMethods = {
         /** The embedding model of classifiers trained with embedding features, where it is not in the model library. */
         embeddingModel: z.string().min(1).max(4096).optional(),
         /** Who labels the generated explanations (default: the built-in TF-IDF classifiers). */
-        labeller: labellerSchema.optional()
+        labeller: labellerSchema.optional(),
+        /** The caller's name for this evaluation, for evaluation.cancel. */
+        requestId: z.string().min(1).max(64).optional()
       })
       .strict()
   ),
+  /** Stops a running evaluation.evaluate of this client (its requestId) between rows; it ends with a 'cancelled' error and stores nothing. */
+  'evaluation.cancel': method<{ cancelled: boolean }>()(z.object({ requestId: z.string().min(1).max(64) }).strict()),
   'evaluation.list': method<EvaluationSummary[]>()(z.object({}).strict()),
   'evaluation.get': method<EvaluationReport>()(z.object({ id: z.number().int().positive() }).strict()),
   'evaluation.delete': method<{ deleted: boolean }>()(z.object({ id: z.number().int().positive() }).strict()),

@@ -314,6 +314,8 @@ export const inferenceMethods = {
     z.object({ uri: z.string().min(4).max(4096), baseModelId: idSchema.optional() }).strict()
   ),
   'inference.models.cancelDownload': method<DownloadProgress>()(z.object({ downloadId: z.string().min(1).max(64) }).strict()),
+  /** Removes a finished (failed, cancelled, completed) download from the list. */
+  'inference.models.dismissDownload': method<{ dismissed: string }>()(z.object({ downloadId: z.string().min(1).max(64) }).strict()),
   'inference.models.remove': method<{ removed: number }>()(z.object({ id: idSchema, deleteFile: z.boolean().default(false) }).strict()),
   'inference.models.load': method<InferenceStatus>()(
     z.object({ id: idSchema, adapterId: idSchema.optional(), gpuLayers: z.union([z.literal('auto'), z.number().int().min(0).max(1000)]).default('auto') }).strict()

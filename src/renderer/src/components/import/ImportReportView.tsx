@@ -1,3 +1,4 @@
+import { Fragment } from 'react'
 import { Alert, Group, ScrollArea, Table, Text } from '@mantine/core'
 import type { ImportReport } from '../../../../shared/api/imhi'
 
@@ -7,6 +8,28 @@ const KIND: Record<ImportReport['files'][number]['kind'], string> = {
   reference_ratings: 'ratings',
   outputs: 'outputs, skipped',
   skipped: 'skipped'
+}
+
+const COLUMNS = 7
+const ERROR_ROW = { background: 'var(--mantine-color-red-light)' }
+
+/** A path that wraps after a slash, not in the middle of a name. */
+function PathText({ path }: { path: string }) {
+  const parts = path.split('/')
+  return (
+    <>
+      {parts.map((p, i) => (
+        <Fragment key={i}>
+          {p}
+          {i < parts.length - 1 && (
+            <>
+              /<wbr />
+            </>
+          )}
+        </Fragment>
+      ))}
+    </>
+  )
 }
 
 /** The result of an import: totals, then one row per file, files with errors first and in red. */
@@ -29,7 +52,7 @@ export function ImportReportView({ report }: { report: ImportReport }) {
         </Text>
       </Alert>
       <ScrollArea.Autosize mah={320} viewportProps={{ tabIndex: 0, role: 'region', 'aria-label': 'Files read' }}>
-        <Table striped highlightOnHover withTableBorder fz="xs" stickyHeader layout="fixed">
+        <Table highlightOnHover withTableBorder fz="xs" stickyHeader layout="fixed">
           <colgroup>
             <col />
             <col style={{ width: 130 }} />
@@ -52,28 +75,35 @@ export function ImportReportView({ report }: { report: ImportReport }) {
           </Table.Thead>
           <Table.Tbody>
             {files.map((f) => (
-              <Table.Tr key={f.file} data-error={f.error ? 'true' : undefined}>
-                <Table.Td>
-                  <Text size="xs" ff="monospace" style={{ wordBreak: 'break-all' }}>
-                    {f.file}
-                  </Text>
-                  {f.error && (
-                    <Text size="xs" c="red" role="alert">
-                      {f.error}
+              <Fragment key={f.file}>
+                <Table.Tr data-error={f.error ? 'true' : undefined} data-testid="import-file-row" style={f.error ? ERROR_ROW : undefined}>
+                  <Table.Td>
+                    <Text size="xs" ff="monospace" style={{ overflowWrap: 'anywhere' }}>
+                      <PathText path={f.file} />
                     </Text>
-                  )}
-                </Table.Td>
-                <Table.Td>
-                  <Text size="xs" fw={600} c={f.error ? 'red' : f.kind === 'skipped' || f.kind === 'outputs' ? 'dimmed' : 'teal'} style={{ whiteSpace: 'nowrap' }}>
-                    {f.error ? 'error' : KIND[f.kind]}
-                  </Text>
-                </Table.Td>
-                <Table.Td>{f.dataset ?? '–'}</Table.Td>
-                <Table.Td>{f.split ?? '–'}</Table.Td>
-                <Table.Td ta="right">{fmt.format(f.rows)}</Table.Td>
-                <Table.Td ta="right">{fmt.format(f.added)}</Table.Td>
-                <Table.Td ta="right">{fmt.format(f.unchanged)}</Table.Td>
-              </Table.Tr>
+                  </Table.Td>
+                  <Table.Td>
+                    <Text size="xs" fw={600} c={f.error ? 'red' : f.kind === 'skipped' || f.kind === 'outputs' ? 'dimmed' : 'teal'} style={{ whiteSpace: 'nowrap' }}>
+                      {f.error ? 'error' : KIND[f.kind]}
+                    </Text>
+                  </Table.Td>
+                  <Table.Td>{f.dataset ?? '–'}</Table.Td>
+                  <Table.Td>{f.split ?? '–'}</Table.Td>
+                  <Table.Td ta="right">{fmt.format(f.rows)}</Table.Td>
+                  <Table.Td ta="right">{fmt.format(f.added)}</Table.Td>
+                  <Table.Td ta="right">{fmt.format(f.unchanged)}</Table.Td>
+                </Table.Tr>
+                {f.error && (
+                  // The error gets a row of its own across the whole table, not the file column's width.
+                  <Table.Tr data-error-detail="true" style={ERROR_ROW}>
+                    <Table.Td colSpan={COLUMNS} pt={0}>
+                      <Text size="xs" c="red" role="alert" style={{ overflowWrap: 'anywhere' }} data-testid="import-file-error">
+                        {f.error}
+                      </Text>
+                    </Table.Td>
+                  </Table.Tr>
+                )}
+              </Fragment>
             ))}
           </Table.Tbody>
         </Table>

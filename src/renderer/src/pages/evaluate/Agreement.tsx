@@ -1,5 +1,7 @@
 import { useState } from 'react'
-import { Alert, Button, Group, Loader, ScrollArea, Select, Stack, Table, Text, TextInput } from '@mantine/core'
+import { Alert, Button, Group, Loader, ScrollArea, Select, Stack, Table, Text } from '@mantine/core'
+import { ModelPicker } from '../../components/pickers/ModelPicker'
+import { StudyPicker } from '../../components/pickers/StudyPicker'
 import { CartesianGrid, ResponsiveContainer, Scatter, ScatterChart, Tooltip, XAxis, YAxis, ZAxis } from 'recharts'
 import type { CorrelationReport, CorrelationValue } from '../../../../shared/api/evaluation'
 import { api } from '../../api/client'
@@ -54,8 +56,8 @@ export function Agreement() {
         Pearson, Spearman and Kendall τ-b between each automatic score of an explanation (against the golden explanation of its post) and the mean human rating per aspect. Without a study, the released DR_annotation ratings are used.
       </Text>
       <Group align="end">
-        <TextInput size="xs" label="Study id (optional)" value={studyId} onChange={(e) => setStudyId(e.currentTarget.value.replace(/\D/g, ''))} w={140} />
-        <TextInput size="xs" label="GGUF model for the LM score (optional)" value={model} onChange={(e) => setModel(e.currentTarget.value)} w={360} placeholder="/path/to/model.gguf" />
+        <StudyPicker label="Study (optional)" value={studyId} onChange={setStudyId} placeholder="released DR_annotation ratings" testId="agreement-study" />
+        <ModelPicker label="Model for the LM score (optional)" value={model} onChange={setModel} testId="agreement-lm-model" />
         <Button size="xs" onClick={run} loading={loading} data-testid="run-correlations">
           Compute correlations
         </Button>

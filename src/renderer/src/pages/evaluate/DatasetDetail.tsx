@@ -15,19 +15,39 @@ const PRED = '#4c6ef5'
 type ScoreKey = 'rouge1' | 'rouge2' | 'rougeL' | 'lm' | 'classifierConfidence'
 const SCORE_LABELS: Record<ScoreKey, string> = { rouge1: 'ROUGE-1 F', rouge2: 'ROUGE-2 F', rougeL: 'ROUGE-L F', lm: 'LM score', classifierConfidence: 'Classifier confidence' }
 
-/** Equal-width histogram of finite values. */
-export function histogram(values: readonly (number | null)[], bins = 20): { bin: string; count: number }[] {
+/** How a per-row score is binned and labelled: a share in [0, 1] (shown in percent, as the tables show it), or a raw value. */
+export type ScoreScale = 'fraction' | 'value'
+const SCORE_SCALE: Record<ScoreKey, ScoreScale> = { rouge1: 'fraction', rouge2: 'fraction', rougeL: 'fraction', lm: 'value', classifierConfidence: 'fraction' }
+
+const trimNum = (x: number, digits: number): string => String(Number(x.toFixed(digits)))
+
+/**
+ * Equal-width histogram of finite values. A 'fraction' score is binned over its whole range 0–100 %
+ * (labels in percent, as in the tables), so all-zero ROUGE is one bar at 0–5 %, never a negative axis;
+ * a 'value' (the LM score, a log-probability) is binned over the range of the data.
+ */
+export function histogram(values: readonly (number | null)[], bins = 20, scale: ScoreScale = 'value'): { bin: string; count: number }[] {
   const xs = values.filter((v): v is number => v !== null && Number.isFinite(v))
   if (xs.length === 0) return []
-  let lo = Math.min(...xs)
-  let hi = Math.max(...xs)
-  if (lo === hi) {
-    lo -= 0.5
-    hi += 0.5
+  let lo: number
+  let hi: number
+  if (scale === 'fraction') {
+    lo = 0
+    hi = 1
+  } else {
+    lo = xs.reduce((m, x) => Math.min(m, x), Infinity)
+    hi = xs.reduce((m, x) => Math.max(m, x), -Infinity)
+    if (lo === hi) {
+      lo -= 0.5
+      hi += 0.5
+    }
   }
   const w = (hi - lo) / bins
   const counts = new Array<number>(bins).fill(0)
-  for (const x of xs) counts[Math.min(bins - 1, Math.floor((x - lo) / w))]++
+  for (const x of xs) counts[Math.max(0, Math.min(bins - 1, Math.floor((x - lo) / w)))]++
+  if (scale === 'fraction') {
+    return counts.map((count, i) => ({ bin: `${trimNum(100 * (lo + i * w), 1)}–${trimNum(100 * (lo + (i + 1) * w), 1)}%`, count }))
+  }
   const digits = Math.abs(hi - lo) < 2 ? 2 : 1
   return counts.map((count, i) => ({ bin: (lo + (i + 0.5) * w).toFixed(digits), count }))
 }
@@ -46,7 +66,7 @@ export function DatasetDetail({ report, dataset }: { report: EvaluationReport; d
     return Array.isArray(v) && v.some((x) => x !== null)
   })
   const activeScore = scoreOptions.includes(score) ? score : scoreOptions[0]
-  const hist = useMemo(() => (activeScore ? histogram(dataset.perRow[activeScore] ?? []) : []), [dataset, activeScore])
+  const hist = useMemo(() => (activeScore ? histogram(dataset.perRow[activeScore] ?? [], 20, SCORE_SCALE[activeScore]) : []), [dataset, activeScore])
 
   return (
     <Stack gap="sm" data-testid="dataset-detail">
@@ -90,7 +110,7 @@ export function DatasetDetail({ report, dataset }: { report: EvaluationReport; d
         </>
       )}
       {activeScore && (
-        <ChartFrame title={`Score distribution: ${SCORE_LABELS[activeScore]}`} subtitle="per response, 20 equal-width bins" filename={`${base}-${activeScore}-distribution`} testId="chart-scores" table={{ columns: [`${SCORE_LABELS[activeScore]} (bin centre)`, 'responses'], rows: hist.map((h) => [h.bin, h.count]) }}>
+        <ChartFrame title={`Score distribution: ${SCORE_LABELS[activeScore]}`} subtitle={SCORE_SCALE[activeScore] === 'fraction' ? 'per response, percent, 20 bins of 5 points over 0–100 %' : 'per response, 20 equal-width bins over the range of the scores'} filename={`${base}-${activeScore}-distribution`} testId="chart-scores" table={{ columns: [`${SCORE_LABELS[activeScore]} (bin centre)`, 'responses'], rows: hist.map((h) => [h.bin, h.count]) }}>
           <SegmentedControl size="xs" mb="xs" value={activeScore} onChange={(v) => setScore(v as ScoreKey)} data={scoreOptions.map((k) => ({ label: SCORE_LABELS[k], value: k }))} />
           <ResponsiveContainer width="100%" height={220}>
             <BarChart data={hist} margin={{ top: 8, right: 8, bottom: 8, left: 0 }}>

@@ -1,3 +1,5 @@
+import { progressText } from './progressText'
+import { ModelPicker } from '../../components/pickers/ModelPicker'
 import { useEffect, useMemo, useState } from 'react'
 import { Alert, Button, Card, Group, List, SegmentedControl, Select, Stack, Tabs, Text, TextInput, Title } from '@mantine/core'
 import type { Route } from '../../router'
@@ -27,6 +29,7 @@ function NewEvaluation({ onDone }: { onDone: (id: number) => void }) {
   const [mentalbertPath, setMentalbertPath] = useState('')
   const [busy, setBusy] = useState(false)
   const [progress, setProgress] = useState<EvaluationEvents['evaluation.progress'] | null>(null)
+  const [request, setRequest] = useState<string | null>(null)
 
   useEffect(() => api.on('evaluation.progress', setProgress), [])
   useEffect(() => {
@@ -56,10 +59,13 @@ function NewEvaluation({ onDone }: { onDone: (id: number) => void }) {
   const evaluate = async () => {
     setBusy(true)
     setProgress(null)
+    const requestId = `evaluate-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`
+    setRequest(requestId)
     try {
       const target = source === 'run' ? { runId: Number(runId) } : { path: path.trim(), ...(datasetAs.trim() ? { datasetAs: datasetAs.trim() } : {}) }
       const report = await api.call('evaluation.evaluate', {
         target,
+        requestId,
         ...(model.trim() ? { lmModel: model.trim() } : {}),
         ...(labeller === 'mentalbert' ? { labeller: { kind: 'mentalbert' as const, modelPath: mentalbertPath.trim() } } : {})
       })
@@ -70,7 +76,11 @@ function NewEvaluation({ onDone }: { onDone: (id: number) => void }) {
     } finally {
       setBusy(false)
       setProgress(null)
+      setRequest(null)
     }
+  }
+  const cancel = (): void => {
+    if (request) void api.call('evaluation.cancel', { requestId: request }).catch((e: unknown) => notifyError(e, 'Cannot cancel'))
   }
 
   const ready = (source === 'run' ? runId !== null : path.trim().length > 0) && (labeller === 'tfidf' || mentalbertPath.trim().length > 0)
@@ -158,15 +168,20 @@ function NewEvaluation({ onDone }: { onDone: (id: number) => void }) {
               )}
             </>
           )}
-          <TextInput size="xs" label="GGUF model for the LM score (optional, slow)" w={300} value={model} onChange={(e) => setModel(e.currentTarget.value)} placeholder="/path/to/model.gguf" />
+          <ModelPicker label="Model for the LM score (optional, slow)" value={model} onChange={setModel} testId="lm-model" />
           <Button size="xs" onClick={evaluate} loading={busy} disabled={!ready} data-testid="evaluate-button">
             Evaluate
           </Button>
         </Group>
-        {busy && progress && (
-          <Text size="xs" c="dimmed">
-            {progress.stage} {progress.dataset ?? ''}: {progress.done}/{progress.total}
-          </Text>
+        {busy && (
+          <Group gap="sm" data-testid="evaluate-progress" aria-live="polite">
+            <Text size="xs" c="dimmed">
+              {progress ? progressText(progress) : 'Starting…'}
+            </Text>
+            <Button size="compact-xs" variant="default" onClick={cancel} data-testid="evaluate-cancel">
+              Cancel
+            </Button>
+          </Group>
         )}
       </Stack>
     </Card>

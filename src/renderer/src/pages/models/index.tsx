@@ -1,5 +1,6 @@
+import { PathField } from '../../components/paths/PathField'
 import { useCallback, useState } from 'react'
-import { Alert, Badge, Button, Code, Group, Modal, Progress, ScrollArea, Select, Stack, Table, Text, TextInput, Title, Tooltip } from '@mantine/core'
+import { Alert, Badge, Button, Code, Group, Modal, Progress, ScrollArea, Select, Stack, Table, Text, Title, Tooltip } from '@mantine/core'
 import type { Route } from '../../router'
 import { api } from '../../api/client'
 import { useCall } from '../../api/hooks'
@@ -136,14 +137,6 @@ export default function ModelsPage(_props: { route: Route }) {
     }
   }
 
-  const pick = async () => {
-    try {
-      const r = await api.call('app.pickPath', { kind: 'file', title: 'Choose a .gguf model' })
-      if (r.path) setSource(r.path)
-    } catch (err) {
-      notifyError(err)
-    }
-  }
 
   return (
     <Stack gap="md" data-testid="models-page">
@@ -151,17 +144,16 @@ export default function ModelsPage(_props: { route: Route }) {
       <BackendCard status={status} onUnload={() => void act('unload', () => api.call('inference.models.unload', {}), 'Cannot unload')} />
 
       <Group align="flex-end" gap="xs">
-        <TextInput
+        <PathField
           label="Add a model"
-          description="A path to a .gguf file, an https:// URL, or hf:user/repo:quant (e.g. hf:user/MentaLLaMA-chat-7B-GGUF:Q4_K_M)"
+          kind="file"
+          title="Choose a .gguf model"
+          description="A path to a .gguf file, an https:// URL, or hf:user/repo:quant (e.g. hf:user/MentaLLaMA-chat-7B-GGUF:Q4_K_M)."
           placeholder="/models/MentaLLaMA-chat-7B.Q4_K_M.gguf"
           value={source}
-          onChange={(e) => setSource(e.currentTarget.value)}
-          onKeyDown={(e) => {
-            if (e.key === 'Enter') void add()
-          }}
-          style={{ flex: 1 }}
-          data-testid="model-source"
+          onChange={setSource}
+          onEnter={() => void add()}
+          testId="model-source"
         />
         <Select
           label="Base model (for a LoRA adapter)"
@@ -172,9 +164,6 @@ export default function ModelsPage(_props: { route: Route }) {
           onChange={setBase}
           w={260}
         />
-        <Button variant="default" onClick={() => void pick()}>
-          Browse…
-        </Button>
         <Button onClick={() => void add()} loading={busy === 'add'} disabled={!source.trim()} data-testid="model-add">
           {isRemote(source) ? 'Download' : 'Add'}
         </Button>
@@ -183,19 +172,29 @@ export default function ModelsPage(_props: { route: Route }) {
       {downloads.length > 0 && (
         <Stack gap={6} data-testid="downloads">
           {downloads.map((d) => (
-            <Group key={d.downloadId} gap="sm" wrap="nowrap">
-              <Text size="sm" w={360} truncate>{d.uri}</Text>
-              <Progress value={d.totalBytes ? (100 * d.downloadedBytes) / d.totalBytes : 0} aria-label="Download progress" style={{ flex: 1 }} animated={d.status === 'downloading'} color={d.status === 'failed' ? 'red' : 'teal'} />
-              <Text size="xs" w={200}>
-                {d.status === 'downloading' ? `${formatBytes(d.downloadedBytes)} of ${d.totalBytes ? formatBytes(d.totalBytes) : '?'}` : d.status}
-              </Text>
-              {d.status === 'downloading' && (
-                <Button size="xs" variant="default" onClick={() => void act(d.downloadId, () => api.call('inference.models.cancelDownload', { downloadId: d.downloadId }), 'Cannot cancel')}>
-                  Cancel
-                </Button>
+            <Stack key={d.downloadId} gap={2} data-testid="download-row">
+              <Group gap="sm" wrap="nowrap">
+                <Text size="sm" w={360} truncate>{d.uri}</Text>
+                <Progress value={d.totalBytes ? (100 * d.downloadedBytes) / d.totalBytes : 0} aria-label="Download progress" style={{ flex: 1 }} animated={d.status === 'downloading'} color={d.status === 'failed' ? 'red' : 'teal'} />
+                <Text size="xs" w={200}>
+                  {d.status === 'downloading' ? `${formatBytes(d.downloadedBytes)} of ${d.totalBytes ? formatBytes(d.totalBytes) : '?'}` : d.status}
+                </Text>
+                {d.status === 'downloading' ? (
+                  <Button size="xs" variant="default" onClick={() => void act(d.downloadId, () => api.call('inference.models.cancelDownload', { downloadId: d.downloadId }), 'Cannot cancel')}>
+                    Cancel
+                  </Button>
+                ) : (
+                  <Button size="xs" variant="subtle" color="gray" aria-label={`Dismiss ${d.uri}`} data-testid="download-dismiss" onClick={() => void act(d.downloadId, () => api.call('inference.models.dismissDownload', { downloadId: d.downloadId }), 'Cannot dismiss')}>
+                    Dismiss
+                  </Button>
+                )}
+              </Group>
+              {d.error && (
+                <Text size="xs" c="red" style={{ overflowWrap: 'anywhere' }}>
+                  {d.error}
+                </Text>
               )}
-              {d.error && <Text size="xs" c="red">{d.error}</Text>}
-            </Group>
+            </Stack>
           ))}
         </Stack>
       )}

@@ -18,7 +18,14 @@ export function useInferenceStatus(probe = false): { status: InferenceStatus | u
 export function useDownloads(initial: DownloadProgress[] | undefined, onCompleted: () => void): DownloadProgress[] {
   const [map, setMap] = useState<Record<string, DownloadProgress>>({})
   useEffect(() => {
-    if (initial) setMap((m) => ({ ...Object.fromEntries(initial.map((d) => [d.downloadId, d])), ...m }))
+    // The server's list decides which downloads exist (a dismissed one is gone); an entry already known
+    // from a progress event is fresher than the fetched one, and a just-started one may not be listed yet.
+    if (initial)
+      setMap((m) => {
+        const next: Record<string, DownloadProgress> = Object.fromEntries(initial.map((d) => [d.downloadId, d]))
+        for (const [id, d] of Object.entries(m)) if (id in next || d.status === 'downloading') next[id] = d
+        return next
+      })
   }, [initial])
   useEffect(
     () =>

@@ -1,5 +1,6 @@
+import { PathField } from '../../components/paths/PathField'
 import { useEffect, useState } from 'react'
-import { Alert, Badge, Button, Group, Modal, Progress, Stack, Table, Text, TextInput, Title, Tooltip } from '@mantine/core'
+import { Alert, Badge, Button, Group, Modal, Progress, Stack, Table, Text, Title, Tooltip } from '@mantine/core'
 import type { Route } from '../../router'
 import { api } from '../../api/client'
 import { useCall } from '../../api/hooks'
@@ -40,20 +41,7 @@ function ExportModal({ run, onClose }: { run: RunInfo | null; onClose: () => voi
           Writes one <code>DATASET.csv</code> per dataset with the columns <code>goldens,generated_text</code>, one row per item in the test file's order, as the
           benchmark's IMHI.py does.
         </Text>
-        <Group align="flex-end" gap="xs">
-          <TextInput label="Folder" placeholder="/path/to/outputs" value={dir} onChange={(e) => setDir(e.currentTarget.value)} style={{ flex: 1 }} data-testid="export-dir" />
-          <Button
-            variant="default"
-            onClick={() =>
-              void api.call('app.pickPath', { kind: 'folder', title: 'Export folder' }).then(
-                (r) => r.path && setDir(r.path),
-                (e) => notifyError(e)
-              )
-            }
-          >
-            Browse…
-          </Button>
-        </Group>
+        <PathField label="Folder" kind="folder" title="Export folder" placeholder="/path/to/outputs" value={dir} onChange={setDir} onEnter={() => void doExport()} testId="export-dir" />
         <Button onClick={() => void doExport()} loading={busy} disabled={!dir.trim()} data-testid="export-go">
           Export
         </Button>
