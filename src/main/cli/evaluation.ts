@@ -4,10 +4,10 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { intArg, jsonOption, printJson, withServices } from './common'
 import { AppError } from '../../shared/api/errors'
-import type { CorrectnessMetrics } from '../../shared/api/evaluation'
+import { OOD_CONVENTION_NAMES, RULE_MODE_NAMES, type CorrectnessMetrics, type ImhiPyResult, type OodConvention, type RuleMode } from '../../shared/api/evaluation'
 import type { Services } from '../services'
 import { readOutputs } from '../evaluation/outputs'
-import { hasGoldens, ruleCorrectness } from '../evaluation/report'
+import { correctnessOf, type CorrectnessResult } from '../evaluation/report'
 import { EMBEDDING_CONTEXT } from '../evaluation/embedding'
 
 interface TargetOpts {
@@ -43,11 +43,30 @@ async function withAnyServices<T>(db: string | undefined, body: (s: Services) =>
 
 const pct = (x: number | null | undefined) => (x === null || x === undefined ? '   -  ' : (100 * x).toFixed(2).padStart(6))
 
-function printCorrectness(datasets: Record<string, CorrectnessMetrics>, title = 'rule-based correctness'): void {
-  const lines = [`${title} (percent; OOD = no label found in the response)`, `${'dataset'.padEnd(12)} ${'n'.padStart(6)}  acc     wF1     miF1    maF1    OOD  no-gold`]
+const rulesOption = () =>
+  new Option('--rules <mode>', 'whose label rules: workbench (this app\'s) or imhi-py (IMHI.py\'s calculate_f1 as released, its numbers rounded as it rounds)').choices(RULE_MODE_NAMES).default('workbench')
+const oodOption = () =>
+  new Option('--ood <convention>', 'how a response with no label is scored: workbench (an extra, always wrong class "ood"; the default) or benchmark (IMHI.py\'s class 0: "no"/"none"; SAD "other stress causes")').choices(
+    OOD_CONVENTION_NAMES
+  )
+
+const OOD_WORDS: Record<OodConvention, string> = {
+  workbench: 'OOD convention workbench: a response with no label is an extra class "ood", always wrong',
+  benchmark: 'OOD convention benchmark: a response with no label counts as IMHI.py\'s class 0 ("no"/"none"; SAD "other stress causes")'
+}
+
+function printCorrectness(datasets: Record<string, CorrectnessMetrics>, title: string, ood: OodConvention): void {
+  const lines = [`${title} (percent; ${OOD_WORDS[ood]})`, `${'dataset'.padEnd(12)} ${'n'.padStart(6)}  acc     wF1     miF1    maF1    OOD  no-gold`]
   for (const [name, m] of Object.entries(datasets)) {
     lines.push(`${name.padEnd(12)} ${String(m.n).padStart(6)}  ${pct(m.accuracy)}  ${pct(m.weighted_f1)}  ${pct(m.micro_f1)}  ${pct(m.macro_f1)}  ${String(m.ood).padStart(5)}  ${String(m.unmatched_gold).padStart(7)}`)
   }
+  process.stdout.write(lines.join('\n') + '\n')
+}
+
+/** IMHI.py's own lines, as it prints them; a dataset it fails on says why. */
+function printImhiPy(datasets: Record<string, ImhiPyResult>): void {
+  const lines = ["IMHI.py's calculate_f1 as released (its label rules; percent rounded as it rounds; OOD = responses naming nothing, scored as its class 0, SAD 8)"]
+  for (const [name, r] of Object.entries(datasets)) lines.push(r.line ?? `Dataset: ${name}: IMHI.py gives no number: ${r.error}`)
   process.stdout.write(lines.join('\n') + '\n')
 }
 
@@ -64,35 +83,40 @@ export function registerEvaluation(program: Command): void {
     .addOption(optionalDb())
     .addOption(runOption())
     .addOption(datasetAsOption())
+    .addOption(rulesOption())
+    .addOption(oodOption())
     .addOption(new Option('--save', 'also compute every other metric (classifier labels, BLEU, ROUGE) and store the evaluation in --db, where the app shows it'))
     .addOption(embeddingModelOption('with --save: the GGUF a classifier with embedding features was trained with, where it is not in the model library'))
     .addOption(jsonOption())
-    .action(async (path: string | undefined, opts: TargetOpts & { save?: boolean; embeddingModel?: string }) => {
+    .action(async (path: string | undefined, opts: TargetOpts & { save?: boolean; embeddingModel?: string; rules: RuleMode; ood?: OodConvention }) => {
       const t = target(path, opts)
-      let result: { source: unknown; datasets: Record<string, CorrectnessMetrics>; skipped: { file: string; reason: string }[]; evaluation_id?: number }
+      if (opts.rules === 'imhi-py' && opts.ood !== undefined) {
+        throw new AppError('invalid_input', '--ood applies to the workbench rules; --rules imhi-py scores an unlabelled response as IMHI.py does (class 0; SAD: class 8, "other").')
+      }
+      const ood: OodConvention = opts.ood ?? 'workbench'
+      let result: { source: unknown; skipped: { file: string; reason: string }[]; evaluation_id?: number } & CorrectnessResult
       if (opts.save) {
         if (!opts.db) throw new AppError('invalid_input', '--save needs --db FILE (where the evaluation is stored).')
         const report = await withServices(opts.db, (s) => s.evaluation.evaluate(t, { embeddingModel: opts.embeddingModel }))
-        const datasets: Record<string, CorrectnessMetrics> = {}
         for (const [name, d] of Object.entries(report.datasets)) {
           if (!d.rule) throw new AppError('bad_file', `${d.file ?? name}: the goldens column is empty; correctness needs golden responses`)
-          datasets[name] = d.rule
         }
-        result = { source: report.source, datasets, skipped: report.skipped, evaluation_id: report.id! }
+        const ds = Object.values(report.datasets)
+        const picked: CorrectnessResult =
+          opts.rules === 'imhi-py'
+            ? { rules: 'imhi-py', ood_convention: 'imhi-py', datasets: Object.fromEntries(ds.map((d) => [d.dataset, d.imhiPy!])) }
+            : { rules: 'workbench', ood_convention: ood, datasets: Object.fromEntries(ds.map((d) => [d.dataset, ood === 'benchmark' ? d.ruleBenchmarkOod! : d.rule!])) }
+        result = { source: report.source, ...picked, skipped: report.skipped, evaluation_id: report.id! }
       } else if (t.runId !== undefined) {
-        result = await withServices(opts.db!, (s) => s.evaluation.correctness(t))
+        result = await withServices(opts.db!, (s) => s.evaluation.correctness(t, { rules: opts.rules, ood }))
       } else {
         const loaded = readOutputs(t.path!, { requireGoldens: true, datasetAs: t.datasetAs })
-        const datasets: Record<string, CorrectnessMetrics> = {}
-        for (const ds of loaded.datasets) {
-          if (!hasGoldens(ds)) throw new AppError('bad_file', `${ds.file}: the goldens column is empty; correctness needs golden responses`)
-          datasets[ds.info.name] = ruleCorrectness(ds)
-        }
-        result = { source: loaded.source, datasets, skipped: loaded.skipped }
+        result = { source: loaded.source, ...correctnessOf(loaded, opts.rules, ood), skipped: loaded.skipped }
       }
       if (opts.json) return printJson(result)
       printSkipped(result.skipped)
-      printCorrectness(result.datasets)
+      if (result.rules === 'imhi-py') printImhiPy(result.datasets)
+      else printCorrectness(result.datasets, 'rule-based correctness (workbench rules)', ood)
       if (result.evaluation_id !== undefined) process.stdout.write(`saved as evaluation #${result.evaluation_id} (Evaluate page)\n`)
     })
 
@@ -156,12 +180,13 @@ export function registerEvaluation(program: Command): void {
     .addOption(runOption())
     .addOption(datasetAsOption())
     .addOption(embeddingModelOption('the GGUF a classifier with embedding features was trained with (default: the library model with its SHA-256)'))
+    .addOption(oodOption())
     .addOption(jsonOption())
-    .action(async (path: string | undefined, opts: TargetOpts & { db: string; embeddingModel?: string }) => {
+    .action(async (path: string | undefined, opts: TargetOpts & { db: string; embeddingModel?: string; ood?: OodConvention }) => {
       const t = target(path, opts)
       const tty = !opts.json && process.stderr.isTTY
       const r = await withServices(opts.db, (s) =>
-        s.evaluation.label(t, { embeddingModel: opts.embeddingModel, onProgress: tty ? (d, done, total) => process.stderr.write(`\rembedding ${d} ${done}/${total}`.padEnd(50)) : undefined })
+        s.evaluation.label(t, { embeddingModel: opts.embeddingModel, ood: opts.ood, onProgress: tty ? (d, done, total) => process.stderr.write(`\rembedding ${d} ${done}/${total}`.padEnd(50)) : undefined })
       )
       if (tty) process.stderr.write('\r'.padEnd(51) + '\r')
       if (opts.json) {
@@ -177,7 +202,7 @@ export function registerEvaluation(program: Command): void {
       printSkipped(r.skipped)
       for (const m of r.missingClassifiers) process.stderr.write(`imhi: no classifier for ${m}; train it with "imhi classifiers train"\n`)
       const withMetrics = Object.fromEntries(Object.entries(r.datasets).flatMap(([n, d]) => (d.metrics ? [[n, d.metrics]] : [])))
-      if (Object.keys(withMetrics).length > 0) printCorrectness(withMetrics, 'classifier labels vs gold')
+      if (Object.keys(withMetrics).length > 0) printCorrectness(withMetrics, 'classifier labels vs gold', opts.ood ?? 'workbench')
       for (const [name, d] of Object.entries(r.datasets)) {
         const counts: Record<string, number> = {}
         for (const x of d.rows) counts[x.label ?? 'empty'] = (counts[x.label ?? 'empty'] ?? 0) + 1

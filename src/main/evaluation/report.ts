@@ -1,7 +1,9 @@
-import type { DatasetReport, EvaluationReport, QualityScores } from '../../shared/api/evaluation'
+import type { CorrectnessMetrics, DatasetReport, EvaluationReport, ImhiPyResult, OodConvention, QualityScores, RuleMode } from '../../shared/api/evaluation'
+import { AppError } from '../../shared/api/errors'
 import { goldLabel } from '../imhi/labels'
 import { scoreCorrectness } from './correctness'
 import { extractLabel } from './extract'
+import { imhiPyCalculate } from './imhipy'
 import { bleu } from './bleu'
 import { rougePair } from './rouge'
 import type { LabelClassifier } from './classifier'
@@ -18,10 +20,57 @@ export function goldOf(ds: OutputDataset, pair: OutputPair): string | null {
 }
 
 /** The rule-based correctness of one dataset (IMHI.py --rule_calculate, done right). */
-export function ruleCorrectness(ds: OutputDataset) {
+export function ruleCorrectness(ds: OutputDataset, ood: OodConvention = 'workbench') {
   const gold = ds.pairs.map((p) => goldOf(ds, p))
   const predicted = ds.pairs.map((p) => extractLabel(ds.info, p.generated).label)
-  return scoreCorrectness(ds.info, gold, predicted)
+  return scoreCorrectness(ds.info, gold, predicted, ood)
+}
+
+/**
+ * IMHI.py's calculate_f1 on one dataset (imhipy.ts). Its goldens are the golden responses as the
+ * script reads them with pandas, where an empty cell is NaN and `ref.split` stops it; its responses
+ * are the generated texts it holds in memory (an empty one names nothing).
+ */
+export function imhiPyCorrectness(ds: OutputDataset): ImhiPyResult {
+  const empty = ds.pairs.findIndex((p) => p.golden === null || p.golden === '')
+  if (empty >= 0) {
+    return {
+      dataset: ds.info.name,
+      accuracy: null,
+      weighted_f1: null,
+      micro_f1: null,
+      macro_f1: null,
+      ood_count: 0,
+      golden_labels: 0,
+      output_labels: 0,
+      unmatched_golden_rows: [],
+      error: `the golden of row ${ds.pairs[empty].row} is empty: pandas reads it as NaN and IMHI.py stops with AttributeError: 'float' object has no attribute 'split'`,
+      line: null
+    }
+  }
+  const r = imhiPyCalculate(
+    ds.info.name,
+    ds.pairs.map((p) => p.golden!),
+    ds.pairs.map((p) => p.generated)
+  )
+  // Row numbers of the file (or item ids of a run), not positions.
+  return { ...r, unmatched_golden_rows: r.unmatched_golden_rows.map((i) => ds.pairs[i - 1].row) }
+}
+
+export type CorrectnessResult =
+  | { rules: 'workbench'; ood_convention: OodConvention; datasets: Record<string, CorrectnessMetrics> }
+  | { rules: 'imhi-py'; ood_convention: 'imhi-py'; datasets: Record<string, ImhiPyResult> }
+
+/**
+ * Rule-based correctness of every dataset of loaded outputs: the workbench's rules under either OOD
+ * convention, or IMHI.py's calculate_f1 as released (whose OOD handling is its own: class 0, SAD 8).
+ */
+export function correctnessOf(loaded: LoadedOutputs, rules: RuleMode, ood: OodConvention): CorrectnessResult {
+  for (const ds of loaded.datasets) {
+    if (!hasGoldens(ds)) throw new AppError('bad_file', `${ds.file ?? ds.info.name}: the goldens column is empty; correctness needs golden responses`)
+  }
+  if (rules === 'imhi-py') return { rules, ood_convention: 'imhi-py', datasets: Object.fromEntries(loaded.datasets.map((ds) => [ds.info.name, imhiPyCorrectness(ds)])) }
+  return { rules, ood_convention: ood, datasets: Object.fromEntries(loaded.datasets.map((ds) => [ds.info.name, ruleCorrectness(ds, ood)])) }
 }
 
 export interface RowLabel {
@@ -120,10 +169,14 @@ export async function buildReport(loaded: LoadedOutputs, opts: ReportOptions): P
     const goldRow = ds.pairs.map((p) => (p.golden === null && p.goldLabel === undefined ? null : goldOf(ds, p)))
     const ruleRow = ds.pairs.map((p) => extractLabel(ds.info, p.generated).label)
     const rule = goldens ? scoreCorrectness(ds.info, goldRow, ruleRow) : null
+    const ruleBenchmarkOod = goldens ? scoreCorrectness(ds.info, goldRow, ruleRow, 'benchmark') : null
+    const imhiPy = goldens ? imhiPyCorrectness(ds) : null
+    if (imhiPy?.error) notes.push(`${ds.info.name}: IMHI.py's rules give no number: ${imhiPy.error}`)
     if (!goldens) notes.push(`${ds.info.name}: no golden responses, so no correctness or quality scores`)
     if (rule && rule.unmatched_gold > 0) notes.push(`${ds.info.name}: ${rule.unmatched_gold} row(s) have no recoverable gold label and are left out of the correctness metrics`)
     const classifier = opts.classifiers.get(ds.info.name)
     let classifierMetrics = null
+    let classifierBenchmarkOod = null
     let confidence: (number | null)[] | null = null
     let classifierRow: (string | null)[] | null = null
     if (classifier) {
@@ -131,10 +184,17 @@ export async function buildReport(loaded: LoadedOutputs, opts: ReportOptions): P
       confidence = labels.map((l) => l.confidence)
       classifierRow = labels.map((l) => l.label)
       if (goldens) {
+        const gold = ds.pairs.map((p) => goldOf(ds, p))
         classifierMetrics = scoreCorrectness(
           ds.info,
-          ds.pairs.map((p) => goldOf(ds, p)),
+          gold,
           labels.map((l) => l.label)
+        )
+        classifierBenchmarkOod = scoreCorrectness(
+          ds.info,
+          gold,
+          labels.map((l) => l.label),
+          'benchmark'
         )
       }
     } else {
@@ -157,6 +217,9 @@ export async function buildReport(loaded: LoadedOutputs, opts: ReportOptions): P
       longResponses: ds.pairs.filter((p) => p.generated.length > LONG_RESPONSE).length,
       rule,
       classifier: classifierMetrics,
+      ruleBenchmarkOod,
+      classifierBenchmarkOod,
+      imhiPy,
       quality: q?.quality ?? null,
       perRow: {
         row: ds.pairs.slice(0, PER_ROW_LIMIT).map((p) => p.row),

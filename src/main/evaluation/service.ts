@@ -8,6 +8,8 @@ import type {
   EvaluationReport,
   EvaluationSummary,
   HeldOutScore,
+  OodConvention,
+  RuleMode,
   RunTarget
 } from '../../shared/api/evaluation'
 import { AppError } from '../../shared/api/errors'
@@ -16,7 +18,7 @@ import { goldExplanation, goldLabel } from '../imhi/labels'
 import { listStudyRatings } from '../annotation/ratings'
 import { deserializeModel, LabelClassifier, postGroup, serializeModel, trainAndScore, type ClassifierData, type LabelledText, type TrainReport } from './classifier'
 import { readOutputs, type LoadedOutputs, type OutputDataset } from './outputs'
-import { buildReport, classifierLabels, hasGoldens, ruleCorrectness, qualityScores, lmScores } from './report'
+import { buildReport, classifierLabels, correctnessOf, hasGoldens, type CorrectnessResult, qualityScores, lmScores } from './report'
 import { inferenceLmScorer } from './lmscore'
 import { correlationReport, type RatedExplanation } from './agreement'
 import { scoreCorrectness } from './correctness'
@@ -194,15 +196,14 @@ export function createEvaluationService(ctx: ServiceContext, deps: { imhi: ImhiS
   return {
     load,
 
-    /** Rule-based correctness per dataset (what `imhi evaluate` prints). */
-    correctness(target: Target) {
+    /**
+     * Rule-based correctness per dataset (what `imhi evaluate` prints): the workbench's rules under
+     * either OOD convention, or IMHI.py's calculate_f1 as released.
+     */
+    correctness<R extends RuleMode = 'workbench'>(target: Target, opts: { rules?: R; ood?: OodConvention } = {}) {
       const loaded = load(target, true)
-      const datasets: Record<string, ReturnType<typeof ruleCorrectness>> = {}
-      for (const ds of loaded.datasets) {
-        if (!hasGoldens(ds)) throw new AppError('bad_file', `${ds.file ?? ds.info.name}: the goldens column is empty; correctness needs golden responses`)
-        datasets[ds.info.name] = ruleCorrectness(ds)
-      }
-      return { source: loaded.source, datasets, skipped: loaded.skipped }
+      const r = correctnessOf(loaded, opts.rules ?? 'workbench', opts.ood ?? 'workbench') as Extract<CorrectnessResult, { rules: R }>
+      return { source: loaded.source, ...r, skipped: loaded.skipped }
     },
 
     /**
@@ -211,7 +212,7 @@ export function createEvaluationService(ctx: ServiceContext, deps: { imhi: ImhiS
      * with: found by SHA-256 in the model library, or `embeddingModel`, which must be that same file).
      * What `imhi label` runs.
      */
-    async label(target: Target, opts: { embeddingModel?: string; onProgress?: (dataset: string, done: number, total: number) => void } = {}) {
+    async label(target: Target, opts: { embeddingModel?: string; ood?: OodConvention; onProgress?: (dataset: string, done: number, total: number) => void } = {}) {
       const loaded = load(target, false)
       const datasets: Record<string, { rows: ReturnType<typeof classifierLabels>; metrics: ReturnType<typeof scoreCorrectness> | null; embedding: EmbeddingUse | null }> = {}
       const missing: string[] = []
@@ -225,7 +226,7 @@ export function createEvaluationService(ctx: ServiceContext, deps: { imhi: ImhiS
         const rows = classifierLabels(ds, classifier)
         datasets[ds.info.name] = {
           rows,
-          metrics: hasGoldens(ds) ? scoreCorrectness(ds.info, rows.map((r) => r.gold), rows.map((r) => r.label)) : null,
+          metrics: hasGoldens(ds) ? scoreCorrectness(ds.info, rows.map((r) => r.gold), rows.map((r) => r.label), opts.ood ?? 'workbench') : null,
           embedding
         }
       }
