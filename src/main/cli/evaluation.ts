@@ -258,7 +258,9 @@ export function registerEvaluation(program: Command): void {
       )
       if (opts.json) return printJson(r)
       const f = (x: number | null) => (x === null ? '    -' : x.toFixed(3).padStart(6))
-      const lines = [`${r.source}: ${r.n} rated explanations matched to a golden (${r.unmatched} without)`, `${'metric'.padEnd(8)} ${'aspect'.padEnd(13)} pearson (p)        spearman (p)       kendall (p)`]
+      const lines = [
+        `${r.source}: ${r.n} rated explanations matched to a golden (${r.matched.exact} by normalized text, ${r.matched.close} by their undamaged words), ${r.unmatched} without`,
+        ...r.unmatchedRows.map((u) => `unmatched: ${u.origin}: ${u.reason}`), `${'metric'.padEnd(8)} ${'aspect'.padEnd(13)} pearson (p)        spearman (p)       kendall (p)`]
       for (const m of r.metrics) {
         for (const a of r.aspects) {
           const c = r.table[m][a]

@@ -21,6 +21,7 @@ import { readOutputs, type LoadedOutputs, type OutputDataset } from './outputs'
 import { buildReport, classifierLabels, correctnessOf, hasGoldens, type CorrectnessResult, qualityScores, lmScores } from './report'
 import { inferenceLmScorer } from './lmscore'
 import { correlationReport, type RatedExplanation } from './agreement'
+import { PostMatcher, type PostMatch } from './postmatch'
 import { scoreCorrectness } from './correctness'
 import { attachEmbedding, createEmbeddings, EMBEDDING_CONTEXT, EmbeddingLabelClassifier, featuresName, normalizeL2, vectorMap, type EmbedStats, type EmbeddingModel } from './embedding'
 
@@ -74,8 +75,12 @@ export function createEvaluationService(ctx: ServiceContext, deps: { imhi: ImhiS
     ),
     evaluation: db.prepare<[number], { id: number; report: string; created_at: string }>('SELECT id, report, created_at FROM evaluations WHERE id = ?'),
     deleteEvaluation: db.prepare<[number]>('DELETE FROM evaluations WHERE id = ?'),
-    referenceRatings: db.prepare<[], { id: number; system: string; post: string; label: string | null; explanation: string; fluency: string; completeness: string; reliability: string; overall: string }>(
-      'SELECT id, system, post, label, explanation, fluency, completeness, reliability, overall FROM reference_ratings ORDER BY system, source_row'
+    referenceRatings: db.prepare<
+      [],
+      { id: number; system: string; path: string; source_row: number; post: string; label: string | null; explanation: string; fluency: string; completeness: string; reliability: string; overall: string }
+    >(
+      `SELECT r.id, r.system, f.path, r.source_row, r.post, r.label, r.explanation, r.fluency, r.completeness, r.reliability, r.overall
+       FROM reference_ratings r JOIN source_files f ON f.id = r.source_file_id ORDER BY r.system, r.source_row`
     ),
     goldens: db.prepare<[string], { post: string; gold_response: string | null; split: string }>(
       `SELECT post, gold_response, split FROM items WHERE dataset = ? AND gold_response IS NOT NULL
@@ -393,39 +398,18 @@ export function createEvaluationService(ctx: ServiceContext, deps: { imhi: ImhiS
      * or a study's ratings (goldens = the gold response of the same post in the item's dataset).
      */
     async correlations(opts: { systems?: string[]; studyId?: number; lmModel?: string } = {}): Promise<CorrelationReport> {
-      // Posts are matched on their ASCII letters and digits; the released rating files carry
-      // mis-decoded punctuation ("I鈥檓" for "I’m"), so a post without an exact match takes the
-      // post of the dataset sharing at least 90% of its words (Jaccard), when exactly one does.
-      const key = (post: string) => post.toLowerCase().replace(/[^a-z0-9]+/g, ' ').trim()
-      const indexes = new Map<string, { byKey: Map<string, string>; candidates: { words: Set<string>; golden: string }[] }>()
-      const indexOf = (dataset: string) => {
-        let index = indexes.get(dataset)
-        if (index) return index
-        index = { byKey: new Map(), candidates: [] }
-        for (const r of stmts.goldens.iterate(dataset)) {
-          if (!r.gold_response) continue
-          const k = key(r.post)
-          if (index.byKey.has(k)) continue
-          index.byKey.set(k, r.gold_response)
-          index.candidates.push({ words: new Set(k.split(' ')), golden: r.gold_response })
-        }
-        indexes.set(dataset, index)
-        return index
-      }
-      const goldenFor = (post: string, dataset: string | null): string | null => {
+      // Each rated post is matched to an item of its dataset (postmatch.ts: normalized text first,
+      // then on undamaged words), preferring the test_instruction item whose golden IMHI.py uses.
+      const matchers = new Map<string, PostMatcher<string>>()
+      const goldenFor = (post: string, dataset: string | null): PostMatch<string> => {
         const info = findDataset(dataset ?? 'DR')
-        if (!info) return null
-        const { byKey, candidates } = indexOf(info.name)
-        const k = key(post)
-        const exact = byKey.get(k)
-        if (exact) return exact
-        const words = new Set(k.split(' '))
-        const close = candidates.filter((c) => {
-          let inter = 0
-          for (const w of words) if (c.words.has(w)) inter++
-          return inter / (words.size + c.words.size - inter) >= 0.9
-        })
-        return close.length === 1 ? close[0].golden : null
+        if (!info) return { value: null, how: 'none', reason: `unknown dataset "${dataset}"` }
+        let m = matchers.get(info.name)
+        if (!m) {
+          const candidates = stmts.goldens.all(info.name).flatMap((r) => (r.gold_response ? [{ post: r.post, value: r.gold_response }] : []))
+          matchers.set(info.name, (m = new PostMatcher(candidates)))
+        }
+        return m.match(post)
       }
       const rated: RatedExplanation[] = []
       let source: string
@@ -439,7 +423,8 @@ export function createEvaluationService(ctx: ServiceContext, deps: { imhi: ImhiS
         }
         for (const e of byItem.values()) {
           for (const [aspect, xs] of Object.entries(e.sums)) e.ratings[aspect] = xs.reduce((a, x) => a + x, 0) / xs.length
-          rated.push({ key: e.key, system: e.system, post: e.post, explanation: e.explanation, golden: goldenFor(e.post, e.dataset), ratings: e.ratings })
+          const g = goldenFor(e.post, e.dataset)
+          rated.push({ key: e.key, system: e.system, post: e.post, explanation: e.explanation, golden: g.value, match: g.how, origin: `study ${opts.studyId} item ${e.key}`, unmatchedReason: g.how === 'none' ? g.reason : undefined, ratings: e.ratings })
         }
       } else {
         source = 'DR_annotation (reference ratings)'
@@ -450,7 +435,18 @@ export function createEvaluationService(ctx: ServiceContext, deps: { imhi: ImhiS
             const m = ratingMean(r[aspect])
             if (m !== null) ratings[aspect] = m
           }
-          rated.push({ key: `${r.system}:${r.id}`, system: r.system, post: r.post, explanation: r.explanation, golden: goldenFor(r.post, 'DR'), ratings })
+          const g = goldenFor(r.post, 'DR')
+          rated.push({
+            key: `${r.system}:${r.id}`,
+            system: r.system,
+            post: r.post,
+            explanation: r.explanation,
+            golden: g.value,
+            match: g.how,
+            origin: `${r.path} row ${r.source_row}`,
+            unmatchedReason: g.how === 'none' ? g.reason : undefined,
+            ratings
+          })
         }
       }
       if (rated.length === 0) throw new AppError('not_found', opts.studyId !== undefined ? `Study ${opts.studyId} has no ratings yet.` : 'No reference ratings imported (import the IMHI folder with human_evaluation/DR_annotation).')

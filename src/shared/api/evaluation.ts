@@ -191,6 +191,10 @@ export interface CorrelationReport {
   /** Items rated and matched to a golden explanation. */
   n: number
   unmatched: number
+  /** Every rated explanation left out for want of a golden: where it is (file and row) and why. */
+  unmatchedRows: { key: string; system: string; origin: string; reason: string }[]
+  /** How the matched ones were found: same normalized text, or closest on undamaged words. */
+  matched: { exact: number; close: number }
   metrics: string[]
   aspects: string[]
   /** table[metric][aspect] */
