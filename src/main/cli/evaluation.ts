@@ -169,7 +169,11 @@ export function registerEvaluation(program: Command): void {
         process.stdout.write('No classifiers trained yet: imhi classifiers train --db FILE\n')
         return
       }
-      for (const c of list) process.stdout.write(`${c.dataset.padEnd(12)} held-out ${pct(c.heldOut?.accuracy)}  test ${pct(c.test?.accuracy)}  trained ${c.trainedAt}  features ${c.features}\n`)
+      for (const c of list) {
+        process.stdout.write(
+          `${c.dataset.padEnd(12)} held-out ${pct(c.heldOut?.accuracy)}  test ${pct(c.test?.accuracy)}  trained ${c.trainedAt}  features ${c.features}${c.crossFitted ? '  labels its test posts cross-fitted' : ''}\n`
+        )
+      }
     })
 
   program
@@ -193,7 +197,23 @@ export function registerEvaluation(program: Command): void {
         return printJson({
           source: r.source,
           datasets: Object.fromEntries(
-            Object.entries(r.datasets).map(([name, d]) => [name, { labels: d.rows.map((x) => ({ row: x.row, ...(x.itemId !== undefined ? { item_id: x.itemId } : {}), label: x.label, confidence: x.confidence, gold: x.gold, empty: x.empty })), ...(d.metrics ?? {}), ...(d.embedding ? { embedding: d.embedding } : {}) }])
+            Object.entries(r.datasets).map(([name, d]) => [
+              name,
+              {
+                labels: d.rows.map((x) => ({
+                  row: x.row,
+                  ...(x.itemId !== undefined ? { item_id: x.itemId } : {}),
+                  label: x.label,
+                  confidence: x.confidence,
+                  gold: x.gold,
+                  empty: x.empty,
+                  ...(d.crossFit ? { held_out: x.heldOut, fold: x.fold } : {})
+                })),
+                ...(d.metrics ?? {}),
+                cross_fitted: d.crossFit,
+                ...(d.embedding ? { embedding: d.embedding } : {})
+              }
+            ])
           ),
           missing_classifiers: r.missingClassifiers,
           skipped: r.skipped
@@ -207,6 +227,12 @@ export function registerEvaluation(program: Command): void {
         const counts: Record<string, number> = {}
         for (const x of d.rows) counts[x.label ?? 'empty'] = (counts[x.label ?? 'empty'] ?? 0) + 1
         process.stdout.write(`${name}: ${d.rows.length} rows labelled: ${Object.entries(counts).map(([k, v]) => `${k} ${v}`).join(', ')}\n`)
+        if (d.crossFit) {
+          const c = d.crossFit
+          process.stdout.write(
+            `${name}: cross-fitted (its classifier learned from the test posts): ${c.outOfFold} rows labelled by the ${c.folds}-fold model that held their post out, ${c.notInTraining} of posts it never learned from by the full model${c.unknown ? `, ${c.unknown} rows of unknown post by the full model (possibly in-sample)` : ''}\n`
+          )
+        }
         if (d.embedding) process.stdout.write(`${name}: embedding features of ${d.embedding.model}: ${d.embedding.computed} texts embedded in ${d.embedding.seconds.toFixed(1)} s, ${d.embedding.cached} from the cache, ${d.embedding.truncated} cut to fit\n`)
       }
     })

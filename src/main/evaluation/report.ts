@@ -1,4 +1,5 @@
-import type { CorrectnessMetrics, DatasetReport, EvaluationReport, ImhiPyResult, OodConvention, QualityScores, RuleMode } from '../../shared/api/evaluation'
+import type { CorrectnessMetrics, CrossFitLabelling, DatasetReport, EvaluationReport, ImhiPyResult, OodConvention, QualityScores, RuleMode } from '../../shared/api/evaluation'
+import type { CrossFittedLabeller, HeldOutStatus } from './crossfit'
 import { AppError } from '../../shared/api/errors'
 import { goldLabel } from '../imhi/labels'
 import { scoreCorrectness } from './correctness'
@@ -81,14 +82,34 @@ export interface RowLabel {
   confidence: number | null
   gold: string | null
   empty: boolean
+  /** The fold model that labelled it (cross-fitted labelling), else null: the stored model. */
+  fold: number | null
+  /** Cross-fitted labelling only (crossfit.ts): out_of_fold, not_in_training or unknown; null where the classifier learned from training data only. */
+  heldOut: HeldOutStatus | null
 }
 
-export function classifierLabels(ds: OutputDataset, classifier: LabelClassifier): RowLabel[] {
+/**
+ * The classifier's label of every row. With a cross-fitted labeller (datasets whose classifier
+ * learned from the test posts), a row whose post it learned from is labelled by the fold model
+ * that never saw that post.
+ */
+export function classifierLabels(ds: OutputDataset, classifier: LabelClassifier, crossFit?: CrossFittedLabeller | null): RowLabel[] {
   return ds.pairs.map((p) => {
     const empty = p.generated.trim().length === 0
+    const gold = p.golden === null && p.goldLabel === undefined ? null : goldOf(ds, p)
+    if (crossFit) {
+      const where = empty ? null : crossFit.label(p.generated, p.question, { posts: p.posts, golden: p.golden })
+      return { row: p.row, itemId: p.itemId, label: where?.label ?? null, confidence: where?.probability ?? null, gold, empty, fold: where?.fold ?? null, heldOut: where?.heldOut ?? null }
+    }
     const r = empty ? null : classifier.label(p.generated, p.question)
-    return { row: p.row, itemId: p.itemId, label: r?.label ?? null, confidence: r?.probability ?? null, gold: p.golden === null && p.goldLabel === undefined ? null : goldOf(ds, p), empty }
+    return { row: p.row, itemId: p.itemId, label: r?.label ?? null, confidence: r?.probability ?? null, gold, empty, fold: null, heldOut: null }
   })
+}
+
+/** How the rows of a cross-fitted dataset were labelled, in counts (empty responses are not labelled). */
+export function crossFitSummary(rows: readonly RowLabel[], folds: number): CrossFitLabelling {
+  const count = (s: HeldOutStatus) => rows.filter((r) => r.heldOut === s).length
+  return { folds, outOfFold: count('out_of_fold'), notInTraining: count('not_in_training'), unknown: count('unknown') }
 }
 
 export function hasGoldens(ds: OutputDataset): boolean {
@@ -156,6 +177,8 @@ export async function lmScores(ds: OutputDataset, scorer: LmScorer, onProgress?:
 export interface ReportOptions {
   name: string
   classifiers: Map<string, LabelClassifier>
+  /** Cross-fitted labellers of the datasets whose classifier learned from the test posts. */
+  crossFits?: Map<string, { labeller: CrossFittedLabeller; folds: number }>
   lm?: LmScorer
   onProgress?: (stage: string, dataset: string | null, done: number, total: number) => void
 }
@@ -179,10 +202,22 @@ export async function buildReport(loaded: LoadedOutputs, opts: ReportOptions): P
     let classifierBenchmarkOod = null
     let confidence: (number | null)[] | null = null
     let classifierRow: (string | null)[] | null = null
+    let heldOutRow: (HeldOutStatus | null)[] | null = null
+    let classifierLabelling: CrossFitLabelling | null = null
     if (classifier) {
-      const labels = classifierLabels(ds, classifier)
+      const cf = opts.crossFits?.get(ds.info.name)
+      const labels = classifierLabels(ds, classifier, cf?.labeller)
       confidence = labels.map((l) => l.confidence)
       classifierRow = labels.map((l) => l.label)
+      if (cf) {
+        heldOutRow = labels.map((l) => l.heldOut)
+        classifierLabelling = crossFitSummary(labels, cf.folds)
+        if (classifierLabelling.unknown > 0) {
+          notes.push(
+            `${ds.info.name}: ${classifierLabelling.unknown} row(s) could not be matched to a post, so the classifier that learned from the test posts labelled them and may have seen them: its figures here include in-sample labels`
+          )
+        }
+      }
       if (goldens) {
         const gold = ds.pairs.map((p) => goldOf(ds, p))
         classifierMetrics = scoreCorrectness(
@@ -220,6 +255,7 @@ export async function buildReport(loaded: LoadedOutputs, opts: ReportOptions): P
       ruleBenchmarkOod,
       classifierBenchmarkOod,
       imhiPy,
+      classifierLabelling,
       quality: q?.quality ?? null,
       perRow: {
         row: ds.pairs.slice(0, PER_ROW_LIMIT).map((p) => p.row),
@@ -231,7 +267,8 @@ export async function buildReport(loaded: LoadedOutputs, opts: ReportOptions): P
         rouge2: (q?.perRow.rouge2 ?? []).slice(0, PER_ROW_LIMIT),
         rougeL: (q?.perRow.rougeL ?? []).slice(0, PER_ROW_LIMIT),
         lm: lmRow ? lmRow.slice(0, PER_ROW_LIMIT) : null,
-        classifierConfidence: confidence ? confidence.slice(0, PER_ROW_LIMIT) : null
+        classifierConfidence: confidence ? confidence.slice(0, PER_ROW_LIMIT) : null,
+        classifierHeldOut: heldOutRow ? heldOutRow.slice(0, PER_ROW_LIMIT) : null
       }
     }
   }

@@ -5,6 +5,7 @@ import type { AnnotationService } from '../annotation/service'
 import type {
   ClassifierInfo,
   CorrelationReport,
+  CrossFitLabelling,
   EvaluationReport,
   EvaluationSummary,
   HeldOutScore,
@@ -16,9 +17,22 @@ import { AppError } from '../../shared/api/errors'
 import { DATASETS, findDataset, type DatasetInfo } from '../../shared/imhi/datasets'
 import { goldExplanation, goldLabel } from '../imhi/labels'
 import { listStudyRatings } from '../annotation/ratings'
-import { deserializeModel, LabelClassifier, postGroup, serializeModel, trainAndScore, type ClassifierData, type LabelledText, type TrainReport } from './classifier'
+import {
+  deserializeCrossFit,
+  deserializeModel,
+  LabelClassifier,
+  postGroup,
+  serializeCrossFit,
+  serializeModel,
+  trainAndScore,
+  type ClassifierData,
+  type CrossFit,
+  type LabelledText,
+  type LabelModel
+} from './classifier'
+import { CrossFittedLabeller } from './crossfit'
 import { readOutputs, type LoadedOutputs, type OutputDataset } from './outputs'
-import { buildReport, classifierLabels, correctnessOf, hasGoldens, type CorrectnessResult, qualityScores, lmScores } from './report'
+import { buildReport, classifierLabels, correctnessOf, crossFitSummary, hasGoldens, type CorrectnessResult, qualityScores, lmScores } from './report'
 import { inferenceLmScorer } from './lmscore'
 import { correlationReport, type RatedExplanation } from './agreement'
 import { PostMatcher, type PostMatch } from './postmatch'
@@ -40,14 +54,24 @@ interface ClassifierRow {
   test: string | null
   seconds: number
   trained_at: string
+  /** 1 where cross-fitted fold models are stored. */
+  cross_fitted: number
 }
+
+const CLASSIFIER_COLUMNS = 'dataset, features, model, train_rows, held_out, test, seconds, trained_at, cross_fit IS NOT NULL AS cross_fitted'
 
 export function createEvaluationService(ctx: ServiceContext, deps: { imhi: ImhiService; inference: InferenceService; annotation: AnnotationService }) {
   const { db } = ctx
   const stmts = {
     run: db.prepare<[number], { id: number; name: string }>('SELECT id, name FROM runs WHERE id = ?'),
-    runPairs: db.prepare<[number], { item_id: number; dataset: string; source_row: number; question: string | null; gold_response: string | null; gold_label: string | null; text: string }>(
-      `SELECT e.item_id, i.dataset, i.source_row, i.question, i.gold_response, i.gold_label, e.text
+    // A completion-form item also brings the post of its instruction form (same dataset and test
+    // row), which is how the classifiers' training rows know it (cross-fitted labelling).
+    runPairs: db.prepare<
+      [number],
+      { item_id: number; dataset: string; source_row: number; question: string | null; gold_response: string | null; gold_label: string | null; text: string; post: string; instruction_post: string | null }
+    >(
+      `SELECT e.item_id, i.dataset, i.source_row, i.question, i.gold_response, i.gold_label, e.text, i.post,
+         (SELECT ti.post FROM items ti WHERE i.split = 'test_complete' AND ti.dataset = i.dataset AND ti.split = 'test_instruction' AND ti.source_row = i.source_row LIMIT 1) AS instruction_post
        FROM explanations e JOIN items i ON i.id = e.item_id
        WHERE e.run_id = ? ORDER BY i.dataset, i.source_file_id, i.source_row`
     ),
@@ -60,13 +84,15 @@ export function createEvaluationService(ctx: ServiceContext, deps: { imhi: ImhiS
        WHERE dataset = ? AND split IN ('train_instruction', 'val_instruction', 'test_instruction', 'expert')
        ORDER BY split, source_file_id, source_row`
     ),
-    classifiers: db.prepare<[], ClassifierRow>('SELECT * FROM label_classifiers ORDER BY dataset'),
-    classifier: db.prepare<[string], ClassifierRow>('SELECT * FROM label_classifiers WHERE dataset = ?'),
+    classifiers: db.prepare<[], ClassifierRow>(`SELECT ${CLASSIFIER_COLUMNS} FROM label_classifiers ORDER BY dataset`),
+    classifier: db.prepare<[string], ClassifierRow>(`SELECT ${CLASSIFIER_COLUMNS} FROM label_classifiers WHERE dataset = ?`),
+    crossFit: db.prepare<[string], { cross_fit: string | null; trained_at: string }>('SELECT cross_fit, trained_at FROM label_classifiers WHERE dataset = ?'),
     saveClassifier: db.prepare(
-      `INSERT INTO label_classifiers (dataset, features, model, train_rows, held_out, test, seconds)
-       VALUES (@dataset, @features, @model, @train_rows, @held_out, @test, @seconds)
+      `INSERT INTO label_classifiers (dataset, features, model, train_rows, held_out, test, seconds, cross_fit)
+       VALUES (@dataset, @features, @model, @train_rows, @held_out, @test, @seconds, @cross_fit)
        ON CONFLICT(dataset) DO UPDATE SET features = excluded.features, model = excluded.model, train_rows = excluded.train_rows,
-         held_out = excluded.held_out, test = excluded.test, seconds = excluded.seconds, trained_at = strftime('%Y-%m-%dT%H:%M:%fZ','now')`
+         held_out = excluded.held_out, test = excluded.test, seconds = excluded.seconds, cross_fit = excluded.cross_fit,
+         trained_at = strftime('%Y-%m-%dT%H:%M:%fZ','now')`
     ),
     saveEvaluation: db.prepare<[string, string, number | null, string | null, string]>('INSERT INTO evaluations (name, source_kind, run_id, path, report) VALUES (?, ?, ?, ?, ?)'),
     updateReport: db.prepare<[string, number]>('UPDATE evaluations SET report = ? WHERE id = ?'),
@@ -108,16 +134,17 @@ export function createEvaluationService(ctx: ServiceContext, deps: { imhi: ImhiS
     base: LabelClassifier,
     embeddingModel: string | undefined,
     onProgress?: (done: number, total: number) => void
-  ): Promise<{ classifier: LabelClassifier; embedding: EmbeddingUse | null }> {
+  ): Promise<{ classifier: LabelClassifier; embedding: EmbeddingUse | null; wrap: (m: LabelModel) => LabelClassifier }> {
     const ref = base.model.embedding
-    if (!ref) return { classifier: base, embedding: null }
+    if (!ref) return { classifier: base, embedding: null, wrap: (m) => new LabelClassifier(m) }
     const model = await embeddings.modelFor(ref, ds.info.name, embeddingModel)
     const texts = [...new Set(ds.pairs.map((p) => p.generated).filter((t) => t.trim() !== ''))]
     const r = await embeddings.embed(model, texts, { contextSize: ref.contextSize, onProgress })
     if (texts.length > 0 && r.dimension !== ref.dimension) {
       throw new AppError('conflict', `${model.file} returns ${r.dimension}-dimensional embeddings but the classifier of ${ds.info.name} was trained on ${ref.dimension}; retrain it.`)
     }
-    return { classifier: new EmbeddingLabelClassifier(base.model, vectorMap(texts, r.vectors)), embedding: { model: model.file, sha256: model.sha256, ...r.stats } }
+    const vectors = vectorMap(texts, r.vectors)
+    return { classifier: new EmbeddingLabelClassifier(base.model, vectors), embedding: { model: model.file, sha256: model.sha256, ...r.stats }, wrap: (m) => new EmbeddingLabelClassifier(m, vectors) }
   }
 
   function toInfo(row: ClassifierRow): ClassifierInfo {
@@ -128,8 +155,32 @@ export function createEvaluationService(ctx: ServiceContext, deps: { imhi: ImhiS
       heldOut: row.held_out ? (JSON.parse(row.held_out) as HeldOutScore) : null,
       test: row.test ? (JSON.parse(row.test) as HeldOutScore) : null,
       seconds: row.seconds,
-      trainedAt: row.trained_at
+      trainedAt: row.trained_at,
+      crossFitted: row.cross_fitted === 1
     }
+  }
+
+  const crossFitCache = new Map<string, { trainedAt: string; crossFit: CrossFit }>()
+  /** The stored fold models of a classifier that learned from the test posts, or null. */
+  function loadCrossFit(dataset: string): CrossFit | null {
+    const row = stmts.crossFit.get(dataset)
+    if (!row?.cross_fit) return null
+    const cached = crossFitCache.get(dataset)
+    if (cached && cached.trainedAt === row.trained_at) return cached.crossFit
+    let crossFit: CrossFit
+    try {
+      crossFit = deserializeCrossFit(row.cross_fit, dataset)
+    } catch (err) {
+      throw new AppError('bad_file', `The stored cross-fitted models of ${dataset} cannot be read (${err instanceof Error ? err.message : String(err)}); retrain the classifiers.`)
+    }
+    crossFitCache.set(dataset, { trainedAt: row.trained_at, crossFit })
+    return crossFit
+  }
+
+  /** A cross-fitted labeller where the dataset's classifier learned from its test posts, else null. */
+  function crossFitLabeller(dataset: string, full: LabelClassifier, wrap: (m: LabelModel) => LabelClassifier): { labeller: CrossFittedLabeller; folds: number } | null {
+    const cf = loadCrossFit(dataset)
+    return cf ? { labeller: new CrossFittedLabeller(full, cf, wrap), folds: cf.folds } : null
   }
 
   function loadClassifier(dataset: string): LabelClassifier | null {
@@ -156,7 +207,15 @@ export function createEvaluationService(ctx: ServiceContext, deps: { imhi: ImhiS
       if (!info) continue
       let ds = byDataset.get(info.name)
       if (!ds) byDataset.set(info.name, (ds = { info, file: null, pairs: [] }))
-      ds.pairs.push({ row: r.source_row, itemId: r.item_id, question: r.question, golden: r.gold_response, generated: r.text, goldLabel: r.gold_label ?? (r.gold_response ? goldLabel(info.name, r.gold_response) : null) })
+      ds.pairs.push({
+        row: r.source_row,
+        itemId: r.item_id,
+        question: r.question,
+        golden: r.gold_response,
+        generated: r.text,
+        goldLabel: r.gold_label ?? (r.gold_response ? goldLabel(info.name, r.gold_response) : null),
+        posts: r.instruction_post ? [r.post, r.instruction_post] : [r.post]
+      })
     }
     if (byDataset.size === 0) throw new AppError('invalid_input', `Run ${runId} ("${run.name}") has no generated explanations yet.`)
     return { source: { kind: 'run', runId, name: run.name }, datasets: [...byDataset.values()], skipped: [] }
@@ -219,7 +278,10 @@ export function createEvaluationService(ctx: ServiceContext, deps: { imhi: ImhiS
      */
     async label(target: Target, opts: { embeddingModel?: string; ood?: OodConvention; onProgress?: (dataset: string, done: number, total: number) => void } = {}) {
       const loaded = load(target, false)
-      const datasets: Record<string, { rows: ReturnType<typeof classifierLabels>; metrics: ReturnType<typeof scoreCorrectness> | null; embedding: EmbeddingUse | null }> = {}
+      const datasets: Record<
+        string,
+        { rows: ReturnType<typeof classifierLabels>; metrics: ReturnType<typeof scoreCorrectness> | null; embedding: EmbeddingUse | null; crossFit: CrossFitLabelling | null }
+      > = {}
       const missing: string[] = []
       for (const ds of loaded.datasets) {
         const stored = loadClassifier(ds.info.name)
@@ -227,10 +289,12 @@ export function createEvaluationService(ctx: ServiceContext, deps: { imhi: ImhiS
           missing.push(ds.info.name)
           continue
         }
-        const { classifier, embedding } = await labellingClassifier(ds, stored, opts.embeddingModel, (d, t) => opts.onProgress?.(ds.info.name, d, t))
-        const rows = classifierLabels(ds, classifier)
+        const { classifier, embedding, wrap } = await labellingClassifier(ds, stored, opts.embeddingModel, (d, t) => opts.onProgress?.(ds.info.name, d, t))
+        const cf = crossFitLabeller(ds.info.name, classifier, wrap)
+        const rows = classifierLabels(ds, classifier, cf?.labeller)
         datasets[ds.info.name] = {
           rows,
+          crossFit: cf ? crossFitSummary(rows, cf.folds) : null,
           metrics: hasGoldens(ds) ? scoreCorrectness(ds.info, rows.map((r) => r.gold), rows.map((r) => r.label), opts.ood ?? 'workbench') : null,
           embedding
         }
@@ -269,14 +333,20 @@ export function createEvaluationService(ctx: ServiceContext, deps: { imhi: ImhiS
     ): Promise<EvaluationReport> {
       const loaded = load(target, false)
       const classifiers = new Map<string, LabelClassifier>()
+      const crossFits = new Map<string, { labeller: CrossFittedLabeller; folds: number }>()
       for (const ds of loaded.datasets) {
         const c = loadClassifier(ds.info.name)
-        if (c) classifiers.set(ds.info.name, (await labellingClassifier(ds, c, opts.embeddingModel, (d, t) => opts.onProgress?.('embed', ds.info.name, d, t))).classifier)
+        if (!c) continue
+        const l = await labellingClassifier(ds, c, opts.embeddingModel, (d, t) => opts.onProgress?.('embed', ds.info.name, d, t))
+        classifiers.set(ds.info.name, l.classifier)
+        const cf = crossFitLabeller(ds.info.name, l.classifier, l.wrap)
+        if (cf) crossFits.set(ds.info.name, cf)
       }
       const name = opts.name ?? (loaded.source.kind === 'run' ? `run ${loaded.source.runId}: ${loaded.source.name}` : loaded.source.path)
       const report = await buildReport(loaded, {
         name,
         classifiers,
+        crossFits,
         lm: opts.lmModel ? inferenceLmScorer(deps.inference, opts.lmModel) : undefined,
         onProgress: opts.onProgress
       })
@@ -370,10 +440,14 @@ export function createEvaluationService(ctx: ServiceContext, deps: { imhi: ImhiS
           rows.forEach((x, i) => (x.embedding = normalizeL2(r.vectors[i])))
           for (const key of ['computed', 'cached', 'truncated', 'seconds'] as const) embedTotals[key] += r.stats[key]
         }
-        let result: { model: ReturnType<typeof trainAndScore>['model']; report: TrainReport }
+        let result: ReturnType<typeof trainAndScore>
         try {
           result = trainAndScore(info, data)
-          if (embedModel) attachEmbedding(result.model, { file: embedModel.file, sha256: embedModel.sha256, dimension, contextSize: EMBEDDING_CONTEXT })
+          if (embedModel) {
+            const ref = { file: embedModel.file, sha256: embedModel.sha256, dimension, contextSize: EMBEDDING_CONTEXT }
+            attachEmbedding(result.model, ref)
+            for (const m of result.crossFit?.models ?? []) if (m) attachEmbedding(m, ref)
+          }
         } catch (err) {
           skipped.push({ dataset: info.name, reason: err instanceof Error ? err.message : String(err) })
           continue
@@ -385,7 +459,8 @@ export function createEvaluationService(ctx: ServiceContext, deps: { imhi: ImhiS
           train_rows: result.report.trainRows,
           held_out: result.report.heldOut ? JSON.stringify(result.report.heldOut) : null,
           test: result.report.test ? JSON.stringify(result.report.test) : null,
-          seconds: result.report.seconds
+          seconds: result.report.seconds,
+          cross_fit: result.crossFit ? serializeCrossFit(result.crossFit) : null
         })
         trained.push(toInfo(stmts.classifier.get(info.name)!))
       }

@@ -71,6 +71,19 @@ export interface ImhiPyResult {
   line: string | null
 }
 
+/**
+ * How a dataset's classifier labels were made where its classifier learned from the test posts
+ * (CAMS, loneliness, t-sid, swmh): rows whose post it learned from labelled by the fold model that
+ * held the post out (outOfFold), rows of other posts by the full model (notInTraining), rows whose
+ * post could not be told (unknown: possibly in-sample).
+ */
+export interface CrossFitLabelling {
+  folds: number
+  outOfFold: number
+  notInTraining: number
+  unknown: number
+}
+
 export interface BleuResult {
   bleu: number | null
   precisions: number[]
@@ -111,6 +124,8 @@ export interface DatasetReport {
   classifierBenchmarkOod?: CorrectnessMetrics | null
   /** IMHI.py's calculate_f1 as released. Absent in older reports. */
   imhiPy?: ImhiPyResult | null
+  /** Cross-fitted classifier labelling (null: the classifier learned from training data only, or none ran). */
+  classifierLabelling?: CrossFitLabelling | null
   quality: QualityScores | null
   /**
    * Per row, in row order (the first 5,000 rows): for the distributions and the row table. Scores
@@ -128,6 +143,8 @@ export interface DatasetReport {
     rougeL: (number | null)[]
     lm: (number | null)[] | null
     classifierConfidence: (number | null)[] | null
+    /** Per row, how its classifier label was made (cross-fitted datasets only): out_of_fold, not_in_training, unknown. */
+    classifierHeldOut?: ('out_of_fold' | 'not_in_training' | 'unknown' | null)[] | null
   }
 }
 
@@ -163,6 +180,8 @@ export interface HeldOutScore {
 
 export interface ClassifierInfo {
   dataset: string
+  /** Whether it learned from the test posts and labels them cross-fitted (fold models stored); absent in older databases' answers. */
+  crossFitted?: boolean
   /** "tfidf", or "tfidf+embedding:<GGUF file name>" for a classifier with embedding features. */
   features: string
   trainRows: number
