@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest'
 import { findDataset } from '../../src/shared/imhi/datasets'
-import { deserializeCrossFit, LabelClassifier, postGroup, serializeCrossFit, trainAndScore, type LabelledText } from '../../src/main/evaluation/classifier'
+import { deserializeCrossFit, LabelClassifier, linkByExplanation, postGroup, serializeCrossFit, trainAndScore, type LabelledText } from '../../src/main/evaluation/classifier'
 import { CrossFittedLabeller, foldOf } from '../../src/main/evaluation/crossfit'
 import { seededRandom } from '../../src/main/evaluation/logreg'
 import { goldExplanation } from '../../src/main/imhi/labels'
@@ -62,6 +62,19 @@ describe('cross-fitted labelling (a classifier that learned from the test posts)
     expect(crossFitted).toBeCloseTo(report.test!.accuracy, 12)
     expect(byPost.every((l) => l.heldOut === 'out_of_fold' && l.fold !== null)).toBe(true)
     expect(byGolden.map((l) => l.label)).toEqual(byPost.map((l) => l.label))
+  })
+
+  it('links rows that share an explanation text into one group, with all rows of their posts', () => {
+    const g = linkByExplanation([
+      { text: 'Reasoning: same words.', label: 'none', group: 'post a' },
+      { text: 'Reasoning: other words.', label: 'none', group: 'post a' },
+      { text: 'reasoning:  SAME words', label: 'none', group: 'post a (expert form)' },
+      { text: 'Reasoning: unrelated.', label: 'none', group: 'post b' },
+      { text: 'Reasoning: lone row.', label: 'none' }
+    ])
+    expect(g[0]).toBe(g[1])
+    expect(g[2]).toBe(g[0])
+    expect(new Set(g).size).toBe(3)
   })
 
   it('posts it never learned from get the full model; rows of unknown post are flagged', () => {

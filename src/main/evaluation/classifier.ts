@@ -295,6 +295,29 @@ export interface CrossFit {
   explanations: Record<string, number>
 }
 
+/**
+ * Rows whose gold explanations are the same text are one group too, with every row of their posts:
+ * a few expert rows repeat the test explanation of their post under a differently written post
+ * text (CAMS: 4), and a fold that held out one copy must not have learned from the other.
+ */
+export function linkByExplanation(rows: readonly LabelledText[]): string[] {
+  const parent = new Map<string, string>()
+  const find = (k: string): string => {
+    let r = k
+    while (parent.get(r) !== r) r = parent.get(r)!
+    parent.set(k, r)
+    return r
+  }
+  const keys = rows.map((r, i) => ({ post: r.group !== undefined ? `p:${r.group}` : `r:${i}`, text: `t:${postGroup(r.text)}` }))
+  for (const k of keys) {
+    for (const x of [k.post, k.text]) if (!parent.has(x)) parent.set(x, x)
+    const a = find(k.post)
+    const b = find(k.text)
+    if (a !== b) parent.set(b, a)
+  }
+  return keys.map((k) => find(k.post))
+}
+
 export function crossFitKey(text: string): string {
   return createHash('sha256').update(text, 'utf8').digest('hex').slice(0, 24)
 }
@@ -336,7 +359,13 @@ export function trainAndScore(info: DatasetInfo, data: ClassifierData, opts: Fit
   } else {
     const pool = [...data.test, ...data.expert]
     if (pool.length < FOLDS) throw new Error(`${info.name}: only ${pool.length} labelled explanations; at least ${FOLDS} are needed`)
-    const cv = crossValidateWithModels(info, pool, FOLDS, opts)
+    const linked = linkByExplanation(pool)
+    const cv = crossValidateWithModels(
+      info,
+      pool.map((r, i) => ({ ...r, group: linked[i] })),
+      FOLDS,
+      opts
+    )
     const oof = cv.predicted
     crossFit = { folds: FOLDS, models: cv.models, posts: {}, explanations: {} }
     pool.forEach((r, i) => {
