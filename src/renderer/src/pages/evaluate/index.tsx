@@ -249,7 +249,7 @@ export default function EvaluatePage({ route }: { route: Route }) {
           )}
         </Tabs.Panel>
         <Tabs.Panel value="compare" pt="sm">
-          {report.data && other.data ? <Compare a={report.data} b={other.data} /> : <Text c="dimmed">Choose a second evaluation to compare.</Text>}
+          {report.data && other.data ? <Compare a={report.data} b={other.data} view={view} /> : <Text c="dimmed">Choose a second evaluation to compare.</Text>}
         </Tabs.Panel>
         <Tabs.Panel value="classifiers" pt="sm">
           <Classifiers onTrained={() => undefined} />
