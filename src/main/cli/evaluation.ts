@@ -227,7 +227,9 @@ export function registerEvaluation(program: Command): void {
         const counts: Record<string, number> = {}
         for (const x of d.rows) counts[x.label ?? 'empty'] = (counts[x.label ?? 'empty'] ?? 0) + 1
         process.stdout.write(`${name}: ${d.rows.length} rows labelled: ${Object.entries(counts).map(([k, v]) => `${k} ${v}`).join(', ')}\n`)
-        if (d.crossFit) {
+        if (d.crossFit && d.crossFit.folds === 0) {
+          process.stdout.write(`${name}: its classifier learned from the test posts and was trained before cross-fitted labelling: these labels may be in-sample; retrain (imhi classifiers train)\n`)
+        } else if (d.crossFit) {
           const c = d.crossFit
           process.stdout.write(
             `${name}: cross-fitted (its classifier learned from the test posts): ${c.outOfFold} rows labelled by the ${c.folds}-fold model that held their post out, ${c.notInTraining} of posts it never learned from by the full model${c.unknown ? `, ${c.unknown} rows of unknown post by the full model (possibly in-sample)` : ''}\n`

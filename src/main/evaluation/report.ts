@@ -179,6 +179,8 @@ export interface ReportOptions {
   classifiers: Map<string, LabelClassifier>
   /** Cross-fitted labellers of the datasets whose classifier learned from the test posts. */
   crossFits?: Map<string, { labeller: CrossFittedLabeller; folds: number }>
+  /** Datasets whose classifier learned from the test posts but has no fold models (trained before cross-fitting): its labels may be in-sample. */
+  notCrossFitted?: Set<string>
   lm?: LmScorer
   onProgress?: (stage: string, dataset: string | null, done: number, total: number) => void
 }
@@ -217,6 +219,12 @@ export async function buildReport(loaded: LoadedOutputs, opts: ReportOptions): P
             `${ds.info.name}: ${classifierLabelling.unknown} row(s) could not be matched to a post, so the classifier that learned from the test posts labelled them and may have seen them: its figures here include in-sample labels`
           )
         }
+      } else if (opts.notCrossFitted?.has(ds.info.name)) {
+        heldOutRow = labels.map((l) => (l.empty ? null : 'unknown'))
+        classifierLabelling = { folds: 0, outOfFold: 0, notInTraining: 0, unknown: labels.filter((l) => !l.empty).length }
+        notes.push(
+          `${ds.info.name}: its classifier learned from the test posts and was trained before cross-fitted labelling existed, so its labels of test posts may be in-sample; retrain the classifiers (imhi classifiers train) for out-of-fold labels`
+        )
       }
       if (goldens) {
         const gold = ds.pairs.map((p) => goldOf(ds, p))

@@ -291,10 +291,13 @@ export function createEvaluationService(ctx: ServiceContext, deps: { imhi: ImhiS
         }
         const { classifier, embedding, wrap } = await labellingClassifier(ds, stored, opts.embeddingModel, (d, t) => opts.onProgress?.(ds.info.name, d, t))
         const cf = crossFitLabeller(ds.info.name, classifier, wrap)
-        const rows = classifierLabels(ds, classifier, cf?.labeller)
+        let rows = classifierLabels(ds, classifier, cf?.labeller)
+        const stale = !cf && !ds.info.hasTrainingData
+        // A classifier that learned from the test posts, trained before its fold models were kept: say its labels may be in-sample.
+        if (stale) rows = rows.map((r) => ({ ...r, heldOut: r.empty ? null : 'unknown' }))
         datasets[ds.info.name] = {
           rows,
-          crossFit: cf ? crossFitSummary(rows, cf.folds) : null,
+          crossFit: cf ? crossFitSummary(rows, cf.folds) : stale ? crossFitSummary(rows, 0) : null,
           metrics: hasGoldens(ds) ? scoreCorrectness(ds.info, rows.map((r) => r.gold), rows.map((r) => r.label), opts.ood ?? 'workbench') : null,
           embedding
         }
@@ -334,6 +337,7 @@ export function createEvaluationService(ctx: ServiceContext, deps: { imhi: ImhiS
       const loaded = load(target, false)
       const classifiers = new Map<string, LabelClassifier>()
       const crossFits = new Map<string, { labeller: CrossFittedLabeller; folds: number }>()
+      const notCrossFitted = new Set<string>()
       for (const ds of loaded.datasets) {
         const c = loadClassifier(ds.info.name)
         if (!c) continue
@@ -341,12 +345,14 @@ export function createEvaluationService(ctx: ServiceContext, deps: { imhi: ImhiS
         classifiers.set(ds.info.name, l.classifier)
         const cf = crossFitLabeller(ds.info.name, l.classifier, l.wrap)
         if (cf) crossFits.set(ds.info.name, cf)
+        else if (!ds.info.hasTrainingData) notCrossFitted.add(ds.info.name)
       }
       const name = opts.name ?? (loaded.source.kind === 'run' ? `run ${loaded.source.runId}: ${loaded.source.name}` : loaded.source.path)
       const report = await buildReport(loaded, {
         name,
         classifiers,
         crossFits,
+        notCrossFitted,
         lm: opts.lmModel ? inferenceLmScorer(deps.inference, opts.lmModel) : undefined,
         onProgress: opts.onProgress
       })

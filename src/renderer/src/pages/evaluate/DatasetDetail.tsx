@@ -76,7 +76,13 @@ export function DatasetDetail({ report, dataset, view }: { report: EvaluationRep
           </Text>
         </Alert>
       )}
-      {which === 'classifier' && cf && (
+      {which === 'classifier' && cf && cf.folds === 0 && (
+        <Alert color="orange" p="xs" data-testid="crossfit-note">
+          This dataset’s classifier learned from the test posts themselves and was trained before cross-fitted labelling existed: its labels of test posts may be in-sample, so
+          these figures are not a clean test figure. Retrain the classifiers (Classifiers tab) for out-of-fold labels.
+        </Alert>
+      )}
+      {which === 'classifier' && cf && cf.folds > 0 && (
         <Alert color={cf.unknown ? 'orange' : 'teal'} p="xs" data-testid="crossfit-note">
           This dataset’s classifier learned from the test posts themselves (no training data released), so its labels are cross-fitted: {cf.outOfFold} row(s) labelled by the
           model of the {cf.folds}-fold split that held their post out, {cf.notInTraining} of posts it never learned from by the full model

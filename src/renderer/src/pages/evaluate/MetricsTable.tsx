@@ -67,9 +67,15 @@ export function MetricsTable({ report, selected, onSelect, view }: { report: Eva
                     </Badge>
                   )}
                   {d.classifierLabelling && (
-                    <Tooltip label={`Classifier labels cross-fitted: ${d.classifierLabelling.outOfFold} rows by the fold model that held their post out${d.classifierLabelling.unknown ? `; ${d.classifierLabelling.unknown} of unknown post (possibly in-sample)` : ''}`}>
+                    <Tooltip
+                      label={
+                        d.classifierLabelling.folds === 0
+                          ? 'Its classifier learned from the test posts and was trained before cross-fitting: labels may be in-sample; retrain'
+                          : `Classifier labels cross-fitted: ${d.classifierLabelling.outOfFold} rows by the fold model that held their post out${d.classifierLabelling.unknown ? `; ${d.classifierLabelling.unknown} of unknown post (possibly in-sample)` : ''}`
+                      }
+                    >
                       <Badge size="xs" color={d.classifierLabelling.unknown ? 'orange' : 'teal'} variant="light" ml={6}>
-                        {d.classifierLabelling.unknown ? 'clf: partly in-sample' : 'clf: out-of-fold'}
+                        {d.classifierLabelling.folds === 0 ? 'clf: may be in-sample' : d.classifierLabelling.unknown ? 'clf: partly in-sample' : 'clf: out-of-fold'}
                       </Badge>
                     </Tooltip>
                   )}
