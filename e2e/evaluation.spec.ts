@@ -132,6 +132,46 @@ test.describe('Evaluate in Chromium against imhi serve', () => {
     await page.screenshot({ path: join(SCREENSHOTS, 'evaluate-ood-benchmark.png'), fullPage: true })
   })
 
+  test('cross-fitted classifier labels: a run of CAMS-like test posts is labelled out-of-fold, and the page says so', async ({ appPage: page, serve }) => {
+    const SENT: Record<string, string> = {
+      none: 'This post shows no causes of depression.',
+      relationship: 'This post shows causes of depression related to relationship.',
+      alienation: 'This post shows causes of depression related to alienation.'
+    }
+    const labels = Object.keys(SENT)
+    const db = openDatabase(serve.dbFile)
+    try {
+      db.prepare(`INSERT OR IGNORE INTO datasets (name, task, labels) VALUES ('CAMS', 'depression_cause', '["none","bias or abuse","jobs and career","medication","relationship","alienation"]')`).run()
+      const file = db.prepare("INSERT INTO source_files (path, kind, dataset, split, rows, sha256) VALUES ('e2e/CAMS.csv', 'items', 'CAMS', 'test_instruction', 60, 'x')").run()
+      const item = db.prepare("INSERT INTO items (dataset, split, source_file_id, source_row, query, post, gold_response) VALUES ('CAMS', 'test_instruction', ?, ?, 'q', ?, ?)")
+      const run = db.prepare("INSERT INTO runs (name, model_file, prompt_format, datasets, split, status) VALUES ('cams run', 'tiny.gguf', 'raw', '[\"CAMS\"]', 'test_instruction', 'completed')").run()
+      const expl = db.prepare("INSERT INTO explanations (item_id, run_id, model_file, text, prompt_format) VALUES (?, ?, 'tiny.gguf', ?, 'raw')")
+      for (let i = 0; i < 60; i++) {
+        const label = labels[(i * 7) % 3]
+        const words = `word${i % 11} thing${i % 5} matter${i % 7} topic${i}`
+        const id = item.run(file.lastInsertRowid, i + 1, `CAMS post ${i} about ${words}`, `${SENT[label]} Reasoning: The post mentions ${words} and ${label}.`).lastInsertRowid
+        expl.run(id, run.lastInsertRowid, `Reasoning: The post mentions ${words} and ${label}.`)
+      }
+    } finally {
+      db.close()
+    }
+    imhi(['classifiers', 'train', '--db', serve.dbFile, '--dataset', 'CAMS', '--json'])
+    await open(page)
+    await page.getByText('A run', { exact: true }).click()
+    await page.getByTestId('run-select').click()
+    await page.getByRole('option', { name: /cams run/ }).click()
+    await page.getByTestId('evaluate-button').click()
+    const row = page.getByTestId('metrics-row-CAMS')
+    await expect(row).toContainText('clf: out-of-fold', { timeout: 60_000 })
+    await row.press('Enter')
+    await page.getByTestId('dataset-detail').getByText('Classifier labels', { exact: true }).click()
+    await expect(page.getByTestId('crossfit-note')).toContainText('60 row(s) labelled by the model of the 5-fold split that held their post out')
+    await expect(page.getByTestId('rows-table').getByText('out-of-fold').first()).toBeVisible()
+    await page.screenshot({ path: join(SCREENSHOTS, 'evaluate-cross-fitted.png'), fullPage: true })
+    await page.getByRole('tab', { name: 'Classifiers' }).click()
+    await expect(page.getByTestId('classifiers-table')).toContainText('cross-fitted: each by the fold model that held it out')
+  })
+
   test('a run side by side with an output folder; bad input shows a clear error', async ({ appPage: page, serve }) => {
     // A run of the database: DR test items answered with their own gold responses on 6 of 8 items.
     const db = openDatabase(serve.dbFile)
