@@ -74,8 +74,8 @@ test.describe('Evaluate in Chromium against imhi serve', () => {
 
     const [csv] = await Promise.all([page.waitForEvent('download'), page.getByTestId('export-metrics-csv').click()])
     const text = readFileSync((await csv.path())!, 'utf8')
-    expect(text.split('\r\n')[0]).toBe('\ufeffdataset,n,accuracy,weighted_f1,micro_f1,macro_f1,ood,unmatched_gold,clf_accuracy,clf_weighted_f1,bleu,rouge1,rouge2,rougeL,lm')
-    expect(text).toContain('\r\nDR,10,0.8,')
+    expect(text.split('\r\n')[0]).toBe('\ufeffdataset,rules,ood_convention,n,accuracy,weighted_f1,micro_f1,macro_f1,ood,unmatched_gold,clf_accuracy,clf_weighted_f1,bleu,rouge1,rouge2,rougeL,lm')
+    expect(text).toContain('\r\nDR,workbench,workbench,10,0.8,')
 
     const frame = page.getByTestId('chart-confusion')
     const [png] = await Promise.all([page.waitForEvent('download'), frame.getByRole('button', { name: 'PNG' }).click()])
@@ -85,6 +85,91 @@ test.describe('Evaluate in Chromium against imhi serve', () => {
 
     await page.getByRole('tab', { name: 'Definitions' }).click()
     await expect(page.getByTestId('definitions')).toContainText('sklearn average="macro"')
+  })
+
+  test("IMHI.py's rules and the benchmark's OOD convention, chosen by keyboard", async ({ appPage: page }) => {
+    const folder = outputFolder(tempDir())
+    await open(page)
+    await evaluateFolder(page, folder)
+    const dr = page.getByTestId('metrics-row-DR')
+    const cells = async (row: typeof dr) => (await row.locator('td').allInnerTexts()).slice(1, 7)
+    // Workbench rules, OOD an extra wrong class: DR 8 of 10, macro F1 over no, yes and ood = (6/7 + 10/12 + 0) / 3 (sklearn: 56.35).
+    expect(await cells(dr)).toEqual(['10', '80.00', '84.29', '80.00', '56.35', '1'])
+    await expect(page.getByTestId('metrics-convention')).toContainText('extra wrong class (workbench)')
+
+    // Keyboard only: the rules control's checked radio, arrow to "IMHI.py as released".
+    await page.getByTestId('rules-control').getByRole('radio', { name: 'Workbench' }).focus()
+    await page.keyboard.press('ArrowRight')
+    await expect(page.getByTestId('metrics-convention')).toContainText('IMHI.py’s calculate_f1 as released')
+    // IMHI.py: the OOD response is its class 0 ("no"): yes F1 5/6, no F1 3/4 -> macro 79.17, printed as Python prints.
+    expect(await cells(dr)).toEqual(['10', '80.0', '80.0', '80.0', '79.17', '1'])
+    // SAD's goldens say "emotion turmoil" and "other stress causes", which IMHI.py's golden rules miss: no number, and why.
+    await expect(page.getByTestId('metrics-row-SAD')).toContainText('IMHI.py fails')
+    await expect(page.getByTestId('metrics-row-SAD').locator('td').nth(2)).toHaveText('—')
+    await expect(page.getByTestId('imhi-py-failures')).toContainText('Found input variables with inconsistent numbers of samples: [7, 9]')
+    await expect(page.getByTestId('ood-control').getByRole('radio').first()).toBeDisabled()
+    await dr.press('Enter')
+    await expect(page.getByTestId('imhi-py-line')).toContainText('Dataset: DR, average acc:80.0, weighted F1 80.0, micro F1 80.0, macro F1 79.17, OOD count: 1')
+    await page.screenshot({ path: join(SCREENSHOTS, 'evaluate-imhi-py.png'), fullPage: true })
+    const [csv] = await Promise.all([page.waitForEvent('download'), page.getByTestId('export-metrics-csv').click()])
+    const text = readFileSync((await csv.path())!, 'utf8')
+    expect(text.split('\r\n')[0]).toMatch(/^\ufeffdataset,rules,ood_convention,n,accuracy,.*,imhi_py_error$/)
+    expect(text).toContain('\r\nDR,imhi-py,imhi-py,10,80,80,80,79.17,1,')
+
+    // Back to the workbench rules, then Tab to the OOD control and arrow to the benchmark convention.
+    await page.getByTestId('rules-control').getByRole('radio', { name: 'IMHI.py as released' }).focus()
+    await page.keyboard.press('ArrowLeft')
+    await expect(page.getByTestId('ood-control').getByRole('radio').first()).toBeEnabled()
+    await page.keyboard.press('Tab')
+    await expect(page.getByTestId('ood-control').getByRole('radio', { name: /Extra wrong class/ })).toBeFocused()
+    await page.keyboard.press('ArrowRight')
+    await expect(page.getByTestId('metrics-convention')).toContainText('class 0, as IMHI.py (benchmark)')
+    // The workbench's labels with OOD as class 0: the same 8 of 10 here, macro F1 over no and yes only.
+    expect(await cells(dr)).toEqual(['10', '80.00', '80.00', '80.00', '79.17', '1'])
+    // SAD: the empty response (gold "other stress causes") is IMHI.py's class 8, "other": right, 8 of 9 (77.78 with OOD as a wrong class).
+    await expect(page.getByTestId('metrics-row-SAD').locator('td').nth(2)).toHaveText('88.89')
+    await expect(page.getByTestId('cm-yes-no')).toContainText('1')
+    await page.screenshot({ path: join(SCREENSHOTS, 'evaluate-ood-benchmark.png'), fullPage: true })
+  })
+
+  test('cross-fitted classifier labels: a run of CAMS-like test posts is labelled out-of-fold, and the page says so', async ({ appPage: page, serve }) => {
+    const SENT: Record<string, string> = {
+      none: 'This post shows no causes of depression.',
+      relationship: 'This post shows causes of depression related to relationship.',
+      alienation: 'This post shows causes of depression related to alienation.'
+    }
+    const labels = Object.keys(SENT)
+    const db = openDatabase(serve.dbFile)
+    try {
+      db.prepare(`INSERT OR IGNORE INTO datasets (name, task, labels) VALUES ('CAMS', 'depression_cause', '["none","bias or abuse","jobs and career","medication","relationship","alienation"]')`).run()
+      const file = db.prepare("INSERT INTO source_files (path, kind, dataset, split, rows, sha256) VALUES ('e2e/CAMS.csv', 'items', 'CAMS', 'test_instruction', 60, 'x')").run()
+      const item = db.prepare("INSERT INTO items (dataset, split, source_file_id, source_row, query, post, gold_response) VALUES ('CAMS', 'test_instruction', ?, ?, 'q', ?, ?)")
+      const run = db.prepare("INSERT INTO runs (name, model_file, prompt_format, datasets, split, status) VALUES ('cams run', 'tiny.gguf', 'raw', '[\"CAMS\"]', 'test_instruction', 'completed')").run()
+      const expl = db.prepare("INSERT INTO explanations (item_id, run_id, model_file, text, prompt_format) VALUES (?, ?, 'tiny.gguf', ?, 'raw')")
+      for (let i = 0; i < 60; i++) {
+        const label = labels[(i * 7) % 3]
+        const words = `word${i % 11} thing${i % 5} matter${i % 7} topic${i}`
+        const id = item.run(file.lastInsertRowid, i + 1, `CAMS post ${i} about ${words}`, `${SENT[label]} Reasoning: The post mentions ${words} and ${label}.`).lastInsertRowid
+        expl.run(id, run.lastInsertRowid, `Reasoning: The post mentions ${words} and ${label}.`)
+      }
+    } finally {
+      db.close()
+    }
+    imhi(['classifiers', 'train', '--db', serve.dbFile, '--dataset', 'CAMS', '--json'])
+    await open(page)
+    await page.getByText('A run', { exact: true }).click()
+    await page.getByTestId('run-select').click()
+    await page.getByRole('option', { name: /cams run/ }).click()
+    await page.getByTestId('evaluate-button').click()
+    const row = page.getByTestId('metrics-row-CAMS')
+    await expect(row).toContainText('clf: out-of-fold', { timeout: 60_000 })
+    await row.press('Enter')
+    await page.getByTestId('dataset-detail').getByText('Classifier labels', { exact: true }).click()
+    await expect(page.getByTestId('crossfit-note')).toContainText('60 row(s) labelled by the model of the 5-fold split that held their post out')
+    await expect(page.getByTestId('rows-table').getByText('out-of-fold').first()).toBeVisible()
+    await page.screenshot({ path: join(SCREENSHOTS, 'evaluate-cross-fitted.png'), fullPage: true })
+    await page.getByRole('tab', { name: 'Classifiers' }).click()
+    await expect(page.getByTestId('classifiers-table')).toContainText('cross-fitted: each by the fold model that held it out')
   })
 
   test('a run side by side with an output folder; bad input shows a clear error', async ({ appPage: page, serve }) => {

@@ -35,6 +35,37 @@ describe('imhi evaluate / score / label (CLI)', () => {
     expect(out.datasets.DR.confusion.labels).toEqual(['no', 'yes', 'ood'])
   })
 
+  it('evaluate --ood benchmark scores an unlabelled response as class 0 ("no") and says so', () => {
+    const r = imhi(['evaluate', csv, '--ood', 'benchmark', '--json'])
+    expect(r.status).toBe(0)
+    const out = JSON.parse(r.stdout)
+    expect(out).toMatchObject({ rules: 'workbench', ood_convention: 'benchmark' })
+    // gold yes, no, no; predicted yes, yes, (none -> no): accuracy 2/3 (sklearn: weighted F1 2/3, macro F1 2/3).
+    expect(out.datasets.DR).toMatchObject({ n: 3, ood: 1, ood_convention: 'benchmark', accuracy: 2 / 3 })
+    expect(out.datasets.DR.macro_f1).toBeCloseTo(2 / 3, 12)
+    expect(out.datasets.DR.confusion.labels).toEqual(['no', 'yes'])
+    const text = imhi(['evaluate', csv, '--ood', 'benchmark']).stdout
+    expect(text).toMatch(/OOD convention benchmark/)
+    expect(text).toMatch(/DR\s+3\s+66\.67/)
+    expect(imhi(['evaluate', csv]).stdout).toMatch(/OOD convention workbench/)
+    expect(imhi(['evaluate', csv, '--ood', 'zero']).stderr).toMatch(/Allowed choices are workbench, benchmark/)
+  })
+
+  it("evaluate --rules imhi-py prints IMHI.py's line, or why it gives no number", () => {
+    const r = imhi(['evaluate', csv, '--rules', 'imhi-py'])
+    expect(r.status).toBe(0)
+    // IMHI.py: outputs yes, yes, (empty -> 0); goldens yes, no, no -> 2 of 3.
+    expect(r.stdout).toContain('Dataset: DR, average acc:66.67, weighted F1 66.67, micro F1 66.67, macro F1 66.67, OOD count: 1')
+    const json = JSON.parse(imhi(['evaluate', csv, '--rules', 'imhi-py', '--json']).stdout)
+    expect(json).toMatchObject({ rules: 'imhi-py', datasets: { DR: { accuracy: 66.67, ood_count: 1, error: null } } })
+    const bad = join(dir, 'bad-gold.csv')
+    writeFileSync(bad, 'goldens,generated_text\n"Yes. Reasoning: a.","Yes."\n"Perhaps. Reasoning: b.","No."\n')
+    const f = imhi(['evaluate', bad, '--dataset-as', 'DR', '--rules', 'imhi-py'])
+    expect(f.status).toBe(0)
+    expect(f.stdout).toMatch(/Dataset: DR: IMHI.py gives no number: scikit-learn raises ValueError: Found input variables with inconsistent numbers of samples: \[1, 2\].*row 2/)
+    expect(imhi(['evaluate', csv, '--rules', 'imhi-py', '--ood', 'benchmark']).stderr).toMatch(/--ood applies to the workbench rules/)
+  })
+
   it('score --json gives BLEU and ROUGE; a bad metric and lm without a model fail with exit 2', () => {
     const r = imhi(['score', csv, '--metric', 'bleu,rouge', '--json'])
     expect(r.status).toBe(0)

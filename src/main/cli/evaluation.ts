@@ -4,10 +4,10 @@ import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { intArg, jsonOption, printJson, withServices } from './common'
 import { AppError } from '../../shared/api/errors'
-import type { CorrectnessMetrics } from '../../shared/api/evaluation'
+import { OOD_CONVENTION_NAMES, RULE_MODE_NAMES, type CorrectnessMetrics, type ImhiPyResult, type OodConvention, type RuleMode } from '../../shared/api/evaluation'
 import type { Services } from '../services'
 import { readOutputs } from '../evaluation/outputs'
-import { hasGoldens, ruleCorrectness } from '../evaluation/report'
+import { correctnessOf, type CorrectnessResult } from '../evaluation/report'
 import { EMBEDDING_CONTEXT } from '../evaluation/embedding'
 import { labelledOutputCsv } from '../evaluation/labellers/mentalbert'
 
@@ -44,11 +44,30 @@ async function withAnyServices<T>(db: string | undefined, body: (s: Services) =>
 
 const pct = (x: number | null | undefined) => (x === null || x === undefined ? '   -  ' : (100 * x).toFixed(2).padStart(6))
 
-function printCorrectness(datasets: Record<string, CorrectnessMetrics>, title = 'rule-based correctness'): void {
-  const lines = [`${title} (percent; OOD = no label found in the response)`, `${'dataset'.padEnd(12)} ${'n'.padStart(6)}  acc     wF1     miF1    maF1    OOD  no-gold`]
+const rulesOption = () =>
+  new Option('--rules <mode>', 'whose label rules: workbench (this app\'s) or imhi-py (IMHI.py\'s calculate_f1 as released, its numbers rounded as it rounds)').choices(RULE_MODE_NAMES).default('workbench')
+const oodOption = () =>
+  new Option('--ood <convention>', 'how a response with no label is scored: workbench (an extra, always wrong class "ood"; the default) or benchmark (IMHI.py\'s class 0: "no"/"none"; SAD "other stress causes")').choices(
+    OOD_CONVENTION_NAMES
+  )
+
+const OOD_WORDS: Record<OodConvention, string> = {
+  workbench: 'OOD convention workbench: a response with no label is an extra class "ood", always wrong',
+  benchmark: 'OOD convention benchmark: a response with no label counts as IMHI.py\'s class 0 ("no"/"none"; SAD "other stress causes")'
+}
+
+function printCorrectness(datasets: Record<string, CorrectnessMetrics>, title: string, ood: OodConvention): void {
+  const lines = [`${title} (percent; ${OOD_WORDS[ood]})`, `${'dataset'.padEnd(12)} ${'n'.padStart(6)}  acc     wF1     miF1    maF1    OOD  no-gold`]
   for (const [name, m] of Object.entries(datasets)) {
     lines.push(`${name.padEnd(12)} ${String(m.n).padStart(6)}  ${pct(m.accuracy)}  ${pct(m.weighted_f1)}  ${pct(m.micro_f1)}  ${pct(m.macro_f1)}  ${String(m.ood).padStart(5)}  ${String(m.unmatched_gold).padStart(7)}`)
   }
+  process.stdout.write(lines.join('\n') + '\n')
+}
+
+/** IMHI.py's own lines, as it prints them; a dataset it fails on says why. */
+function printImhiPy(datasets: Record<string, ImhiPyResult>): void {
+  const lines = ["IMHI.py's calculate_f1 as released (its label rules; percent rounded as it rounds; OOD = responses naming nothing, scored as its class 0, SAD 8)"]
+  for (const [name, r] of Object.entries(datasets)) lines.push(r.line ?? `Dataset: ${name}: IMHI.py gives no number: ${r.error}`)
   process.stdout.write(lines.join('\n') + '\n')
 }
 
@@ -58,14 +77,30 @@ function printSkipped(skipped: { file: string; reason: string }[]): void {
 
 type TfidfLabels = Awaited<ReturnType<Services['evaluation']['label']>>
 
-function printTfidfLabels(r: TfidfLabels, json: boolean, tty: boolean): void {
+function printTfidfLabels(r: TfidfLabels, json: boolean, tty: boolean, ood: OodConvention): void {
   if (tty) process.stderr.write('\r'.padEnd(51) + '\r')
   if (json) {
     return printJson({
       source: r.source,
       labeller: r.labeller,
       datasets: Object.fromEntries(
-        Object.entries(r.datasets).map(([name, d]) => [name, { labels: d.rows.map((x) => ({ row: x.row, ...(x.itemId !== undefined ? { item_id: x.itemId } : {}), label: x.label, confidence: x.confidence, gold: x.gold, empty: x.empty })), ...(d.metrics ?? {}), ...(d.embedding ? { embedding: d.embedding } : {}) }])
+        Object.entries(r.datasets).map(([name, d]) => [
+          name,
+          {
+            labels: d.rows.map((x) => ({
+              row: x.row,
+              ...(x.itemId !== undefined ? { item_id: x.itemId } : {}),
+              label: x.label,
+              confidence: x.confidence,
+              gold: x.gold,
+              empty: x.empty,
+              ...(d.crossFit ? { held_out: x.heldOut, fold: x.fold } : {})
+            })),
+            ...(d.metrics ?? {}),
+            cross_fitted: d.crossFit,
+            ...(d.embedding ? { embedding: d.embedding } : {})
+          }
+        ])
       ),
       missing_classifiers: r.missingClassifiers,
       skipped: r.skipped
@@ -74,11 +109,19 @@ function printTfidfLabels(r: TfidfLabels, json: boolean, tty: boolean): void {
   printSkipped(r.skipped)
   for (const m of r.missingClassifiers) process.stderr.write(`imhi: no classifier for ${m}; train it with "imhi classifiers train"\n`)
   const withMetrics = Object.fromEntries(Object.entries(r.datasets).flatMap(([n, d]) => (d.metrics ? [[n, d.metrics]] : [])))
-  if (Object.keys(withMetrics).length > 0) printCorrectness(withMetrics, 'classifier labels vs gold')
+  if (Object.keys(withMetrics).length > 0) printCorrectness(withMetrics, 'classifier labels vs gold', ood)
   for (const [name, d] of Object.entries(r.datasets)) {
     const counts: Record<string, number> = {}
     for (const x of d.rows) counts[x.label ?? 'empty'] = (counts[x.label ?? 'empty'] ?? 0) + 1
     process.stdout.write(`${name}: ${d.rows.length} rows labelled: ${Object.entries(counts).map(([k, v]) => `${k} ${v}`).join(', ')}\n`)
+    if (d.crossFit && d.crossFit.folds === 0) {
+      process.stdout.write(`${name}: its classifier learned from the test posts and was trained before cross-fitted labelling: these labels may be in-sample; retrain (imhi classifiers train)\n`)
+    } else if (d.crossFit) {
+      const c = d.crossFit
+      process.stdout.write(
+        `${name}: cross-fitted (its classifier learned from the test posts): ${c.outOfFold} rows labelled by the ${c.folds}-fold model that held their post out, ${c.notInTraining} of posts it never learned from by the full model${c.unknown ? `, ${c.unknown} rows of unknown post by the full model (possibly in-sample)` : ''}\n`
+      )
+    }
     if (d.embedding) process.stdout.write(`${name}: embedding features of ${d.embedding.model}: ${d.embedding.computed} texts embedded in ${d.embedding.seconds.toFixed(1)} s, ${d.embedding.cached} from the cache, ${d.embedding.truncated} cut to fit\n`)
   }
 }
@@ -92,39 +135,44 @@ export function registerEvaluation(program: Command): void {
     .addOption(optionalDb())
     .addOption(runOption())
     .addOption(datasetAsOption())
+    .addOption(rulesOption())
+    .addOption(oodOption())
     .addOption(new Option('--save', 'also compute every other metric (classifier labels, BLEU, ROUGE) and store the evaluation in --db, where the app shows it'))
     .addOption(embeddingModelOption('with --save: the GGUF a classifier with embedding features was trained with, where it is not in the model library'))
     .addOption(new Option('--model-path <dir>', 'with --save: label with the MentalBERT classifiers in this folder (DIR/DR, DIR/SAD, ...) instead of the learned classifiers'))
     .addOption(jsonOption())
-    .action(async (path: string | undefined, opts: TargetOpts & { save?: boolean; embeddingModel?: string; modelPath?: string }) => {
+    .action(async (path: string | undefined, opts: TargetOpts & { save?: boolean; embeddingModel?: string; modelPath?: string; rules: RuleMode; ood?: OodConvention }) => {
       const t = target(path, opts)
       if (opts.modelPath !== undefined && !opts.save) throw new AppError('invalid_input', '--model-path goes with --save here (or use "imhi label --model-path DIR").')
-      let result: { source: unknown; datasets: Record<string, CorrectnessMetrics>; skipped: { file: string; reason: string }[]; evaluation_id?: number }
+      if (opts.rules === 'imhi-py' && opts.ood !== undefined) {
+        throw new AppError('invalid_input', '--ood applies to the workbench rules; --rules imhi-py scores an unlabelled response as IMHI.py does (class 0; SAD: class 8, "other").')
+      }
+      const ood: OodConvention = opts.ood ?? 'workbench'
+      let result: { source: unknown; skipped: { file: string; reason: string }[]; evaluation_id?: number } & CorrectnessResult
       if (opts.save) {
         if (!opts.db) throw new AppError('invalid_input', '--save needs --db FILE (where the evaluation is stored).')
         const report = await withServices(opts.db, (s) =>
           s.evaluation.evaluate(t, { embeddingModel: opts.embeddingModel, labeller: opts.modelPath !== undefined ? { kind: 'mentalbert', modelPath: opts.modelPath } : undefined })
         )
-        const datasets: Record<string, CorrectnessMetrics> = {}
         for (const [name, d] of Object.entries(report.datasets)) {
           if (!d.rule) throw new AppError('bad_file', `${d.file ?? name}: the goldens column is empty; correctness needs golden responses`)
-          datasets[name] = d.rule
         }
-        result = { source: report.source, datasets, skipped: report.skipped, evaluation_id: report.id! }
+        const ds = Object.values(report.datasets)
+        const picked: CorrectnessResult =
+          opts.rules === 'imhi-py'
+            ? { rules: 'imhi-py', ood_convention: 'imhi-py', datasets: Object.fromEntries(ds.map((d) => [d.dataset, d.imhiPy!])) }
+            : { rules: 'workbench', ood_convention: ood, datasets: Object.fromEntries(ds.map((d) => [d.dataset, ood === 'benchmark' ? d.ruleBenchmarkOod! : d.rule!])) }
+        result = { source: report.source, ...picked, skipped: report.skipped, evaluation_id: report.id! }
       } else if (t.runId !== undefined) {
-        result = await withServices(opts.db!, (s) => s.evaluation.correctness(t))
+        result = await withServices(opts.db!, (s) => s.evaluation.correctness(t, { rules: opts.rules, ood }))
       } else {
         const loaded = readOutputs(t.path!, { requireGoldens: true, datasetAs: t.datasetAs })
-        const datasets: Record<string, CorrectnessMetrics> = {}
-        for (const ds of loaded.datasets) {
-          if (!hasGoldens(ds)) throw new AppError('bad_file', `${ds.file}: the goldens column is empty; correctness needs golden responses`)
-          datasets[ds.info.name] = ruleCorrectness(ds)
-        }
-        result = { source: loaded.source, datasets, skipped: loaded.skipped }
+        result = { source: loaded.source, ...correctnessOf(loaded, opts.rules, ood), skipped: loaded.skipped }
       }
       if (opts.json) return printJson(result)
       printSkipped(result.skipped)
-      printCorrectness(result.datasets)
+      if (result.rules === 'imhi-py') printImhiPy(result.datasets)
+      else printCorrectness(result.datasets, 'rule-based correctness (workbench rules)', ood)
       if (result.evaluation_id !== undefined) process.stdout.write(`saved as evaluation #${result.evaluation_id} (Evaluate page)\n`)
     })
 
@@ -177,7 +225,11 @@ export function registerEvaluation(program: Command): void {
         process.stdout.write('No classifiers trained yet: imhi classifiers train --db FILE\n')
         return
       }
-      for (const c of list) process.stdout.write(`${c.dataset.padEnd(12)} held-out ${pct(c.heldOut?.accuracy)}  test ${pct(c.test?.accuracy)}  trained ${c.trainedAt}  features ${c.features}\n`)
+      for (const c of list) {
+        process.stdout.write(
+          `${c.dataset.padEnd(12)} held-out ${pct(c.heldOut?.accuracy)}  test ${pct(c.test?.accuracy)}  trained ${c.trainedAt}  features ${c.features}${c.crossFitted ? '  labels its test posts cross-fitted' : ''}\n`
+        )
+      }
     })
 
   program
@@ -193,17 +245,19 @@ export function registerEvaluation(program: Command): void {
     .addOption(new Option('--output <dir>', 'with --model-path: also write DIR/DATASET.csv (goldens,generated_text,labels) as label_inference.py writes its data_output_path'))
     .addOption(new Option('--no-formula-guard', 'with --output: write cells exactly (no apostrophe before =, +, -, @)'))
     .addOption(embeddingModelOption('the GGUF a classifier with embedding features was trained with (default: the library model with its SHA-256)'))
+    .addOption(oodOption())
     .addOption(jsonOption())
-    .action(async (path: string | undefined, opts: TargetOpts & { db?: string; embeddingModel?: string; modelPath?: string; batchSize?: number; calculate?: boolean; output?: string; formulaGuard: boolean }) => {
+    .action(async (path: string | undefined, opts: TargetOpts & { db?: string; embeddingModel?: string; modelPath?: string; batchSize?: number; calculate?: boolean; output?: string; formulaGuard: boolean; ood?: OodConvention }) => {
       const t = target(path, opts)
       const tty = !opts.json && process.stderr.isTTY
       if (opts.modelPath === undefined) {
         if (opts.batchSize !== undefined || opts.calculate || opts.output !== undefined) throw new AppError('invalid_input', '--batch-size, --calculate and --output go with --model-path (the MentalBERT classifiers).')
         if (!opts.db) throw new AppError('invalid_input', 'Give --db FILE (the trained classifiers) or --model-path DIR (MentalBERT classifiers).')
         return printTfidfLabels(await withServices(opts.db, (s) =>
-          s.evaluation.label(t, { embeddingModel: opts.embeddingModel, onProgress: tty ? (d, done, total) => process.stderr.write(`\rembedding ${d} ${done}/${total}`.padEnd(50)) : undefined })
-        ), opts.json === true, tty)
+          s.evaluation.label(t, { embeddingModel: opts.embeddingModel, ood: opts.ood, onProgress: tty ? (d, done, total) => process.stderr.write(`\rembedding ${d} ${done}/${total}`.padEnd(50)) : undefined })
+        ), opts.json === true, tty, opts.ood ?? 'workbench')
       }
+      if (opts.ood !== undefined) throw new AppError('invalid_input', '--ood applies to the learned classifiers\' labels; the MentalBERT classifiers give every response a label.')
       if (opts.embeddingModel !== undefined) throw new AppError('invalid_input', '--embedding-model applies to the learned classifiers, not to --model-path.')
       const r = await withAnyServices(opts.db, (s) =>
         s.evaluation.labelMentalBert(t, { modelPath: opts.modelPath!, batchSize: opts.batchSize, onProgress: tty ? (d, done, total) => process.stderr.write(`\rlabelling ${d} ${done}/${total}`.padEnd(50)) : undefined })
@@ -247,7 +301,7 @@ export function registerEvaluation(program: Command): void {
       printSkipped(r.skipped)
       for (const m of r.missingClassifiers) process.stderr.write(`imhi: no MentalBERT classifier for ${m}: ${opts.modelPath}/${m} is missing\n`)
       const withMetrics = Object.fromEntries(Object.entries(r.datasets).flatMap(([n, d]) => (d.metrics ? [[n, d.metrics]] : [])))
-      if (Object.keys(withMetrics).length > 0) printCorrectness(withMetrics, 'MentalBERT labels vs gold (workbench metrics)')
+      if (Object.keys(withMetrics).length > 0) printCorrectness(withMetrics, 'MentalBERT labels vs gold (workbench metrics)', 'workbench')
       for (const [name, d] of Object.entries(r.datasets)) {
         const counts: Record<string, number> = {}
         for (const x of d.rows) counts[x.scriptLabel] = (counts[x.scriptLabel] ?? 0) + 1
@@ -313,7 +367,9 @@ export function registerEvaluation(program: Command): void {
       )
       if (opts.json) return printJson(r)
       const f = (x: number | null) => (x === null ? '    -' : x.toFixed(3).padStart(6))
-      const lines = [`${r.source}: ${r.n} rated explanations matched to a golden (${r.unmatched} without)`, `${'metric'.padEnd(8)} ${'aspect'.padEnd(13)} pearson (p)        spearman (p)       kendall (p)`]
+      const lines = [
+        `${r.source}: ${r.n} rated explanations matched to a golden (${r.matched.exact} by normalized text, ${r.matched.close} by their undamaged words), ${r.unmatched} without`,
+        ...r.unmatchedRows.map((u) => `unmatched: ${u.origin}: ${u.reason}`), `${'metric'.padEnd(8)} ${'aspect'.padEnd(13)} pearson (p)        spearman (p)       kendall (p)`]
       for (const m of r.metrics) {
         for (const a of r.aspects) {
           const c = r.table[m][a]

@@ -11,6 +11,12 @@ export interface RatedExplanation {
   post: string
   explanation: string
   golden: string | null
+  /** How the golden was found (postmatch.ts); absent = given. */
+  match?: 'exact' | 'close' | 'none'
+  /** Where the rating comes from (file and row), for the list of unmatched rows. */
+  origin?: string
+  /** Why no golden was found. */
+  unmatchedReason?: string
   /** Mean over annotators, per aspect. */
   ratings: Record<string, number>
 }
@@ -25,11 +31,16 @@ export async function correlationReport(source: string, rated: readonly RatedExp
   const aspects = [...new Set(rated.flatMap((r) => Object.keys(r.ratings)))]
   const points: CorrelationReport['points'] = []
   let unmatched = 0
+  const unmatchedRows: CorrelationReport['unmatchedRows'] = []
+  const matched = { exact: 0, close: 0 }
   for (const r of rated) {
     if (!r.golden) {
       unmatched++
+      unmatchedRows.push({ key: r.key, system: r.system, origin: r.origin ?? r.key, reason: r.unmatchedReason ?? 'no golden explanation for its post' })
       continue
     }
+    if (r.match === 'close') matched.close++
+    else matched.exact++
     const rouge = rougePair(r.golden, r.explanation)
     const b = bleu([r.explanation], [r.golden])
     const scores: Record<string, number | null> = { bleu: b.bleu, rouge1: rouge.rouge1.fmeasure, rouge2: rouge.rouge2.fmeasure, rougeL: rouge.rougeL.fmeasure }
@@ -47,6 +58,6 @@ export async function correlationReport(source: string, rated: readonly RatedExp
     }
   }
   const notes: string[] = []
-  if (unmatched > 0) notes.push(`${unmatched} rated explanation(s) have no golden explanation for their post among the imported DR items and are left out`)
-  return { source, n: points.length, unmatched, metrics, aspects, table, points, notes }
+  if (unmatched > 0) notes.push(`${unmatched} rated explanation(s) have no golden explanation for their post among the imported items and are left out: ${unmatchedRows.slice(0, 20).map((u) => `${u.origin} (${u.reason})`).join('; ')}`)
+  return { source, n: points.length, unmatched, unmatchedRows, matched, metrics, aspects, table, points, notes }
 }

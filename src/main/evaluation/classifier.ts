@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto'
 import type { HeldOutScore } from '../../shared/api/evaluation'
 import type { DatasetInfo } from '../../shared/imhi/datasets'
 import { fitTfidf, TfidfVectorizer, type SparseVector, type TfidfModel } from './tfidf'
@@ -251,16 +252,79 @@ function evaluateOn(info: DatasetInfo, model: LabelModel, rows: readonly Labelle
 
 /** Out-of-fold predictions: each row is labelled by a model that never saw it. */
 export function crossValidate(info: DatasetInfo, rows: readonly LabelledText[], folds = FOLDS, opts: FitOptions = {}): string[] {
+  return crossValidateWithModels(info, rows, folds, opts).predicted
+}
+
+/** crossValidate, keeping each fold's model (models[f] never saw a row of fold f; null where a fold is empty) and the fold of each row. */
+export function crossValidateWithModels(
+  info: DatasetInfo,
+  rows: readonly LabelledText[],
+  folds = FOLDS,
+  opts: FitOptions = {}
+): { predicted: string[]; fold: number[]; models: (LabelModel | null)[] } {
   const fold = foldsOf(rows, folds)
   const predicted = new Array<string>(rows.length)
+  const models: (LabelModel | null)[] = []
   for (let f = 0; f < folds; f++) {
     const train = rows.filter((_, i) => fold[i] !== f)
     const test = rows.map((r, i) => ({ r, i })).filter(({ i }) => fold[i] === f)
-    if (test.length === 0 || train.length === 0) continue
-    const c = new LabelClassifier(fitModel(info, train, opts))
+    if (test.length === 0 || train.length === 0) {
+      models.push(null)
+      continue
+    }
+    const model = fitModel(info, train, opts)
+    models.push(model)
+    const c = new LabelClassifier(model)
     for (const { r, i } of test) predicted[i] = c.label(r.text, r.question, r.embedding).label
   }
-  return predicted
+  return { predicted, fold, models }
+}
+
+/**
+ * The fold models of a classifier that learned from the test posts themselves, and which fold held
+ * out each post: labelling a test post with its fold's model (crossfit.ts) never uses a model that
+ * saw that post. Posts and explanations are keyed by the SHA-256 of their normalized text
+ * (crossFitKey), so no post text is stored twice.
+ */
+export interface CrossFit {
+  folds: number
+  models: (LabelModel | null)[]
+  /** crossFitKey(postGroup(post)) -> fold. */
+  posts: Record<string, number>
+  /** crossFitKey(normalized gold explanation) -> fold. */
+  explanations: Record<string, number>
+}
+
+/**
+ * Rows whose gold explanations are the same text are one group too, with every row of their posts:
+ * a few expert rows repeat the test explanation of their post under a differently written post
+ * text (CAMS: 4), and a fold that held out one copy must not have learned from the other.
+ */
+export function linkByExplanation(rows: readonly LabelledText[]): string[] {
+  const parent = new Map<string, string>()
+  const find = (k: string): string => {
+    let r = k
+    while (parent.get(r) !== r) r = parent.get(r)!
+    parent.set(k, r)
+    return r
+  }
+  const keys = rows.map((r, i) => ({ post: r.group !== undefined ? `p:${r.group}` : `r:${i}`, text: `t:${postGroup(r.text)}` }))
+  for (const k of keys) {
+    for (const x of [k.post, k.text]) if (!parent.has(x)) parent.set(x, x)
+    const a = find(k.post)
+    const b = find(k.text)
+    if (a !== b) parent.set(b, a)
+  }
+  return keys.map((k) => find(k.post))
+}
+
+export function crossFitKey(text: string): string {
+  return createHash('sha256').update(text, 'utf8').digest('hex').slice(0, 24)
+}
+
+/** The explanation key of a text: lower-case words, as postGroup. */
+export function explanationKey(text: string): string {
+  return crossFitKey(postGroup(text))
 }
 
 /**
@@ -272,8 +336,9 @@ export function crossValidate(info: DatasetInfo, rows: readonly LabelledText[], 
  * Every cross-validation keeps the rows of one post in one fold (foldsOf): an expert explanation
  * and the test explanation of the same post never sit on both sides of a split.
  */
-export function trainAndScore(info: DatasetInfo, data: ClassifierData, opts: FitOptions = {}): { model: LabelModel; report: TrainReport } {
+export function trainAndScore(info: DatasetInfo, data: ClassifierData, opts: FitOptions = {}): { model: LabelModel; report: TrainReport; crossFit: CrossFit | null } {
   const started = performance.now()
+  let crossFit: CrossFit | null = null
   let model: LabelModel
   let heldOut: HeldOutScore | null
   let test: HeldOutScore | null
@@ -294,14 +359,26 @@ export function trainAndScore(info: DatasetInfo, data: ClassifierData, opts: Fit
   } else {
     const pool = [...data.test, ...data.expert]
     if (pool.length < FOLDS) throw new Error(`${info.name}: only ${pool.length} labelled explanations; at least ${FOLDS} are needed`)
-    const oof = crossValidate(info, pool, FOLDS, opts)
+    const linked = linkByExplanation(pool)
+    const cv = crossValidateWithModels(
+      info,
+      pool.map((r, i) => ({ ...r, group: linked[i] })),
+      FOLDS,
+      opts
+    )
+    const oof = cv.predicted
+    crossFit = { folds: FOLDS, models: cv.models, posts: {}, explanations: {} }
+    pool.forEach((r, i) => {
+      if (r.group) crossFit!.posts[crossFitKey(r.group)] = cv.fold[i]
+      crossFit!.explanations[explanationKey(r.text)] = cv.fold[i]
+    })
     heldOut = score(`${FOLDS}-fold cross-validation on test + expert (folds by post)`, pool.map((r) => r.label), oof, info.labels)
     const nTest = data.test.length
     test = nTest > 0 ? score(`${FOLDS}-fold cross-validation (folds by post), out-of-fold test rows`, data.test.map((r) => r.label), oof.slice(0, nTest), info.labels) : null
     model = fitModel(info, pool, { ...opts, fallback: true })
     trainRows = pool.length
   }
-  return { model, report: { dataset: info.name, trainRows, heldOut, test, seconds: (performance.now() - started) / 1000 } }
+  return { model, report: { dataset: info.name, trainRows, heldOut, test, seconds: (performance.now() - started) / 1000 }, crossFit }
 }
 
 function toBase64(a: Float32Array): string {
@@ -373,4 +450,28 @@ export function serializeModel(m: LabelModel): string {
 
 export function deserializeModel(json: string): LabelModel {
   return fromStored(JSON.parse(json) as StoredModel)
+}
+
+interface StoredCrossFit {
+  folds: number
+  models: (StoredModel | null)[]
+  posts: Record<string, number>
+  explanations: Record<string, number>
+}
+
+export function serializeCrossFit(c: CrossFit): string {
+  const stored: StoredCrossFit = { folds: c.folds, models: c.models.map((m) => (m ? toStored(m) : null)), posts: c.posts, explanations: c.explanations }
+  return JSON.stringify(stored)
+}
+
+export function deserializeCrossFit(json: string, dataset: string): CrossFit {
+  const o = JSON.parse(json) as StoredCrossFit
+  const okFold = (f: unknown) => Number.isInteger(f) && (f as number) >= 0 && (f as number) < o.folds
+  if (!Number.isInteger(o.folds) || o.folds < 2 || !Array.isArray(o.models) || o.models.length !== o.folds || typeof o.posts !== 'object' || typeof o.explanations !== 'object') {
+    throw new Error(`cross-fitted models of ${dataset} are corrupt`)
+  }
+  if (!Object.values(o.posts).every(okFold) || !Object.values(o.explanations).every(okFold)) throw new Error(`cross-fitted models of ${dataset} are corrupt (fold numbers)`)
+  const models = o.models.map((m) => (m ? fromStored(m) : null))
+  if (models.some((m) => m && m.dataset !== dataset)) throw new Error(`cross-fitted models of ${dataset} are corrupt (another dataset's model)`)
+  return { folds: o.folds, models, posts: o.posts, explanations: o.explanations }
 }

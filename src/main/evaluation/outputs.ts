@@ -19,6 +19,8 @@ export interface OutputPair {
   goldLabel?: string | null
   /** The question asked of the post (a run's item; output files carry none): names the aspect on multi-aspect datasets. */
   question?: string | null
+  /** The post (a run's item) and, for a completion-form item, its instruction form: which post a row is, for cross-fitted labelling. */
+  posts?: string[]
 }
 
 export interface OutputDataset {

@@ -6,6 +6,7 @@ import type { OnnxEngine } from '../inference/engines/onnx'
 import type {
   ClassifierInfo,
   CorrelationReport,
+  CrossFitLabelling,
   EvaluationReport,
   EvaluationSummary,
   HeldOutScore,
@@ -13,21 +14,37 @@ import type {
   LabellerInfo,
   LabellerKind,
   MentalBertLabelling,
+  OodConvention,
+  RuleMode,
   RunTarget
 } from '../../shared/api/evaluation'
 import { AppError } from '../../shared/api/errors'
 import { DATASETS, findDataset, type DatasetInfo } from '../../shared/imhi/datasets'
 import { goldExplanation, goldLabel } from '../imhi/labels'
 import { listStudyRatings } from '../annotation/ratings'
-import { deserializeModel, LabelClassifier, postGroup, serializeModel, trainAndScore, type ClassifierData, type LabelledText, type TrainReport } from './classifier'
+import {
+  deserializeCrossFit,
+  deserializeModel,
+  LabelClassifier,
+  postGroup,
+  serializeCrossFit,
+  serializeModel,
+  trainAndScore,
+  type ClassifierData,
+  type CrossFit,
+  type LabelledText,
+  type LabelModel
+} from './classifier'
+import { CrossFittedLabeller } from './crossfit'
 import { readOutputs, type LoadedOutputs, type OutputDataset } from './outputs'
-import { buildReport, classifierLabels, hasGoldens, ruleCorrectness, qualityScores, lmScores, type RowLabel } from './report'
+import { buildReport, classifierLabels, correctnessOf, crossFitSummary, hasGoldens, type CorrectnessResult, qualityScores, lmScores, type RowLabel } from './report'
 import { classifierRoot, labelWithMentalBert, type MentalBertRow } from './labellers/mentalbert'
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { labelInferenceMetrics } from './labellers/label-inference-metrics'
 import { inferenceLmScorer } from './lmscore'
 import { correlationReport, type RatedExplanation } from './agreement'
+import { PostMatcher, type PostMatch } from './postmatch'
 import { scoreCorrectness } from './correctness'
 import { attachEmbedding, createEmbeddings, EMBEDDING_CONTEXT, EmbeddingLabelClassifier, featuresName, normalizeL2, vectorMap, type EmbedStats, type EmbeddingModel } from './embedding'
 
@@ -46,6 +63,8 @@ interface ClassifierRow {
   test: string | null
   seconds: number
   trained_at: string
+  /** 1 where cross-fitted fold models are stored. */
+  cross_fitted: number
 }
 
 /** The labeller's description stored with a report. */
@@ -54,12 +73,20 @@ export function labellerInfo(choice: LabellerChoice | undefined): LabellerInfo {
   return { kind: 'mentalbert', name: `MentalBERT (label_inference.py) from ${choice.modelPath}`, modelPath: choice.modelPath }
 }
 
+const CLASSIFIER_COLUMNS = 'dataset, features, model, train_rows, held_out, test, seconds, trained_at, cross_fit IS NOT NULL AS cross_fitted'
+
 export function createEvaluationService(ctx: ServiceContext, deps: { imhi: ImhiService; inference: InferenceService; annotation: AnnotationService; onnx: OnnxEngine }) {
   const { db } = ctx
   const stmts = {
     run: db.prepare<[number], { id: number; name: string }>('SELECT id, name FROM runs WHERE id = ?'),
-    runPairs: db.prepare<[number], { item_id: number; dataset: string; source_row: number; question: string | null; gold_response: string | null; gold_label: string | null; text: string }>(
-      `SELECT e.item_id, i.dataset, i.source_row, i.question, i.gold_response, i.gold_label, e.text
+    // A completion-form item also brings the post of its instruction form (same dataset and test
+    // row), which is how the classifiers' training rows know it (cross-fitted labelling).
+    runPairs: db.prepare<
+      [number],
+      { item_id: number; dataset: string; source_row: number; question: string | null; gold_response: string | null; gold_label: string | null; text: string; post: string; instruction_post: string | null }
+    >(
+      `SELECT e.item_id, i.dataset, i.source_row, i.question, i.gold_response, i.gold_label, e.text, i.post,
+         (SELECT ti.post FROM items ti WHERE i.split = 'test_complete' AND ti.dataset = i.dataset AND ti.split = 'test_instruction' AND ti.source_row = i.source_row LIMIT 1) AS instruction_post
        FROM explanations e JOIN items i ON i.id = e.item_id
        WHERE e.run_id = ? ORDER BY i.dataset, i.source_file_id, i.source_row`
     ),
@@ -72,13 +99,15 @@ export function createEvaluationService(ctx: ServiceContext, deps: { imhi: ImhiS
        WHERE dataset = ? AND split IN ('train_instruction', 'val_instruction', 'test_instruction', 'expert')
        ORDER BY split, source_file_id, source_row`
     ),
-    classifiers: db.prepare<[], ClassifierRow>('SELECT * FROM label_classifiers ORDER BY dataset'),
-    classifier: db.prepare<[string], ClassifierRow>('SELECT * FROM label_classifiers WHERE dataset = ?'),
+    classifiers: db.prepare<[], ClassifierRow>(`SELECT ${CLASSIFIER_COLUMNS} FROM label_classifiers ORDER BY dataset`),
+    classifier: db.prepare<[string], ClassifierRow>(`SELECT ${CLASSIFIER_COLUMNS} FROM label_classifiers WHERE dataset = ?`),
+    crossFit: db.prepare<[string], { cross_fit: string | null; trained_at: string }>('SELECT cross_fit, trained_at FROM label_classifiers WHERE dataset = ?'),
     saveClassifier: db.prepare(
-      `INSERT INTO label_classifiers (dataset, features, model, train_rows, held_out, test, seconds)
-       VALUES (@dataset, @features, @model, @train_rows, @held_out, @test, @seconds)
+      `INSERT INTO label_classifiers (dataset, features, model, train_rows, held_out, test, seconds, cross_fit)
+       VALUES (@dataset, @features, @model, @train_rows, @held_out, @test, @seconds, @cross_fit)
        ON CONFLICT(dataset) DO UPDATE SET features = excluded.features, model = excluded.model, train_rows = excluded.train_rows,
-         held_out = excluded.held_out, test = excluded.test, seconds = excluded.seconds, trained_at = strftime('%Y-%m-%dT%H:%M:%fZ','now')`
+         held_out = excluded.held_out, test = excluded.test, seconds = excluded.seconds, cross_fit = excluded.cross_fit,
+         trained_at = strftime('%Y-%m-%dT%H:%M:%fZ','now')`
     ),
     saveEvaluation: db.prepare<[string, string, number | null, string | null, string, string | null]>('INSERT INTO evaluations (name, source_kind, run_id, path, report, labeller) VALUES (?, ?, ?, ?, ?, ?)'),
     updateReport: db.prepare<[string, number]>('UPDATE evaluations SET report = ? WHERE id = ?'),
@@ -87,8 +116,12 @@ export function createEvaluationService(ctx: ServiceContext, deps: { imhi: ImhiS
     ),
     evaluation: db.prepare<[number], { id: number; report: string; created_at: string }>('SELECT id, report, created_at FROM evaluations WHERE id = ?'),
     deleteEvaluation: db.prepare<[number]>('DELETE FROM evaluations WHERE id = ?'),
-    referenceRatings: db.prepare<[], { id: number; system: string; post: string; label: string | null; explanation: string; fluency: string; completeness: string; reliability: string; overall: string }>(
-      'SELECT id, system, post, label, explanation, fluency, completeness, reliability, overall FROM reference_ratings ORDER BY system, source_row'
+    referenceRatings: db.prepare<
+      [],
+      { id: number; system: string; path: string; source_row: number; post: string; label: string | null; explanation: string; fluency: string; completeness: string; reliability: string; overall: string }
+    >(
+      `SELECT r.id, r.system, f.path, r.source_row, r.post, r.label, r.explanation, r.fluency, r.completeness, r.reliability, r.overall
+       FROM reference_ratings r JOIN source_files f ON f.id = r.source_file_id ORDER BY r.system, r.source_row`
     ),
     goldens: db.prepare<[string], { post: string; gold_response: string | null; split: string }>(
       `SELECT post, gold_response, split FROM items WHERE dataset = ? AND gold_response IS NOT NULL
@@ -116,16 +149,17 @@ export function createEvaluationService(ctx: ServiceContext, deps: { imhi: ImhiS
     base: LabelClassifier,
     embeddingModel: string | undefined,
     onProgress?: (done: number, total: number) => void
-  ): Promise<{ classifier: LabelClassifier; embedding: EmbeddingUse | null }> {
+  ): Promise<{ classifier: LabelClassifier; embedding: EmbeddingUse | null; wrap: (m: LabelModel) => LabelClassifier }> {
     const ref = base.model.embedding
-    if (!ref) return { classifier: base, embedding: null }
+    if (!ref) return { classifier: base, embedding: null, wrap: (m) => new LabelClassifier(m) }
     const model = await embeddings.modelFor(ref, ds.info.name, embeddingModel)
     const texts = [...new Set(ds.pairs.map((p) => p.generated).filter((t) => t.trim() !== ''))]
     const r = await embeddings.embed(model, texts, { contextSize: ref.contextSize, onProgress })
     if (texts.length > 0 && r.dimension !== ref.dimension) {
       throw new AppError('conflict', `${model.file} returns ${r.dimension}-dimensional embeddings but the classifier of ${ds.info.name} was trained on ${ref.dimension}; retrain it.`)
     }
-    return { classifier: new EmbeddingLabelClassifier(base.model, vectorMap(texts, r.vectors)), embedding: { model: model.file, sha256: model.sha256, ...r.stats } }
+    const vectors = vectorMap(texts, r.vectors)
+    return { classifier: new EmbeddingLabelClassifier(base.model, vectors), embedding: { model: model.file, sha256: model.sha256, ...r.stats }, wrap: (m) => new EmbeddingLabelClassifier(m, vectors) }
   }
 
   function toInfo(row: ClassifierRow): ClassifierInfo {
@@ -136,8 +170,32 @@ export function createEvaluationService(ctx: ServiceContext, deps: { imhi: ImhiS
       heldOut: row.held_out ? (JSON.parse(row.held_out) as HeldOutScore) : null,
       test: row.test ? (JSON.parse(row.test) as HeldOutScore) : null,
       seconds: row.seconds,
-      trainedAt: row.trained_at
+      trainedAt: row.trained_at,
+      crossFitted: row.cross_fitted === 1
     }
+  }
+
+  const crossFitCache = new Map<string, { trainedAt: string; crossFit: CrossFit }>()
+  /** The stored fold models of a classifier that learned from the test posts, or null. */
+  function loadCrossFit(dataset: string): CrossFit | null {
+    const row = stmts.crossFit.get(dataset)
+    if (!row?.cross_fit) return null
+    const cached = crossFitCache.get(dataset)
+    if (cached && cached.trainedAt === row.trained_at) return cached.crossFit
+    let crossFit: CrossFit
+    try {
+      crossFit = deserializeCrossFit(row.cross_fit, dataset)
+    } catch (err) {
+      throw new AppError('bad_file', `The stored cross-fitted models of ${dataset} cannot be read (${err instanceof Error ? err.message : String(err)}); retrain the classifiers.`)
+    }
+    crossFitCache.set(dataset, { trainedAt: row.trained_at, crossFit })
+    return crossFit
+  }
+
+  /** A cross-fitted labeller where the dataset's classifier learned from its test posts, else null. */
+  function crossFitLabeller(dataset: string, full: LabelClassifier, wrap: (m: LabelModel) => LabelClassifier): { labeller: CrossFittedLabeller; folds: number } | null {
+    const cf = loadCrossFit(dataset)
+    return cf ? { labeller: new CrossFittedLabeller(full, cf, wrap), folds: cf.folds } : null
   }
 
   function loadClassifier(dataset: string): LabelClassifier | null {
@@ -164,7 +222,15 @@ export function createEvaluationService(ctx: ServiceContext, deps: { imhi: ImhiS
       if (!info) continue
       let ds = byDataset.get(info.name)
       if (!ds) byDataset.set(info.name, (ds = { info, file: null, pairs: [] }))
-      ds.pairs.push({ row: r.source_row, itemId: r.item_id, question: r.question, golden: r.gold_response, generated: r.text, goldLabel: r.gold_label ?? (r.gold_response ? goldLabel(info.name, r.gold_response) : null) })
+      ds.pairs.push({
+        row: r.source_row,
+        itemId: r.item_id,
+        question: r.question,
+        golden: r.gold_response,
+        generated: r.text,
+        goldLabel: r.gold_label ?? (r.gold_response ? goldLabel(info.name, r.gold_response) : null),
+        posts: r.instruction_post ? [r.post, r.instruction_post] : [r.post]
+      })
     }
     if (byDataset.size === 0) throw new AppError('invalid_input', `Run ${runId} ("${run.name}") has no generated explanations yet.`)
     return { source: { kind: 'run', runId, name: run.name }, datasets: [...byDataset.values()], skipped: [] }
@@ -234,15 +300,14 @@ export function createEvaluationService(ctx: ServiceContext, deps: { imhi: ImhiS
   return {
     load,
 
-    /** Rule-based correctness per dataset (what `imhi evaluate` prints). */
-    correctness(target: Target) {
+    /**
+     * Rule-based correctness per dataset (what `imhi evaluate` prints): the workbench's rules under
+     * either OOD convention, or IMHI.py's calculate_f1 as released.
+     */
+    correctness<R extends RuleMode = 'workbench'>(target: Target, opts: { rules?: R; ood?: OodConvention } = {}) {
       const loaded = load(target, true)
-      const datasets: Record<string, ReturnType<typeof ruleCorrectness>> = {}
-      for (const ds of loaded.datasets) {
-        if (!hasGoldens(ds)) throw new AppError('bad_file', `${ds.file ?? ds.info.name}: the goldens column is empty; correctness needs golden responses`)
-        datasets[ds.info.name] = ruleCorrectness(ds)
-      }
-      return { source: loaded.source, datasets, skipped: loaded.skipped }
+      const r = correctnessOf(loaded, opts.rules ?? 'workbench', opts.ood ?? 'workbench') as Extract<CorrectnessResult, { rules: R }>
+      return { source: loaded.source, ...r, skipped: loaded.skipped }
     },
 
     /**
@@ -251,9 +316,12 @@ export function createEvaluationService(ctx: ServiceContext, deps: { imhi: ImhiS
      * with: found by SHA-256 in the model library, or `embeddingModel`, which must be that same file).
      * What `imhi label` runs.
      */
-    async label(target: Target, opts: { embeddingModel?: string; onProgress?: (dataset: string, done: number, total: number) => void } = {}) {
+    async label(target: Target, opts: { embeddingModel?: string; ood?: OodConvention; onProgress?: (dataset: string, done: number, total: number) => void } = {}) {
       const loaded = load(target, false)
-      const datasets: Record<string, { rows: ReturnType<typeof classifierLabels>; metrics: ReturnType<typeof scoreCorrectness> | null; embedding: EmbeddingUse | null }> = {}
+      const datasets: Record<
+        string,
+        { rows: ReturnType<typeof classifierLabels>; metrics: ReturnType<typeof scoreCorrectness> | null; embedding: EmbeddingUse | null; crossFit: CrossFitLabelling | null }
+      > = {}
       const missing: string[] = []
       for (const ds of loaded.datasets) {
         const stored = loadClassifier(ds.info.name)
@@ -261,11 +329,16 @@ export function createEvaluationService(ctx: ServiceContext, deps: { imhi: ImhiS
           missing.push(ds.info.name)
           continue
         }
-        const { classifier, embedding } = await labellingClassifier(ds, stored, opts.embeddingModel, (d, t) => opts.onProgress?.(ds.info.name, d, t))
-        const rows = classifierLabels(ds, classifier)
+        const { classifier, embedding, wrap } = await labellingClassifier(ds, stored, opts.embeddingModel, (d, t) => opts.onProgress?.(ds.info.name, d, t))
+        const cf = crossFitLabeller(ds.info.name, classifier, wrap)
+        let rows = classifierLabels(ds, classifier, cf?.labeller)
+        const stale = !cf && !ds.info.hasTrainingData
+        // A classifier that learned from the test posts, trained before its fold models were kept: say its labels may be in-sample.
+        if (stale) rows = rows.map((r) => ({ ...r, heldOut: r.empty ? null : 'unknown' }))
         datasets[ds.info.name] = {
           rows,
-          metrics: hasGoldens(ds) ? scoreCorrectness(ds.info, rows.map((r) => r.gold), rows.map((r) => r.label)) : null,
+          crossFit: cf ? crossFitSummary(rows, cf.folds) : stale ? crossFitSummary(rows, 0) : null,
+          metrics: hasGoldens(ds) ? scoreCorrectness(ds.info, rows.map((r) => r.gold), rows.map((r) => r.label), opts.ood ?? 'workbench') : null,
           embedding
         }
       }
@@ -338,6 +411,8 @@ export function createEvaluationService(ctx: ServiceContext, deps: { imhi: ImhiS
       const loaded = load(target, false)
       const labeller = labellerInfo(opts.labeller)
       const labels = new Map<string, RowLabel[]>()
+      const crossFits = new Map<string, { folds: number }>()
+      const notCrossFitted = new Set<string>()
       let mentalbert: Map<string, MentalBertLabelling> | undefined
       if (opts.labeller?.kind === 'mentalbert') {
         const r = await mentalBertLabels(loaded, { modelPath: opts.labeller.modelPath, batchSize: opts.labeller.batchSize, onProgress: (d, done, total) => opts.onProgress?.('label', d, done, total) })
@@ -347,7 +422,12 @@ export function createEvaluationService(ctx: ServiceContext, deps: { imhi: ImhiS
       } else {
         for (const ds of loaded.datasets) {
           const c = loadClassifier(ds.info.name)
-          if (c) labels.set(ds.info.name, classifierLabels(ds, (await labellingClassifier(ds, c, opts.embeddingModel, (d, t) => opts.onProgress?.('embed', ds.info.name, d, t))).classifier))
+          if (!c) continue
+          const l = await labellingClassifier(ds, c, opts.embeddingModel, (d, t) => opts.onProgress?.('embed', ds.info.name, d, t))
+          const cf = crossFitLabeller(ds.info.name, l.classifier, l.wrap)
+          if (cf) crossFits.set(ds.info.name, { folds: cf.folds })
+          else if (!ds.info.hasTrainingData) notCrossFitted.add(ds.info.name)
+          labels.set(ds.info.name, classifierLabels(ds, l.classifier, cf?.labeller))
         }
       }
       const name = opts.name ?? (loaded.source.kind === 'run' ? `run ${loaded.source.runId}: ${loaded.source.name}` : loaded.source.path)
@@ -356,6 +436,8 @@ export function createEvaluationService(ctx: ServiceContext, deps: { imhi: ImhiS
         labels,
         labeller,
         mentalbert,
+        crossFits,
+        notCrossFitted,
         lm: opts.lmModel ? inferenceLmScorer(deps.inference, opts.lmModel) : undefined,
         onProgress: opts.onProgress,
         signal: opts.signal
@@ -452,10 +534,14 @@ export function createEvaluationService(ctx: ServiceContext, deps: { imhi: ImhiS
           rows.forEach((x, i) => (x.embedding = normalizeL2(r.vectors[i])))
           for (const key of ['computed', 'cached', 'truncated', 'seconds'] as const) embedTotals[key] += r.stats[key]
         }
-        let result: { model: ReturnType<typeof trainAndScore>['model']; report: TrainReport }
+        let result: ReturnType<typeof trainAndScore>
         try {
           result = trainAndScore(info, data)
-          if (embedModel) attachEmbedding(result.model, { file: embedModel.file, sha256: embedModel.sha256, dimension, contextSize: EMBEDDING_CONTEXT })
+          if (embedModel) {
+            const ref = { file: embedModel.file, sha256: embedModel.sha256, dimension, contextSize: EMBEDDING_CONTEXT }
+            attachEmbedding(result.model, ref)
+            for (const m of result.crossFit?.models ?? []) if (m) attachEmbedding(m, ref)
+          }
         } catch (err) {
           skipped.push({ dataset: info.name, reason: err instanceof Error ? err.message : String(err) })
           continue
@@ -467,7 +553,8 @@ export function createEvaluationService(ctx: ServiceContext, deps: { imhi: ImhiS
           train_rows: result.report.trainRows,
           held_out: result.report.heldOut ? JSON.stringify(result.report.heldOut) : null,
           test: result.report.test ? JSON.stringify(result.report.test) : null,
-          seconds: result.report.seconds
+          seconds: result.report.seconds,
+          cross_fit: result.crossFit ? serializeCrossFit(result.crossFit) : null
         })
         trained.push(toInfo(stmts.classifier.get(info.name)!))
       }
@@ -480,39 +567,18 @@ export function createEvaluationService(ctx: ServiceContext, deps: { imhi: ImhiS
      * or a study's ratings (goldens = the gold response of the same post in the item's dataset).
      */
     async correlations(opts: { systems?: string[]; studyId?: number; lmModel?: string } = {}): Promise<CorrelationReport> {
-      // Posts are matched on their ASCII letters and digits; the released rating files carry
-      // mis-decoded punctuation ("I鈥檓" for "I’m"), so a post without an exact match takes the
-      // post of the dataset sharing at least 90% of its words (Jaccard), when exactly one does.
-      const key = (post: string) => post.toLowerCase().replace(/[^a-z0-9]+/g, ' ').trim()
-      const indexes = new Map<string, { byKey: Map<string, string>; candidates: { words: Set<string>; golden: string }[] }>()
-      const indexOf = (dataset: string) => {
-        let index = indexes.get(dataset)
-        if (index) return index
-        index = { byKey: new Map(), candidates: [] }
-        for (const r of stmts.goldens.iterate(dataset)) {
-          if (!r.gold_response) continue
-          const k = key(r.post)
-          if (index.byKey.has(k)) continue
-          index.byKey.set(k, r.gold_response)
-          index.candidates.push({ words: new Set(k.split(' ')), golden: r.gold_response })
-        }
-        indexes.set(dataset, index)
-        return index
-      }
-      const goldenFor = (post: string, dataset: string | null): string | null => {
+      // Each rated post is matched to an item of its dataset (postmatch.ts: normalized text first,
+      // then on undamaged words), preferring the test_instruction item whose golden IMHI.py uses.
+      const matchers = new Map<string, PostMatcher<string>>()
+      const goldenFor = (post: string, dataset: string | null): PostMatch<string> => {
         const info = findDataset(dataset ?? 'DR')
-        if (!info) return null
-        const { byKey, candidates } = indexOf(info.name)
-        const k = key(post)
-        const exact = byKey.get(k)
-        if (exact) return exact
-        const words = new Set(k.split(' '))
-        const close = candidates.filter((c) => {
-          let inter = 0
-          for (const w of words) if (c.words.has(w)) inter++
-          return inter / (words.size + c.words.size - inter) >= 0.9
-        })
-        return close.length === 1 ? close[0].golden : null
+        if (!info) return { value: null, how: 'none', reason: `unknown dataset "${dataset}"` }
+        let m = matchers.get(info.name)
+        if (!m) {
+          const candidates = stmts.goldens.all(info.name).flatMap((r) => (r.gold_response ? [{ post: r.post, value: r.gold_response }] : []))
+          matchers.set(info.name, (m = new PostMatcher(candidates)))
+        }
+        return m.match(post)
       }
       const rated: RatedExplanation[] = []
       let source: string
@@ -526,7 +592,8 @@ export function createEvaluationService(ctx: ServiceContext, deps: { imhi: ImhiS
         }
         for (const e of byItem.values()) {
           for (const [aspect, xs] of Object.entries(e.sums)) e.ratings[aspect] = xs.reduce((a, x) => a + x, 0) / xs.length
-          rated.push({ key: e.key, system: e.system, post: e.post, explanation: e.explanation, golden: goldenFor(e.post, e.dataset), ratings: e.ratings })
+          const g = goldenFor(e.post, e.dataset)
+          rated.push({ key: e.key, system: e.system, post: e.post, explanation: e.explanation, golden: g.value, match: g.how, origin: `study ${opts.studyId} item ${e.key}`, unmatchedReason: g.how === 'none' ? g.reason : undefined, ratings: e.ratings })
         }
       } else {
         source = 'DR_annotation (reference ratings)'
@@ -537,7 +604,18 @@ export function createEvaluationService(ctx: ServiceContext, deps: { imhi: ImhiS
             const m = ratingMean(r[aspect])
             if (m !== null) ratings[aspect] = m
           }
-          rated.push({ key: `${r.system}:${r.id}`, system: r.system, post: r.post, explanation: r.explanation, golden: goldenFor(r.post, 'DR'), ratings })
+          const g = goldenFor(r.post, 'DR')
+          rated.push({
+            key: `${r.system}:${r.id}`,
+            system: r.system,
+            post: r.post,
+            explanation: r.explanation,
+            golden: g.value,
+            match: g.how,
+            origin: `${r.path} row ${r.source_row}`,
+            unmatchedReason: g.how === 'none' ? g.reason : undefined,
+            ratings
+          })
         }
       }
       if (rated.length === 0) throw new AppError('not_found', opts.studyId !== undefined ? `Study ${opts.studyId} has no ratings yet.` : 'No reference ratings imported (import the IMHI folder with human_evaluation/DR_annotation).')

@@ -13,6 +13,17 @@ export interface ClassScores {
   predicted: number
 }
 
+/**
+ * How a response with no label (OOD) is scored: "workbench" = an extra class "ood", always wrong;
+ * "benchmark" = IMHI.py's class 0 ("no"/"none"; SAD: "other stress causes"), as IMHI.py does.
+ */
+export type OodConvention = 'workbench' | 'benchmark'
+export const OOD_CONVENTION_NAMES = ['workbench', 'benchmark'] as const
+
+/** Whose label rules read the responses: the workbench's own, or IMHI.py's calculate_f1 as released. */
+export type RuleMode = 'workbench' | 'imhi-py'
+export const RULE_MODE_NAMES = ['workbench', 'imhi-py'] as const
+
 /** Correctness of one dataset (fractions 0..1); see README "evaluation" for the definitions. */
 export interface CorrectnessMetrics {
   dataset: string
@@ -25,13 +36,52 @@ export interface CorrectnessMetrics {
   weighted_recall: number
   macro_precision: number
   macro_recall: number
+  /** Responses with no label, however they were scored. */
   ood: number
+  /** How those were scored (absent in reports stored before it existed: "workbench"). */
+  ood_convention?: OodConvention
   unmatched_gold: number
   unmatchedGoldRows: number[]
   perClass: ClassScores[]
   confusion: { labels: string[]; matrix: number[][] }
   goldDistribution: Record<string, number>
   predictedDistribution: Record<string, number>
+}
+
+/**
+ * One dataset under IMHI.py's calculate_f1 as released (src/main/evaluation/imhipy.ts): its
+ * numbers in percent, rounded as the script rounds, or why the script fails on it.
+ */
+export interface ImhiPyResult {
+  dataset: string
+  /** Percent, rounded as the script rounds; null where the script fails (see error) or prints nan. */
+  accuracy: number | null
+  weighted_f1: number | null
+  micro_f1: number | null
+  macro_f1: number | null
+  /** The script's "OOD count". */
+  ood_count: number
+  /** Lengths of the script's two lists. */
+  golden_labels: number
+  output_labels: number
+  unmatched_golden_rows: number[]
+  /** Why the script gives no number for this dataset (it raises), else null. */
+  error: string | null
+  /** The line the script prints, or null where it raises. */
+  line: string | null
+}
+
+/**
+ * How a dataset's classifier labels were made where its classifier learned from the test posts
+ * (CAMS, loneliness, t-sid, swmh): rows whose post it learned from labelled by the fold model that
+ * held the post out (outOfFold), rows of other posts by the full model (notInTraining), rows whose
+ * post could not be told (unknown: possibly in-sample).
+ */
+export interface CrossFitLabelling {
+  folds: number
+  outOfFold: number
+  notInTraining: number
+  unknown: number
 }
 
 export interface BleuResult {
@@ -96,10 +146,18 @@ export interface DatasetReport {
   emptyResponses: number
   /** Rows longer than 20,000 characters (only their start is read for a label). */
   longResponses: number
+  /** Workbench rules, workbench OOD convention (an extra wrong class). */
   rule: CorrectnessMetrics | null
   classifier: CorrectnessMetrics | null
   /** Present where MentalBERT made the classifier labels (absent in reports stored before it existed). */
   mentalbert?: MentalBertLabelling | null
+  /** The same labels under the benchmark's OOD convention (IMHI.py's class 0; SAD: other). Absent in older reports. */
+  ruleBenchmarkOod?: CorrectnessMetrics | null
+  classifierBenchmarkOod?: CorrectnessMetrics | null
+  /** IMHI.py's calculate_f1 as released. Absent in older reports. */
+  imhiPy?: ImhiPyResult | null
+  /** Cross-fitted classifier labelling (null: the classifier learned from training data only, or none ran). */
+  classifierLabelling?: CrossFitLabelling | null
   quality: QualityScores | null
   /**
    * Per row, in row order (the first 5,000 rows): for the distributions and the row table. Scores
@@ -117,6 +175,8 @@ export interface DatasetReport {
     rougeL: (number | null)[]
     lm: (number | null)[] | null
     classifierConfidence: (number | null)[] | null
+    /** Per row, how its classifier label was made (cross-fitted datasets only): out_of_fold, not_in_training, unknown. */
+    classifierHeldOut?: ('out_of_fold' | 'not_in_training' | 'unknown' | null)[] | null
   }
 }
 
@@ -156,6 +216,8 @@ export interface HeldOutScore {
 
 export interface ClassifierInfo {
   dataset: string
+  /** Whether it learned from the test posts and labels them cross-fitted (fold models stored); absent in older databases' answers. */
+  crossFitted?: boolean
   /** "tfidf", or "tfidf+embedding:<GGUF file name>" for a classifier with embedding features. */
   features: string
   trainRows: number
@@ -184,6 +246,10 @@ export interface CorrelationReport {
   /** Items rated and matched to a golden explanation. */
   n: number
   unmatched: number
+  /** Every rated explanation left out for want of a golden: where it is (file and row) and why. */
+  unmatchedRows: { key: string; system: string; origin: string; reason: string }[]
+  /** How the matched ones were found: same normalized text, or closest on undamaged words. */
+  matched: { exact: number; close: number }
   metrics: string[]
   aspects: string[]
   /** table[metric][aspect] */

@@ -71,7 +71,9 @@ export function Agreement() {
       {report && (
         <>
           <Text size="sm">
-            {report.source}: <b>{report.n}</b> rated explanations matched to a golden explanation{report.unmatched ? `, ${report.unmatched} without one (left out)` : ''}.
+            {report.source}: <b>{report.n}</b> rated explanations matched to a golden explanation
+            {report.matched ? ` (${report.matched.exact} by normalized text, ${report.matched.close} by their undamaged words)` : ''}
+            {report.unmatched ? `, ${report.unmatched} without one (left out; listed below)` : ''}.
           </Text>
           {report.notes.map((n) => (
             <Alert key={n} color="yellow" p="xs">

@@ -65,8 +65,8 @@ export function Classifiers({ onTrained }: { onTrained: () => void }) {
               onClick={() =>
                 downloadCsv(
                   'classifiers.csv',
-                  ['dataset', 'features', 'train_rows', 'held_out_method', 'held_out_n', 'held_out_accuracy', 'test_method', 'test_n', 'test_accuracy', 'trained_at'],
-                  rows.map((c) => [c.dataset, c.features, c.trainRows, c.heldOut?.method, c.heldOut?.n, c.heldOut?.accuracy, c.test?.method, c.test?.n, c.test?.accuracy, c.trainedAt])
+                  ['dataset', 'features', 'train_rows', 'held_out_method', 'held_out_n', 'held_out_accuracy', 'test_method', 'test_n', 'test_accuracy', 'cross_fitted', 'trained_at'],
+                  rows.map((c) => [c.dataset, c.features, c.trainRows, c.heldOut?.method, c.heldOut?.n, c.heldOut?.accuracy, c.test?.method, c.test?.n, c.test?.accuracy, c.crossFitted ?? false, c.trainedAt])
                 )
               }
             >
@@ -93,6 +93,7 @@ export function Classifiers({ onTrained }: { onTrained: () => void }) {
               <Table.Th>Held-out method</Table.Th>
               <Table.Th ta="right">Test acc</Table.Th>
               <Table.Th>Test</Table.Th>
+              <Table.Th>Labels test posts</Table.Th>
             </Table.Tr>
           </Table.Thead>
           <Table.Tbody>
@@ -107,6 +108,7 @@ export function Classifiers({ onTrained }: { onTrained: () => void }) {
                   {pct(c.test?.accuracy)}
                 </Table.Td>
                 <Table.Td fz="xs">{c.test ? `${c.test.method} (n=${c.test.n})` : '—'}</Table.Td>
+                <Table.Td fz="xs">{c.crossFitted ? 'cross-fitted: each by the fold model that held it out' : 'with the stored model (never trained on them)'}</Table.Td>
               </Table.Tr>
             ))}
           </Table.Tbody>

@@ -4,25 +4,26 @@ import { Bar, BarChart, CartesianGrid, Legend, ResponsiveContainer, Tooltip, XAx
 import type { EvaluationReport } from '../../../../shared/api/evaluation'
 import { ChartFrame } from './ChartFrame'
 import { downloadCsv, safeName } from './csv'
-import { METRIC_COLUMNS, show } from './format'
+import { metricColumns, show, type MetricsView } from './format'
 
 /** Two evaluations side by side: one metric per chart, every metric in the table (A, B, B − A). */
-export function Compare({ a, b }: { a: EvaluationReport; b: EvaluationReport }) {
+export function Compare({ a, b, view = { rules: 'workbench', ood: 'workbench' } }: { a: EvaluationReport; b: EvaluationReport; view?: MetricsView }) {
   const [metric, setMetric] = useState('accuracy')
-  const col = METRIC_COLUMNS.find((c) => c.key === metric) ?? METRIC_COLUMNS[1]
+  const columns = metricColumns(view)
+  const col = columns.find((c) => c.key === metric) ?? columns[1]
   const datasets = [...new Set([...Object.keys(a.datasets), ...Object.keys(b.datasets)])]
   const scale = (v: number | null) => (v === null ? null : col.kind === 'fraction' ? 100 * v : v)
   const data = datasets.map((d) => ({ dataset: d, A: scale(a.datasets[d] ? col.get(a.datasets[d]) : null), B: scale(b.datasets[d] ? col.get(b.datasets[d]) : null) }))
-  const cols = METRIC_COLUMNS.filter((c) => c.key !== 'n')
+  const cols = columns.filter((c) => c.key !== 'n')
   const exportCsv = () =>
     downloadCsv(
       `${safeName(a.name)}-vs-${safeName(b.name)}.csv`,
-      ['dataset', 'metric', 'A', 'B', 'B_minus_A'],
+      ['dataset', 'rules', 'ood_convention', 'metric', 'A', 'B', 'B_minus_A'],
       datasets.flatMap((d) =>
         cols.map((c) => {
           const va = a.datasets[d] ? c.get(a.datasets[d]) : null
           const vb = b.datasets[d] ? c.get(b.datasets[d]) : null
-          return [d, c.key, va, vb, va !== null && vb !== null ? vb - va : null]
+          return [d, view.rules, view.rules === 'imhi-py' ? 'imhi-py' : view.ood, c.key, va, vb, va !== null && vb !== null ? vb - va : null]
         })
       )
     )
@@ -30,6 +31,10 @@ export function Compare({ a, b }: { a: EvaluationReport; b: EvaluationReport }) 
     <Stack gap="sm" data-testid="compare">
       <Text size="sm">
         <b>A</b> {a.name} <Text span c="dimmed">vs</Text> <b>B</b> {b.name}
+        <Text span c="dimmed">
+          {' '}
+          · {view.rules === 'imhi-py' ? 'IMHI.py rules as released' : `workbench rules, OOD ${view.ood === 'benchmark' ? 'counted as class 0 (benchmark)' : 'an extra wrong class (workbench)'}`}
+        </Text>
       </Text>
       {(a.labeller?.kind ?? 'tfidf') !== (b.labeller?.kind ?? 'tfidf') && (
         <Text size="xs" c="orange" data-testid="compare-labellers">

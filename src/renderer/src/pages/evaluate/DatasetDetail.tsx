@@ -7,7 +7,7 @@ import type { ChartTable } from './ChartDataTable'
 import { ConfusionHeatmap } from './ConfusionHeatmap'
 import { RowsTable } from './RowsTable'
 import { downloadCsv, safeName } from './csv'
-import { pct } from './format'
+import { classifierMetrics, pct, ruleMetrics, type MetricsView } from './format'
 
 const GOLD = '#2f9e77'
 const PRED = '#4c6ef5'
@@ -52,10 +52,13 @@ export function histogram(values: readonly (number | null)[], bins = 20, scale: 
   return counts.map((count, i) => ({ bin: (lo + (i + 0.5) * w).toFixed(digits), count }))
 }
 
-export function DatasetDetail({ report, dataset }: { report: EvaluationReport; dataset: DatasetReport }) {
+export function DatasetDetail({ report, dataset, view }: { report: EvaluationReport; dataset: DatasetReport; view: MetricsView }) {
   const [which, setWhich] = useState<'rule' | 'classifier'>('rule')
   const [score, setScore] = useState<ScoreKey>('rouge1')
-  const metrics = which === 'rule' ? dataset.rule : dataset.classifier
+  // The charts show the workbench rules' (or the classifier's) labels under the chosen OOD convention.
+  const ood = view.rules === 'imhi-py' ? 'workbench' : view.ood
+  const metrics = (which === 'rule' ? ruleMetrics(dataset, ood) : classifierMetrics(dataset, ood)) ?? null
+  const cf = dataset.classifierLabelling
   const base = safeName(`${report.name}-${dataset.dataset}`)
   const distribution = useMemo(
     () => (metrics ? Object.keys(metrics.goldDistribution).map((label) => ({ label, gold: metrics.goldDistribution[label], predicted: metrics.predictedDistribution[label] ?? 0 })) : []),
@@ -84,6 +87,29 @@ export function DatasetDetail({ report, dataset }: { report: EvaluationReport; d
           ]}
         />
       </Group>
+      {view.rules === 'imhi-py' && (
+        <Alert color={dataset.imhiPy?.error ? 'red' : 'blue'} p="xs" title="IMHI.py calculate_f1 (as released)" data-testid="imhi-py-line">
+          <Text size="sm" ff="monospace">
+            {dataset.imhiPy === undefined ? 'Not in this stored evaluation; evaluate again.' : dataset.imhiPy === null ? 'No golden responses.' : (dataset.imhiPy.line ?? `gives no number: ${dataset.imhiPy.error}`)}
+          </Text>
+          <Text size="xs" c="dimmed">
+            The charts below show the workbench rules’ labels (OOD as an extra wrong class).
+          </Text>
+        </Alert>
+      )}
+      {which === 'classifier' && cf && cf.folds === 0 && (
+        <Alert color="orange" p="xs" data-testid="crossfit-note">
+          This dataset’s classifier learned from the test posts themselves and was trained before cross-fitted labelling existed: its labels of test posts may be in-sample, so
+          these figures are not a clean test figure. Retrain the classifiers (Classifiers tab) for out-of-fold labels.
+        </Alert>
+      )}
+      {which === 'classifier' && cf && cf.folds > 0 && (
+        <Alert color={cf.unknown ? 'orange' : 'teal'} p="xs" data-testid="crossfit-note">
+          This dataset’s classifier learned from the test posts themselves (no training data released), so its labels are cross-fitted: {cf.outOfFold} row(s) labelled by the
+          model of the {cf.folds}-fold split that held their post out, {cf.notInTraining} of posts it never learned from by the full model
+          {cf.unknown ? `, and ${cf.unknown} whose post could not be told by the full model: those may be in-sample, so these figures are not a clean test figure` : '; no label comes from a model that saw its post'}.
+        </Alert>
+      )}
       {!metrics ? (
         <Alert color="gray">No gold labels for this dataset: correctness needs golden responses.</Alert>
       ) : (

@@ -5,6 +5,21 @@ import { downloadCsv } from './csv'
 import { num, pct } from './format'
 
 type Filter = 'all' | 'wrong' | 'ood' | 'disagree'
+
+/** How a cross-fitted classifier label was made (crossfit.ts). */
+function HeldOutBadge({ status }: { status: 'out_of_fold' | 'not_in_training' | 'unknown' }) {
+  const [text, color, help] =
+    status === 'out_of_fold'
+      ? ['out-of-fold', 'teal', 'labelled by the fold model that never saw this post']
+      : status === 'not_in_training'
+        ? ['not trained on', 'gray', 'the classifier never learned from this post']
+        : ['in-sample?', 'orange', 'the post could not be told; labelled by the model that learned from all test posts']
+  return (
+    <Badge size="xs" variant="light" color={color} ml={4} title={help}>
+      {text}
+    </Badge>
+  )
+}
 const PAGE = 100
 
 /** Every row of one dataset: gold, rule-based and classifier labels, scores, the response's start. */
@@ -22,8 +37,8 @@ export function RowsTable({ dataset, name }: { dataset: DatasetReport; name: str
   const exportCsv = () =>
     downloadCsv(
       `${name}-rows.csv`,
-      ['row', 'gold', 'rule_label', 'classifier_label', 'classifier_confidence', 'rouge1', 'rouge2', 'rougeL', 'lm', 'response_start'],
-      idx.map((i) => [r.row[i], r.gold[i], r.rule[i] ?? 'ood', r.classifier?.[i], r.classifierConfidence?.[i], r.rouge1[i], r.rouge2[i], r.rougeL[i], r.lm?.[i], r.snippet[i]])
+      ['row', 'gold', 'rule_label', 'classifier_label', 'classifier_confidence', 'classifier_labelled_by', 'rouge1', 'rouge2', 'rougeL', 'lm', 'response_start'],
+      idx.map((i) => [r.row[i], r.gold[i], r.rule[i] ?? 'ood', r.classifier?.[i], r.classifierConfidence?.[i], r.classifierHeldOut?.[i] ?? '', r.rouge1[i], r.rouge2[i], r.rougeL[i], r.lm?.[i], r.snippet[i]])
     )
   const label = (v: string | null, gold: string | null) =>
     v === null ? (
@@ -92,6 +107,7 @@ export function RowsTable({ dataset, name }: { dataset: DatasetReport; name: str
                         {pct(r.classifierConfidence[i])}%
                       </Text>
                     )}
+                    {r.classifierHeldOut?.[i] && <HeldOutBadge status={r.classifierHeldOut[i]!} />}
                   </Table.Td>
                 )}
                 <Table.Td ta="right">{pct(r.rougeL[i])}</Table.Td>

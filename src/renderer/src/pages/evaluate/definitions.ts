@@ -6,7 +6,11 @@ export const DEFINITIONS: { term: string; text: string }[] = [
   },
   {
     term: 'OOD',
-    text: 'A response whose label could not be found. It counts as a wrong prediction of an extra class "ood": as in scikit-learn with that extra value, it enters the macro average (F1 0) when it occurs and weighs nothing in the weighted average.'
+    text: 'A response whose label could not be found. Two conventions, chosen on the Metrics tab (CLI: --ood). Workbench (default): an extra class "ood", always wrong; as in scikit-learn with that extra value, it enters the macro average (F1 0) when it occurs and weighs nothing in the weighted average. Benchmark: the class IMHI.py gives it, its class 0 ("no" on the yes/no datasets, "none" on CAMS, t-sid and swmh; SAD: class 8, "other stress causes"); it is then right whenever that is the gold label, and the averages run over the real classes only.'
+  },
+  {
+    term: 'IMHI.py rules',
+    text: 'IMHI.py\'s calculate_f1 (--rule_calculate) as released, quirks included: the text before "Reasoning:" (case-sensitive), lower-cased, the first of a fixed list of substrings ("no" matches "know", "yes" matches "eyes"); a response naming nothing is class 0 (SAD 8) and counted as OOD; a golden naming nothing leaves the two label lists of different lengths and scikit-learn refuses them, so the dataset gets no number, with the reason (swmh drops the response too). Numbers in percent, rounded as Python\'s round(x, 2), shown as it prints them.'
   },
   { term: 'Accuracy', text: 'Share of scored rows whose predicted label equals the gold label (sklearn accuracy_score).' },
   {
@@ -23,6 +27,10 @@ export const DEFINITIONS: { term: string; text: string }[] = [
   {
     term: 'label_inference.py --calculate',
     text: 'The numbers the benchmark\'s labelling script prints for MentalBERT labels: the gold label read from the golden before "Reasoning:" by its substring tests (so "I do not know" counts as no), accuracy and weighted/micro/macro F1 from sklearn, each round(100·x, 2). Where a golden matches no label the script drops only the gold (swmh: the pair), the two lists differ in length and sklearn refuses: the workbench then says the script fails there and gives no number.'
+  },
+  {
+    term: 'Cross-fitted labels',
+    text: 'CAMS, loneliness, t-sid and swmh have no released training data, so their classifier learns from the test posts\' own gold explanations. A model\'s explanation of such a post is labelled by the model of the 5-fold split (folds by post) that held the post out, never by a model that saw it; each row is marked out-of-fold, not trained on (a post it never learned from), or in-sample? (the post could not be told: no post and no golden to match).'
   },
   {
     term: 'BLEU',

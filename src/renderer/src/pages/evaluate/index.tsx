@@ -16,6 +16,7 @@ import { Classifiers } from './Classifiers'
 import { Agreement } from './Agreement'
 import { DEFINITIONS } from './definitions'
 import { LabellerSummary } from './LabellerSummary'
+import type { MetricsView } from './format'
 
 function NewEvaluation({ onDone }: { onDone: (id: number) => void }) {
   const { info } = useAppState()
@@ -194,6 +195,7 @@ export default function EvaluatePage({ route }: { route: Route }) {
   const id = q.get('id') ? Number(q.get('id')) : (list.data?.[0]?.id ?? null)
   const compareId = q.get('b') ? Number(q.get('b')) : null
   const tab = q.get('tab') ?? 'metrics'
+  const view: MetricsView = { rules: q.get('rules') === 'imhi-py' ? 'imhi-py' : 'workbench', ood: q.get('ood') === 'benchmark' ? 'benchmark' : 'workbench' }
   const report = useCall('evaluation.get', id ? { id } : null)
   const other = useCall('evaluation.get', compareId ? { id: compareId } : null)
   const datasets = report.data ? Object.keys(report.data.datasets) : []
@@ -270,13 +272,53 @@ export default function EvaluatePage({ route }: { route: Route }) {
                 </Alert>
               )}
               <LabellerSummary report={report.data} />
-              <MetricsTable report={report.data} selected={ds} onSelect={(d) => go({ ds: d })} />
-              {ds && report.data.datasets[ds] && <DatasetDetail key={`${id}-${ds}`} report={report.data} dataset={report.data.datasets[ds]} />}
+              <Group gap="lg" align="end" data-testid="metrics-view">
+                <div>
+                  <Text size="xs" fw={500} mb={2} id="rules-label">
+                    Label rules
+                  </Text>
+                  <SegmentedControl
+                    size="xs"
+                    aria-labelledby="rules-label"
+                    value={view.rules}
+                    onChange={(v) => go({ rules: v === 'imhi-py' ? 'imhi-py' : undefined })}
+                    data={[
+                      { label: 'Workbench', value: 'workbench' },
+                      { label: 'IMHI.py as released', value: 'imhi-py' }
+                    ]}
+                    data-testid="rules-control"
+                  />
+                </div>
+                <div>
+                  <Text size="xs" fw={500} mb={2} id="ood-label">
+                    Response with no label (OOD)
+                  </Text>
+                  <SegmentedControl
+                    size="xs"
+                    aria-labelledby="ood-label"
+                    value={view.rules === 'imhi-py' ? 'benchmark' : view.ood}
+                    disabled={view.rules === 'imhi-py'}
+                    onChange={(v) => go({ ood: v === 'benchmark' ? 'benchmark' : undefined })}
+                    data={[
+                      { label: 'Extra wrong class (workbench)', value: 'workbench' },
+                      { label: 'Class 0, as IMHI.py (benchmark)', value: 'benchmark' }
+                    ]}
+                    data-testid="ood-control"
+                  />
+                </div>
+                {view.rules === 'imhi-py' && (
+                  <Text size="xs" c="dimmed" maw={320}>
+                    IMHI.py scores a response with no label as its class 0 (SAD: 8); the OOD choice applies to the workbench rules.
+                  </Text>
+                )}
+              </Group>
+              <MetricsTable report={report.data} selected={ds} onSelect={(d) => go({ ds: d })} view={view} />
+              {ds && report.data.datasets[ds] && <DatasetDetail key={`${id}-${ds}`} report={report.data} dataset={report.data.datasets[ds]} view={view} />}
             </Stack>
           )}
         </Tabs.Panel>
         <Tabs.Panel value="compare" pt="sm">
-          {report.data && other.data ? <Compare a={report.data} b={other.data} /> : <Text c="dimmed">Choose a second evaluation to compare.</Text>}
+          {report.data && other.data ? <Compare a={report.data} b={other.data} view={view} /> : <Text c="dimmed">Choose a second evaluation to compare.</Text>}
         </Tabs.Panel>
         <Tabs.Panel value="classifiers" pt="sm">
           <Classifiers onTrained={() => undefined} />
