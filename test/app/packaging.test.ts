@@ -81,8 +81,10 @@ describe('installing stays offline-safe (npm ci from the registry only)', () => 
     // better-sqlite3: prebuild-install, else a local node-gyp compile; electron: through scripts/electron-get
     // (a failed download does not fail the install); esbuild: picks its platform package, installed by npm;
     // node-llama-cpp: uses its prebuilt @node-llama-cpp/* packages (NODE_LLAMA_CPP_SKIP_DOWNLOAD in CI);
-    // electron-winstaller (electron-builder): copies a bundled 7-Zip, no download.
-    expect([...new Set(withScripts)]).toEqual(['better-sqlite3', 'electron', 'electron-winstaller', 'esbuild', 'node-llama-cpp'])
+    // electron-winstaller (electron-builder): copies a bundled 7-Zip, no download; onnxruntime-node:
+    // its CPU binaries ship in the package, and .npmrc skips the script's GPU-library download.
+    expect([...new Set(withScripts)]).toEqual(['better-sqlite3', 'electron', 'electron-winstaller', 'esbuild', 'node-llama-cpp', 'onnxruntime-node'])
+    expect(readFileSync(join(ROOT, '.npmrc'), 'utf8')).toMatch(/^onnxruntime-node-install=skip$/m)
   })
 
   it('electron-builder is pinned exactly', () => {
