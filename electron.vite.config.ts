@@ -21,7 +21,9 @@ export default defineConfig({
         input: {
           index: resolve(__dirname, 'src/main/electron/index.ts'),
           // The inference worker thread (owns llama.cpp), loaded by src/main/inference/client.ts.
-          'inference-worker': resolve(__dirname, 'src/main/inference/worker/index.ts')
+          'inference-worker': resolve(__dirname, 'src/main/inference/worker/index.ts'),
+          // The ONNX Runtime worker thread (owns the ONNX sessions), loaded by src/main/inference/engines/onnx/client.ts.
+          'onnx-worker': resolve(__dirname, 'src/main/inference/engines/onnx/worker.ts')
         }
       }
     }

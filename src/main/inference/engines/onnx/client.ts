@@ -1,0 +1,109 @@
+import { Worker } from 'node:worker_threads'
+import { fileURLToPath } from 'node:url'
+import { AppError } from '../../../../shared/api/errors'
+import type { ClassifyResult, FromOnnxWorker, OnnxRequest, OnnxResults, ToOnnxWorker } from './protocol'
+import type { ForwardBatch, LoadOptions, OnnxModelInfo } from './model'
+import type { TensorValue } from './session'
+import type { EncodedBatch } from './tokenizer'
+
+/** Where the worker's code is: the bundled file beside the built main, or the TS sources via tsx. */
+function workerUrl(): URL {
+  if (import.meta.url.endsWith('.ts')) return new URL('./bootstrap.mjs', import.meta.url)
+  return new URL('./onnx-worker.js', import.meta.url)
+}
+
+type Progress = (done: number, total: number) => void
+
+/**
+ * The main thread's handle on ONNX Runtime: a worker thread that owns the sessions and
+ * tokenizers (started on first use; a crashed worker fails the calls in flight and is started
+ * again on the next call). The API stays general so that every ONNX user (the MentalBERT
+ * labeller, BART-score, BERTScore, seq2seq generation) shares it:
+ *   load(folder) -> model info (tokenizer, sessions with their inputs/outputs, provider);
+ *   run(model, session, named int64/float tensors); tokenize / forward / classify texts in
+ *   padded batches.
+ */
+export class OnnxEngine {
+  private worker: Worker | null = null
+  private nextId = 1
+  private readonly pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: unknown) => void; progress?: Progress }>()
+
+  private start(): Worker {
+    if (this.worker) return this.worker
+    const w = new Worker(fileURLToPath(workerUrl()), { stdout: false, stderr: false })
+    w.unref()
+    w.on('message', (msg: FromOnnxWorker) => this.onMessage(msg))
+    w.on('error', (err) => this.failAll(new AppError('internal', `The ONNX worker failed: ${err.message}`)))
+    w.on('exit', (code) => {
+      if (this.worker === w) this.worker = null
+      this.failAll(new AppError('internal', `The ONNX worker exited (code ${code}).`))
+    })
+    this.worker = w
+    return w
+  }
+
+  private failAll(err: AppError): void {
+    for (const p of this.pending.values()) p.reject(err)
+    this.pending.clear()
+  }
+
+  private onMessage(msg: FromOnnxWorker): void {
+    const p = this.pending.get(msg.id)
+    if (!p) return
+    if (msg.type === 'progress') {
+      p.progress?.(msg.done, msg.total)
+      return
+    }
+    this.pending.delete(msg.id)
+    if (msg.type === 'result') p.resolve(msg.value)
+    else p.reject(AppError.from(msg.error))
+    if (this.pending.size === 0) this.worker?.unref()
+  }
+
+  private request<R extends OnnxRequest>(req: R, progress?: Progress): Promise<OnnxResults[R['op']]> {
+    const w = this.start()
+    const id = this.nextId++
+    const promise = new Promise<unknown>((resolve, reject) => this.pending.set(id, { resolve, reject, progress }))
+    // While requests are in flight the worker keeps the process alive; idle, it does not.
+    w.ref()
+    w.postMessage({ id, req } satisfies ToOnnxWorker)
+    return promise as Promise<OnnxResults[R['op']]>
+  }
+
+  /** Loads a model folder (optimum-cli export layout); errors name the file at fault. */
+  load(dir: string, options: LoadOptions = {}): Promise<OnnxModelInfo> {
+    return this.request({ op: 'load', dir, options })
+  }
+
+  unload(id: number): Promise<{ unloaded: boolean }> {
+    if (!this.worker) return Promise.resolve({ unloaded: false })
+    return this.request({ op: 'unload', id })
+  }
+
+  /** One graph on named tensors; returns the outputs asked for (default all). */
+  run(id: number, session: string, feeds: Record<string, TensorValue>, outputs?: string[]): Promise<Record<string, TensorValue>> {
+    return this.request({ op: 'run', id, session, feeds, outputs })
+  }
+
+  /** Texts to a padded int64 batch (input_ids, attention_mask), cut to maxLength tokens. */
+  tokenize(id: number, texts: string[], maxLength: number | null): Promise<EncodedBatch> {
+    return this.request({ op: 'tokenize', id, texts, maxLength })
+  }
+
+  /** Texts through an encoder graph (model.onnx / encoder_model.onnx) in padded batches. */
+  forward(id: number, texts: string[], opts: { session?: string; maxLength: number | null; batchSize: number; outputs?: string[] }, progress?: Progress): Promise<ForwardBatch[]> {
+    return this.request({ op: 'forward', id, texts, ...opts }, progress)
+  }
+
+  /** A sequence classifier's logits (output "logits" of model.onnx) for each text. */
+  classify(id: number, texts: string[], opts: { maxLength: number | null; batchSize: number; output?: string }, progress?: Progress): Promise<ClassifyResult> {
+    return this.request({ op: 'classify', id, texts, ...opts }, progress)
+  }
+
+  /** Ends the worker and every session in it. Safe to call twice. */
+  async close(): Promise<void> {
+    const w = this.worker
+    this.worker = null
+    if (w) await w.terminate()
+  }
+}

@@ -1,0 +1,81 @@
+import { parentPort } from 'node:worker_threads'
+import { AppError } from '../../../../shared/api/errors'
+import { OnnxModel, type ForwardBatch } from './model'
+import { runSession } from './session'
+import type { ClassifyResult, FromOnnxWorker, OnnxRequest, OnnxResults, ToOnnxWorker } from './protocol'
+
+// The ONNX worker thread: owns every ONNX Runtime session and tokenizer, so tokenizing and
+// running models never block the thread that answers the UI.
+
+const port = parentPort
+if (!port) throw new Error('the ONNX worker must run in a worker thread')
+const post = (msg: FromOnnxWorker, transfer: ArrayBuffer[] = []) => port.postMessage(msg, transfer)
+
+const models = new Map<number, OnnxModel>()
+let nextModel = 1
+
+function model(id: number): OnnxModel {
+  const m = models.get(id)
+  if (!m) throw new AppError('not_found', `ONNX model ${id} is not loaded`)
+  return m
+}
+
+async function handle(msgId: number, req: OnnxRequest): Promise<OnnxResults[keyof OnnxResults]> {
+  switch (req.op) {
+    case 'load': {
+      const m = await OnnxModel.load(req.dir, req.options)
+      const id = nextModel++
+      models.set(id, m)
+      return m.info(id)
+    }
+    case 'unload': {
+      const m = models.get(req.id)
+      models.delete(req.id)
+      if (m) await m.release()
+      return { unloaded: !!m }
+    }
+    case 'run':
+      return await runSession(model(req.id).session(req.session), req.feeds, req.outputs)
+    case 'tokenize':
+      return model(req.id).tokenizer.encodeBatch(req.texts, req.maxLength)
+    case 'forward': {
+      const out: ForwardBatch[] = []
+      for await (const b of model(req.id).forward(req.texts, req)) {
+        out.push(b)
+        post({ type: 'progress', id: msgId, done: b.start + b.encoded.batch, total: req.texts.length })
+      }
+      return out
+    }
+    case 'classify': {
+      const started = performance.now()
+      const name = req.output ?? 'logits'
+      let labels = -1
+      let logits = new Float32Array(0)
+      const tokens: number[] = []
+      const truncated: number[] = []
+      for await (const b of model(req.id).forward(req.texts, { maxLength: req.maxLength, batchSize: req.batchSize, outputs: [name] })) {
+        const t = b.outputs[name]
+        if (t.type !== 'float32' || t.dims.length !== 2 || t.dims[0] !== b.encoded.batch) {
+          throw new AppError('bad_file', `${model(req.id).encoderSession?.file}: output ${name} is ${t.type} [${t.dims.join(', ')}], not the [batch, labels] float logits of a sequence classifier`)
+        }
+        if (labels < 0) {
+          labels = t.dims[1]
+          logits = new Float32Array(req.texts.length * labels)
+        }
+        logits.set(t.data, b.start * labels)
+        tokens.push(...b.encoded.lengths)
+        truncated.push(...b.encoded.truncated.map((i) => b.start + i))
+        post({ type: 'progress', id: msgId, done: b.start + b.encoded.batch, total: req.texts.length })
+      }
+      const result: ClassifyResult = { labels: Math.max(labels, 0), logits, tokens, truncated, seconds: (performance.now() - started) / 1000 }
+      return result
+    }
+  }
+}
+
+port.on('message', (msg: ToOnnxWorker) => {
+  handle(msg.id, msg.req).then(
+    (value) => post({ type: 'result', id: msg.id, value }),
+    (err: unknown) => post({ type: 'error', id: msg.id, error: AppError.from(err).toBody() })
+  )
+})
