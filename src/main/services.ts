@@ -4,6 +4,7 @@ import { createImhiService } from './imhi/service'
 import { createInferenceService } from './inference/service'
 import { createEvaluationService } from './evaluation/service'
 import { createAnnotationService } from './annotation/service'
+import { OnnxEngine } from './inference/engines/onnx'
 
 /** What only the host (Electron, serve, CLI, tests) can provide. */
 export interface Platform {
@@ -28,7 +29,9 @@ export function createServices(ctx: Omit<ServiceContext, 'events'> & { events?: 
   const imhi = createImhiService(base)
   const inference = createInferenceService(base, { imhi })
   const annotation = createAnnotationService(base, { imhi, inference })
-  const evaluation = createEvaluationService(base, { imhi, inference, annotation })
+  // ONNX Runtime in its worker thread (started on first use): BART-score, BERTScore.
+  const onnx = new OnnxEngine()
+  const evaluation = createEvaluationService(base, { imhi, inference, annotation, onnx })
   return {
     ...base,
     imhi,
@@ -38,6 +41,7 @@ export function createServices(ctx: Omit<ServiceContext, 'events'> & { events?: 
     /** Releases native handles (model worker, database). Safe to call twice. */
     async close(): Promise<void> {
       await inference.close()
+      await onnx.close()
       if (base.db.open) base.db.close()
     }
   }

@@ -10,6 +10,7 @@ type EvaluationMethod =
   | 'evaluation.classifiers'
   | 'evaluation.trainClassifiers'
   | 'evaluation.correlations'
+  | 'evaluation.cancel'
 
 /** API handlers of the evaluation domain: thin adapters from the contract to the service. */
 export function evaluationHandlers(s: Services): Pick<Handlers, EvaluationMethod> {
@@ -20,6 +21,9 @@ export function evaluationHandlers(s: Services): Pick<Handlers, EvaluationMethod
         name: input.name,
         lmModel: input.lmModel,
         embeddingModel: input.embeddingModel,
+        bartModel: input.bartModel,
+        bertscoreModel: input.bertscoreModel,
+        bertscoreLayer: input.bertscoreLayer,
         onProgress: (stage, dataset, done, total) => ctx.emit('evaluation.progress', { stage, dataset, done, total })
       }),
     'evaluation.list': () => e.list(),
@@ -34,6 +38,16 @@ export function evaluationHandlers(s: Services): Pick<Handlers, EvaluationMethod
       })
       return r.trained
     },
-    'evaluation.correlations': (input) => e.correlations({ systems: input.systems, studyId: input.studyId, lmModel: input.lmModel })
+    'evaluation.correlations': (input, ctx) =>
+      e.correlations({
+        systems: input.systems,
+        studyId: input.studyId,
+        lmModel: input.lmModel,
+        bartModel: input.bartModel,
+        bertscoreModel: input.bertscoreModel,
+        bertscoreLayer: input.bertscoreLayer,
+        onProgress: (stage, done, total) => ctx.emit('evaluation.progress', { stage, dataset: null, done, total })
+      }),
+    'evaluation.cancel': () => e.cancel()
   }
 }

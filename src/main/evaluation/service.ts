@@ -18,9 +18,17 @@ import { deserializeModel, LabelClassifier, postGroup, serializeModel, trainAndS
 import { readOutputs, type LoadedOutputs, type OutputDataset } from './outputs'
 import { buildReport, classifierLabels, hasGoldens, ruleCorrectness, qualityScores, lmScores } from './report'
 import { inferenceLmScorer } from './lmscore'
+import { openBartScorer, openBertScorer, type BartScorer, type BertScorer, type OnnxScoringEngine } from './onnx-scores'
 import { correlationReport, type RatedExplanation } from './agreement'
 import { scoreCorrectness } from './correctness'
 import { attachEmbedding, createEmbeddings, EMBEDDING_CONTEXT, EmbeddingLabelClassifier, featuresName, normalizeL2, vectorMap, type EmbedStats, type EmbeddingModel } from './embedding'
+
+/** The ONNX scorers asked for: BART-score and/or BERTScore, by export folder. */
+export interface OnnxScorerOptions {
+  bartModel?: string
+  bertscoreModel?: string
+  bertscoreLayer?: number
+}
 
 export interface Target {
   runId?: number
@@ -39,7 +47,7 @@ interface ClassifierRow {
   trained_at: string
 }
 
-export function createEvaluationService(ctx: ServiceContext, deps: { imhi: ImhiService; inference: InferenceService; annotation: AnnotationService }) {
+export function createEvaluationService(ctx: ServiceContext, deps: { imhi: ImhiService; inference: InferenceService; annotation: AnnotationService; onnx?: OnnxScoringEngine }) {
   const { db } = ctx
   const stmts = {
     run: db.prepare<[number], { id: number; name: string }>('SELECT id, name FROM runs WHERE id = ?'),
@@ -191,8 +199,41 @@ export function createEvaluationService(ctx: ServiceContext, deps: { imhi: ImhiS
     }
   }
 
+  /** The evaluation or correlation analysis in progress (one at a time may be cancelled). */
+  let inProgress: AbortController | null = null
+
+  /**
+   * Opens the ONNX scorers asked for (checking each export before any text is scored), runs
+   * `body` with them and an abort signal, and unloads them whatever happens.
+   */
+  async function withOnnxScorers<T>(o: OnnxScorerOptions, body: (s: { bart?: BartScorer; bertscore?: BertScorer; signal: AbortSignal }) => Promise<T>): Promise<T> {
+    if (o.bertscoreLayer !== undefined && !o.bertscoreModel) throw new AppError('invalid_input', 'A BERTScore layer was given without a BERTScore model.')
+    const wanted = o.bartModel || o.bertscoreModel
+    if (wanted && !deps.onnx) throw new AppError('unsupported', 'ONNX Runtime is not available in this build, so BART-score and BERTScore cannot run.')
+    const controller = new AbortController()
+    const previous = inProgress
+    inProgress = controller
+    const opened: { bart?: BartScorer; bertscore?: BertScorer } = {}
+    try {
+      if (o.bartModel) opened.bart = await openBartScorer(deps.onnx!, o.bartModel)
+      if (o.bertscoreModel) opened.bertscore = await openBertScorer(deps.onnx!, o.bertscoreModel, o.bertscoreLayer ?? null)
+      return await body({ ...opened, signal: controller.signal })
+    } finally {
+      if (inProgress === controller) inProgress = previous
+      await opened.bart?.close().catch(() => undefined)
+      await opened.bertscore?.close().catch(() => undefined)
+    }
+  }
+
   return {
     load,
+
+    /** Cancels the scoring in progress (the evaluation or correlation analysis stops between batches and stores nothing). */
+    cancel(): { cancelled: boolean } {
+      if (!inProgress || inProgress.signal.aborted) return { cancelled: false }
+      inProgress.abort()
+      return { cancelled: true }
+    },
 
     /** Rule-based correctness per dataset (what `imhi evaluate` prints). */
     correctness(target: Target) {
@@ -235,11 +276,20 @@ export function createEvaluationService(ctx: ServiceContext, deps: { imhi: ImhiS
       return { source: loaded.source, datasets, missingClassifiers: missing, skipped: loaded.skipped }
     },
 
-    /** BLEU, ROUGE and (with a model) the LM score per dataset. */
-    async score(target: Target, metrics: { bleu: boolean; rouge: boolean; lm: boolean }, modelPath?: string) {
+    /** BLEU, ROUGE, (with a model) the LM score, and (with ONNX exports) BART-score and BERTScore per dataset. */
+    async score(
+      target: Target,
+      metrics: { bleu: boolean; rouge: boolean; lm: boolean },
+      modelPath?: string,
+      onnx: OnnxScorerOptions & { onProgress?: (stage: string, dataset: string, done: number, total: number) => void } = {}
+    ) {
       if (metrics.lm && !modelPath) throw new AppError('invalid_input', 'The lm metric needs a model: pass --model PATH (a .gguf file).')
       const loaded = load(target, true)
+      for (const ds of loaded.datasets) {
+        if (!hasGoldens(ds)) throw new AppError('bad_file', `${ds.file ?? ds.info.name}: the goldens column is empty; BLEU/ROUGE/LM/BART-score/BERTScore need golden explanations`)
+      }
       const scorer = metrics.lm && modelPath ? inferenceLmScorer(deps.inference, modelPath) : null
+      return withOnnxScorers(onnx, async ({ bart, bertscore, signal }) => {
       const datasets: Record<string, Record<string, unknown>> = {}
       for (const ds of loaded.datasets) {
         const q = qualityScores(ds)
@@ -251,17 +301,21 @@ export function createEvaluationService(ctx: ServiceContext, deps: { imhi: ImhiS
           const lm = await lmScores(ds, scorer)
           out.lm = { model: scorer.modelPath, mean: lm.mean, n: lm.n, truncated: lm.truncated }
         }
+        if (bart) out.bart = (await bart.score(ds.pairs, { signal, onProgress: (d, t) => onnx.onProgress?.('bart', ds.info.name, d, t) })).summary
+        if (bertscore) out.bertscore = (await bertscore.score(ds.pairs, { signal, onProgress: (d, t) => onnx.onProgress?.('bertscore', ds.info.name, d, t) })).summary
         datasets[ds.info.name] = out
       }
       return { source: loaded.source, datasets, skipped: loaded.skipped }
+      })
     },
 
     /** Every metric on a run or output folder, stored as an evaluation. */
     async evaluate(
       target: Target,
-      opts: { name?: string; lmModel?: string; embeddingModel?: string; onProgress?: (stage: string, dataset: string | null, done: number, total: number) => void } = {}
+      opts: OnnxScorerOptions & { name?: string; lmModel?: string; embeddingModel?: string; onProgress?: (stage: string, dataset: string | null, done: number, total: number) => void } = {}
     ): Promise<EvaluationReport> {
       const loaded = load(target, false)
+      return withOnnxScorers(opts, async ({ bart, bertscore, signal }) => {
       const classifiers = new Map<string, LabelClassifier>()
       for (const ds of loaded.datasets) {
         const c = loadClassifier(ds.info.name)
@@ -272,13 +326,21 @@ export function createEvaluationService(ctx: ServiceContext, deps: { imhi: ImhiS
         name,
         classifiers,
         lm: opts.lmModel ? inferenceLmScorer(deps.inference, opts.lmModel) : undefined,
+        bart,
+        bertscore,
+        signal,
         onProgress: opts.onProgress
       })
-      const info = stmts.saveEvaluation.run(name, loaded.source.kind, loaded.source.kind === 'run' ? loaded.source.runId : null, loaded.source.kind === 'outputs' ? loaded.source.path : null, '{}')
-      const id = Number(info.lastInsertRowid)
-      report.id = id
-      stmts.updateReport.run(JSON.stringify(report), id)
+      // Stored in one transaction once every metric is computed: a failed or cancelled evaluation leaves nothing.
+      const save = db.transaction(() => {
+        const info = stmts.saveEvaluation.run(name, loaded.source.kind, loaded.source.kind === 'run' ? loaded.source.runId : null, loaded.source.kind === 'outputs' ? loaded.source.path : null, '{}')
+        const id = Number(info.lastInsertRowid)
+        report.id = id
+        stmts.updateReport.run(JSON.stringify(report), id)
+      })
+      save()
       return report
+      })
     },
 
     list(): EvaluationSummary[] {
@@ -391,7 +453,7 @@ export function createEvaluationService(ctx: ServiceContext, deps: { imhi: ImhiS
      * DR_annotation ratings (reference_ratings; goldens = the DR gold responses of the same post),
      * or a study's ratings (goldens = the gold response of the same post in the item's dataset).
      */
-    async correlations(opts: { systems?: string[]; studyId?: number; lmModel?: string } = {}): Promise<CorrelationReport> {
+    async correlations(opts: OnnxScorerOptions & { systems?: string[]; studyId?: number; lmModel?: string; onProgress?: (stage: string, done: number, total: number) => void } = {}): Promise<CorrelationReport> {
       // Posts are matched on their ASCII letters and digits; the released rating files carry
       // mis-decoded punctuation ("I鈥檓" for "I’m"), so a post without an exact match takes the
       // post of the dataset sharing at least 90% of its words (Jaccard), when exactly one does.
@@ -454,7 +516,10 @@ export function createEvaluationService(ctx: ServiceContext, deps: { imhi: ImhiS
       }
       if (rated.length === 0) throw new AppError('not_found', opts.studyId !== undefined ? `Study ${opts.studyId} has no ratings yet.` : 'No reference ratings imported (import the IMHI folder with human_evaluation/DR_annotation).')
       const scorer = opts.lmModel ? inferenceLmScorer(deps.inference, opts.lmModel) : undefined
-      return correlationReport(source, rated, scorer)
+      return withOnnxScorers(opts, async ({ bart, bertscore, signal }) => {
+        let stage = ''
+        return correlationReport(source, rated, scorer, { bart, bertscore, control: { signal, onStage: (s) => (stage = s), onProgress: (d, t) => opts.onProgress?.(stage, d, t) } })
+      })
     }
   }
 }
