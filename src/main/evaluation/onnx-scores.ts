@@ -16,7 +16,8 @@ import type { BartScoreSummary, BertScoreSummary } from '../../shared/api/evalua
  *
  * score.py reads the outputs with pandas and scores str(generated): an empty cell is NaN, which it
  * scores as the text "nan". An empty generated text is scored the same way here, so the numbers
- * stay the script's. Pairs without a golden explanation (which would stop the script) are left out.
+ * stay the script's. Pairs without a golden explanation (an empty cell, which would stop the
+ * script) are left out.
  */
 
 export const BART_SCORE_MAX_LENGTH = 1024
@@ -46,7 +47,9 @@ export function scriptText(generated: string): string {
   return generated === '' ? 'nan' : generated
 }
 
-const hasGolden = (p: ScorePair) => p.golden !== null && p.golden.trim() !== ''
+// score.py scores every row whose golden is a string; only a missing (NaN) golden would stop it.
+// A whitespace-only golden is a string, so it is scored here too.
+const hasGolden = (p: ScorePair) => p.golden !== null && p.golden !== ''
 
 function checkAborted(signal: AbortSignal | undefined): void {
   if (signal?.aborted) throw new AppError('cancelled', 'Scoring was cancelled; nothing was stored.')
