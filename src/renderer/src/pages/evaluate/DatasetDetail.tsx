@@ -11,8 +11,16 @@ import { pct } from './format'
 const GOLD = '#2f9e77'
 const PRED = '#4c6ef5'
 
-type ScoreKey = 'rouge1' | 'rouge2' | 'rougeL' | 'lm' | 'classifierConfidence'
-const SCORE_LABELS: Record<ScoreKey, string> = { rouge1: 'ROUGE-1 F', rouge2: 'ROUGE-2 F', rougeL: 'ROUGE-L F', lm: 'LM score', classifierConfidence: 'Classifier confidence' }
+type ScoreKey = 'rouge1' | 'rouge2' | 'rougeL' | 'lm' | 'bart' | 'bertscore' | 'classifierConfidence'
+const SCORE_LABELS: Record<ScoreKey, string> = {
+  rouge1: 'ROUGE-1 F',
+  rouge2: 'ROUGE-2 F',
+  rougeL: 'ROUGE-L F',
+  lm: 'LM score',
+  bart: 'BART-score',
+  bertscore: 'BERTScore F1',
+  classifierConfidence: 'Classifier confidence'
+}
 
 /** Equal-width histogram of finite values. */
 export function histogram(values: readonly (number | null)[], bins = 20): { bin: string; count: number }[] {

@@ -26,7 +26,9 @@ export const METRIC_COLUMNS: MetricColumn[] = [
   { key: 'rouge1', label: 'R-1', kind: 'fraction', get: (d) => d.quality?.rouge1 ?? null, help: 'ROUGE-1 F (mean)' },
   { key: 'rouge2', label: 'R-2', kind: 'fraction', get: (d) => d.quality?.rouge2 ?? null, help: 'ROUGE-2 F (mean)' },
   { key: 'rougeL', label: 'R-L', kind: 'fraction', get: (d) => d.quality?.rougeL ?? null, help: 'ROUGE-L F (mean)' },
-  { key: 'lm', label: 'LM', kind: 'value', get: (d) => d.quality?.lm?.mean ?? null, help: 'mean log-prob per token of the golden given the generated' }
+  { key: 'lm', label: 'LM', kind: 'value', get: (d) => d.quality?.lm?.mean ?? null, help: 'mean log-prob per token of the golden given the generated' },
+  { key: 'bart', label: 'BART', kind: 'value', get: (d) => d.quality?.bart?.mean ?? null, help: 'BART-score (score.py): mean over pairs of the mean log-likelihood per token of the golden given the generated' },
+  { key: 'bertscore_f1', label: 'BERTS F1', kind: 'fraction', get: (d) => d.quality?.bertscore?.f1 ?? null, help: 'BERTScore F1 (evaluate bertscore, no idf, no rescaling), mean over pairs' }
 ]
 
 export function show(col: MetricColumn, v: number | null): string {

@@ -14,6 +14,9 @@ import { Classifiers } from './Classifiers'
 import { Agreement } from './Agreement'
 import { DEFINITIONS } from './definitions'
 
+/** Progress stages of an evaluation, in words. */
+const STAGE_NAMES: Record<string, string> = { metrics: 'metrics', lm: 'LM score', embed: 'embedding', bart: 'BART-score', bertscore: 'BERTScore' }
+
 function NewEvaluation({ onDone }: { onDone: (id: number) => void }) {
   const { info } = useAppState()
   const runs = useCall('evaluation.runs', {})
@@ -22,6 +25,9 @@ function NewEvaluation({ onDone }: { onDone: (id: number) => void }) {
   const [path, setPath] = useState('')
   const [datasetAs, setDatasetAs] = useState('')
   const [model, setModel] = useState('')
+  const [bartModel, setBartModel] = useState('')
+  const [bertModel, setBertModel] = useState('')
+  const [bertLayer, setBertLayer] = useState('')
   const [busy, setBusy] = useState(false)
   const [progress, setProgress] = useState<EvaluationEvents['evaluation.progress'] | null>(null)
 
@@ -46,7 +52,13 @@ function NewEvaluation({ onDone }: { onDone: (id: number) => void }) {
     setProgress(null)
     try {
       const target = source === 'run' ? { runId: Number(runId) } : { path: path.trim(), ...(datasetAs.trim() ? { datasetAs: datasetAs.trim() } : {}) }
-      const report = await api.call('evaluation.evaluate', { target, ...(model.trim() ? { lmModel: model.trim() } : {}) })
+      const report = await api.call('evaluation.evaluate', {
+        target,
+        ...(model.trim() ? { lmModel: model.trim() } : {}),
+        ...(bartModel.trim() ? { bartModel: bartModel.trim() } : {}),
+        ...(bertModel.trim() ? { bertscoreModel: bertModel.trim() } : {}),
+        ...(bertModel.trim() && bertLayer ? { bertscoreLayer: Number(bertLayer) } : {})
+      })
       notifySuccess(`${Object.keys(report.datasets).length} dataset(s) evaluated`, report.name)
       onDone(report.id!)
     } catch (e) {
@@ -54,6 +66,14 @@ function NewEvaluation({ onDone }: { onDone: (id: number) => void }) {
     } finally {
       setBusy(false)
       setProgress(null)
+    }
+  }
+
+  const cancel = async () => {
+    try {
+      await api.call('evaluation.cancel', {})
+    } catch (e) {
+      notifyError(e)
     }
   }
 
@@ -109,13 +129,48 @@ function NewEvaluation({ onDone }: { onDone: (id: number) => void }) {
             </>
           )}
           <TextInput size="xs" label="GGUF model for the LM score (optional, slow)" w={300} value={model} onChange={(e) => setModel(e.currentTarget.value)} placeholder="/path/to/model.gguf" />
+        </Group>
+        <Group align="end" wrap="wrap">
+          <TextInput
+            size="xs"
+            label="BART export folder for BART-score (optional)"
+            w={330}
+            value={bartModel}
+            onChange={(e) => setBartModel(e.currentTarget.value)}
+            placeholder="/path/to/bart-large-cnn-bartscore-onnx"
+            data-testid="bart-model"
+          />
+          <TextInput
+            size="xs"
+            label="Encoder export folder for BERTScore (optional)"
+            w={330}
+            value={bertModel}
+            onChange={(e) => setBertModel(e.currentTarget.value)}
+            placeholder="/path/to/roberta-large-L17-onnx"
+            data-testid="bertscore-model"
+          />
+          <TextInput
+            size="xs"
+            label="Layer"
+            w={70}
+            value={bertLayer}
+            onChange={(e) => setBertLayer(e.currentTarget.value.replace(/\D/g, ''))}
+            placeholder="export's"
+            disabled={!bertModel.trim()}
+            data-testid="bertscore-layer"
+          />
           <Button size="xs" onClick={evaluate} loading={busy} disabled={!ready} data-testid="evaluate-button">
             Evaluate
           </Button>
+          {busy && (
+            <Button size="xs" variant="default" color="red" onClick={cancel} data-testid="cancel-evaluation">
+              Cancel
+            </Button>
+          )}
         </Group>
         {busy && progress && (
-          <Text size="xs" c="dimmed">
-            {progress.stage} {progress.dataset ?? ''}: {progress.done}/{progress.total}
+          <Text size="xs" c="dimmed" data-testid="evaluation-progress">
+            {STAGE_NAMES[progress.stage] ?? progress.stage} {progress.dataset ?? ''}: {progress.done}/{progress.total}
           </Text>
         )}
       </Stack>
