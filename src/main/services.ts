@@ -29,13 +29,14 @@ export function createServices(ctx: Omit<ServiceContext, 'events'> & { events?: 
   const imhi = createImhiService(base)
   const inference = createInferenceService(base, { imhi })
   const annotation = createAnnotationService(base, { imhi, inference })
-  // ONNX Runtime in its worker thread (started on first use): BART-score, BERTScore.
+  // ONNX Runtime (MentalBERT, BART-score, BERTScore...): one worker thread, started on first use.
   const onnx = new OnnxEngine()
   const evaluation = createEvaluationService(base, { imhi, inference, annotation, onnx })
   return {
     ...base,
     imhi,
     inference,
+    onnx,
     evaluation,
     annotation,
     /** Releases native handles (model worker, database). Safe to call twice. */

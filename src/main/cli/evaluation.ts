@@ -80,6 +80,33 @@ function printSkipped(skipped: { file: string; reason: string }[]): void {
   for (const s of skipped) process.stderr.write(`imhi: skipped ${s.file}: ${s.reason}\n`)
 }
 
+type TfidfLabels = Awaited<ReturnType<Services['evaluation']['label']>>
+
+function printTfidfLabels(r: TfidfLabels, json: boolean, tty: boolean): void {
+  if (tty) process.stderr.write('\r'.padEnd(51) + '\r')
+  if (json) {
+    return printJson({
+      source: r.source,
+      labeller: r.labeller,
+      datasets: Object.fromEntries(
+        Object.entries(r.datasets).map(([name, d]) => [name, { labels: d.rows.map((x) => ({ row: x.row, ...(x.itemId !== undefined ? { item_id: x.itemId } : {}), label: x.label, confidence: x.confidence, gold: x.gold, empty: x.empty })), ...(d.metrics ?? {}), ...(d.embedding ? { embedding: d.embedding } : {}) }])
+      ),
+      missing_classifiers: r.missingClassifiers,
+      skipped: r.skipped
+    })
+  }
+  printSkipped(r.skipped)
+  for (const m of r.missingClassifiers) process.stderr.write(`imhi: no classifier for ${m}; train it with "imhi classifiers train"\n`)
+  const withMetrics = Object.fromEntries(Object.entries(r.datasets).flatMap(([n, d]) => (d.metrics ? [[n, d.metrics]] : [])))
+  if (Object.keys(withMetrics).length > 0) printCorrectness(withMetrics, 'classifier labels vs gold')
+  for (const [name, d] of Object.entries(r.datasets)) {
+    const counts: Record<string, number> = {}
+    for (const x of d.rows) counts[x.label ?? 'empty'] = (counts[x.label ?? 'empty'] ?? 0) + 1
+    process.stdout.write(`${name}: ${d.rows.length} rows labelled: ${Object.entries(counts).map(([k, v]) => `${k} ${v}`).join(', ')}\n`)
+    if (d.embedding) process.stdout.write(`${name}: embedding features of ${d.embedding.model}: ${d.embedding.computed} texts embedded in ${d.embedding.seconds.toFixed(1)} s, ${d.embedding.cached} from the cache, ${d.embedding.truncated} cut to fit\n`)
+  }
+}
+
 /** The evaluation domain's commands. */
 export function registerEvaluation(program: Command): void {
   program
@@ -91,19 +118,28 @@ export function registerEvaluation(program: Command): void {
     .addOption(datasetAsOption())
     .addOption(new Option('--save', 'also compute every other metric (classifier labels, BLEU, ROUGE) and store the evaluation in --db, where the app shows it'))
     .addOption(embeddingModelOption('with --save: the GGUF a classifier with embedding features was trained with, where it is not in the model library'))
+    .addOption(new Option('--model-path <dir>', 'with --save: label with the MentalBERT classifiers in this folder (DIR/DR, DIR/SAD, ...) instead of the learned classifiers'))
     .addOption(bartModelOption())
     .addOption(bertscoreModelOption())
     .addOption(layerOption())
     .addOption(jsonOption())
-    .action(async (path: string | undefined, opts: TargetOpts & OnnxScoreOpts & { save?: boolean; embeddingModel?: string }) => {
+    .action(async (path: string | undefined, opts: TargetOpts & OnnxScoreOpts & { save?: boolean; embeddingModel?: string; modelPath?: string }) => {
       const t = target(path, opts)
+      if (opts.modelPath !== undefined && !opts.save) throw new AppError('invalid_input', '--model-path goes with --save here (or use "imhi label --model-path DIR").')
       const scorers = onnxScorers(opts)
       if ((scorers.bartModel || scorers.bertscoreModel) && !opts.save) throw new AppError('invalid_input', '--bart-model and --bertscore-model add to a stored evaluation: give --save --db FILE (or use "imhi score" for the scores alone).')
       let result: { source: unknown; datasets: Record<string, CorrectnessMetrics>; skipped: { file: string; reason: string }[]; evaluation_id?: number }
       if (opts.save) {
         if (!opts.db) throw new AppError('invalid_input', '--save needs --db FILE (where the evaluation is stored).')
         const progress = progressLine(!opts.json && process.stderr.isTTY)
-        const report = await withServices(opts.db, (s) => s.evaluation.evaluate(t, { embeddingModel: opts.embeddingModel, ...scorers, onProgress: progress.update }))
+        const report = await withServices(opts.db, (s) =>
+          s.evaluation.evaluate(t, {
+            embeddingModel: opts.embeddingModel,
+            labeller: opts.modelPath !== undefined ? { kind: 'mentalbert', modelPath: opts.modelPath } : undefined,
+            ...scorers,
+            onProgress: progress.update
+          })
+        )
         progress.clear()
         const datasets: Record<string, CorrectnessMetrics> = {}
         for (const [name, d] of Object.entries(report.datasets)) {
@@ -182,39 +218,67 @@ export function registerEvaluation(program: Command): void {
 
   program
     .command('label')
-    .description('Label every generated response with the learned classifiers (what label_inference.py does); with goldens, the same metrics as evaluate')
+    .description('Label every generated response: with the learned classifiers of --db, or with the benchmark\'s MentalBERT classifiers (--model-path, as label_inference.py does); with goldens, the same metrics as evaluate')
     .argument('[target]', 'folder of DATASET.csv files or one CSV (generated_text; goldens optional)')
-    .requiredOption('--db <file>', 'SQLite database file holding the trained classifiers')
+    .addOption(new Option('--db <file>', 'SQLite database file holding the trained classifiers (or the run, with --run)'))
     .addOption(runOption())
     .addOption(datasetAsOption())
+    .addOption(new Option('--model-path <dir>', 'label with MentalBERT: a folder holding one converted classifier per dataset (DIR/DR, DIR/SAD, ...; scripts/convert_checkpoints.py)'))
+    .addOption(new Option('--batch-size <n>', 'with --model-path: texts per batch (label_inference.py\'s default: 8)').argParser(intArg('--batch-size')))
+    .addOption(new Option('--calculate', 'with --model-path: also print label_inference.py --calculate\'s numbers (accuracy, weighted/micro/macro F1, rounded as it rounds)'))
     .addOption(embeddingModelOption('the GGUF a classifier with embedding features was trained with (default: the library model with its SHA-256)'))
     .addOption(jsonOption())
-    .action(async (path: string | undefined, opts: TargetOpts & { db: string; embeddingModel?: string }) => {
+    .action(async (path: string | undefined, opts: TargetOpts & { db?: string; embeddingModel?: string; modelPath?: string; batchSize?: number; calculate?: boolean }) => {
       const t = target(path, opts)
       const tty = !opts.json && process.stderr.isTTY
-      const r = await withServices(opts.db, (s) =>
-        s.evaluation.label(t, { embeddingModel: opts.embeddingModel, onProgress: tty ? (d, done, total) => process.stderr.write(`\rembedding ${d} ${done}/${total}`.padEnd(50)) : undefined })
+      if (opts.modelPath === undefined) {
+        if (opts.batchSize !== undefined || opts.calculate) throw new AppError('invalid_input', '--batch-size and --calculate go with --model-path (the MentalBERT classifiers).')
+        if (!opts.db) throw new AppError('invalid_input', 'Give --db FILE (the trained classifiers) or --model-path DIR (MentalBERT classifiers).')
+        return printTfidfLabels(await withServices(opts.db, (s) =>
+          s.evaluation.label(t, { embeddingModel: opts.embeddingModel, onProgress: tty ? (d, done, total) => process.stderr.write(`\rembedding ${d} ${done}/${total}`.padEnd(50)) : undefined })
+        ), opts.json === true, tty)
+      }
+      if (opts.embeddingModel !== undefined) throw new AppError('invalid_input', '--embedding-model applies to the learned classifiers, not to --model-path.')
+      const r = await withAnyServices(opts.db, (s) =>
+        s.evaluation.labelMentalBert(t, { modelPath: opts.modelPath!, batchSize: opts.batchSize, onProgress: tty ? (d, done, total) => process.stderr.write(`\rlabelling ${d} ${done}/${total}`.padEnd(50)) : undefined })
       )
       if (tty) process.stderr.write('\r'.padEnd(51) + '\r')
       if (opts.json) {
         return printJson({
           source: r.source,
+          labeller: r.labeller,
           datasets: Object.fromEntries(
-            Object.entries(r.datasets).map(([name, d]) => [name, { labels: d.rows.map((x) => ({ row: x.row, ...(x.itemId !== undefined ? { item_id: x.itemId } : {}), label: x.label, confidence: x.confidence, gold: x.gold, empty: x.empty })), ...(d.metrics ?? {}), ...(d.embedding ? { embedding: d.embedding } : {}) }])
+            Object.entries(r.datasets).map(([name, d]) => [
+              name,
+              {
+                labels: d.rows.map((x) => ({ row: x.row, ...(x.itemId !== undefined ? { item_id: x.itemId } : {}), label: x.scriptLabel, workbench_label: x.label, confidence: x.confidence, gold: x.gold, empty: x.empty, tokens: x.tokens })),
+                ...(d.metrics ?? {}),
+                mentalbert: { ...d.mentalbert, script: opts.calculate ? d.mentalbert.script : undefined }
+              }
+            ])
           ),
           missing_classifiers: r.missingClassifiers,
           skipped: r.skipped
         })
       }
       printSkipped(r.skipped)
-      for (const m of r.missingClassifiers) process.stderr.write(`imhi: no classifier for ${m}; train it with "imhi classifiers train"\n`)
+      for (const m of r.missingClassifiers) process.stderr.write(`imhi: no MentalBERT classifier for ${m}: ${opts.modelPath}/${m} is missing\n`)
       const withMetrics = Object.fromEntries(Object.entries(r.datasets).flatMap(([n, d]) => (d.metrics ? [[n, d.metrics]] : [])))
-      if (Object.keys(withMetrics).length > 0) printCorrectness(withMetrics, 'classifier labels vs gold')
+      if (Object.keys(withMetrics).length > 0) printCorrectness(withMetrics, 'MentalBERT labels vs gold (workbench metrics)')
       for (const [name, d] of Object.entries(r.datasets)) {
         const counts: Record<string, number> = {}
-        for (const x of d.rows) counts[x.label ?? 'empty'] = (counts[x.label ?? 'empty'] ?? 0) + 1
-        process.stdout.write(`${name}: ${d.rows.length} rows labelled: ${Object.entries(counts).map(([k, v]) => `${k} ${v}`).join(', ')}\n`)
-        if (d.embedding) process.stdout.write(`${name}: embedding features of ${d.embedding.model}: ${d.embedding.computed} texts embedded in ${d.embedding.seconds.toFixed(1)} s, ${d.embedding.cached} from the cache, ${d.embedding.truncated} cut to fit\n`)
+        for (const x of d.rows) counts[x.scriptLabel] = (counts[x.scriptLabel] ?? 0) + 1
+        const m = d.mentalbert
+        process.stdout.write(`${name}: ${d.rows.length} rows labelled by ${m.folder} on ${m.provider} in ${m.seconds.toFixed(2)} s (batch ${m.batchSize}, ${m.truncated} cut to ${m.maxLength} tokens): ${Object.entries(counts).map(([k, v]) => `${k} ${v}`).join(', ')}\n`)
+      }
+      if (opts.calculate) {
+        process.stdout.write('label_inference.py --calculate:\n')
+        for (const [name, d] of Object.entries(r.datasets)) {
+          const sm = d.mentalbert.script
+          if (!sm) process.stdout.write(`${name}: no goldens column, nothing to calculate\n`)
+          else if (sm.ok) process.stdout.write(sm.printed + '\n')
+          else process.stdout.write(`${name}: the script fails on this dataset (${sm.error}); no number\n`)
+        }
       }
     })
 

@@ -24,6 +24,7 @@ export function evaluationHandlers(s: Services): Pick<Handlers, EvaluationMethod
         bartModel: input.bartModel,
         bertscoreModel: input.bertscoreModel,
         bertscoreLayer: input.bertscoreLayer,
+        labeller: input.labeller,
         onProgress: (stage, dataset, done, total) => ctx.emit('evaluation.progress', { stage, dataset, done, total })
       }),
     'evaluation.list': () => e.list(),

@@ -1,4 +1,4 @@
-import type { DatasetReport, EvaluationReport, QualityScores } from '../../shared/api/evaluation'
+import type { DatasetReport, EvaluationReport, LabellerInfo, MentalBertLabelling, QualityScores } from '../../shared/api/evaluation'
 import { goldLabel } from '../imhi/labels'
 import { scoreCorrectness } from './correctness'
 import { extractLabel } from './extract'
@@ -107,7 +107,11 @@ export async function lmScores(ds: OutputDataset, scorer: LmScorer, onProgress?:
 
 export interface ReportOptions {
   name: string
-  classifiers: Map<string, LabelClassifier>
+  /** Labels of each dataset's rows (in row order) by the evaluation's labeller; a dataset not in the map has none. */
+  labels: Map<string, RowLabel[]>
+  labeller: LabellerInfo
+  /** How MentalBERT labelled each dataset, where it did. */
+  mentalbert?: Map<string, MentalBertLabelling>
   lm?: LmScorer
   /** BART-score and BERTScore through ONNX Runtime (score.py's scorers). */
   bart?: BartScorer
@@ -128,12 +132,11 @@ export async function buildReport(loaded: LoadedOutputs, opts: ReportOptions): P
     const rule = goldens ? scoreCorrectness(ds.info, goldRow, ruleRow) : null
     if (!goldens) notes.push(`${ds.info.name}: no golden responses, so no correctness or quality scores`)
     if (rule && rule.unmatched_gold > 0) notes.push(`${ds.info.name}: ${rule.unmatched_gold} row(s) have no recoverable gold label and are left out of the correctness metrics`)
-    const classifier = opts.classifiers.get(ds.info.name)
+    const labels = opts.labels.get(ds.info.name)
     let classifierMetrics = null
     let confidence: (number | null)[] | null = null
     let classifierRow: (string | null)[] | null = null
-    if (classifier) {
-      const labels = classifierLabels(ds, classifier)
+    if (labels) {
       confidence = labels.map((l) => l.confidence)
       classifierRow = labels.map((l) => l.label)
       if (goldens) {
@@ -143,8 +146,10 @@ export async function buildReport(loaded: LoadedOutputs, opts: ReportOptions): P
           labels.map((l) => l.label)
         )
       }
-    } else {
+    } else if (opts.labeller.kind === 'tfidf') {
       notes.push(`${ds.info.name}: no label classifier trained yet (imhi classifiers train)`)
+    } else {
+      notes.push(`${ds.info.name}: no MentalBERT classifier folder for it under ${opts.labeller.modelPath}`)
     }
     const q = goldens ? qualityScores(ds) : null
     let lmRow: (number | null)[] | null = null
@@ -175,6 +180,7 @@ export async function buildReport(loaded: LoadedOutputs, opts: ReportOptions): P
       longResponses: ds.pairs.filter((p) => p.generated.length > LONG_RESPONSE).length,
       rule,
       classifier: classifierMetrics,
+      ...(opts.labeller.kind === 'mentalbert' ? { mentalbert: opts.mentalbert?.get(ds.info.name) ?? null } : {}),
       quality: q?.quality ?? null,
       perRow: {
         row: ds.pairs.slice(0, PER_ROW_LIMIT).map((p) => p.row),
@@ -192,5 +198,5 @@ export async function buildReport(loaded: LoadedOutputs, opts: ReportOptions): P
       }
     }
   }
-  return { id: null, name: opts.name, source: loaded.source, createdAt: new Date().toISOString(), datasets, skipped: loaded.skipped, notes }
+  return { id: null, name: opts.name, source: loaded.source, createdAt: new Date().toISOString(), datasets, skipped: loaded.skipped, notes, labeller: opts.labeller }
 }

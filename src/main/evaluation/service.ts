@@ -2,12 +2,17 @@ import type { ServiceContext } from '../services'
 import type { ImhiService } from '../imhi/service'
 import type { InferenceService } from '../inference/service'
 import type { AnnotationService } from '../annotation/service'
+import type { OnnxEngine } from '../inference/engines/onnx'
 import type {
   ClassifierInfo,
   CorrelationReport,
   EvaluationReport,
   EvaluationSummary,
   HeldOutScore,
+  LabellerChoice,
+  LabellerInfo,
+  LabellerKind,
+  MentalBertLabelling,
   RunTarget
 } from '../../shared/api/evaluation'
 import { AppError } from '../../shared/api/errors'
@@ -16,9 +21,13 @@ import { goldExplanation, goldLabel } from '../imhi/labels'
 import { listStudyRatings } from '../annotation/ratings'
 import { deserializeModel, LabelClassifier, postGroup, serializeModel, trainAndScore, type ClassifierData, type LabelledText, type TrainReport } from './classifier'
 import { readOutputs, type LoadedOutputs, type OutputDataset } from './outputs'
-import { buildReport, classifierLabels, hasGoldens, ruleCorrectness, qualityScores, lmScores } from './report'
+import { buildReport, classifierLabels, hasGoldens, ruleCorrectness, qualityScores, lmScores, type RowLabel } from './report'
+import { classifierRoot, labelWithMentalBert, type MentalBertRow } from './labellers/mentalbert'
+import { existsSync } from 'node:fs'
+import { join } from 'node:path'
+import { labelInferenceMetrics } from './labellers/label-inference-metrics'
 import { inferenceLmScorer } from './lmscore'
-import { openBartScorer, openBertScorer, type BartScorer, type BertScorer, type OnnxScoringEngine } from './onnx-scores'
+import { openBartScorer, openBertScorer, type BartScorer, type BertScorer } from './onnx-scores'
 import { correlationReport, type RatedExplanation } from './agreement'
 import { scoreCorrectness } from './correctness'
 import { attachEmbedding, createEmbeddings, EMBEDDING_CONTEXT, EmbeddingLabelClassifier, featuresName, normalizeL2, vectorMap, type EmbedStats, type EmbeddingModel } from './embedding'
@@ -47,7 +56,13 @@ interface ClassifierRow {
   trained_at: string
 }
 
-export function createEvaluationService(ctx: ServiceContext, deps: { imhi: ImhiService; inference: InferenceService; annotation: AnnotationService; onnx?: OnnxScoringEngine }) {
+/** The labeller's description stored with a report. */
+export function labellerInfo(choice: LabellerChoice | undefined): LabellerInfo {
+  if (!choice || choice.kind === 'tfidf') return { kind: 'tfidf', name: 'built-in TF-IDF classifiers', modelPath: null }
+  return { kind: 'mentalbert', name: `MentalBERT (label_inference.py) from ${choice.modelPath}`, modelPath: choice.modelPath }
+}
+
+export function createEvaluationService(ctx: ServiceContext, deps: { imhi: ImhiService; inference: InferenceService; annotation: AnnotationService; onnx: OnnxEngine }) {
   const { db } = ctx
   const stmts = {
     run: db.prepare<[number], { id: number; name: string }>('SELECT id, name FROM runs WHERE id = ?'),
@@ -73,10 +88,10 @@ export function createEvaluationService(ctx: ServiceContext, deps: { imhi: ImhiS
        ON CONFLICT(dataset) DO UPDATE SET features = excluded.features, model = excluded.model, train_rows = excluded.train_rows,
          held_out = excluded.held_out, test = excluded.test, seconds = excluded.seconds, trained_at = strftime('%Y-%m-%dT%H:%M:%fZ','now')`
     ),
-    saveEvaluation: db.prepare<[string, string, number | null, string | null, string]>('INSERT INTO evaluations (name, source_kind, run_id, path, report) VALUES (?, ?, ?, ?, ?)'),
+    saveEvaluation: db.prepare<[string, string, number | null, string | null, string, string | null]>('INSERT INTO evaluations (name, source_kind, run_id, path, report, labeller) VALUES (?, ?, ?, ?, ?, ?)'),
     updateReport: db.prepare<[string, number]>('UPDATE evaluations SET report = ? WHERE id = ?'),
-    evaluations: db.prepare<[], { id: number; name: string; source_kind: 'run' | 'outputs'; run_id: number | null; path: string | null; report: string; created_at: string }>(
-      'SELECT id, name, source_kind, run_id, path, report, created_at FROM evaluations ORDER BY id DESC'
+    evaluations: db.prepare<[], { id: number; name: string; source_kind: 'run' | 'outputs'; run_id: number | null; path: string | null; report: string; created_at: string; labeller: LabellerKind | null }>(
+      'SELECT id, name, source_kind, run_id, path, report, created_at, labeller FROM evaluations ORDER BY id DESC'
     ),
     evaluation: db.prepare<[number], { id: number; report: string; created_at: string }>('SELECT id, report, created_at FROM evaluations WHERE id = ?'),
     deleteEvaluation: db.prepare<[number]>('DELETE FROM evaluations WHERE id = ?'),
@@ -208,21 +223,44 @@ export function createEvaluationService(ctx: ServiceContext, deps: { imhi: ImhiS
    */
   async function withOnnxScorers<T>(o: OnnxScorerOptions, body: (s: { bart?: BartScorer; bertscore?: BertScorer; signal: AbortSignal }) => Promise<T>): Promise<T> {
     if (o.bertscoreLayer !== undefined && !o.bertscoreModel) throw new AppError('invalid_input', 'A BERTScore layer was given without a BERTScore model.')
-    const wanted = o.bartModel || o.bertscoreModel
-    if (wanted && !deps.onnx) throw new AppError('unsupported', 'ONNX Runtime is not available in this build, so BART-score and BERTScore cannot run.')
     const controller = new AbortController()
     const previous = inProgress
     inProgress = controller
     const opened: { bart?: BartScorer; bertscore?: BertScorer } = {}
     try {
-      if (o.bartModel) opened.bart = await openBartScorer(deps.onnx!, o.bartModel)
-      if (o.bertscoreModel) opened.bertscore = await openBertScorer(deps.onnx!, o.bertscoreModel, o.bertscoreLayer ?? null)
+      if (o.bartModel) opened.bart = await openBartScorer(deps.onnx, o.bartModel)
+      if (o.bertscoreModel) opened.bertscore = await openBertScorer(deps.onnx, o.bertscoreModel, o.bertscoreLayer ?? null)
       return await body({ ...opened, signal: controller.signal })
     } finally {
       if (inProgress === controller) inProgress = previous
       await opened.bart?.close().catch(() => undefined)
       await opened.bertscore?.close().catch(() => undefined)
     }
+  }
+
+  /**
+   * MentalBERT labels of every dataset that has a classifier folder under modelPath (the others
+   * in `missing`), with the script's --calculate numbers where the dataset has goldens. Every
+   * folder is checked by loading it; the first bad one fails the call before anything is stored.
+   */
+  async function mentalBertLabels(loaded: LoadedOutputs, opts: { modelPath: string; batchSize?: number; onProgress?: (dataset: string, done: number, total: number) => void }) {
+    const labels = new Map<string, MentalBertRow[]>()
+    const runs = new Map<string, MentalBertLabelling>()
+    const missing: string[] = []
+    const root = classifierRoot(opts.modelPath)
+    for (const ds of loaded.datasets) {
+      if (!existsSync(join(root, ds.info.name))) {
+        missing.push(ds.info.name)
+        continue
+      }
+      const r = await labelWithMentalBert(deps.onnx, root, ds, { batchSize: opts.batchSize, onProgress: (d, t) => opts.onProgress?.(ds.info.name, d, t) })
+      labels.set(ds.info.name, r.rows)
+      runs.set(ds.info.name, {
+        ...r.run,
+        script: hasGoldens(ds) ? labelInferenceMetrics(ds.info.name, ds.pairs.map((p) => p.golden ?? ''), r.rows.map((x) => x.scriptLabel)) : null
+      })
+    }
+    return { labels, runs, missing }
   }
 
   return {
@@ -273,7 +311,33 @@ export function createEvaluationService(ctx: ServiceContext, deps: { imhi: ImhiS
       if (Object.keys(datasets).length === 0) {
         throw new AppError('invalid_input', `No label classifier trained for ${missing.join(', ')}; run "imhi classifiers train --db FILE" after importing the IMHI data.`)
       }
-      return { source: loaded.source, datasets, missingClassifiers: missing, skipped: loaded.skipped }
+      return { source: loaded.source, labeller: labellerInfo(undefined), datasets, missingClassifiers: missing, skipped: loaded.skipped }
+    },
+
+    /**
+     * Labels every row with the benchmark's MentalBERT classifiers (modelPath/DATASET, converted
+     * to ONNX), as label_inference.py does, with its --calculate numbers where goldens exist and the
+     * workbench's correctness metrics on the same labels. A dataset with no folder under modelPath
+     * is listed in missingClassifiers; a folder that is there but wrong fails the whole call.
+     * Stores nothing. What `imhi label --model-path` runs.
+     */
+    async labelMentalBert(target: Target, opts: { modelPath: string; batchSize?: number; onProgress?: (dataset: string, done: number, total: number) => void }) {
+      const loaded = load(target, false)
+      const result = await mentalBertLabels(loaded, opts)
+      if (result.labels.size === 0) {
+        throw new AppError('not_found', `No MentalBERT classifier folder under ${opts.modelPath} for ${result.missing.join(', ')} (expected ${opts.modelPath}/${result.missing[0] ?? 'DR'} and so on).`)
+      }
+      const datasets: Record<string, { rows: MentalBertRow[]; metrics: ReturnType<typeof scoreCorrectness> | null; mentalbert: MentalBertLabelling }> = {}
+      for (const ds of loaded.datasets) {
+        const rows = result.labels.get(ds.info.name)
+        if (!rows) continue
+        datasets[ds.info.name] = {
+          rows,
+          metrics: hasGoldens(ds) ? scoreCorrectness(ds.info, rows.map((r) => r.gold), rows.map((r) => r.label)) : null,
+          mentalbert: result.runs.get(ds.info.name)!
+        }
+      }
+      return { source: loaded.source, labeller: labellerInfo({ kind: 'mentalbert', modelPath: opts.modelPath }), datasets, missingClassifiers: result.missing, skipped: loaded.skipped }
     },
 
     /** BLEU, ROUGE, (with a model) the LM score, and (with ONNX exports) BART-score and BERTScore per dataset. */
@@ -312,33 +376,48 @@ export function createEvaluationService(ctx: ServiceContext, deps: { imhi: ImhiS
     /** Every metric on a run or output folder, stored as an evaluation. */
     async evaluate(
       target: Target,
-      opts: OnnxScorerOptions & { name?: string; lmModel?: string; embeddingModel?: string; onProgress?: (stage: string, dataset: string | null, done: number, total: number) => void } = {}
+      opts: OnnxScorerOptions & {
+        name?: string
+        lmModel?: string
+        embeddingModel?: string
+        labeller?: LabellerChoice
+        onProgress?: (stage: string, dataset: string | null, done: number, total: number) => void
+      } = {}
     ): Promise<EvaluationReport> {
       const loaded = load(target, false)
       return withOnnxScorers(opts, async ({ bart, bertscore, signal }) => {
-      const classifiers = new Map<string, LabelClassifier>()
-      for (const ds of loaded.datasets) {
-        const c = loadClassifier(ds.info.name)
-        if (c) classifiers.set(ds.info.name, (await labellingClassifier(ds, c, opts.embeddingModel, (d, t) => opts.onProgress?.('embed', ds.info.name, d, t))).classifier)
+      const labeller = labellerInfo(opts.labeller)
+      const labels = new Map<string, RowLabel[]>()
+      let mentalbert: Map<string, MentalBertLabelling> | undefined
+      if (opts.labeller?.kind === 'mentalbert') {
+        const r = await mentalBertLabels(loaded, { modelPath: opts.labeller.modelPath, batchSize: opts.labeller.batchSize, onProgress: (d, done, total) => opts.onProgress?.('label', d, done, total) })
+        if (r.labels.size === 0) throw new AppError('not_found', `No MentalBERT classifier folder under ${opts.labeller.modelPath} for ${r.missing.join(', ')} (expected ${opts.labeller.modelPath}/${r.missing[0] ?? 'DR'} and so on).`)
+        for (const [k, v] of r.labels) labels.set(k, v)
+        mentalbert = r.runs
+      } else {
+        for (const ds of loaded.datasets) {
+          const c = loadClassifier(ds.info.name)
+          if (c) labels.set(ds.info.name, classifierLabels(ds, (await labellingClassifier(ds, c, opts.embeddingModel, (d, t) => opts.onProgress?.('embed', ds.info.name, d, t))).classifier))
+        }
       }
       const name = opts.name ?? (loaded.source.kind === 'run' ? `run ${loaded.source.runId}: ${loaded.source.name}` : loaded.source.path)
       const report = await buildReport(loaded, {
         name,
-        classifiers,
+        labels,
+        labeller,
+        mentalbert,
         lm: opts.lmModel ? inferenceLmScorer(deps.inference, opts.lmModel) : undefined,
         bart,
         bertscore,
         signal,
         onProgress: opts.onProgress
       })
-      // Stored in one transaction once every metric is computed: a failed or cancelled evaluation leaves nothing.
-      const save = db.transaction(() => {
-        const info = stmts.saveEvaluation.run(name, loaded.source.kind, loaded.source.kind === 'run' ? loaded.source.runId : null, loaded.source.kind === 'outputs' ? loaded.source.path : null, '{}')
-        const id = Number(info.lastInsertRowid)
-        report.id = id
-        stmts.updateReport.run(JSON.stringify(report), id)
-      })
-      save()
+      // One transaction: the row and its report (with its own id) appear together or not at all.
+      db.transaction(() => {
+        const info = stmts.saveEvaluation.run(name, loaded.source.kind, loaded.source.kind === 'run' ? loaded.source.runId : null, loaded.source.kind === 'outputs' ? loaded.source.path : null, '{}', labels.size > 0 ? labeller.kind : null)
+        report.id = Number(info.lastInsertRowid)
+        stmts.updateReport.run(JSON.stringify(report), report.id)
+      })()
       return report
       })
     },
@@ -351,7 +430,7 @@ export function createEvaluationService(ctx: ServiceContext, deps: { imhi: ImhiS
         } catch {
           datasets = []
         }
-        return { id: r.id, name: r.name, sourceKind: r.source_kind, runId: r.run_id, path: r.path, datasets, createdAt: r.created_at }
+        return { id: r.id, name: r.name, sourceKind: r.source_kind, runId: r.run_id, path: r.path, datasets, createdAt: r.created_at, labeller: r.labeller }
       })
     },
 

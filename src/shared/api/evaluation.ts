@@ -88,6 +88,36 @@ export interface QualityScores {
   bertscore?: BertScoreSummary | null
 }
 
+/** Which labeller labelled the generated explanations (the "classifier" metrics of a report). */
+export type LabellerKind = 'tfidf' | 'mentalbert'
+
+export interface LabellerInfo {
+  kind: LabellerKind
+  /** In words: "built-in TF-IDF classifiers" or "MentalBERT (label_inference.py) from DIR". */
+  name: string
+  /** The folder of converted classifiers (DIR/DR, DIR/SAD, ...), for MentalBERT; else null. */
+  modelPath: string | null
+}
+
+/** The numbers label_inference.py --calculate prints for a dataset (percent, rounded as it rounds), or why it fails there. */
+export type LabelInferenceMetrics =
+  | { ok: true; accuracy: number; weighted_f1: number; micro_f1: number; macro_f1: number; n: number; printed: string }
+  | { ok: false; error: string; printed: null }
+
+/** How one dataset was labelled by MentalBERT. */
+export interface MentalBertLabelling {
+  folder: string
+  /** ONNX Runtime execution provider: cuda or cpu. */
+  provider: string
+  batchSize: number
+  maxLength: number
+  /** Rows cut to maxLength tokens. */
+  truncated: number
+  seconds: number
+  /** label_inference.py --calculate on these labels; null without goldens. */
+  script: LabelInferenceMetrics | null
+}
+
 export interface DatasetReport {
   dataset: string
   task: string
@@ -100,6 +130,8 @@ export interface DatasetReport {
   longResponses: number
   rule: CorrectnessMetrics | null
   classifier: CorrectnessMetrics | null
+  /** Present where MentalBERT made the classifier labels (absent in reports stored before it existed). */
+  mentalbert?: MentalBertLabelling | null
   quality: QualityScores | null
   /**
    * Per row, in row order (the first 5,000 rows): for the distributions and the row table. Scores
@@ -133,6 +165,8 @@ export interface EvaluationReport {
   skipped: { file: string; reason: string }[]
   /** What could not be computed, and why (no classifier trained, no goldens, ...). */
   notes: string[]
+  /** Which labeller made the classifier labels (absent in reports stored before it was recorded: the TF-IDF classifiers). */
+  labeller?: LabellerInfo
 }
 
 export interface EvaluationSummary {
@@ -143,6 +177,8 @@ export interface EvaluationSummary {
   path: string | null
   datasets: string[]
   createdAt: string
+  /** Which labeller made its classifier labels: tfidf or mentalbert (null: none ran). */
+  labeller: LabellerKind | null
 }
 
 export interface HeldOutScore {
@@ -193,6 +229,13 @@ export interface CorrelationReport {
   notes: string[]
 }
 
+/** The labeller of an evaluation: the built-in TF-IDF classifiers (default) or a folder of converted MentalBERT classifiers. */
+export const labellerSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('tfidf') }).strict(),
+  z.object({ kind: z.literal('mentalbert'), modelPath: z.string().min(1).max(4096), batchSize: z.number().int().min(1).max(1024).optional() }).strict()
+])
+export type LabellerChoice = z.infer<typeof labellerSchema>
+
 const targetSchema = z
   .object({
     runId: z.number().int().positive().optional(),
@@ -222,7 +265,9 @@ export const evaluationMethods = {
         lmModel: z.string().min(1).max(4096).optional(),
         ...onnxScorerFields,
         /** The embedding model of classifiers trained with embedding features, where it is not in the model library. */
-        embeddingModel: z.string().min(1).max(4096).optional()
+        embeddingModel: z.string().min(1).max(4096).optional(),
+        /** Who labels the generated explanations (default: the built-in TF-IDF classifiers). */
+        labeller: labellerSchema.optional()
       })
       .strict()
   ),

@@ -4,6 +4,7 @@ import { m002_inference } from './002_inference'
 import { m003_evaluation } from './003_evaluation'
 import { m004_annotation } from './004_annotation'
 import { m005_embeddings } from './005_embeddings'
+import { m006_evaluation_labeller } from './006_evaluation_labeller'
 
 /** Numbered, append-only: never edit a migration that has shipped; add the next number. */
-export const migrations: readonly Migration[] = [m001_imhi, m002_inference, m003_evaluation, m004_annotation, m005_embeddings]
+export const migrations: readonly Migration[] = [m001_imhi, m002_inference, m003_evaluation, m004_annotation, m005_embeddings, m006_evaluation_labeller]
