@@ -80,3 +80,39 @@ describe('BART-score and BERTScore in the evaluation service', () => {
     expect(scriptText('   ')).toBe('   ')
   })
 })
+
+describe("BERTScore baseline rescaling (bert_score's rescale_with_baseline, only when asked)", () => {
+  const dir = tempDir()
+
+  it('rescales P, R and F1 each with its own baseline row for the layer; a bad file is named', async () => {
+    const engine = new OnnxEngine()
+    try {
+      const file = join(dir, 'roberta-tiny.tsv')
+      // bert_score's layout: header LAYER,P,R,F and row i for layer i (the export's layer is 3)
+      writeFileSync(file, 'LAYER,P,R,F\n0,0.1,0.1,0.1\n1,0.2,0.2,0.2\n2,0.3,0.3,0.3\n3,0.5,0.25,0.4\n')
+      const pairs = [
+        { generated: 'The poster feels hopeless.', golden: 'Yes, the poster suffers from depression.' },
+        { generated: 'No signs at all.', golden: 'No, the poster does not suffer from depression.' }
+      ]
+      const raw = await openBertScorer(engine, ROBERTA, null)
+      const scaled = await openBertScorer(engine, ROBERTA, null, file)
+      const a = await raw.score(pairs)
+      const b = await scaled.score(pairs)
+      expect(a.summary.baseline).toBeNull()
+      expect(b.summary.baseline).toMatchObject({ precision: 0.5, recall: 0.25, f1: 0.4 })
+      b.perRow.forEach((f, i) => expect(f).toBeCloseTo((a.perRow[i]! - 0.4) / 0.6, 10))
+      expect(b.summary.precision).toBeCloseTo((a.summary.precision! - 0.5) / 0.5, 10)
+      expect(b.summary.recall).toBeCloseTo((a.summary.recall! - 0.25) / 0.75, 10)
+      await raw.close()
+      await scaled.close()
+      const short = join(dir, 'short.tsv')
+      writeFileSync(short, 'LAYER,P,R,F\n0,0.1,0.1,0.1\n')
+      await expect(openBertScorer(engine, ROBERTA, null, short)).rejects.toThrow(`${short}: no row for layer 3`)
+      const wrong = join(dir, 'wrong.tsv')
+      writeFileSync(wrong, 'a,b\n1,2\n')
+      await expect(openBertScorer(engine, ROBERTA, null, wrong)).rejects.toThrow(`${wrong}: expected bert_score's baseline layout`)
+    } finally {
+      await engine.close()
+    }
+  })
+})

@@ -25,16 +25,19 @@ const datasetAsOption = () => new Option('--dataset-as <name>', 'which IMHI data
 const bartModelOption = () => new Option('--bart-model <dir>', 'BART export folder (encoder_model.onnx, decoder_model.onnx, tokenizer, config.json: bart-large-cnn with bart_score.pth, converted as the README says): adds BART-score')
 const bertscoreModelOption = () => new Option('--bertscore-model <dir>', 'encoder export folder (model.onnx, tokenizer, config.json) cut after the BERTScore layer: adds BERTScore')
 const layerOption = () => new Option('--layer <n>', "BERTScore's layer (default: the layer the export ends at; must be that one)").argParser(intArg('--layer', 0))
+const baselineOption = () => new Option('--bertscore-baseline <file>', "rescale BERTScore with bert_score's baseline file for the model (rescale_baseline/LANG/MODEL.tsv); score.py does not")
 
 interface OnnxScoreOpts {
   bartModel?: string
   bertscoreModel?: string
   layer?: number
+  bertscoreBaseline?: string
 }
 
-function onnxScorers(opts: OnnxScoreOpts): { bartModel?: string; bertscoreModel?: string; bertscoreLayer?: number } {
+function onnxScorers(opts: OnnxScoreOpts): { bartModel?: string; bertscoreModel?: string; bertscoreLayer?: number; bertscoreBaseline?: string } {
   if (opts.layer !== undefined && !opts.bertscoreModel) throw new AppError('invalid_input', '--layer applies to BERTScore; give --bertscore-model DIR too.')
-  return { bartModel: opts.bartModel, bertscoreModel: opts.bertscoreModel, bertscoreLayer: opts.layer }
+  if (opts.bertscoreBaseline !== undefined && !opts.bertscoreModel) throw new AppError('invalid_input', '--bertscore-baseline applies to BERTScore; give --bertscore-model DIR too.')
+  return { bartModel: opts.bartModel, bertscoreModel: opts.bertscoreModel, bertscoreLayer: opts.layer, bertscoreBaseline: opts.bertscoreBaseline }
 }
 
 /** A progress line on stderr (a terminal only): "bart DR 12/35". */
@@ -122,6 +125,7 @@ export function registerEvaluation(program: Command): void {
     .addOption(bartModelOption())
     .addOption(bertscoreModelOption())
     .addOption(layerOption())
+    .addOption(baselineOption())
     .addOption(jsonOption())
     .action(async (path: string | undefined, opts: TargetOpts & OnnxScoreOpts & { save?: boolean; embeddingModel?: string; modelPath?: string }) => {
       const t = target(path, opts)
@@ -294,6 +298,7 @@ export function registerEvaluation(program: Command): void {
     .addOption(bartModelOption())
     .addOption(bertscoreModelOption())
     .addOption(layerOption())
+    .addOption(baselineOption())
     .addOption(jsonOption())
     .action(async (path: string | undefined, opts: TargetOpts & OnnxScoreOpts & { metric: string; model?: string }) => {
       const t = target(path, opts)
@@ -321,7 +326,7 @@ export function registerEvaluation(program: Command): void {
         const bart = d.bart as BartScoreSummary | undefined
         if (bart) parts.push(`BART-score ${bart.mean === null ? '-' : bart.mean.toFixed(4)} (${bart.n} pairs${bart.truncated ? `, ${bart.truncated} cut to ${bart.maxLength} tokens` : ''})`)
         const bs = d.bertscore as BertScoreSummary | undefined
-        if (bs) parts.push(`BERTScore P ${num4(bs.precision)} R ${num4(bs.recall)} F1 ${num4(bs.f1)} (layer ${bs.layer ?? '?'}, ${bs.n} pairs${bs.truncated ? `, ${bs.truncated} cut` : ''})`)
+        if (bs) parts.push(`BERTScore P ${num4(bs.precision)} R ${num4(bs.recall)} F1 ${num4(bs.f1)} (layer ${bs.layer ?? '?'}${bs.baseline ? ', rescaled with the baseline' : ''}, ${bs.n} pairs${bs.truncated ? `, ${bs.truncated} cut` : ''})`)
         process.stdout.write(parts.join('  ') + '\n')
       }
     })
@@ -336,6 +341,7 @@ export function registerEvaluation(program: Command): void {
     .addOption(bartModelOption())
     .addOption(bertscoreModelOption())
     .addOption(layerOption())
+    .addOption(baselineOption())
     .addOption(jsonOption())
     .action(async (opts: OnnxScoreOpts & { db: string; study?: number; system?: string; model?: string; json?: boolean }) => {
       const progress = progressLine(!opts.json && process.stderr.isTTY)

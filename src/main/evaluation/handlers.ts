@@ -24,6 +24,7 @@ export function evaluationHandlers(s: Services): Pick<Handlers, EvaluationMethod
         bartModel: input.bartModel,
         bertscoreModel: input.bertscoreModel,
         bertscoreLayer: input.bertscoreLayer,
+        bertscoreBaseline: input.bertscoreBaseline,
         labeller: input.labeller,
         onProgress: (stage, dataset, done, total) => ctx.emit('evaluation.progress', { stage, dataset, done, total })
       }),
@@ -47,6 +48,7 @@ export function evaluationHandlers(s: Services): Pick<Handlers, EvaluationMethod
         bartModel: input.bartModel,
         bertscoreModel: input.bertscoreModel,
         bertscoreLayer: input.bertscoreLayer,
+        bertscoreBaseline: input.bertscoreBaseline,
         onProgress: (stage, done, total) => ctx.emit('evaluation.progress', { stage, dataset: null, done, total })
       }),
     'evaluation.cancel': () => e.cancel()

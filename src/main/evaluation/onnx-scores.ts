@@ -1,5 +1,6 @@
 import { AppError } from '../../shared/api/errors'
 import type { BartScoreSummary, BertScoreSummary } from '../../shared/api/evaluation'
+import { readBaseline, rescale } from './bertscore-baseline'
 
 /**
  * BART-score and BERTScore of explanations against their golden explanations, as MentalLLaMA's
@@ -107,12 +108,18 @@ export interface BertScorer {
   close(): Promise<void>
 }
 
-export async function openBertScorer(engine: OnnxScoringEngine, dir: string, layer: number | null): Promise<BertScorer> {
+/** `baselineFile`: rescale with bert_score's baseline file (LAYER,P,R,F rows); none by default, as in score.py. */
+export async function openBertScorer(engine: OnnxScoringEngine, dir: string, layer: number | null, baselineFile?: string): Promise<BertScorer> {
   const info = await engine.load(dir, { sessions: ['model'] })
-  // Checks the layer (and the tokenizer) before any text is scored.
+  // Checks the layer (and the tokenizer, and the baseline file) before any text is scored.
   let usedLayer: number | null
+  let baseline: ReturnType<typeof readBaseline> | null = null
   try {
     usedLayer = (await engine.bertScore(info.id, ['probe'], ['probe'], { batchSize: BERTSCORE_BATCH, layer })).layer
+    if (baselineFile !== undefined) {
+      if (usedLayer === null) throw new AppError('invalid_input', `${dir}: the export does not say its layer (config.json num_hidden_layers), so no baseline row can be chosen`)
+      baseline = readBaseline(baselineFile, usedLayer)
+    }
   } catch (err) {
     await engine.unload(info.id).catch(() => undefined)
     throw err
@@ -123,7 +130,12 @@ export async function openBertScorer(engine: OnnxScoringEngine, dir: string, lay
       const rows = await chunked(pairs, BERTSCORE_BATCH * 8, ctl, async (gen, gold) => {
         const r = await engine.bertScore(info.id, gen, gold, { batchSize: BERTSCORE_BATCH, layer })
         const cut = new Set(r.truncated)
-        return r.scores.map((s, k) => ({ ...s, truncated: cut.has(k) }))
+        return r.scores.map((s, k) => ({
+          precision: baseline ? rescale(s.precision, baseline.precision) : s.precision,
+          recall: baseline ? rescale(s.recall, baseline.recall) : s.recall,
+          f1: baseline ? rescale(s.f1, baseline.f1) : s.f1,
+          truncated: cut.has(k)
+        }))
       })
       const scored = rows.filter((r): r is NonNullable<typeof r> => r !== null)
       const mean = (f: (r: (typeof scored)[number]) => number) => (scored.length > 0 ? scored.reduce((a, r) => a + f(r), 0) / scored.length : null)
@@ -138,7 +150,8 @@ export async function openBertScorer(engine: OnnxScoringEngine, dir: string, lay
           n: scored.length,
           truncated: scored.filter((r) => r.truncated).length,
           batchSize: BERTSCORE_BATCH,
-          provider: info.provider
+          provider: info.provider,
+          baseline: baseline ? { file: baseline.file, precision: baseline.precision, recall: baseline.recall, f1: baseline.f1 } : null
         }
       }
     },

@@ -37,6 +37,7 @@ export interface OnnxScorerOptions {
   bartModel?: string
   bertscoreModel?: string
   bertscoreLayer?: number
+  bertscoreBaseline?: string
 }
 
 export interface Target {
@@ -222,14 +223,14 @@ export function createEvaluationService(ctx: ServiceContext, deps: { imhi: ImhiS
    * `body` with them and an abort signal, and unloads them whatever happens.
    */
   async function withOnnxScorers<T>(o: OnnxScorerOptions, body: (s: { bart?: BartScorer; bertscore?: BertScorer; signal: AbortSignal }) => Promise<T>): Promise<T> {
-    if (o.bertscoreLayer !== undefined && !o.bertscoreModel) throw new AppError('invalid_input', 'A BERTScore layer was given without a BERTScore model.')
+    if ((o.bertscoreLayer !== undefined || o.bertscoreBaseline !== undefined) && !o.bertscoreModel) throw new AppError('invalid_input', 'A BERTScore layer or baseline was given without a BERTScore model.')
     const controller = new AbortController()
     const previous = inProgress
     inProgress = controller
     const opened: { bart?: BartScorer; bertscore?: BertScorer } = {}
     try {
       if (o.bartModel) opened.bart = await openBartScorer(deps.onnx, o.bartModel)
-      if (o.bertscoreModel) opened.bertscore = await openBertScorer(deps.onnx, o.bertscoreModel, o.bertscoreLayer ?? null)
+      if (o.bertscoreModel) opened.bertscore = await openBertScorer(deps.onnx, o.bertscoreModel, o.bertscoreLayer ?? null, o.bertscoreBaseline)
       return await body({ ...opened, signal: controller.signal })
     } finally {
       if (inProgress === controller) inProgress = previous

@@ -71,6 +71,8 @@ export interface BertScoreSummary {
   truncated: number
   batchSize: number
   provider: string
+  /** The baseline the scores were rescaled with ((x - b) / (1 - b)); null or absent: raw scores, as score.py reports them. */
+  baseline?: { file: string; precision: number; recall: number; f1: number } | null
 }
 
 export interface QualityScores {
@@ -252,7 +254,9 @@ const onnxScorerFields = {
   /** An encoder export folder (model.onnx): adds BERTScore. */
   bertscoreModel: z.string().min(1).max(4096).optional(),
   /** The encoder layer for BERTScore; the export must end after it (default: the export's last). */
-  bertscoreLayer: z.number().int().min(0).max(128).optional()
+  bertscoreLayer: z.number().int().min(0).max(128).optional(),
+  /** bert_score's baseline file for the model (LAYER,P,R,F): rescales BERTScore; none by default. */
+  bertscoreBaseline: z.string().min(1).max(4096).optional()
 }
 
 export const evaluationMethods = {

@@ -28,6 +28,7 @@ function NewEvaluation({ onDone }: { onDone: (id: number) => void }) {
   const [bartModel, setBartModel] = useState('')
   const [bertModel, setBertModel] = useState('')
   const [bertLayer, setBertLayer] = useState('')
+  const [bertBaseline, setBertBaseline] = useState('')
   const [busy, setBusy] = useState(false)
   const [progress, setProgress] = useState<EvaluationEvents['evaluation.progress'] | null>(null)
 
@@ -57,7 +58,8 @@ function NewEvaluation({ onDone }: { onDone: (id: number) => void }) {
         ...(model.trim() ? { lmModel: model.trim() } : {}),
         ...(bartModel.trim() ? { bartModel: bartModel.trim() } : {}),
         ...(bertModel.trim() ? { bertscoreModel: bertModel.trim() } : {}),
-        ...(bertModel.trim() && bertLayer ? { bertscoreLayer: Number(bertLayer) } : {})
+        ...(bertModel.trim() && bertLayer ? { bertscoreLayer: Number(bertLayer) } : {}),
+        ...(bertModel.trim() && bertBaseline.trim() ? { bertscoreBaseline: bertBaseline.trim() } : {})
       })
       notifySuccess(`${Object.keys(report.datasets).length} dataset(s) evaluated`, report.name)
       onDone(report.id!)
@@ -158,6 +160,16 @@ function NewEvaluation({ onDone }: { onDone: (id: number) => void }) {
             placeholder="export's"
             disabled={!bertModel.trim()}
             data-testid="bertscore-layer"
+          />
+          <TextInput
+            size="xs"
+            label="Baseline file (rescale; score.py does not)"
+            w={240}
+            value={bertBaseline}
+            onChange={(e) => setBertBaseline(e.currentTarget.value)}
+            placeholder="rescale_baseline/en/roberta-large.tsv"
+            disabled={!bertModel.trim()}
+            data-testid="bertscore-baseline"
           />
           <Button size="xs" onClick={evaluate} loading={busy} disabled={!ready} data-testid="evaluate-button">
             Evaluate
