@@ -200,3 +200,24 @@ describe('evaluate with the MentalBERT labeller: stored with the labeller that m
     rmSync(join(dir, 'models'), { recursive: true })
   })
 })
+
+describe('migration 006: evaluations.labeller', () => {
+  it('marks evaluations stored before it with their labeller: tfidf where a dataset has classifier labels, else none', async () => {
+    const { default: Database } = await import('better-sqlite3')
+    const { migrate } = await import('../../src/main/db/migrate')
+    const { migrations } = await import('../../src/main/db/migrations')
+    const db = new Database(join(tempDir(), 'old.db'))
+    migrate(db, migrations.slice(0, 5))
+    const insert = db.prepare("INSERT INTO evaluations (name, source_kind, path, report) VALUES (?, 'outputs', '/x', ?)")
+    insert.run('with classifier', JSON.stringify({ datasets: { DR: { classifier: { accuracy: 1 } } } }))
+    insert.run('without', JSON.stringify({ datasets: { DR: { classifier: null } } }))
+    insert.run('broken json', '{')
+    expect(migrate(db)).toBe(migrations.length)
+    expect(db.prepare('SELECT name, labeller FROM evaluations ORDER BY id').all()).toEqual([
+      { name: 'with classifier', labeller: 'tfidf' },
+      { name: 'without', labeller: null },
+      { name: 'broken json', labeller: null }
+    ])
+    db.close()
+  })
+})

@@ -119,6 +119,7 @@ export async function labelWithMentalBert(
       throw new AppError('bad_file', `${join(dir, 'config.json')}: max_position_embeddings ${model.maxPositions} is less than the ${MENTALBERT_MAX_LENGTH} tokens label_inference.py feeds the classifier`, { file: join(dir, 'config.json') })
     }
     const texts = ds.pairs.map((p) => p.generated)
+    if (texts.length === 0) return { rows: [], run: { folder: dir, provider: model.provider, batchSize, maxLength: MENTALBERT_MAX_LENGTH, truncated: 0, seconds: 0 } }
     const r = await engine.classify(model.id, texts, { maxLength: MENTALBERT_MAX_LENGTH, batchSize }, opts.onProgress)
     if (r.labels !== labels.length) {
       throw new AppError('bad_file', `${graph.file}: the classifier returns ${r.labels} scores per text but ${ds.info.name} has ${labels.length} labels; this is not the ${ds.info.name} classifier`, { file: graph.file })

@@ -18,7 +18,11 @@ export const DEFINITIONS: { term: string; text: string }[] = [
   { term: 'Micro F1', text: 'F1 of summed tp / predicted / support over classes (sklearn average="micro"); equals accuracy here.' },
   {
     term: 'Classifier labels',
-    text: 'One TF-IDF (word 1–2 grams, plus the closing sentence) + multinomial logistic regression model per dataset, trained on gold explanations with the label sentence removed; it labels the whole generated response. Held-out and test scores are measured on rows it was not trained on.'
+    text: 'One TF-IDF (word 1–2 grams, plus the closing sentence) + multinomial logistic regression model per dataset, trained on gold explanations with the label sentence removed; it labels the whole generated response. Held-out and test scores are measured on rows it was not trained on. Or, with the MentalBERT labeller, the benchmark\'s own classifiers (one fine-tuned MentalBERT per dataset, converted to ONNX) applied as label_inference.py applies them: the whole response, cut to 512 tokens, batches of 8, argmax of the logits.'
+  },
+  {
+    term: 'label_inference.py --calculate',
+    text: 'The numbers the benchmark\'s labelling script prints for MentalBERT labels: the gold label read from the golden before "Reasoning:" by its substring tests (so "I do not know" counts as no), accuracy and weighted/micro/macro F1 from sklearn, each round(100·x, 2). Where a golden matches no label the script drops only the gold (swmh: the pair), the two lists differ in length and sklearn refuses: the workbench then says the script fails there and gives no number.'
   },
   {
     term: 'BLEU',

@@ -13,6 +13,7 @@ import { Compare } from './Compare'
 import { Classifiers } from './Classifiers'
 import { Agreement } from './Agreement'
 import { DEFINITIONS } from './definitions'
+import { LabellerSummary } from './LabellerSummary'
 
 /** Progress stages of an evaluation, in words. */
 const STAGE_NAMES: Record<string, string> = { metrics: 'metrics', lm: 'LM score', embed: 'embedding', bart: 'BART-score', bertscore: 'BERTScore' }
@@ -29,6 +30,8 @@ function NewEvaluation({ onDone }: { onDone: (id: number) => void }) {
   const [bertModel, setBertModel] = useState('')
   const [bertLayer, setBertLayer] = useState('')
   const [bertBaseline, setBertBaseline] = useState('')
+  const [labeller, setLabeller] = useState<'tfidf' | 'mentalbert'>('tfidf')
+  const [mentalbertPath, setMentalbertPath] = useState('')
   const [busy, setBusy] = useState(false)
   const [progress, setProgress] = useState<EvaluationEvents['evaluation.progress'] | null>(null)
 
@@ -48,6 +51,15 @@ function NewEvaluation({ onDone }: { onDone: (id: number) => void }) {
     }
   }
 
+  const pickMentalbert = async () => {
+    try {
+      const r = await api.call('app.pickPath', { kind: 'folder', title: 'Folder of converted MentalBERT classifiers (DIR/DR, DIR/SAD, ...)' })
+      if (r.path) setMentalbertPath(r.path)
+    } catch (e) {
+      notifyError(e)
+    }
+  }
+
   const evaluate = async () => {
     setBusy(true)
     setProgress(null)
@@ -59,7 +71,8 @@ function NewEvaluation({ onDone }: { onDone: (id: number) => void }) {
         ...(bartModel.trim() ? { bartModel: bartModel.trim() } : {}),
         ...(bertModel.trim() ? { bertscoreModel: bertModel.trim() } : {}),
         ...(bertModel.trim() && bertLayer ? { bertscoreLayer: Number(bertLayer) } : {}),
-        ...(bertModel.trim() && bertBaseline.trim() ? { bertscoreBaseline: bertBaseline.trim() } : {})
+        ...(bertModel.trim() && bertBaseline.trim() ? { bertscoreBaseline: bertBaseline.trim() } : {}),
+        ...(labeller === 'mentalbert' ? { labeller: { kind: 'mentalbert' as const, modelPath: mentalbertPath.trim() } } : {})
       })
       notifySuccess(`${Object.keys(report.datasets).length} dataset(s) evaluated`, report.name)
       onDone(report.id!)
@@ -79,7 +92,7 @@ function NewEvaluation({ onDone }: { onDone: (id: number) => void }) {
     }
   }
 
-  const ready = source === 'run' ? runId !== null : path.trim().length > 0
+  const ready = (source === 'run' ? runId !== null : path.trim().length > 0) && (labeller === 'tfidf' || mentalbertPath.trim().length > 0)
   return (
     <Card withBorder padding="sm">
       <Stack gap="xs">
@@ -128,6 +141,40 @@ function NewEvaluation({ onDone }: { onDone: (id: number) => void }) {
                 </Button>
               )}
               <TextInput size="xs" label="Dataset (if the file name is not one)" w={200} value={datasetAs} onChange={(e) => setDatasetAs(e.currentTarget.value)} placeholder="e.g. DR" />
+            </>
+          )}
+        </Group>
+        <Group align="end" wrap="wrap">
+          <Select
+            size="xs"
+            label="Labeller (who labels the responses)"
+            w={300}
+            data={[
+              { value: 'tfidf', label: 'Built-in TF-IDF classifiers' },
+              { value: 'mentalbert', label: 'MentalBERT (label_inference.py, ONNX)' }
+            ]}
+            value={labeller}
+            onChange={(v) => v && setLabeller(v as 'tfidf' | 'mentalbert')}
+            allowDeselect={false}
+            data-testid="labeller-select"
+          />
+          {labeller === 'mentalbert' && (
+            <>
+              <TextInput
+                size="xs"
+                label="Folder of converted MentalBERT classifiers (DIR/DR, DIR/SAD, …)"
+                w={420}
+                value={mentalbertPath}
+                onChange={(e) => setMentalbertPath(e.currentTarget.value)}
+                placeholder="/path/to/mentalbert-onnx"
+                data-testid="mentalbert-path"
+                onKeyDown={(e) => e.key === 'Enter' && ready && !busy && evaluate()}
+              />
+              {info?.canPickFolder && (
+                <Button size="xs" variant="default" onClick={pickMentalbert}>
+                  Choose…
+                </Button>
+              )}
             </>
           )}
           <TextInput size="xs" label="GGUF model for the LM score (optional, slow)" w={300} value={model} onChange={(e) => setModel(e.currentTarget.value)} placeholder="/path/to/model.gguf" />
@@ -205,7 +252,10 @@ export default function EvaluatePage({ route }: { route: Route }) {
     const cur = Object.fromEntries(q.entries())
     navigate('/evaluate', { ...cur, ...patch })
   }
-  const options = useMemo(() => (list.data ?? []).map((e) => ({ value: String(e.id), label: `#${e.id} ${e.name} (${e.datasets.join(', ')})` })), [list.data])
+  const options = useMemo(
+    () => (list.data ?? []).map((e) => ({ value: String(e.id), label: `#${e.id} ${e.name} (${e.datasets.join(', ')})${e.labeller === 'mentalbert' ? ' · MentalBERT' : e.labeller === 'tfidf' ? ' · TF-IDF' : ''}` })),
+    [list.data]
+  )
 
   const remove = async () => {
     if (!id) return
@@ -268,6 +318,7 @@ export default function EvaluatePage({ route }: { route: Route }) {
                   </List>
                 </Alert>
               )}
+              <LabellerSummary report={report.data} />
               <MetricsTable report={report.data} selected={ds} onSelect={(d) => go({ ds: d })} />
               {ds && report.data.datasets[ds] && <DatasetDetail key={`${id}-${ds}`} report={report.data} dataset={report.data.datasets[ds]} />}
             </Stack>
