@@ -1,5 +1,5 @@
 /**
- * npm run bench:onnx-bart: BART-score pairs per second on CPU, the workbench (ONNX Runtime in its
+ * The BART-score part of npm run bench:onnx (also alone: npm run bench:onnx-bart): BART-score pairs per second on CPU, the workbench (ONNX Runtime in its
  * worker thread, seq2seq.ts) against torch (BARTScorer.score's code, bench/onnx_bart_torch.py) on
  * the same random weights of bart-large-cnn's shape, in the same run; the ratio (target >= 1.0),
  * peak memory of each, and the largest difference between their per-pair scores.
@@ -14,11 +14,12 @@ import Papa from 'papaparse'
 import { spawnSync } from 'node:child_process'
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { cpus, loadavg } from 'node:os'
-import { join, resolve } from 'node:path'
+import { dirname, join, resolve } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import { OnnxEngine } from '../src/main/inference/engines/onnx'
 import { SHARED_IMHI, hasSharedImhi } from '../test/support/shared'
 
-const ROOT = resolve(import.meta.dirname, '..')
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..')
 const WORK = join(ROOT, '.tmp', 'bench-onnx-bart')
 const MODEL = join(WORK, 'model')
 const PYTHON = process.env.BENCH_PYTHON ?? '/usr/bin/python3'
@@ -49,7 +50,8 @@ function peakRssMb(): number {
   return m ? Number(m[1]) / 1024 : process.memoryUsage().rss / 1024 / 1024
 }
 
-async function main(): Promise<void> {
+export async function benchBartScore(): Promise<void> {
+  process.stdout.write('\n== BART-score ==\n')
   const probe = spawnSync(PYTHON, ['-c', 'import torch, onnx; print(torch.__version__)'], { encoding: 'utf8' })
   if (probe.status !== 0) {
     console.log(`bench:onnx-bart: skipped: ${PYTHON} with torch and onnx is needed to generate the model and run the torch peer (${(probe.stderr || probe.error?.message || '').trim().split('\n').pop()})`)
@@ -99,4 +101,5 @@ async function main(): Promise<void> {
   console.log(`largest |workbench - torch| per-pair score: ${diff.toExponential(2)}`)
 }
 
-await main()
+// Run directly (npm run bench:onnx-bart), not when bench/onnx.ts imports it.
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) await benchBartScore()
