@@ -45,7 +45,10 @@ def main():
     ap.add_argument("--dir", required=True)
     ap.add_argument("--pairs")
     ap.add_argument("--results")
+    ap.add_argument("--threads", type=int, default=0, help="intra-op threads (0: torch's default)")
     args = ap.parse_args()
+    if args.threads > 0:
+        torch.set_num_threads(args.threads)
     bart, tok, vocab, merges, cfg = model_and_tokenizer()
     if args.mode == "export":
         os.makedirs(args.dir, exist_ok=True)
