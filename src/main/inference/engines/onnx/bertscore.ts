@@ -9,8 +9,8 @@ import { greedyMatching, normalizeRows, type MatchScores, type TokenEmbeddings }
  * BERTScore with an encoder export (model.onnx with a last_hidden_state output), as bert_score
  * computes it for HF evaluate's `bertscore` with idf=False and no baseline rescaling:
  *  - each text is stripped; an empty one is just the two special tokens
- *    (tokenizer.build_inputs_with_special_tokens([])); byte-level BPE tokenizers (RoBERTa, GPT-2,
- *    BART) get a leading space (bert_score passes add_prefix_space=True); the text is cut to the
+ *    (tokenizer.build_inputs_with_special_tokens([])); RoBERTa and GPT-2 tokenizers get a leading
+ *    space (bert_score passes add_prefix_space=True, see isByteLevel); the text is cut to the
  *    tokenizer's model_max_length;
  *  - the embedding of each token is the hidden state after layer N (bert_score cuts the model
  *    after N layers; an export is made from the cut model, so its config.json says N layers);
@@ -32,12 +32,16 @@ export interface BertScorePairs {
   truncated: number[]
 }
 
-/** Tokenizers of the GPT-2 byte-level family: bert_score encodes with add_prefix_space=True for these. */
+/**
+ * Whether bert_score encodes with add_prefix_space=True: it does for instances of the slow
+ * RobertaTokenizer or GPT2Tokenizer (its sent_encode). In current transformers BART's, Longformer's
+ * and DeBERTa's tokenizers are classes of their own, not subclasses, so they get no prefix space.
+ * Known from tokenizer_config.json's tokenizer_class, else from config.json's model_type.
+ */
 export function isByteLevel(model: OnnxModel): boolean {
-  const cls = String(model.folder.tokenizerConfig.tokenizer_class ?? '')
-  if (/^(Roberta|GPT2|Bart|Longformer|XLMRoberta)Tokenizer/.test(cls)) return !cls.startsWith('XLMRoberta')
-  const pre = model.folder.tokenizerJson.pre_tokenizer as { type?: string; pretokenizers?: { type?: string }[] } | null | undefined
-  return pre?.type === 'ByteLevel' || (pre?.type === 'Sequence' && (pre.pretokenizers ?? []).some((p) => p.type === 'ByteLevel'))
+  const cls = model.folder.tokenizerConfig.tokenizer_class
+  if (typeof cls === 'string' && cls !== '') return /^(Roberta|GPT2)Tokenizer(Fast)?$/.test(cls)
+  return ['roberta', 'gpt2'].includes(String(model.folder.config.model_type ?? ''))
 }
 
 /** The text bert_score's sent_encode tokenizes. */
