@@ -13,7 +13,8 @@
  *   second, the ratio (target: workbench >= torch), the labels' agreement and memory (RSS).
  * - BART-score: bench/onnx-bart.ts (pairs BART-scored per second, workbench vs torch BARTScorer on
  *   random weights of bart-large-cnn's shape; BENCH_PAIRS pairs, default 16).
- * --threads N sets both sides' intra-op threads (0: each library's default, the physical cores).
+ * --threads N sets both sides' intra-op threads (default: the machine's CPUs, for both; Debian's
+ * torch defaults to 1 thread here, ONNX Runtime to the physical cores; 0 keeps each library's default).
  */
 import Papa from 'papaparse'
 import { spawnSync } from 'node:child_process'
@@ -35,6 +36,10 @@ function arg(name: string, fallback: number): number {
   const v = Number(process.argv[i + 1])
   if (!Number.isInteger(v) || v < 0) throw new Error(`--${name} must be a non-negative integer`)
   return v
+}
+
+function torchVersion(): string {
+  return spawnSync(PYTHON, ['-c', 'import torch; print(torch.__version__)'], { encoding: 'utf8' }).stdout.trim()
 }
 
 function pythonHasTorch(): boolean {
@@ -123,14 +128,14 @@ async function benchMentalBert(n: number, batchSize: number, threads: number): P
   const texts = explanations(n)
   process.stdout.write(`${n} explanations (${hasSharedImhi ? 'released DR gold explanations' : 'synthetic'}), batch ${batchSize}, max 512 tokens\n`)
   const wb = await workbenchSide(dir, texts, batchSize, threads)
-  process.stdout.write(`workbench (onnxruntime-node on ${wb.provider}, worker thread, tokenization included): ${wb.perSecond.toFixed(2)} explanations/s (${wb.seconds.toFixed(2)} s; ${wb.truncated} cut to 512 tokens); peak RSS ${wb.rssMb.toFixed(0)} MB\n`)
+  process.stdout.write(`workbench (onnxruntime-node on ${wb.provider}, ${threads || 'default'} threads, worker thread, tokenization included): ${wb.perSecond.toFixed(2)} explanations/s (${wb.seconds.toFixed(2)} s; ${wb.truncated} cut to 512 tokens); peak RSS ${wb.rssMb.toFixed(0)} MB\n`)
   if (!pythonHasTorch()) {
     process.stdout.write(`torch: skipped (${PYTHON} has no torch), no ratio\n`)
     return
   }
   const pt = torchSide(dir, texts, batchSize, threads)
   if (!pt) return
-  process.stdout.write(`torch ${''}(same weights, ${pt.threads} threads, forward only): ${pt.perSecond.toFixed(2)} explanations/s (${pt.seconds.toFixed(2)} s; its Python tokenization another ${pt.tokenizeSeconds.toFixed(2)} s); peak RSS ${pt.rssMb.toFixed(0)} MB\n`)
+  process.stdout.write(`torch ${torchVersion()} (same weights, ${pt.threads} threads, forward only): ${pt.perSecond.toFixed(2)} explanations/s (${pt.seconds.toFixed(2)} s; its Python tokenization another ${pt.tokenizeSeconds.toFixed(2)} s); peak RSS ${pt.rssMb.toFixed(0)} MB\n`)
   const agree = wb.labels.filter((l, i) => l === pt.labels[i]).length
   process.stdout.write(`ratio workbench/torch: ${(wb.perSecond / pt.perSecond).toFixed(2)} (target >= 1.0); labels agree on ${agree}/${texts.length}\n`)
 }
@@ -138,7 +143,7 @@ async function benchMentalBert(n: number, batchSize: number, threads: number): P
 async function main(): Promise<void> {
   const n = arg('n', 64)
   const batchSize = arg('batch-size', 8)
-  const threads = arg('threads', 0)
+  const threads = arg('threads', cpus().length)
   process.stdout.write(`bench:onnx on ${cpus().length} CPUs (${cpus()[0]?.model ?? '?'}), load ${loadavg().map((x) => x.toFixed(2)).join(' ')}\n`)
   await benchMentalBert(n, Math.max(1, batchSize), threads)
   await benchBartScore()

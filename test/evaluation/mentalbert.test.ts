@@ -11,6 +11,7 @@ import { testServices } from '../support/services'
 import { tempDir } from '../support/tmp'
 import { ONNX_FIXTURES, ONNX_MODELS, ONNX_OUTPUTS, onnxReference, type MetricsResult } from '../support/onnx-fixture'
 import { seedItems, seedRun } from './seed'
+import { openDatabase } from '../../src/main/db/open'
 
 const ref = onnxReference()
 const CLI = resolve(__dirname, '..', '..', 'bin', 'imhi.js')
@@ -97,8 +98,18 @@ describe("label_inference.py --calculate's numbers (calculate_f1 as released)", 
 
 describe('imhi label --model-path (MentalBERT through ONNX Runtime) on the tiny fixtures', () => {
   it('labels an outputs folder as label_inference.py does: the same labels as torch, the script\'s --calculate lines', () => {
-    const r = imhi(['label', ONNX_OUTPUTS, '--model-path', ONNX_MODELS, '--calculate'])
+    const written = tempDir()
+    const r = imhi(['label', ONNX_OUTPUTS, '--model-path', ONNX_MODELS, '--calculate', '--output', written])
     expect(r.status, r.stderr).toBe(0)
+    // --output: the script's data_output_path files (goldens,generated_text,labels), same rows and texts.
+    for (const name of ['DR', 'SAD']) {
+      const out = Papa.parse<Record<string, string>>(readFileSync(join(written, `${name}.csv`), 'utf8'), { header: true, skipEmptyLines: true })
+      const input = Papa.parse<Record<string, string>>(readFileSync(join(ONNX_OUTPUTS, `${name}.csv`), 'utf8'), { header: true, skipEmptyLines: true })
+      expect(out.meta.fields).toEqual(['goldens', 'generated_text', 'labels'])
+      expect(out.data.map((x) => x.labels)).toEqual(ref.outputs[name].labels)
+      expect(out.data.map((x) => x.generated_text)).toEqual(input.data.map((x) => x.generated_text))
+      expect(out.data.map((x) => x.goldens)).toEqual(input.data.map((x) => x.goldens))
+    }
     for (const name of ['DR', 'SAD']) expect(r.stdout).toContain(ref.outputs[name].calculate.printed!)
     expect(r.stdout).toMatch(/DR: 10 rows labelled by .*models\/DR on (cpu|cuda) .*batch 8, 1 cut to 512 tokens/)
     const j = imhi(['label', ONNX_OUTPUTS, '--model-path', ONNX_MODELS, '--calculate', '--json'])
@@ -114,6 +125,22 @@ describe('imhi label --model-path (MentalBERT through ONNX Runtime) on the tiny 
     expect(out.datasets.DR.mentalbert.truncated).toBe(1)
     // Workbench names for the script's labels (SAD "financial" is "financial problem").
     expect(out.datasets.SAD.labels.map((x: { workbench_label: string }) => x.workbench_label)).toContain('family issues')
+  })
+
+  it('evaluate --save --model-path stores an evaluation made by MentalBERT', () => {
+    const dbFile = join(tempDir(), 'cli.db')
+    openDatabase(dbFile).close()
+    const r = imhi(['evaluate', ONNX_OUTPUTS, '--db', dbFile, '--save', '--model-path', ONNX_MODELS])
+    expect(r.status, r.stderr).toBe(0)
+    expect(r.stdout).toMatch(/saved as evaluation #1/)
+    const db = openDatabase(dbFile)
+    const row = db.prepare('SELECT labeller, report FROM evaluations WHERE id = 1').get() as { labeller: string; report: string }
+    db.close()
+    expect(row.labeller).toBe('mentalbert')
+    expect(JSON.parse(row.report).datasets.SAD.mentalbert.script.printed).toBe(ref.outputs.SAD.calculate.printed)
+    const list = imhi(['evaluate', ONNX_OUTPUTS, '--model-path', ONNX_MODELS])
+    expect(list.status).toBe(2)
+    expect(list.stderr).toMatch(/--model-path goes with --save/)
   })
 
   it('batch size does not change a label (padding is masked)', () => {

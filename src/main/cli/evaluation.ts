@@ -1,7 +1,7 @@
 import { Option, type Command } from 'commander'
-import { mkdtempSync, rmSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { join, resolve } from 'node:path'
 import { intArg, jsonOption, printJson, withServices } from './common'
 import { AppError } from '../../shared/api/errors'
 import type { BartScoreSummary, BertScoreSummary, CorrectnessMetrics } from '../../shared/api/evaluation'
@@ -9,6 +9,7 @@ import type { Services } from '../services'
 import { readOutputs } from '../evaluation/outputs'
 import { hasGoldens, ruleCorrectness } from '../evaluation/report'
 import { EMBEDDING_CONTEXT } from '../evaluation/embedding'
+import { labelledOutputCsv } from '../evaluation/labellers/mentalbert'
 
 interface TargetOpts {
   db?: string
@@ -230,13 +231,15 @@ export function registerEvaluation(program: Command): void {
     .addOption(new Option('--model-path <dir>', 'label with MentalBERT: a folder holding one converted classifier per dataset (DIR/DR, DIR/SAD, ...; scripts/convert_checkpoints.py)'))
     .addOption(new Option('--batch-size <n>', 'with --model-path: texts per batch (label_inference.py\'s default: 8)').argParser(intArg('--batch-size')))
     .addOption(new Option('--calculate', 'with --model-path: also print label_inference.py --calculate\'s numbers (accuracy, weighted/micro/macro F1, rounded as it rounds)'))
+    .addOption(new Option('--output <dir>', 'with --model-path: also write DIR/DATASET.csv (goldens,generated_text,labels) as label_inference.py writes its data_output_path'))
+    .addOption(new Option('--no-formula-guard', 'with --output: write cells exactly (no apostrophe before =, +, -, @)'))
     .addOption(embeddingModelOption('the GGUF a classifier with embedding features was trained with (default: the library model with its SHA-256)'))
     .addOption(jsonOption())
-    .action(async (path: string | undefined, opts: TargetOpts & { db?: string; embeddingModel?: string; modelPath?: string; batchSize?: number; calculate?: boolean }) => {
+    .action(async (path: string | undefined, opts: TargetOpts & { db?: string; embeddingModel?: string; modelPath?: string; batchSize?: number; calculate?: boolean; output?: string; formulaGuard: boolean }) => {
       const t = target(path, opts)
       const tty = !opts.json && process.stderr.isTTY
       if (opts.modelPath === undefined) {
-        if (opts.batchSize !== undefined || opts.calculate) throw new AppError('invalid_input', '--batch-size and --calculate go with --model-path (the MentalBERT classifiers).')
+        if (opts.batchSize !== undefined || opts.calculate || opts.output !== undefined) throw new AppError('invalid_input', '--batch-size, --calculate and --output go with --model-path (the MentalBERT classifiers).')
         if (!opts.db) throw new AppError('invalid_input', 'Give --db FILE (the trained classifiers) or --model-path DIR (MentalBERT classifiers).')
         return printTfidfLabels(await withServices(opts.db, (s) =>
           s.evaluation.label(t, { embeddingModel: opts.embeddingModel, onProgress: tty ? (d, done, total) => process.stderr.write(`\rembedding ${d} ${done}/${total}`.padEnd(50)) : undefined })
@@ -247,10 +250,27 @@ export function registerEvaluation(program: Command): void {
         s.evaluation.labelMentalBert(t, { modelPath: opts.modelPath!, batchSize: opts.batchSize, onProgress: tty ? (d, done, total) => process.stderr.write(`\rlabelling ${d} ${done}/${total}`.padEnd(50)) : undefined })
       )
       if (tty) process.stderr.write('\r'.padEnd(51) + '\r')
+      const written: string[] = []
+      if (opts.output !== undefined) {
+        const out = resolve(opts.output)
+        try {
+          mkdirSync(out, { recursive: true })
+        } catch (err) {
+          throw new AppError('bad_file', `Cannot create ${out}: ${err instanceof Error ? err.message : String(err)}`, { file: out })
+        }
+        for (const [name, d] of Object.entries(r.datasets)) {
+          const file = join(out, `${name}.csv`)
+          const tmp = `${file}.${process.pid}.tmp`
+          writeFileSync(tmp, labelledOutputCsv(d.rows.map((x, i) => ({ golden: d.texts[i].golden, generated: d.texts[i].generated, label: x.scriptLabel })), { guard: opts.formulaGuard }))
+          renameSync(tmp, file)
+          written.push(file)
+        }
+      }
       if (opts.json) {
         return printJson({
           source: r.source,
           labeller: r.labeller,
+          ...(written.length > 0 ? { written } : {}),
           datasets: Object.fromEntries(
             Object.entries(r.datasets).map(([name, d]) => [
               name,
@@ -275,6 +295,7 @@ export function registerEvaluation(program: Command): void {
         const m = d.mentalbert
         process.stdout.write(`${name}: ${d.rows.length} rows labelled by ${m.folder} on ${m.provider} in ${m.seconds.toFixed(2)} s (batch ${m.batchSize}, ${m.truncated} cut to ${m.maxLength} tokens): ${Object.entries(counts).map(([k, v]) => `${k} ${v}`).join(', ')}\n`)
       }
+      for (const f of written) process.stdout.write(`wrote ${f}\n`)
       if (opts.calculate) {
         process.stdout.write('label_inference.py --calculate:\n')
         for (const [name, d] of Object.entries(r.datasets)) {

@@ -328,12 +328,13 @@ export function createEvaluationService(ctx: ServiceContext, deps: { imhi: ImhiS
       if (result.labels.size === 0) {
         throw new AppError('not_found', `No MentalBERT classifier folder under ${opts.modelPath} for ${result.missing.join(', ')} (expected ${opts.modelPath}/${result.missing[0] ?? 'DR'} and so on).`)
       }
-      const datasets: Record<string, { rows: MentalBertRow[]; metrics: ReturnType<typeof scoreCorrectness> | null; mentalbert: MentalBertLabelling }> = {}
+      const datasets: Record<string, { rows: MentalBertRow[]; texts: { golden: string | null; generated: string }[]; metrics: ReturnType<typeof scoreCorrectness> | null; mentalbert: MentalBertLabelling }> = {}
       for (const ds of loaded.datasets) {
         const rows = result.labels.get(ds.info.name)
         if (!rows) continue
         datasets[ds.info.name] = {
           rows,
+          texts: ds.pairs.map((p) => ({ golden: p.golden, generated: p.generated })),
           metrics: hasGoldens(ds) ? scoreCorrectness(ds.info, rows.map((r) => r.gold), rows.map((r) => r.label)) : null,
           mentalbert: result.runs.get(ds.info.name)!
         }

@@ -31,6 +31,11 @@ export function Compare({ a, b }: { a: EvaluationReport; b: EvaluationReport }) 
       <Text size="sm">
         <b>A</b> {a.name} <Text span c="dimmed">vs</Text> <b>B</b> {b.name}
       </Text>
+      {(a.labeller?.kind ?? 'tfidf') !== (b.labeller?.kind ?? 'tfidf') && (
+        <Text size="xs" c="orange" data-testid="compare-labellers">
+          The classifier columns come from different labellers: A {a.labeller?.name ?? 'built-in TF-IDF classifiers'}; B {b.labeller?.name ?? 'built-in TF-IDF classifiers'}.
+        </Text>
+      )}
       <ChartFrame title={`${col.help} per dataset`} filename={`compare-${col.key}`} testId="chart-compare">
         <Select size="xs" w={260} mb="xs" value={metric} onChange={(v) => v && setMetric(v)} data={cols.map((c) => ({ value: c.key, label: `${c.label}: ${c.help}` }))} allowDeselect={false} />
         <ResponsiveContainer width="100%" height={260}>
