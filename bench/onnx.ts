@@ -11,7 +11,8 @@
  *   thread, tokenization included) and by torch (scripts/fixtures/torch_label_bench.py: the
  *   model's forward only; its pure-Python tokenization is timed apart). Prints explanations per
  *   second, the ratio (target: workbench >= torch), the labels' agreement and memory (RSS).
- * - BART-score: see benchBartScore below.
+ * - BART-score: bench/onnx-bart.ts (pairs BART-scored per second, workbench vs torch BARTScorer on
+ *   random weights of bart-large-cnn's shape; BENCH_PAIRS pairs, default 16).
  * --threads N sets both sides' intra-op threads (default: the machine's CPUs, for both; Debian's
  * torch defaults to 1 thread here, ONNX Runtime to the physical cores; 0 keeps each library's default).
  */
@@ -23,6 +24,7 @@ import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { OnnxEngine } from '../src/main/inference/engines/onnx'
 import { SHARED_IMHI, hasSharedImhi } from '../test/support/shared'
+import { benchBartScore } from './onnx-bart'
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..')
 const CACHE = join(ROOT, 'bench', '.cache', 'onnx')
@@ -136,15 +138,6 @@ async function benchMentalBert(n: number, batchSize: number, threads: number): P
   process.stdout.write(`torch ${torchVersion()} (same weights, ${pt.threads} threads, forward only): ${pt.perSecond.toFixed(2)} explanations/s (${pt.seconds.toFixed(2)} s; its Python tokenization another ${pt.tokenizeSeconds.toFixed(2)} s); peak RSS ${pt.rssMb.toFixed(0)} MB\n`)
   const agree = wb.labels.filter((l, i) => l === pt.labels[i]).length
   process.stdout.write(`ratio workbench/torch: ${(wb.perSecond / pt.perSecond).toFixed(2)} (target >= 1.0); labels agree on ${agree}/${texts.length}\n`)
-}
-
-/**
- * BART-score pairs per second (workbench vs torch on bart-large-cnn-shaped random weights).
- * Not measured yet: the BART-score scorer is added on its own branch (issue 9, item 3), which
- * fills in this section.
- */
-async function benchBartScore(): Promise<void> {
-  process.stdout.write('\n== BART-score ==\nnot measured in this build (no BART-score scorer yet)\n')
 }
 
 async function main(): Promise<void> {

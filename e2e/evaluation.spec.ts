@@ -74,7 +74,7 @@ test.describe('Evaluate in Chromium against imhi serve', () => {
 
     const [csv] = await Promise.all([page.waitForEvent('download'), page.getByTestId('export-metrics-csv').click()])
     const text = readFileSync((await csv.path())!, 'utf8')
-    expect(text.split('\r\n')[0]).toBe('\ufeffdataset,rules,ood_convention,n,accuracy,weighted_f1,micro_f1,macro_f1,ood,unmatched_gold,clf_accuracy,clf_weighted_f1,bleu,rouge1,rouge2,rougeL,lm')
+    expect(text.split('\r\n')[0]).toBe('\ufeffdataset,rules,ood_convention,n,accuracy,weighted_f1,micro_f1,macro_f1,ood,unmatched_gold,clf_accuracy,clf_weighted_f1,bleu,rouge1,rouge2,rougeL,lm,bart,bertscore_f1')
     expect(text).toContain('\r\nDR,workbench,workbench,10,0.8,')
 
     const frame = page.getByTestId('chart-confusion')

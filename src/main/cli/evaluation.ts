@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { intArg, jsonOption, printJson, withServices } from './common'
 import { AppError } from '../../shared/api/errors'
-import { OOD_CONVENTION_NAMES, RULE_MODE_NAMES, type CorrectnessMetrics, type ImhiPyResult, type OodConvention, type RuleMode } from '../../shared/api/evaluation'
+import { OOD_CONVENTION_NAMES, RULE_MODE_NAMES, type BartScoreSummary, type BertScoreSummary, type CorrectnessMetrics, type ImhiPyResult, type OodConvention, type RuleMode } from '../../shared/api/evaluation'
 import type { Services } from '../services'
 import { readOutputs } from '../evaluation/outputs'
 import { correctnessOf, type CorrectnessResult } from '../evaluation/report'
@@ -22,6 +22,33 @@ const optionalDb = () => new Option('--db <file>', 'SQLite database file (runs, 
 const runOption = () => new Option('--run <id>', 'evaluate a run of the database instead of a folder/CSV (needs --db)').argParser(intArg('--run'))
 const embeddingModelOption = (what: string) => new Option('--embedding-model <path>', what)
 const datasetAsOption = () => new Option('--dataset-as <name>', 'which IMHI dataset a CSV is, when its file name is not one (DR, dreaddit, loneliness, Irf, MultiWD, SAD, CAMS, t-sid, swmh)')
+
+const bartModelOption = () => new Option('--bart-model <dir>', 'BART export folder (encoder_model.onnx, decoder_model.onnx, tokenizer, config.json: bart-large-cnn with bart_score.pth, converted as the README says): adds BART-score')
+const bertscoreModelOption = () => new Option('--bertscore-model <dir>', 'encoder export folder (model.onnx, tokenizer, config.json) cut after the BERTScore layer: adds BERTScore')
+const layerOption = () => new Option('--layer <n>', "BERTScore's layer (default: the layer the export ends at; must be that one)").argParser(intArg('--layer', 0))
+const baselineOption = () => new Option('--bertscore-baseline <file>', "rescale BERTScore with bert_score's baseline file for the model (rescale_baseline/LANG/MODEL.tsv); score.py does not")
+
+interface OnnxScoreOpts {
+  bartModel?: string
+  bertscoreModel?: string
+  layer?: number
+  bertscoreBaseline?: string
+}
+
+function onnxScorers(opts: OnnxScoreOpts): { bartModel?: string; bertscoreModel?: string; bertscoreLayer?: number; bertscoreBaseline?: string } {
+  if (opts.layer !== undefined && !opts.bertscoreModel) throw new AppError('invalid_input', '--layer applies to BERTScore; give --bertscore-model DIR too.')
+  if (opts.bertscoreBaseline !== undefined && !opts.bertscoreModel) throw new AppError('invalid_input', '--bertscore-baseline applies to BERTScore; give --bertscore-model DIR too.')
+  return { bartModel: opts.bartModel, bertscoreModel: opts.bertscoreModel, bertscoreLayer: opts.layer, bertscoreBaseline: opts.bertscoreBaseline }
+}
+
+/** A progress line on stderr (a terminal only): "bart DR 12/35". */
+function progressLine(enabled: boolean) {
+  if (!enabled) return { update: undefined, clear: () => undefined }
+  return {
+    update: (stage: string, dataset: string | null, done: number, total: number) => process.stderr.write(`\r${stage} ${dataset ?? ''} ${done}/${total}`.padEnd(50)),
+    clear: () => process.stderr.write('\r'.padEnd(51) + '\r')
+  }
+}
 
 /** TARGET path or --run ID (with --db): exactly one. */
 function target(path: string | undefined, opts: TargetOpts): { runId?: number; path?: string; datasetAs?: string } {
@@ -42,6 +69,7 @@ async function withAnyServices<T>(db: string | undefined, body: (s: Services) =>
   }
 }
 
+const num4 = (x: number | null) => (x === null ? '-' : x.toFixed(4))
 const pct = (x: number | null | undefined) => (x === null || x === undefined ? '   -  ' : (100 * x).toFixed(2).padStart(6))
 
 const rulesOption = () =>
@@ -140,20 +168,33 @@ export function registerEvaluation(program: Command): void {
     .addOption(new Option('--save', 'also compute every other metric (classifier labels, BLEU, ROUGE) and store the evaluation in --db, where the app shows it'))
     .addOption(embeddingModelOption('with --save: the GGUF a classifier with embedding features was trained with, where it is not in the model library'))
     .addOption(new Option('--model-path <dir>', 'with --save: label with the MentalBERT classifiers in this folder (DIR/DR, DIR/SAD, ...) instead of the learned classifiers'))
+    .addOption(bartModelOption())
+    .addOption(bertscoreModelOption())
+    .addOption(layerOption())
+    .addOption(baselineOption())
     .addOption(jsonOption())
-    .action(async (path: string | undefined, opts: TargetOpts & { save?: boolean; embeddingModel?: string; modelPath?: string; rules: RuleMode; ood?: OodConvention }) => {
+    .action(async (path: string | undefined, opts: TargetOpts & OnnxScoreOpts & { save?: boolean; embeddingModel?: string; modelPath?: string; rules: RuleMode; ood?: OodConvention }) => {
       const t = target(path, opts)
       if (opts.modelPath !== undefined && !opts.save) throw new AppError('invalid_input', '--model-path goes with --save here (or use "imhi label --model-path DIR").')
       if (opts.rules === 'imhi-py' && opts.ood !== undefined) {
         throw new AppError('invalid_input', '--ood applies to the workbench rules; --rules imhi-py scores an unlabelled response as IMHI.py does (class 0; SAD: class 8, "other").')
       }
       const ood: OodConvention = opts.ood ?? 'workbench'
+      const scorers = onnxScorers(opts)
+      if ((scorers.bartModel || scorers.bertscoreModel) && !opts.save) throw new AppError('invalid_input', '--bart-model and --bertscore-model add to a stored evaluation: give --save --db FILE (or use "imhi score" for the scores alone).')
       let result: { source: unknown; skipped: { file: string; reason: string }[]; evaluation_id?: number } & CorrectnessResult
       if (opts.save) {
         if (!opts.db) throw new AppError('invalid_input', '--save needs --db FILE (where the evaluation is stored).')
+        const progress = progressLine(!opts.json && process.stderr.isTTY)
         const report = await withServices(opts.db, (s) =>
-          s.evaluation.evaluate(t, { embeddingModel: opts.embeddingModel, labeller: opts.modelPath !== undefined ? { kind: 'mentalbert', modelPath: opts.modelPath } : undefined })
+          s.evaluation.evaluate(t, {
+            embeddingModel: opts.embeddingModel,
+            labeller: opts.modelPath !== undefined ? { kind: 'mentalbert', modelPath: opts.modelPath } : undefined,
+            ...scorers,
+            onProgress: progress.update
+          })
         )
+        progress.clear()
         for (const [name, d] of Object.entries(report.datasets)) {
           if (!d.rule) throw new AppError('bad_file', `${d.file ?? name}: the goldens column is empty; correctness needs golden responses`)
         }
@@ -322,23 +363,31 @@ export function registerEvaluation(program: Command): void {
 
   program
     .command('score')
-    .description('Explanation quality against the golden explanations: BLEU (HF evaluate), ROUGE-1/2/L (rouge_score), and the model-likelihood score (mean log-prob of the golden given the generated, needs --model)')
+    .description("Explanation quality against the golden explanations: BLEU (HF evaluate), ROUGE-1/2/L (rouge_score), the model-likelihood score (mean log-prob of the golden given the generated, needs --model), BART-score and BERTScore as MentalLLaMA's score.py computes them (ONNX exports: --bart-model, --bertscore-model)")
     .argument('[target]', 'folder of DATASET.csv files or one CSV with goldens,generated_text')
     .addOption(optionalDb())
     .addOption(runOption())
     .addOption(datasetAsOption())
-    .addOption(new Option('--metric <list>', 'comma-separated: bleu, rouge, lm').default('bleu,rouge'))
+    .addOption(new Option('--metric <list>', 'comma-separated: bleu, rouge, lm, bart, bertscore').default('bleu,rouge'))
     .addOption(new Option('--model <path>', 'GGUF model for the lm metric, or server:NAME (a registered server that returns prompt log-probabilities)'))
+    .addOption(bartModelOption())
+    .addOption(bertscoreModelOption())
+    .addOption(layerOption())
+    .addOption(baselineOption())
     .addOption(jsonOption())
-    .action(async (path: string | undefined, opts: TargetOpts & { metric: string; model?: string }) => {
+    .action(async (path: string | undefined, opts: TargetOpts & OnnxScoreOpts & { metric: string; model?: string }) => {
       const t = target(path, opts)
       const names = opts.metric.split(',').map((m) => m.trim().toLowerCase()).filter(Boolean)
-      const unknown = names.filter((m) => !['bleu', 'rouge', 'lm'].includes(m))
-      if (unknown.length > 0 || names.length === 0) throw new AppError('invalid_input', `--metric: unknown metric ${unknown.join(', ') || '(none given)'}; choose from bleu, rouge, lm`)
+      const unknown = names.filter((m) => !['bleu', 'rouge', 'lm', 'bart', 'bertscore'].includes(m))
+      if (unknown.length > 0 || names.length === 0) throw new AppError('invalid_input', `--metric: unknown metric ${unknown.join(', ') || '(none given)'}; choose from bleu, rouge, lm, bart, bertscore`)
       const metrics = { bleu: names.includes('bleu'), rouge: names.includes('rouge'), lm: names.includes('lm') }
       if (metrics.lm && !opts.model) throw new AppError('invalid_input', 'The lm metric needs --model PATH (a .gguf file).')
       if (!metrics.lm && opts.model) throw new AppError('invalid_input', '--model is used only by the lm metric; add lm to --metric.')
-      const r = await withAnyServices(opts.db, (s) => s.evaluation.score(t, metrics, opts.model))
+      if (names.includes('bart') !== !!opts.bartModel) throw new AppError('invalid_input', names.includes('bart') ? 'The bart metric needs --bart-model DIR (a BART export folder).' : '--bart-model is used only by the bart metric; add bart to --metric.')
+      if (names.includes('bertscore') !== !!opts.bertscoreModel) throw new AppError('invalid_input', names.includes('bertscore') ? 'The bertscore metric needs --bertscore-model DIR (an encoder export folder).' : '--bertscore-model is used only by the bertscore metric; add bertscore to --metric.')
+      const progress = progressLine(!opts.json && process.stderr.isTTY)
+      const r = await withAnyServices(opts.db, (s) => s.evaluation.score(t, metrics, opts.model, { ...onnxScorers(opts), onProgress: progress.update }))
+      progress.clear()
       if (opts.json) return printJson(r)
       printSkipped(r.skipped)
       for (const [name, d] of Object.entries(r.datasets)) {
@@ -349,31 +398,41 @@ export function registerEvaluation(program: Command): void {
         if (rg) parts.push(`ROUGE-1 ${(100 * rg.rouge1).toFixed(2)}  ROUGE-2 ${(100 * rg.rouge2).toFixed(2)}  ROUGE-L ${(100 * rg.rougeL).toFixed(2)}`)
         const lm = d.lm as { mean: number | null; n: number; truncated: number } | undefined
         if (lm) parts.push(`LM ${lm.mean === null ? '-' : lm.mean.toFixed(4)} (${lm.n} pairs${lm.truncated ? `, ${lm.truncated} truncated` : ''})`)
+        const bart = d.bart as BartScoreSummary | undefined
+        if (bart) parts.push(`BART-score ${bart.mean === null ? '-' : bart.mean.toFixed(4)} (${bart.n} pairs${bart.truncated ? `, ${bart.truncated} cut to ${bart.maxLength} tokens` : ''})`)
+        const bs = d.bertscore as BertScoreSummary | undefined
+        if (bs) parts.push(`BERTScore P ${num4(bs.precision)} R ${num4(bs.recall)} F1 ${num4(bs.f1)} (layer ${bs.layer ?? '?'}${bs.baseline ? ', rescaled with the baseline' : ''}, ${bs.n} pairs${bs.truncated ? `, ${bs.truncated} cut` : ''})`)
         process.stdout.write(parts.join('  ') + '\n')
       }
     })
 
   program
     .command('correlations')
-    .description('Pearson, Spearman and Kendall tau-b between automatic scores (BLEU, ROUGE, LM) and human ratings (the DR_annotation files, or a study)')
+    .description('Pearson, Spearman and Kendall tau-b between automatic scores (BLEU, ROUGE, LM, BART-score, BERTScore) and human ratings (the DR_annotation files, or a study)')
     .requiredOption('--db <file>', 'SQLite database file')
     .addOption(new Option('--study <id>', 'use this study\'s ratings instead of the released DR_annotation ratings').argParser(intArg('--study')))
     .addOption(new Option('--system <names>', 'only these DR_annotation files (comma-separated: chatgpt_data, chatgpt_false_data, gpt3_data)'))
     .addOption(new Option('--model <path>', 'GGUF model: adds the lm score'))
+    .addOption(bartModelOption())
+    .addOption(bertscoreModelOption())
+    .addOption(layerOption())
+    .addOption(baselineOption())
     .addOption(jsonOption())
-    .action(async (opts: { db: string; study?: number; system?: string; model?: string; json?: boolean }) => {
+    .action(async (opts: OnnxScoreOpts & { db: string; study?: number; system?: string; model?: string; json?: boolean }) => {
+      const progress = progressLine(!opts.json && process.stderr.isTTY)
       const r = await withServices(opts.db, (s) =>
-        s.evaluation.correlations({ studyId: opts.study, systems: opts.system?.split(',').map((x) => x.trim()).filter(Boolean), lmModel: opts.model })
+        s.evaluation.correlations({ studyId: opts.study, systems: opts.system?.split(',').map((x) => x.trim()).filter(Boolean), lmModel: opts.model, ...onnxScorers(opts), onProgress: progress.update && ((stage, done, total) => progress.update!(stage, null, done, total)) })
       )
+      progress.clear()
       if (opts.json) return printJson(r)
       const f = (x: number | null) => (x === null ? '    -' : x.toFixed(3).padStart(6))
       const lines = [
         `${r.source}: ${r.n} rated explanations matched to a golden (${r.matched.exact} by normalized text, ${r.matched.close} by their undamaged words), ${r.unmatched} without`,
-        ...r.unmatchedRows.map((u) => `unmatched: ${u.origin}: ${u.reason}`), `${'metric'.padEnd(8)} ${'aspect'.padEnd(13)} pearson (p)        spearman (p)       kendall (p)`]
+        ...r.unmatchedRows.map((u) => `unmatched: ${u.origin}: ${u.reason}`), `${'metric'.padEnd(9)} ${'aspect'.padEnd(13)} pearson (p)        spearman (p)       kendall (p)`]
       for (const m of r.metrics) {
         for (const a of r.aspects) {
           const c = r.table[m][a]
-          lines.push(`${m.padEnd(8)} ${a.padEnd(13)} ${f(c.pearson.r)} (${c.pearson.p === null ? '-' : c.pearson.p.toExponential(1)})  ${f(c.spearman.r)} (${c.spearman.p === null ? '-' : c.spearman.p.toExponential(1)})  ${f(c.kendall.r)} (${c.kendall.p === null ? '-' : c.kendall.p.toExponential(1)})`)
+          lines.push(`${m.padEnd(9)} ${a.padEnd(13)} ${f(c.pearson.r)} (${c.pearson.p === null ? '-' : c.pearson.p.toExponential(1)})  ${f(c.spearman.r)} (${c.spearman.p === null ? '-' : c.spearman.p.toExponential(1)})  ${f(c.kendall.r)} (${c.kendall.p === null ? '-' : c.kendall.p.toExponential(1)})`)
         }
       }
       for (const n of r.notes) lines.push(`note: ${n}`)

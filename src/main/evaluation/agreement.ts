@@ -3,6 +3,7 @@ import { bleu } from './bleu'
 import { rougePair } from './rouge'
 import { correlate } from './correlation'
 import type { LmScorer } from './lmscore'
+import type { BartScorer, BertScorer, ScoringControl } from './onnx-scores'
 
 /** One rated explanation: what was rated, its golden reference (if found) and the mean rating per aspect. */
 export interface RatedExplanation {
@@ -26,8 +27,13 @@ export interface RatedExplanation {
  * the single pair; ROUGE-1/2/L F; the LM score with a model), then Pearson, Spearman and Kendall
  * tau-b of each score with each aspect's mean rating, as the MentalLLaMA paper reports.
  */
-export async function correlationReport(source: string, rated: readonly RatedExplanation[], scorer?: LmScorer): Promise<CorrelationReport> {
-  const metrics = ['bleu', 'rouge1', 'rouge2', 'rougeL', ...(scorer ? ['lm'] : [])]
+export async function correlationReport(
+  source: string,
+  rated: readonly RatedExplanation[],
+  scorer?: LmScorer,
+  onnx: { bart?: BartScorer; bertscore?: BertScorer; control?: ScoringControl & { onStage?: (stage: string) => void } } = {}
+): Promise<CorrelationReport> {
+  const metrics = ['bleu', 'rouge1', 'rouge2', 'rougeL', ...(scorer ? ['lm'] : []), ...(onnx.bart ? ['bart'] : []), ...(onnx.bertscore ? ['bertscore'] : [])]
   const aspects = [...new Set(rated.flatMap((r) => Object.keys(r.ratings)))]
   const points: CorrelationReport['points'] = []
   let unmatched = 0
@@ -46,6 +52,15 @@ export async function correlationReport(source: string, rated: readonly RatedExp
     const scores: Record<string, number | null> = { bleu: b.bleu, rouge1: rouge.rouge1.fmeasure, rouge2: rouge.rouge2.fmeasure, rougeL: rouge.rougeL.fmeasure }
     if (scorer) scores.lm = (await scorer.score(r.explanation, r.golden))?.meanLogProb ?? null
     points.push({ key: r.key, system: r.system, scores, ratings: r.ratings })
+  }
+  // BART-score and BERTScore of every matched explanation against its golden, in the scorers' batches.
+  // (`points` holds the matched explanations in this same order.)
+  const withGolden = rated.filter((r): r is RatedExplanation & { golden: string } => !!r.golden)
+  for (const [name, s] of [['bart', onnx.bart], ['bertscore', onnx.bertscore]] as const) {
+    if (!s) continue
+    onnx.control?.onStage?.(name)
+    const r = await s.score(withGolden.map((m) => ({ generated: m.explanation, golden: m.golden })), onnx.control)
+    points.forEach((p, k) => (p.scores[name] = r.perRow[k]))
   }
   const table: CorrelationReport['table'] = {}
   for (const m of metrics) {

@@ -3,7 +3,6 @@ import type { Services } from '../services'
 
 type EvaluationMethod =
   | 'evaluation.evaluate'
-  | 'evaluation.cancel'
   | 'evaluation.list'
   | 'evaluation.get'
   | 'evaluation.delete'
@@ -11,6 +10,7 @@ type EvaluationMethod =
   | 'evaluation.classifiers'
   | 'evaluation.trainClassifiers'
   | 'evaluation.correlations'
+  | 'evaluation.cancel'
 
 /** API handlers of the evaluation domain: thin adapters from the contract to the service. */
 export function evaluationHandlers(s: Services): Pick<Handlers, EvaluationMethod> {
@@ -29,6 +29,10 @@ export function evaluationHandlers(s: Services): Pick<Handlers, EvaluationMethod
           lmModel: input.lmModel,
           embeddingModel: input.embeddingModel,
           labeller: input.labeller,
+          bartModel: input.bartModel,
+          bertscoreModel: input.bertscoreModel,
+          bertscoreLayer: input.bertscoreLayer,
+          bertscoreBaseline: input.bertscoreBaseline,
           onProgress: (stage, dataset, done, total) => ctx.emit('evaluation.progress', { stage, dataset, done, total }),
           signal: controller.signal
         })
@@ -37,6 +41,8 @@ export function evaluationHandlers(s: Services): Pick<Handlers, EvaluationMethod
       }
     },
     'evaluation.cancel': (input, ctx) => {
+      // Without a requestId: whatever ONNX scoring is in progress (an evaluation or a correlation analysis).
+      if (input.requestId === undefined) return e.cancel()
       const controller = running.get(`${ctx.client.id}\u0000${input.requestId}`)
       controller?.abort()
       return { cancelled: controller !== undefined }
@@ -53,6 +59,16 @@ export function evaluationHandlers(s: Services): Pick<Handlers, EvaluationMethod
       })
       return r.trained
     },
-    'evaluation.correlations': (input) => e.correlations({ systems: input.systems, studyId: input.studyId, lmModel: input.lmModel })
+    'evaluation.correlations': (input, ctx) =>
+      e.correlations({
+        systems: input.systems,
+        studyId: input.studyId,
+        lmModel: input.lmModel,
+        bartModel: input.bartModel,
+        bertscoreModel: input.bertscoreModel,
+        bertscoreLayer: input.bertscoreLayer,
+        bertscoreBaseline: input.bertscoreBaseline,
+        onProgress: (stage, done, total) => ctx.emit('evaluation.progress', { stage, dataset: null, done, total })
+      }),
   }
 }

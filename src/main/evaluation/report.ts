@@ -9,6 +9,7 @@ import { bleu } from './bleu'
 import { rougePair } from './rouge'
 import type { LabelClassifier } from './classifier'
 import type { LmScorer } from './lmscore'
+import type { BartScorer, BertScorer } from './onnx-scores'
 import type { LoadedOutputs, OutputDataset, OutputPair } from './outputs'
 
 /** Responses longer than this are flagged; only their start is read for a label. */
@@ -199,8 +200,11 @@ export interface ReportOptions {
   /** Datasets whose classifier learned from the test posts but has no fold models (trained before cross-fitting): its labels may be in-sample. */
   notCrossFitted?: Set<string>
   lm?: LmScorer
+  /** BART-score and BERTScore through ONNX Runtime (score.py's scorers). */
+  bart?: BartScorer
+  bertscore?: BertScorer
   onProgress?: (stage: string, dataset: string | null, done: number, total: number) => void
-  /** Cancels the LM score between rows. */
+  /** Cancels: the LM score between rows, BART-score and BERTScore between batches (AppError 'cancelled'). */
   signal?: AbortSignal
 }
 
@@ -270,6 +274,18 @@ export async function buildReport(loaded: LoadedOutputs, opts: ReportOptions): P
       q.quality.lm = { model: opts.lm.modelPath, mean: lm.mean, n: lm.n, truncated: lm.truncated }
       lmRow = lm.perRow
     }
+    let bartRow: (number | null)[] | null = null
+    let bertRow: (number | null)[] | null = null
+    if (q && opts.bart) {
+      const r = await opts.bart.score(ds.pairs, { signal: opts.signal, onProgress: (d, t) => opts.onProgress?.('bart', ds.info.name, d, t) })
+      q.quality.bart = r.summary
+      bartRow = r.perRow
+    }
+    if (q && opts.bertscore) {
+      const r = await opts.bertscore.score(ds.pairs, { signal: opts.signal, onProgress: (d, t) => opts.onProgress?.('bertscore', ds.info.name, d, t) })
+      q.quality.bertscore = r.summary
+      bertRow = r.perRow
+    }
     datasets[ds.info.name] = {
       dataset: ds.info.name,
       task: ds.info.task,
@@ -296,6 +312,8 @@ export async function buildReport(loaded: LoadedOutputs, opts: ReportOptions): P
         rouge2: (q?.perRow.rouge2 ?? []).slice(0, PER_ROW_LIMIT),
         rougeL: (q?.perRow.rougeL ?? []).slice(0, PER_ROW_LIMIT),
         lm: lmRow ? lmRow.slice(0, PER_ROW_LIMIT) : null,
+        bart: bartRow ? bartRow.slice(0, PER_ROW_LIMIT) : null,
+        bertscore: bertRow ? bertRow.slice(0, PER_ROW_LIMIT) : null,
         classifierConfidence: confidence ? confidence.slice(0, PER_ROW_LIMIT) : null,
         classifierHeldOut: heldOutRow ? heldOutRow.slice(0, PER_ROW_LIMIT) : null
       }

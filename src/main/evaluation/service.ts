@@ -43,10 +43,19 @@ import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { labelInferenceMetrics } from './labellers/label-inference-metrics'
 import { inferenceLmScorer } from './lmscore'
+import { openBartScorer, openBertScorer, type BartScorer, type BertScorer } from './onnx-scores'
 import { correlationReport, type RatedExplanation } from './agreement'
 import { PostMatcher, type PostMatch } from './postmatch'
 import { scoreCorrectness } from './correctness'
 import { attachEmbedding, createEmbeddings, EMBEDDING_CONTEXT, EmbeddingLabelClassifier, featuresName, normalizeL2, vectorMap, type EmbedStats, type EmbeddingModel } from './embedding'
+
+/** The ONNX scorers asked for: BART-score and/or BERTScore, by export folder. */
+export interface OnnxScorerOptions {
+  bartModel?: string
+  bertscoreModel?: string
+  bertscoreLayer?: number
+  bertscoreBaseline?: string
+}
 
 export interface Target {
   runId?: number
@@ -272,6 +281,33 @@ export function createEvaluationService(ctx: ServiceContext, deps: { imhi: ImhiS
     }
   }
 
+  /** The evaluation or correlation analysis in progress (one at a time may be cancelled). */
+  let inProgress: AbortController | null = null
+
+  /**
+   * Opens the ONNX scorers asked for (checking each export before any text is scored), runs
+   * `body` with them and an abort signal, and unloads them whatever happens.
+   */
+  async function withOnnxScorers<T>(o: OnnxScorerOptions & { signal?: AbortSignal }, body: (s: { bart?: BartScorer; bertscore?: BertScorer; signal: AbortSignal }) => Promise<T>): Promise<T> {
+    if ((o.bertscoreLayer !== undefined || o.bertscoreBaseline !== undefined) && !o.bertscoreModel) throw new AppError('invalid_input', 'A BERTScore layer or baseline was given without a BERTScore model.')
+    const controller = new AbortController()
+    // The caller's own signal (evaluation.cancel with its requestId) stops the work as cancel() does.
+    if (o.signal?.aborted) controller.abort()
+    else o.signal?.addEventListener('abort', () => controller.abort(), { once: true })
+    const previous = inProgress
+    inProgress = controller
+    const opened: { bart?: BartScorer; bertscore?: BertScorer } = {}
+    try {
+      if (o.bartModel) opened.bart = await openBartScorer(deps.onnx, o.bartModel)
+      if (o.bertscoreModel) opened.bertscore = await openBertScorer(deps.onnx, o.bertscoreModel, o.bertscoreLayer ?? null, o.bertscoreBaseline)
+      return await body({ ...opened, signal: controller.signal })
+    } finally {
+      if (inProgress === controller) inProgress = previous
+      await opened.bart?.close().catch(() => undefined)
+      await opened.bertscore?.close().catch(() => undefined)
+    }
+  }
+
   /**
    * MentalBERT labels of every dataset that has a classifier folder under modelPath (the others
    * in `missing`), with the script's --calculate numbers where the dataset has goldens. Every
@@ -299,6 +335,13 @@ export function createEvaluationService(ctx: ServiceContext, deps: { imhi: ImhiS
 
   return {
     load,
+
+    /** Cancels the scoring in progress (the evaluation or correlation analysis stops between batches and stores nothing). */
+    cancel(): { cancelled: boolean } {
+      if (!inProgress || inProgress.signal.aborted) return { cancelled: false }
+      inProgress.abort()
+      return { cancelled: true }
+    },
 
     /**
      * Rule-based correctness per dataset (what `imhi evaluate` prints): the workbench's rules under
@@ -375,11 +418,20 @@ export function createEvaluationService(ctx: ServiceContext, deps: { imhi: ImhiS
       return { source: loaded.source, labeller: labellerInfo({ kind: 'mentalbert', modelPath: opts.modelPath }), datasets, missingClassifiers: result.missing, skipped: loaded.skipped }
     },
 
-    /** BLEU, ROUGE and (with a model) the LM score per dataset. */
-    async score(target: Target, metrics: { bleu: boolean; rouge: boolean; lm: boolean }, modelPath?: string) {
+    /** BLEU, ROUGE, (with a model) the LM score, and (with ONNX exports) BART-score and BERTScore per dataset. */
+    async score(
+      target: Target,
+      metrics: { bleu: boolean; rouge: boolean; lm: boolean },
+      modelPath?: string,
+      onnx: OnnxScorerOptions & { onProgress?: (stage: string, dataset: string, done: number, total: number) => void } = {}
+    ) {
       if (metrics.lm && !modelPath) throw new AppError('invalid_input', 'The lm metric needs a model: pass --model PATH (a .gguf file).')
       const loaded = load(target, true)
+      for (const ds of loaded.datasets) {
+        if (!hasGoldens(ds)) throw new AppError('bad_file', `${ds.file ?? ds.info.name}: the goldens column is empty; BLEU/ROUGE/LM/BART-score/BERTScore need golden explanations`)
+      }
       const scorer = metrics.lm && modelPath ? inferenceLmScorer(deps.inference, modelPath) : null
+      return withOnnxScorers(onnx, async ({ bart, bertscore, signal }) => {
       const datasets: Record<string, Record<string, unknown>> = {}
       for (const ds of loaded.datasets) {
         const q = qualityScores(ds)
@@ -391,15 +443,18 @@ export function createEvaluationService(ctx: ServiceContext, deps: { imhi: ImhiS
           const lm = await lmScores(ds, scorer)
           out.lm = { model: scorer.modelPath, mean: lm.mean, n: lm.n, truncated: lm.truncated }
         }
+        if (bart) out.bart = (await bart.score(ds.pairs, { signal, onProgress: (d, t) => onnx.onProgress?.('bart', ds.info.name, d, t) })).summary
+        if (bertscore) out.bertscore = (await bertscore.score(ds.pairs, { signal, onProgress: (d, t) => onnx.onProgress?.('bertscore', ds.info.name, d, t) })).summary
         datasets[ds.info.name] = out
       }
       return { source: loaded.source, datasets, skipped: loaded.skipped }
+      })
     },
 
     /** Every metric on a run or output folder, stored as an evaluation. */
     async evaluate(
       target: Target,
-      opts: {
+      opts: OnnxScorerOptions & {
         name?: string
         lmModel?: string
         embeddingModel?: string
@@ -409,6 +464,7 @@ export function createEvaluationService(ctx: ServiceContext, deps: { imhi: ImhiS
       } = {}
     ): Promise<EvaluationReport> {
       const loaded = load(target, false)
+      return withOnnxScorers(opts, async ({ bart, bertscore, signal }) => {
       const labeller = labellerInfo(opts.labeller)
       const labels = new Map<string, RowLabel[]>()
       const crossFits = new Map<string, { folds: number }>()
@@ -439,8 +495,10 @@ export function createEvaluationService(ctx: ServiceContext, deps: { imhi: ImhiS
         crossFits,
         notCrossFitted,
         lm: opts.lmModel ? inferenceLmScorer(deps.inference, opts.lmModel) : undefined,
+        bart,
+        bertscore,
         onProgress: opts.onProgress,
-        signal: opts.signal
+        signal
       })
       // One transaction: the row and its report (with its own id) appear together or not at all.
       db.transaction(() => {
@@ -449,6 +507,7 @@ export function createEvaluationService(ctx: ServiceContext, deps: { imhi: ImhiS
         stmts.updateReport.run(JSON.stringify(report), report.id)
       })()
       return report
+      })
     },
 
     list(): EvaluationSummary[] {
@@ -566,7 +625,7 @@ export function createEvaluationService(ctx: ServiceContext, deps: { imhi: ImhiS
      * DR_annotation ratings (reference_ratings; goldens = the DR gold responses of the same post),
      * or a study's ratings (goldens = the gold response of the same post in the item's dataset).
      */
-    async correlations(opts: { systems?: string[]; studyId?: number; lmModel?: string } = {}): Promise<CorrelationReport> {
+    async correlations(opts: OnnxScorerOptions & { systems?: string[]; studyId?: number; lmModel?: string; onProgress?: (stage: string, done: number, total: number) => void } = {}): Promise<CorrelationReport> {
       // Each rated post is matched to an item of its dataset (postmatch.ts: normalized text first,
       // then on undamaged words), preferring the test_instruction item whose golden IMHI.py uses.
       const matchers = new Map<string, PostMatcher<string>>()
@@ -620,7 +679,10 @@ export function createEvaluationService(ctx: ServiceContext, deps: { imhi: ImhiS
       }
       if (rated.length === 0) throw new AppError('not_found', opts.studyId !== undefined ? `Study ${opts.studyId} has no ratings yet.` : 'No reference ratings imported (import the IMHI folder with human_evaluation/DR_annotation).')
       const scorer = opts.lmModel ? inferenceLmScorer(deps.inference, opts.lmModel) : undefined
-      return correlationReport(source, rated, scorer)
+      return withOnnxScorers(opts, async ({ bart, bertscore, signal }) => {
+        let stage = ''
+        return correlationReport(source, rated, scorer, { bart, bertscore, control: { signal, onStage: (s) => (stage = s), onProgress: (d, t) => opts.onProgress?.(stage, d, t) } })
+      })
     }
   }
 }

@@ -95,6 +95,36 @@ export interface BleuResult {
   error?: string
 }
 
+/** BART-score of a dataset (score.py BARTscore): mean over pairs of the golden's mean log-likelihood per token given the generated text. */
+export interface BartScoreSummary {
+  /** The ONNX export folder. */
+  model: string
+  mean: number | null
+  n: number
+  /** Pairs with a side cut to maxLength tokens. */
+  truncated: number
+  batchSize: number
+  maxLength: number
+  /** ONNX Runtime execution provider (cpu, cuda). */
+  provider: string
+}
+
+/** BERTScore of a dataset (score.py BERTScore / evaluate's bertscore, no idf, no rescaling): means over pairs. */
+export interface BertScoreSummary {
+  model: string
+  /** The encoder layer whose hidden states were matched. */
+  layer: number | null
+  precision: number | null
+  recall: number | null
+  f1: number | null
+  n: number
+  truncated: number
+  batchSize: number
+  provider: string
+  /** The baseline the scores were rescaled with ((x - b) / (1 - b)); null or absent: raw scores, as score.py reports them. */
+  baseline?: { file: string; precision: number; recall: number; f1: number } | null
+}
+
 export interface QualityScores {
   /** Pairs with a golden explanation (the rest have no reference). */
   pairs: number
@@ -104,6 +134,10 @@ export interface QualityScores {
   rougeL: number | null
   /** Mean over pairs of the model-likelihood score; null when not computed. */
   lm: { model: string; mean: number | null; n: number; truncated: number } | null
+  /** BART-score through ONNX Runtime; absent or null when not computed. */
+  bart?: BartScoreSummary | null
+  /** BERTScore through ONNX Runtime; absent or null when not computed. */
+  bertscore?: BertScoreSummary | null
 }
 
 /** Which labeller labelled the generated explanations (the "classifier" metrics of a report). */
@@ -174,6 +208,10 @@ export interface DatasetReport {
     rouge2: (number | null)[]
     rougeL: (number | null)[]
     lm: (number | null)[] | null
+    /** Per-row BART-score (absent in reports made before it existed). */
+    bart?: (number | null)[] | null
+    /** Per-row BERTScore F1. */
+    bertscore?: (number | null)[] | null
     classifierConfidence: (number | null)[] | null
     /** Per row, how its classifier label was made (cross-fitted datasets only): out_of_fold, not_in_training, unknown. */
     classifierHeldOut?: ('out_of_fold' | 'not_in_training' | 'unknown' | null)[] | null
@@ -275,6 +313,18 @@ const targetSchema = z
   .strict()
   .refine((t) => (t.runId === undefined) !== (t.path === undefined), { message: 'give exactly one of runId or path' })
 
+/** The ONNX scorers of explanation quality an evaluation or a correlation analysis may add. */
+const onnxScorerFields = {
+  /** A BART export folder (encoder_model.onnx + decoder_model.onnx): adds BART-score. */
+  bartModel: z.string().min(1).max(4096).optional(),
+  /** An encoder export folder (model.onnx): adds BERTScore. */
+  bertscoreModel: z.string().min(1).max(4096).optional(),
+  /** The encoder layer for BERTScore; the export must end after it (default: the export's last). */
+  bertscoreLayer: z.number().int().min(0).max(128).optional(),
+  /** bert_score's baseline file for the model (LAYER,P,R,F): rescales BERTScore; none by default. */
+  bertscoreBaseline: z.string().min(1).max(4096).optional()
+}
+
 export const evaluationMethods = {
   /** Runs every metric on a run or an output folder, stores the report and returns it. */
   'evaluation.evaluate': method<EvaluationReport>()(
@@ -283,6 +333,7 @@ export const evaluationMethods = {
         target: targetSchema,
         name: z.string().min(1).max(200).optional(),
         lmModel: z.string().min(1).max(4096).optional(),
+        ...onnxScorerFields,
         /** The embedding model of classifiers trained with embedding features, where it is not in the model library. */
         embeddingModel: z.string().min(1).max(4096).optional(),
         /** Who labels the generated explanations (default: the built-in TF-IDF classifiers). */
@@ -292,8 +343,12 @@ export const evaluationMethods = {
       })
       .strict()
   ),
-  /** Stops a running evaluation.evaluate of this client (its requestId) between rows; it ends with a 'cancelled' error and stores nothing. */
-  'evaluation.cancel': method<{ cancelled: boolean }>()(z.object({ requestId: z.string().min(1).max(64) }).strict()),
+  /**
+   * Stops a running evaluation.evaluate of this client (its requestId) between rows or scoring
+   * batches; without a requestId, the ONNX scoring in progress (an evaluation or a correlation
+   * analysis). It ends with a 'cancelled' error and stores nothing.
+   */
+  'evaluation.cancel': method<{ cancelled: boolean }>()(z.object({ requestId: z.string().min(1).max(64).optional() }).strict()),
   'evaluation.list': method<EvaluationSummary[]>()(z.object({}).strict()),
   'evaluation.get': method<EvaluationReport>()(z.object({ id: z.number().int().positive() }).strict()),
   'evaluation.delete': method<{ deleted: boolean }>()(z.object({ id: z.number().int().positive() }).strict()),
@@ -308,8 +363,8 @@ export const evaluationMethods = {
     z.object({ datasets: z.array(z.string().min(1).max(64)).max(16).optional(), embeddingModel: z.string().min(1).max(4096).optional() }).strict()
   ),
   'evaluation.correlations': method<CorrelationReport>()(
-    z.object({ systems: z.array(z.string().min(1).max(128)).max(16).optional(), studyId: z.number().int().positive().optional(), lmModel: z.string().min(1).max(4096).optional() }).strict()
-  )
+    z.object({ systems: z.array(z.string().min(1).max(128)).max(16).optional(), studyId: z.number().int().positive().optional(), lmModel: z.string().min(1).max(4096).optional(), ...onnxScorerFields }).strict()
+  ),
 }
 
 export interface EvaluationEvents {

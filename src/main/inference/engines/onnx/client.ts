@@ -5,6 +5,8 @@ import type { ClassifyResult, FromOnnxWorker, OnnxRequest, OnnxResults, ToOnnxWo
 import type { ForwardBatch, LoadOptions, OnnxModelInfo } from './model'
 import type { TensorValue } from './session'
 import type { EncodedBatch } from './tokenizer'
+import type { PairLikelihood } from './seq2seq'
+import type { BertScorePairs } from './bertscore'
 
 /** Where the worker's code is: the bundled file beside the built main, or the TS sources via tsx. */
 function workerUrl(): URL {
@@ -98,6 +100,19 @@ export class OnnxEngine {
   /** A sequence classifier's logits (output "logits" of model.onnx) for each text. */
   classify(id: number, texts: string[], opts: { maxLength: number | null; batchSize: number; output?: string }, progress?: Progress): Promise<ClassifyResult> {
     return this.request({ op: 'classify', id, texts, ...opts }, progress)
+  }
+
+  /**
+   * Teacher-forced log-likelihood of each target given its source under an encoder-decoder
+   * export (encoder_model + decoder_model), BARTScorer's way (seq2seq.ts).
+   */
+  seq2seqLikelihood(id: number, sources: string[], targets: string[], opts: { maxLength: number; batchSize: number }, progress?: Progress): Promise<PairLikelihood[]> {
+    return this.request({ op: 'seq2seqLikelihood', id, sources, targets, ...opts }, progress)
+  }
+
+  /** BERTScore P/R/F1 of each candidate against its reference with an encoder export (bertscore.ts); `layer` is checked against the export. */
+  bertScore(id: number, candidates: string[], references: string[], opts: { batchSize: number; layer: number | null }): Promise<BertScorePairs & { layer: number | null }> {
+    return this.request({ op: 'bertScore', id, candidates, references, ...opts })
   }
 
   /** Ends the worker and every session in it. Safe to call twice. */

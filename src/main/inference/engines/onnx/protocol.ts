@@ -2,6 +2,8 @@ import type { ApiErrorBody } from '../../../../shared/api/errors'
 import type { ForwardBatch, LoadOptions, OnnxModelInfo } from './model'
 import type { TensorValue } from './session'
 import type { EncodedBatch } from './tokenizer'
+import type { PairLikelihood } from './seq2seq'
+import type { BertScorePairs } from './bertscore'
 
 /** Messages between the main thread (client.ts) and the ONNX worker thread (worker.ts). */
 
@@ -23,6 +25,8 @@ export type OnnxRequest =
   | { op: 'tokenize'; id: number; texts: string[]; maxLength: number | null }
   | { op: 'forward'; id: number; session?: string; texts: string[]; maxLength: number | null; batchSize: number; outputs?: string[] }
   | { op: 'classify'; id: number; texts: string[]; maxLength: number | null; batchSize: number; output?: string }
+  | { op: 'seq2seqLikelihood'; id: number; sources: string[]; targets: string[]; maxLength: number; batchSize: number }
+  | { op: 'bertScore'; id: number; candidates: string[]; references: string[]; batchSize: number; layer: number | null }
 
 export interface OnnxResults {
   load: OnnxModelInfo
@@ -31,6 +35,8 @@ export interface OnnxResults {
   tokenize: EncodedBatch
   forward: ForwardBatch[]
   classify: ClassifyResult
+  seq2seqLikelihood: PairLikelihood[]
+  bertScore: BertScorePairs & { layer: number | null }
 }
 
 export type ToOnnxWorker = { id: number; req: OnnxRequest }

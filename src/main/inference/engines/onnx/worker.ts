@@ -2,6 +2,8 @@ import { parentPort } from 'node:worker_threads'
 import { AppError } from '../../../../shared/api/errors'
 import { OnnxModel, type ForwardBatch } from './model'
 import { runSession } from './session'
+import { seq2seqLikelihoods, type PairLikelihood } from './seq2seq'
+import { bertScorePairs, checkBertScoreModel } from './bertscore'
 import type { ClassifyResult, FromOnnxWorker, OnnxRequest, OnnxResults, ToOnnxWorker } from './protocol'
 
 // The ONNX worker thread: owns every ONNX Runtime session and tokenizer, so tokenizing and
@@ -69,6 +71,19 @@ async function handle(msgId: number, req: OnnxRequest): Promise<OnnxResults[keyo
       }
       const result: ClassifyResult = { labels: Math.max(labels, 0), logits, tokens, truncated, seconds: (performance.now() - started) / 1000 }
       return result
+    }
+    case 'seq2seqLikelihood': {
+      const out: PairLikelihood[] = []
+      for await (const b of seq2seqLikelihoods(model(req.id), req.sources, req.targets, req)) {
+        out.push(...b.pairs)
+        post({ type: 'progress', id: msgId, done: b.start + b.pairs.length, total: req.sources.length })
+      }
+      return out
+    }
+    case 'bertScore': {
+      const m = model(req.id)
+      const { layer } = checkBertScoreModel(m, req.layer)
+      return { layer, ...(await bertScorePairs(m, req.candidates, req.references, { batchSize: req.batchSize })) }
     }
   }
 }

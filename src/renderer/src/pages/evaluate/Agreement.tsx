@@ -1,9 +1,9 @@
-import { useState } from 'react'
-import { Alert, Button, Group, Loader, ScrollArea, Select, Stack, Table, Text } from '@mantine/core'
+import { useEffect, useState } from 'react'
+import { Alert, Button, Group, Loader, ScrollArea, Select, Stack, Table, Text, TextInput } from '@mantine/core'
 import { ModelPicker } from '../../components/pickers/ModelPicker'
 import { StudyPicker } from '../../components/pickers/StudyPicker'
 import { CartesianGrid, ResponsiveContainer, Scatter, ScatterChart, Tooltip, XAxis, YAxis, ZAxis } from 'recharts'
-import type { CorrelationReport, CorrelationValue } from '../../../../shared/api/evaluation'
+import type { CorrelationReport, CorrelationValue, EvaluationEvents } from '../../../../shared/api/evaluation'
 import { api } from '../../api/client'
 import { notifyError } from '../../components/errors/notify'
 import { ChartFrame } from './ChartFrame'
@@ -18,6 +18,10 @@ export function Agreement() {
   const [loading, setLoading] = useState(false)
   const [studyId, setStudyId] = useState('')
   const [model, setModel] = useState('')
+  const [bartModel, setBartModel] = useState('')
+  const [bertModel, setBertModel] = useState('')
+  const [progress, setProgress] = useState<EvaluationEvents['evaluation.progress'] | null>(null)
+  useEffect(() => api.on('evaluation.progress', setProgress), [])
   const [metric, setMetric] = useState('rougeL')
   const [aspect, setAspect] = useState('overall')
 
@@ -25,7 +29,13 @@ export function Agreement() {
     setLoading(true)
     try {
       const study = studyId.trim() ? Number(studyId) : undefined
-      const r = await api.call('evaluation.correlations', { ...(study ? { studyId: study } : {}), ...(model.trim() ? { lmModel: model.trim() } : {}) })
+      setProgress(null)
+      const r = await api.call('evaluation.correlations', {
+        ...(study ? { studyId: study } : {}),
+        ...(model.trim() ? { lmModel: model.trim() } : {}),
+        ...(bartModel.trim() ? { bartModel: bartModel.trim() } : {}),
+        ...(bertModel.trim() ? { bertscoreModel: bertModel.trim() } : {})
+      })
       setReport(r)
       if (!r.aspects.includes(aspect) && r.aspects[0]) setAspect(r.aspects[0])
     } catch (e) {
@@ -58,16 +68,32 @@ export function Agreement() {
       <Group align="end">
         <StudyPicker label="Study (optional)" value={studyId} onChange={setStudyId} placeholder="released DR_annotation ratings" testId="agreement-study" />
         <ModelPicker label="Model for the LM score (optional)" value={model} onChange={setModel} testId="agreement-lm-model" />
+        <TextInput size="xs" label="BART export for BART-score (optional)" value={bartModel} onChange={(e) => setBartModel(e.currentTarget.value)} w={280} data-testid="agreement-bart-model" />
+        <TextInput size="xs" label="Encoder export for BERTScore (optional)" value={bertModel} onChange={(e) => setBertModel(e.currentTarget.value)} w={280} data-testid="agreement-bertscore-model" />
         <Button size="xs" onClick={run} loading={loading} data-testid="run-correlations">
           Compute correlations
         </Button>
+        {loading && (bartModel.trim() || bertModel.trim()) && (
+          <Button size="xs" variant="default" color="red" onClick={() => api.call('evaluation.cancel', {}).catch((e) => notifyError(e))} data-testid="cancel-correlations">
+            Cancel
+          </Button>
+        )}
         {report && (
           <Button size="xs" variant="light" onClick={exportCsv}>
             CSV
           </Button>
         )}
       </Group>
-      {loading && <Loader size="sm" />}
+      {loading && (
+        <Group gap="xs">
+          <Loader size="sm" />
+          {progress && progress.dataset === null && (
+            <Text size="xs" c="dimmed">
+              {progress.stage}: {progress.done}/{progress.total}
+            </Text>
+          )}
+        </Group>
+      )}
       {report && (
         <>
           <Text size="sm">

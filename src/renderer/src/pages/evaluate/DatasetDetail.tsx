@@ -12,12 +12,20 @@ import { classifierMetrics, pct, ruleMetrics, type MetricsView } from './format'
 const GOLD = '#2f9e77'
 const PRED = '#4c6ef5'
 
-type ScoreKey = 'rouge1' | 'rouge2' | 'rougeL' | 'lm' | 'classifierConfidence'
-const SCORE_LABELS: Record<ScoreKey, string> = { rouge1: 'ROUGE-1 F', rouge2: 'ROUGE-2 F', rougeL: 'ROUGE-L F', lm: 'LM score', classifierConfidence: 'Classifier confidence' }
+type ScoreKey = 'rouge1' | 'rouge2' | 'rougeL' | 'lm' | 'bart' | 'bertscore' | 'classifierConfidence'
+const SCORE_LABELS: Record<ScoreKey, string> = {
+  rouge1: 'ROUGE-1 F',
+  rouge2: 'ROUGE-2 F',
+  rougeL: 'ROUGE-L F',
+  lm: 'LM score',
+  bart: 'BART-score',
+  bertscore: 'BERTScore F1',
+  classifierConfidence: 'Classifier confidence'
+}
 
 /** How a per-row score is binned and labelled: a share in [0, 1] (shown in percent, as the tables show it), or a raw value. */
 export type ScoreScale = 'fraction' | 'value'
-const SCORE_SCALE: Record<ScoreKey, ScoreScale> = { rouge1: 'fraction', rouge2: 'fraction', rougeL: 'fraction', lm: 'value', classifierConfidence: 'fraction' }
+const SCORE_SCALE: Record<ScoreKey, ScoreScale> = { rouge1: 'fraction', rouge2: 'fraction', rougeL: 'fraction', lm: 'value', bart: 'value', bertscore: 'fraction', classifierConfidence: 'fraction' }
 
 const trimNum = (x: number, digits: number): string => String(Number(x.toFixed(digits)))
 

@@ -37,8 +37,8 @@ export function RowsTable({ dataset, name }: { dataset: DatasetReport; name: str
   const exportCsv = () =>
     downloadCsv(
       `${name}-rows.csv`,
-      ['row', 'gold', 'rule_label', 'classifier_label', 'classifier_confidence', 'classifier_labelled_by', 'rouge1', 'rouge2', 'rougeL', 'lm', 'response_start'],
-      idx.map((i) => [r.row[i], r.gold[i], r.rule[i] ?? 'ood', r.classifier?.[i], r.classifierConfidence?.[i], r.classifierHeldOut?.[i] ?? '', r.rouge1[i], r.rouge2[i], r.rougeL[i], r.lm?.[i], r.snippet[i]])
+      ['row', 'gold', 'rule_label', 'classifier_label', 'classifier_confidence', 'classifier_labelled_by', 'rouge1', 'rouge2', 'rougeL', 'lm', 'bart_score', 'bertscore_f1', 'response_start'],
+      idx.map((i) => [r.row[i], r.gold[i], r.rule[i] ?? 'ood', r.classifier?.[i], r.classifierConfidence?.[i], r.classifierHeldOut?.[i] ?? '', r.rouge1[i], r.rouge2[i], r.rougeL[i], r.lm?.[i], r.bart?.[i], r.bertscore?.[i], r.snippet[i]])
     )
   const label = (v: string | null, gold: string | null) =>
     v === null ? (
@@ -89,6 +89,8 @@ export function RowsTable({ dataset, name }: { dataset: DatasetReport; name: str
               {r.classifier && <Table.Th>Classifier</Table.Th>}
               <Table.Th ta="right">R-L</Table.Th>
               {r.lm && <Table.Th ta="right">LM</Table.Th>}
+              {r.bart && <Table.Th ta="right">BART</Table.Th>}
+              {r.bertscore && <Table.Th ta="right">BERTS F1</Table.Th>}
               <Table.Th>Response (start)</Table.Th>
             </Table.Tr>
           </Table.Thead>
@@ -112,6 +114,8 @@ export function RowsTable({ dataset, name }: { dataset: DatasetReport; name: str
                 )}
                 <Table.Td ta="right">{pct(r.rougeL[i])}</Table.Td>
                 {r.lm && <Table.Td ta="right">{num(r.lm[i], 3)}</Table.Td>}
+                {r.bart && <Table.Td ta="right">{num(r.bart[i], 3)}</Table.Td>}
+                {r.bertscore && <Table.Td ta="right">{pct(r.bertscore[i])}</Table.Td>}
                 <Table.Td style={{ maxWidth: 520 }}>
                   <Text size="xs" lineClamp={2}>
                     {r.snippet[i] || <Text span size="xs" c="dimmed">(empty)</Text>}

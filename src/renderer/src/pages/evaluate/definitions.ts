@@ -45,6 +45,14 @@ export const DEFINITIONS: { term: string; text: string }[] = [
     text: 'Mean natural-log probability per token of the golden explanation given the generated one under a GGUF model (BARTScore/GPTScore manner). Higher is better; 0 is the maximum.'
   },
   {
+    term: 'BART-score',
+    text: 'As MentalLLaMA\'s score.py computes it (neulab BARTScorer with bart-large-cnn + bart_score.pth, converted to ONNX): per pair the mean natural-log likelihood per token of the golden explanation given the generated one (teacher forcing; <s> and </s> counted), both sides cut to 1,024 tokens, batches of 4; the dataset figure is the mean over pairs. An empty generated cell is scored as the text "nan", as pandas + str() make it. Higher is better.'
+  },
+  {
+    term: 'BERTScore',
+    text: 'As score.py computes it with Hugging Face evaluate\'s bertscore: contextual embeddings of one encoder layer, each token greedily matched to its most similar (cosine) token of the other text; P over the generated tokens, R over the golden ones, F1 = 2PR/(P+R); no idf (all tokens weigh 1, CLS/SEP 0), no baseline rescaling, batches of 16; the dataset figure is the mean F1.'
+  },
+  {
     term: 'Correlations',
     text: 'Pearson r, Spearman ρ (average ranks for ties) and Kendall τ-b of each automatic score with the mean human rating per aspect; p-values two-sided (t test for r and ρ, normal approximation with tie correction for τ-b), as scipy.stats.'
   }

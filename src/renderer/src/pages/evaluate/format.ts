@@ -26,7 +26,9 @@ export const METRIC_COLUMNS: MetricColumn[] = [
   { key: 'rouge1', label: 'R-1', kind: 'fraction', get: (d) => d.quality?.rouge1 ?? null, help: 'ROUGE-1 F (mean)' },
   { key: 'rouge2', label: 'R-2', kind: 'fraction', get: (d) => d.quality?.rouge2 ?? null, help: 'ROUGE-2 F (mean)' },
   { key: 'rougeL', label: 'R-L', kind: 'fraction', get: (d) => d.quality?.rougeL ?? null, help: 'ROUGE-L F (mean)' },
-  { key: 'lm', label: 'LM', kind: 'value', get: (d) => d.quality?.lm?.mean ?? null, help: 'mean log-prob per token of the golden given the generated' }
+  { key: 'lm', label: 'LM', kind: 'value', get: (d) => d.quality?.lm?.mean ?? null, help: 'mean log-prob per token of the golden given the generated' },
+  { key: 'bart', label: 'BART', kind: 'value', get: (d) => d.quality?.bart?.mean ?? null, help: 'BART-score (score.py): mean over pairs of the mean log-likelihood per token of the golden given the generated' },
+  { key: 'bertscore_f1', label: 'BERTS F1', kind: 'fraction', get: (d) => d.quality?.bertscore?.f1 ?? null, help: 'BERTScore F1 (evaluate bertscore, no idf, no rescaling), mean over pairs' }
 ]
 
 /** Python's str(float) of a number IMHI.py printed ("41.0", "68.57"). */
@@ -63,7 +65,7 @@ export function metricColumns(view: MetricsView): MetricColumn[] {
     { key: 'clf_accuracy', label: 'Clf acc', kind: 'fraction', get: (d) => classifierMetrics(d, view.ood)?.accuracy ?? null, help: `accuracy of the learned classifier’s labels; ${oodWords}` },
     { key: 'clf_weighted_f1', label: 'Clf wF1', kind: 'fraction', get: (d) => classifierMetrics(d, view.ood)?.weighted_f1 ?? null, help: `weighted F1 of the classifier’s labels; ${oodWords}` }
   ]
-  const quality = METRIC_COLUMNS.filter((c) => ['bleu', 'rouge1', 'rouge2', 'rougeL', 'lm'].includes(c.key))
+  const quality = METRIC_COLUMNS.filter((c) => ['bleu', 'rouge1', 'rouge2', 'rougeL', 'lm', 'bart', 'bertscore_f1'].includes(c.key))
   if (view.rules === 'imhi-py') {
     const py = (get: (r: NonNullable<DatasetReport['imhiPy']>) => number | null) => (d: DatasetReport) => (d.imhiPy ? get(d.imhiPy) : null)
     return [

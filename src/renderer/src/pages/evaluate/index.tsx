@@ -26,6 +26,10 @@ function NewEvaluation({ onDone }: { onDone: (id: number) => void }) {
   const [path, setPath] = useState('')
   const [datasetAs, setDatasetAs] = useState('')
   const [model, setModel] = useState('')
+  const [bartModel, setBartModel] = useState('')
+  const [bertModel, setBertModel] = useState('')
+  const [bertLayer, setBertLayer] = useState('')
+  const [bertBaseline, setBertBaseline] = useState('')
   const [labeller, setLabeller] = useState<'tfidf' | 'mentalbert'>('tfidf')
   const [mentalbertPath, setMentalbertPath] = useState('')
   const [busy, setBusy] = useState(false)
@@ -68,6 +72,10 @@ function NewEvaluation({ onDone }: { onDone: (id: number) => void }) {
         target,
         requestId,
         ...(model.trim() ? { lmModel: model.trim() } : {}),
+        ...(bartModel.trim() ? { bartModel: bartModel.trim() } : {}),
+        ...(bertModel.trim() ? { bertscoreModel: bertModel.trim() } : {}),
+        ...(bertModel.trim() && bertLayer ? { bertscoreLayer: Number(bertLayer) } : {}),
+        ...(bertModel.trim() && bertBaseline.trim() ? { bertscoreBaseline: bertBaseline.trim() } : {}),
         ...(labeller === 'mentalbert' ? { labeller: { kind: 'mentalbert' as const, modelPath: mentalbertPath.trim() } } : {})
       })
       notifySuccess(`${Object.keys(report.datasets).length} dataset(s) evaluated`, report.name)
@@ -170,9 +178,54 @@ function NewEvaluation({ onDone }: { onDone: (id: number) => void }) {
             </>
           )}
           <ModelPicker label="Model for the LM score (optional, slow)" value={model} onChange={setModel} testId="lm-model" />
+        </Group>
+        <Group align="end" wrap="wrap">
+          <TextInput
+            size="xs"
+            label="BART export folder for BART-score (optional)"
+            w={330}
+            value={bartModel}
+            onChange={(e) => setBartModel(e.currentTarget.value)}
+            placeholder="/path/to/bart-large-cnn-bartscore-onnx"
+            data-testid="bart-model"
+          />
+          <TextInput
+            size="xs"
+            label="Encoder export folder for BERTScore (optional)"
+            w={330}
+            value={bertModel}
+            onChange={(e) => setBertModel(e.currentTarget.value)}
+            placeholder="/path/to/roberta-large-L17-onnx"
+            data-testid="bertscore-model"
+          />
+          <TextInput
+            size="xs"
+            label="Layer"
+            w={70}
+            value={bertLayer}
+            onChange={(e) => setBertLayer(e.currentTarget.value.replace(/\D/g, ''))}
+            placeholder="export's"
+            disabled={!bertModel.trim()}
+            data-testid="bertscore-layer"
+          />
+          <TextInput
+            size="xs"
+            label="Baseline file (rescale; score.py does not)"
+            w={240}
+            value={bertBaseline}
+            onChange={(e) => setBertBaseline(e.currentTarget.value)}
+            placeholder="rescale_baseline/en/roberta-large.tsv"
+            disabled={!bertModel.trim()}
+            data-testid="bertscore-baseline"
+          />
           <Button size="xs" onClick={evaluate} loading={busy} disabled={!ready} data-testid="evaluate-button">
             Evaluate
           </Button>
+          {busy && (
+            <Button size="xs" variant="default" color="red" onClick={cancel} data-testid="cancel-evaluation">
+              Cancel
+            </Button>
+          )}
         </Group>
         {busy && (
           <Group gap="sm" data-testid="evaluate-progress" aria-live="polite">

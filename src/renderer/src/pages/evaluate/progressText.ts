@@ -10,6 +10,12 @@ export function progressText(p: Progress): string {
       return p.done === 0 ? `${ds}LM score: loading the model and scoring the first of ${p.total} rows…` : `${ds}LM score: ${p.done} of ${p.total} rows`
     case 'metrics':
       return `${ds}correctness and quality (dataset ${p.done + 1} of ${p.total})`
+    case 'bart':
+      return `${ds}BART-score: ${p.done} of ${p.total} pairs`
+    case 'bertscore':
+      return `${ds}BERTScore: ${p.done} of ${p.total} pairs`
+    case 'label':
+      return `${ds}MentalBERT labels: ${p.done} of ${p.total} responses`
     case 'embed':
       return `${ds}embedding responses for the classifier: ${p.done} of ${p.total}`
     default:
