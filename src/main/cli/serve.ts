@@ -93,12 +93,15 @@ export function registerServe(program: Command): void {
             '(posts about depression and suicide). Share the URL only with people who may see the data, and stop the server when done.\n'
         )
       }
-      process.stdout.write('For research use only: not a diagnostic or clinical tool. Press Ctrl+C to stop.\n')
-      await new Promise<void>((resolve) => {
+      // The handlers go in before the last line is printed: whoever waits for that line to stop the
+      // server (a test, a supervisor) must find them in place.
+      const stopped = new Promise<void>((resolve) => {
         const stop = () => resolve()
         process.once('SIGINT', stop)
         process.once('SIGTERM', stop)
       })
+      process.stdout.write('For research use only: not a diagnostic or clinical tool. Press Ctrl+C to stop.\n')
+      await stopped
       await server.close()
       await s.close()
     })
