@@ -63,11 +63,11 @@ function listCsv(root: string): { files: Candidate[]; unreadable: string[] } {
       if (files.length >= MAX_FILES) return
       if (e.name.startsWith('.')) continue
       const abs = join(dir, e.name)
-      if (e.isDirectory()) {
-        if (!SKIP_DIRS.has(e.name) && depth < MAX_DEPTH) walk(abs, depth + 1)
-      } else if ((e.isFile() || e.isSymbolicLink()) && /\.csv$/i.test(e.name)) {
-        files.push({ abs, rel: relative(root, abs).split(sep).join('/') })
-      }
+      // Anything named *.csv is a candidate, whatever it is: reading checks that it is (or links to)
+      // a regular file and reports a FIFO, a device or a folder named DR.csv instead of skipping it
+      // silently (or, for a FIFO, waiting forever for a writer).
+      if (/\.csv$/i.test(e.name)) files.push({ abs, rel: relative(root, abs).split(sep).join('/') })
+      if (e.isDirectory() && !SKIP_DIRS.has(e.name) && depth < MAX_DEPTH) walk(abs, depth + 1)
     }
   }
   walk(root, 0)

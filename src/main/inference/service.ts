@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import { mkdirSync } from 'node:fs'
-import { mkdir, rename, stat, writeFile } from 'node:fs/promises'
+import { mkdir, rename, writeFile } from 'node:fs/promises'
 import { basename, join, resolve } from 'node:path'
 import { createModelDownloader } from 'node-llama-cpp'
 import type { ServiceContext } from '../services'
@@ -800,9 +800,7 @@ export function createInferenceService(ctx: ServiceContext, deps: { imhi: ImhiSe
      * model: teacher-forced, full softmax. For the evaluation domain (model-likelihood scores).
      */
     async scoreLogProb(input: { modelPath: string; context: string; continuation: string; contextSize?: number }): Promise<{ meanLogProb: number; tokens: number; logProbs: number[] }> {
-      await stat(input.modelPath).catch(() => {
-        throw new AppError('not_found', `${input.modelPath}: no such model file.`)
-      })
+      await readGgufHeader(resolve(input.modelPath))
       await ensureInit()
       const ref: ModelRef = { path: resolve(input.modelPath), adapterPath: null, gpuLayers: 'auto' }
       await worker.request({ op: 'load', model: ref, memoryLimitBytes })

@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import { randomBytes, randomUUID, timingSafeEqual } from 'node:crypto'
-import { createReadStream, existsSync, statSync } from 'node:fs'
+import { createReadStream, existsSync } from 'node:fs'
+import { checkRegularFileSync, openRegularFileSync } from '../files/regular'
 import { extname, join, normalize, resolve, sep } from 'node:path'
 import type { AddressInfo } from 'node:net'
 import { WebSocketServer, type WebSocket } from 'ws'
@@ -88,6 +89,18 @@ function readBody(req: IncomingMessage, max: number): Promise<Buffer | null> {
     req.once('end', () => resolveBody(Buffer.concat(chunks)))
     req.once('error', reject)
   })
+}
+
+/** The renderer's largest asset is a few MB; anything bigger (or not a regular file) is not served. */
+const MAX_STATIC_BYTES = 64 * 1024 * 1024
+
+function isServableFile(file: string): boolean {
+  try {
+    checkRegularFileSync(file, { maxBytes: MAX_STATIC_BYTES })
+    return true
+  } catch {
+    return false
+  }
 }
 
 function safeEqual(a: string, b: string): boolean {
@@ -202,7 +215,7 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
       res.writeHead(403).end('Forbidden')
       return
     }
-    if (!existsSync(file) || !statSync(file).isFile()) {
+    if (!isServableFile(file)) {
       // A missing asset is a 404; any other path is a client-side route (SPA fallback).
       if (extname(file) !== '') {
         res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' }).end('Not found')
@@ -222,7 +235,14 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
       res.end()
       return
     }
-    createReadStream(file).pipe(res)
+    let fd: number
+    try {
+      fd = openRegularFileSync(file, { maxBytes: MAX_STATIC_BYTES }).fd
+    } catch {
+      res.end()
+      return
+    }
+    createReadStream(file, { fd }).pipe(res)
   }
 
   const server = createServer((req, res) => {
