@@ -299,8 +299,14 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
     const post = (msg: ServerMessage): void => {
       if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(msg))
     }
-    const ctx: CallContext = { client, emit: (event, payload) => post({ type: 'event', event, payload }) }
-    const unsubscribe = opts.events.subscribe((event, payload) => post({ type: 'event', event, payload }))
+    const ctx: CallContext = {
+      client,
+      emit: (event, payload) => {
+        if (opts.events.allows(client, event, payload)) post({ type: 'event', event, payload })
+      }
+    }
+    // Addressed by role and study: an annotator's socket hears only what api/audience.ts allows.
+    const unsubscribe = opts.events.subscribe((event, payload) => post({ type: 'event', event, payload }), client)
     ws.on('close', unsubscribe)
     // An oversized or malformed frame: ws closes the socket (1009/1002); without this listener the
     // error would be thrown and take the whole server down.
