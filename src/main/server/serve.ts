@@ -28,6 +28,12 @@ export interface ServeOptions {
   resolveToken?: (token: string) => TokenIdentity | null
   /** Largest accepted request body / WebSocket message. */
   maxMessageBytes?: number
+  /**
+   * Most bytes of answers and events waiting to be sent to one WebSocket client. A client that
+   * stops reading is told (close 1008) and disconnected past it, instead of growing the server's
+   * memory without end.
+   */
+  maxQueuedBytes?: number
 }
 
 export interface RunningServer {
@@ -103,6 +109,15 @@ function isServableFile(file: string): boolean {
   }
 }
 
+/** 32 MiB: a few hundred pages of search results; a reading client never comes near it. */
+export const DEFAULT_MAX_QUEUED_BYTES = 32 * 1024 * 1024
+/** How long a client past the bound gets to read the close frame before its socket is cut. */
+const OVERFLOW_GRACE_MS = 2_000
+
+function bytes(n: number): string {
+  return n >= 1048576 ? `${(n / 1048576).toFixed(1)} MB` : `${Math.round(n / 1024)} KB`
+}
+
 function safeEqual(a: string, b: string): boolean {
   const ab = Buffer.from(a)
   const bb = Buffer.from(b)
@@ -117,6 +132,7 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
   const host = opts.host ?? '127.0.0.1'
   const token = opts.token ?? randomBytes(24).toString('base64url')
   const maxBytes = opts.maxMessageBytes ?? 16 * 1024 * 1024
+  const maxQueued = opts.maxQueuedBytes ?? DEFAULT_MAX_QUEUED_BYTES
   const rendererDir = resolve(opts.rendererDir)
   if (!existsSync(join(rendererDir, 'index.html'))) {
     throw new AppError('not_found', `The renderer is not built (${join(rendererDir, 'index.html')} is missing). Run "npm run build" first.`)
@@ -296,8 +312,19 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
 
   const onConnection = (ws: WebSocket, who: TokenIdentity): void => {
     const client: ClientInfo = { id: `ws-${randomUUID()}`, transport: 'serve', ...who }
+    let overflowed = false
+    // Every answer and event goes through here: a bounded outbound queue per client.
     const post = (msg: ServerMessage): void => {
-      if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(msg))
+      if (overflowed || ws.readyState !== ws.OPEN) return
+      if (ws.bufferedAmount > maxQueued) {
+        overflowed = true
+        console.error(`imhi serve: a ${client.role}'s WebSocket stopped reading (${bytes(ws.bufferedAmount)} unsent); disconnected.`)
+        // Told (the close frame goes after what is queued), then cut if it still does not read.
+        ws.close(1008, `over ${bytes(maxQueued)} of unread messages: disconnected`)
+        setTimeout(() => ws.terminate(), OVERFLOW_GRACE_MS).unref()
+        return
+      }
+      ws.send(JSON.stringify(msg))
     }
     const ctx: CallContext = {
       client,
@@ -312,6 +339,7 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
     // error would be thrown and take the whole server down.
     ws.on('error', () => ws.terminate())
     ws.on('message', (data) => {
+      if (overflowed) return
       let msg: CallMessage
       try {
         msg = JSON.parse(data.toString()) as CallMessage
