@@ -125,9 +125,12 @@ export function createImporter(db: Db) {
   const ensureDatasets = db.prepare(
     'INSERT INTO datasets (name, task, labels) VALUES (?, ?, ?) ON CONFLICT(name) DO UPDATE SET task = excluded.task, labels = excluded.labels'
   )
-  db.transaction(() => {
-    for (const d of DATASETS) ensureDatasets.run(d.name, d.task, JSON.stringify(d.labels))
-  })()
+  // A read-only connection (imhi stats, imhi search) writes nothing, not even these upkeep rows.
+  if (!db.readonly) {
+    db.transaction(() => {
+      for (const d of DATASETS) ensureDatasets.run(d.name, d.task, JSON.stringify(d.labels))
+    })()
+  }
 
   const findSource = db.prepare<[string], { id: number; sha256: string; rows: number; imported_at: string; kind: string }>(
     'SELECT id, sha256, rows, imported_at, kind FROM source_files WHERE path = ?'
@@ -160,7 +163,7 @@ export function createImporter(db: Db) {
     return added
   })
   // Catch up after a crash between an import's last file and its indexing.
-  indexPendingPosts()
+  if (!db.readonly) indexPendingPosts()
 
   // Post ids known during one import run (the same post comes in both test styles and both
   // training styles). Only committed files feed it, so a rolled-back file leaves no stale ids.
@@ -246,6 +249,7 @@ export function createImporter(db: Db) {
   let running = false
 
   async function importPath(input: string, opts: ImportOptions = {}): Promise<ImportReport> {
+    if (db.readonly) throw new AppError('unsupported', `${db.name} is open read-only: nothing can be imported into it.`, { file: db.name })
     if (running) throw new AppError('conflict', 'Another import is running on this database; wait for it to finish.')
     running = true
     let release: (() => void) | null = null
