@@ -345,7 +345,7 @@ export function createInferenceService(ctx: ServiceContext, deps: { imhi: ImhiSe
     if (model.sha256 && run.modelSha256 && model.sha256 !== run.modelSha256) {
       throw new AppError('conflict', `Run ${runId} was made with ${run.modelFile} (SHA-256 ${run.modelSha256.slice(0, 12)}…) but the library's file now differs; it cannot continue with other weights.`)
     }
-    const { parallel: _parallel, ...storedParams } = run.params
+    const { parallel: _parallel, deterministic: _deterministic, ...storedParams } = run.params
     const params: GenerationParams = generationParamsSchema.parse(storedParams)
     const remaining = q.remaining.all(runId)
     // Claimed before the first await, so whoever started it sees it running at once.
@@ -481,6 +481,17 @@ export function createInferenceService(ctx: ServiceContext, deps: { imhi: ImhiSe
       }
     })
     return getRun(runId)
+  }
+
+  /** A deterministic run stays one: its remaining items are decoded alone too. */
+  function assertKeepsDeterminism(run: RunInfo, parallel: number | undefined): void {
+    if (run.params.deterministic && parallel !== undefined && parallel > 1) {
+      throw new AppError(
+        'conflict',
+        `Run ${run.id} is deterministic (one sequence at a time); resuming it with parallel ${parallel} would make the rest of its texts depend on their batch. Resume it with parallel 1.`,
+        { field: 'parallel' }
+      )
+    }
   }
 
   function parallelOf(run: RunInfo): number {
@@ -700,6 +711,14 @@ export function createInferenceService(ctx: ServiceContext, deps: { imhi: ImhiSe
 
     /** Plans a run (its items in the test files' order, frozen) and starts it unless `start` is false. */
     createRun(input: RunCreateInput, opts: { start?: boolean } = {}): RunInfo {
+      const deterministic = input.deterministic ?? input.parallel === 1
+      if (deterministic && input.parallel > 1) {
+        throw new AppError(
+          'invalid_input',
+          `A deterministic run decodes one sequence at a time (parallel 1); parallel ${input.parallel} batches sequences, and batched kernels make a text depend on its batch. Choose one.`,
+          { field: 'parallel' }
+        )
+      }
       const { model, adapter } = modelRef(input.modelId, input.adapterId)
       const datasets: string[] = []
       for (const name of input.datasets) {
@@ -728,7 +747,7 @@ export function createInferenceService(ctx: ServiceContext, deps: { imhi: ImhiSe
             sha256: model.sha256,
             adapterId: adapter?.id ?? null,
             format: input.format,
-            params: JSON.stringify({ ...input.params, parallel: input.parallel }),
+            params: JSON.stringify({ ...input.params, parallel: input.parallel, deterministic }),
             datasets: JSON.stringify(datasets),
             split: input.split,
             limit: input.limit ?? null,
@@ -747,6 +766,7 @@ export function createInferenceService(ctx: ServiceContext, deps: { imhi: ImhiSe
       reconcileRuns()
       const run = getRun(runId)
       assertResumable(run)
+      assertKeepsDeterminism(run, parallel)
       return await execute(runId, parallel ?? parallelOf(run))
     },
 
@@ -766,6 +786,7 @@ export function createInferenceService(ctx: ServiceContext, deps: { imhi: ImhiSe
       reconcileRuns()
       const run = getRun(id)
       assertResumable(run)
+      assertKeepsDeterminism(run, parallel)
       return startRun(id, parallel ?? parallelOf(run))
     },
 
