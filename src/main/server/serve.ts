@@ -175,6 +175,12 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
     if (auth?.startsWith('Bearer ')) return auth.slice(7).trim()
     return url.searchParams.get('token')
   }
+  // HTTP calls take the token only in the Authorization header: a URL ends up in logs and
+  // histories. (The WebSocket upgrade keeps ?token=: a browser cannot set headers on it.)
+  const headerToken = (req: IncomingMessage): string | null => {
+    const auth = req.headers.authorization
+    return auth?.startsWith('Bearer ') ? auth.slice(7).trim() : null
+  }
 
   const send = (res: ServerResponse, status: number, body: unknown): void => {
     const text = JSON.stringify(body)
@@ -184,7 +190,10 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
 
   const httpCall = async (req: IncomingMessage, res: ServerResponse, url: URL, method: string): Promise<void> => {
     if (!originAllowed(req)) return send(res, 403, { error: { code: 'forbidden', message: 'Cross-origin API requests are refused.' } })
-    const who = identify(tokenOf(req, url))
+    if (url.searchParams.has('token')) {
+      return send(res, 401, { error: { code: 'forbidden', message: 'Send the token in the Authorization header (Bearer), not in the URL: URLs end up in logs.' } })
+    }
+    const who = identify(headerToken(req))
     if (!who) return send(res, 401, { error: { code: 'forbidden', message: 'Missing or wrong token.' } })
     const body = await readBody(req, maxBytes)
     if (body === null) {
@@ -261,7 +270,10 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
     createReadStream(file, { fd }).pipe(res)
   }
 
-  const server = createServer((req, res) => {
+  // A client that sends its headers slowly (or never) is cut after 10 s instead of Node's 60 s
+  // (checked every 2 s, not every 30 s), and a whole request gets 60 s: slow-header connections
+  // cannot pile up.
+  const server = createServer({ headersTimeout: 10_000, requestTimeout: 60_000, connectionsCheckingInterval: 2_000 }, (req, res) => {
     if (!hostAllowed(req)) {
       res.writeHead(421, { 'content-type': 'text/plain; charset=utf-8' }).end('Misdirected request: unknown Host header')
       return

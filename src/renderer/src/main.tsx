@@ -1,3 +1,4 @@
+import { z } from 'zod'
 import { StrictMode } from 'react'
 import { createRoot } from 'react-dom/client'
 import { MantineProvider, createTheme, localStorageColorSchemeManager } from '@mantine/core'
@@ -9,6 +10,10 @@ import { App } from './App'
 import { AppStateProvider } from './api/appState'
 import { ErrorBoundary } from './components/errors/ErrorBoundary'
 import { notifyError } from './components/errors/notify'
+
+// zod probes for eval support (new Function) on first use; under the page's CSP that probe is a
+// violation report on every page. jitless: no probe, no generated code.
+z.config({ jitless: true })
 
 const theme = createTheme({
   primaryColor: 'teal',
