@@ -111,6 +111,14 @@ function isServableFile(file: string): boolean {
 
 /** 32 MiB: a few hundred pages of search results; a reading client never comes near it. */
 export const DEFAULT_MAX_QUEUED_BYTES = 32 * 1024 * 1024
+/** Answers unread beyond this hold back the client's next calls (not the other clients'). */
+const SOFT_QUEUED_BYTES = 1024 * 1024
+/** Calls of one client running at once (a streamed generation is one of them). */
+const MAX_IN_FLIGHT = 8
+/** Calls of one client waiting to start; more is a client that does not read: disconnected. */
+const MAX_PENDING = 1024
+/** A client whose unread answers hold back its calls this long is disconnected. */
+const STALL_MS = 10_000
 /** How long a client past the bound gets to read the close frame before its socket is cut. */
 const OVERFLOW_GRACE_MS = 2_000
 
@@ -325,19 +333,60 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
   const onConnection = (ws: WebSocket, who: TokenIdentity): void => {
     const client: ClientInfo = { id: `ws-${randomUUID()}`, transport: 'serve', ...who }
     let overflowed = false
+    const overflow = (why: string): void => {
+      if (overflowed) return
+      overflowed = true
+      pending.length = 0
+      console.error(`imhi serve: a ${client.role}'s WebSocket ${why}; disconnected.`)
+      // Told (the close frame goes after what is queued), then cut if it still does not read.
+      ws.close(1008, `${why}: disconnected`.slice(0, 120))
+      setTimeout(() => ws.terminate(), OVERFLOW_GRACE_MS).unref()
+    }
     // Every answer and event goes through here: a bounded outbound queue per client.
     const post = (msg: ServerMessage): void => {
       if (overflowed || ws.readyState !== ws.OPEN) return
-      if (ws.bufferedAmount > maxQueued) {
-        overflowed = true
-        console.error(`imhi serve: a ${client.role}'s WebSocket stopped reading (${bytes(ws.bufferedAmount)} unsent); disconnected.`)
-        // Told (the close frame goes after what is queued), then cut if it still does not read.
-        ws.close(1008, `over ${bytes(maxQueued)} of unread messages: disconnected`)
-        setTimeout(() => ws.terminate(), OVERFLOW_GRACE_MS).unref()
-        return
-      }
+      if (ws.bufferedAmount > maxQueued) return overflow(`left over ${bytes(maxQueued)} of unread messages`)
       ws.send(JSON.stringify(msg))
     }
+
+    // Calls are taken in turn: at most MAX_IN_FLIGHT at once per client, none started while the
+    // client has not read what it was sent (so a client that stops reading stops costing work),
+    // and at most MAX_PENDING waiting. One greedy client thus cannot starve the others.
+    const pending: CallMessage[] = []
+    let inFlight = 0
+    let stalledSince: number | null = null
+    let retry: NodeJS.Timeout | null = null
+    const pump = (): void => {
+      while (!overflowed && pending.length > 0 && inFlight < MAX_IN_FLIGHT) {
+        if (ws.bufferedAmount > SOFT_QUEUED_BYTES) {
+          stalledSince ??= Date.now()
+          if (Date.now() - stalledSince > STALL_MS) return overflow(`did not read its answers for ${STALL_MS / 1000} s`)
+          retry ??= setTimeout(() => {
+            retry = null
+            pump()
+          }, 25)
+          return
+        }
+        stalledSince = null
+        const msg = pending.shift()!
+        inFlight++
+        dispatch(opts.handlers, msg.method, msg.params, ctx)
+          .then(
+            (result) => post({ type: 'result', id: msg.id, result }),
+            (err) => post({ type: 'error', id: msg.id, error: AppError.from(err).toBody() })
+          )
+          .finally(() => {
+            inFlight--
+            // Yield to the other connections between this client's calls.
+            setImmediate(pump)
+          })
+      }
+    }
+    ws.on('close', () => {
+      if (retry) clearTimeout(retry)
+      pending.length = 0
+    })
+
     const ctx: CallContext = {
       client,
       emit: (event, payload) => {
@@ -364,10 +413,9 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
         post({ type: 'error', id, error: { code: 'invalid_input', message: 'A call is {"type":"call","id":number,"method":string,"params":object}.' } })
         return
       }
-      dispatch(opts.handlers, msg.method, msg.params, ctx).then(
-        (result) => post({ type: 'result', id: msg.id, result }),
-        (err) => post({ type: 'error', id: msg.id, error: AppError.from(err).toBody() })
-      )
+      if (pending.length >= MAX_PENDING) return overflow(`sent over ${MAX_PENDING} calls without reading the answers`)
+      pending.push(msg)
+      pump()
     })
   }
 
