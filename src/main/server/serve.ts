@@ -119,6 +119,13 @@ const MAX_IN_FLIGHT = 8
 const MAX_PENDING = 1024
 /** A client whose unread answers hold back its calls this long is disconnected. */
 const STALL_MS = 10_000
+/**
+ * One client may keep the event loop busy for at most this share of the time once it has used its
+ * allowance: beyond it, its next call waits (others' calls go first). Ordinary use (searches of a
+ * few ms, ratings) never comes near it; a client firing 1,000-result searches does.
+ */
+const FAIR_SHARE = 0.25
+const DEBT_ALLOWANCE_MS = 250
 /** How long a client past the bound gets to read the close frame before its socket is cut. */
 const OVERFLOW_GRACE_MS = 2_000
 
@@ -356,6 +363,8 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
     let inFlight = 0
     let stalledSince: number | null = null
     let retry: NodeJS.Timeout | null = null
+    let debt = 0
+    let debtAt = performance.now()
     const pump = (): void => {
       while (!overflowed && pending.length > 0 && inFlight < MAX_IN_FLIGHT) {
         if (ws.bufferedAmount > SOFT_QUEUED_BYTES) {
@@ -368,9 +377,24 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
           return
         }
         stalledSince = null
+        // Fair share: a client whose calls kept the event loop busy waits its turn.
+        const now = performance.now()
+        debt = Math.max(0, debt - (now - debtAt) * FAIR_SHARE)
+        debtAt = now
+        if (debt > DEBT_ALLOWANCE_MS) {
+          retry ??= setTimeout(() => {
+            retry = null
+            pump()
+          }, Math.ceil((debt - DEBT_ALLOWANCE_MS) / FAIR_SHARE))
+          return
+        }
         const msg = pending.shift()!
         inFlight++
-        dispatch(opts.handlers, msg.method, msg.params, ctx)
+        const t0 = performance.now()
+        const answer = dispatch(opts.handlers, msg.method, msg.params, ctx)
+        // The synchronous part of a call (a search, a rating) is the event loop time it took.
+        debt += performance.now() - t0
+        answer
           .then(
             (result) => post({ type: 'result', id: msg.id, result }),
             (err) => post({ type: 'error', id: msg.id, error: AppError.from(err).toBody() })
