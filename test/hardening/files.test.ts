@@ -84,3 +84,15 @@ await s.close()
     expect(r.stdout).toMatch(/a named pipe \(FIFO\), not a regular file/)
   })
 })
+
+describe('mixed row ends (defect 10)', () => {
+  const dir = tempDir()
+  it('a file mixing CR, CRLF and LF row ends imports whole instead of "truncated"; quoted line breaks kept', async () => {
+    const { readCsvFile } = await import('../../src/main/imhi/csv')
+    const file = join(dir, 'mixed.csv')
+    const q = (post: string) => `"Consider this post: ""${post}"" Question: Does the poster suffer from depression?","yes. Reasoning: r."`
+    writeFileSync(file, `query,gpt-3.5-turbo\r\n${q('one')}\r${q('two\r\nlines')}\n${q('three')}\r\n${q('four')}\r`)
+    const t = readCsvFile(file, 'test_data/test_instruction/DR.csv')
+    expect(t.rows.map((r) => r[0].match(/""?(.*?)""? Question/s)?.[1])).toEqual(['one', 'two\r\nlines', 'three', 'four'])
+  })
+})

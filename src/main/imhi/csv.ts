@@ -77,8 +77,36 @@ export function decodeUtf8(buf: Buffer, label: string): string {
 }
 
 /** Parses CSV text into a header and data rows; every row must have the header's number of cells. */
+/**
+ * Row ends made uniform (\n) outside quoted cells; quoted cells keep their line breaks as written.
+ * For files that mix CR, CRLF and LF row ends (an edited file), which the parser, keyed to the
+ * first row end it sees, would otherwise read as a quoted cell never closed.
+ */
+export function uniformRowEnds(text: string): string {
+  let out = ''
+  let from = 0
+  let quoted = false
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i)
+    if (c === 34) quoted = !quoted
+    else if (c === 13 && !quoted) {
+      out += text.slice(from, i) + '\n'
+      if (text.charCodeAt(i + 1) === 10) i++
+      from = i + 1
+    }
+  }
+  return out + text.slice(from)
+}
+
+const PAPA = { header: false, delimiter: ',', skipEmptyLines: 'greedy', dynamicTyping: false } as const
+
 export function parseCsv(text: string, label: string): { header: string[]; rows: string[][] } {
-  const result = Papa.parse<string[]>(text, { header: false, delimiter: ',', skipEmptyLines: 'greedy', dynamicTyping: false })
+  let result = Papa.parse<string[]>(text, PAPA)
+  if (result.errors.some((e) => e.type === 'Quotes') && text.includes('\r')) {
+    // Mixed row ends look like a truncated file to the parser: read it again with uniform row ends.
+    const again = Papa.parse<string[]>(uniformRowEnds(text), PAPA)
+    if (!again.errors.some((e) => e.type === 'Quotes')) result = again
+  }
   const quoteError = result.errors.find((e) => e.type === 'Quotes')
   if (quoteError) {
     // Papa counts rows from 0 including the header.
