@@ -344,7 +344,7 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
       if (overflowed) return
       overflowed = true
       pending.length = 0
-      console.error(`imhi serve: a ${client.role}'s WebSocket ${why}; disconnected.`)
+      console.error(`imhi serve: ${client.role === 'owner' ? "the owner's" : `annotator ${client.annotatorId}'s`} WebSocket ${why}; disconnected.`)
       // Told (the close frame goes after what is queued), then cut if it still does not read.
       ws.close(1008, `${why}: disconnected`.slice(0, 120))
       setTimeout(() => ws.terminate(), OVERFLOW_GRACE_MS).unref()
