@@ -41,12 +41,13 @@ export function openDatabase(file: string, opts: OpenOptions = {}): Db {
     throw err
   }
   try {
+    // First, so that everything after it waits for another process's lock instead of failing.
+    db.pragma('busy_timeout = 5000')
     if (!opts.readonly) db.pragma('journal_mode = WAL')
     // NORMAL in WAL mode: a committed transaction survives a process crash (kill -9); only an OS
     // crash or power loss can roll back the last commits.
     db.pragma('synchronous = NORMAL')
     db.pragma('foreign_keys = ON')
-    db.pragma('busy_timeout = 5000')
     if (file !== ':memory:' && opts.check !== false) quickCheck(db, file)
     if (!opts.readonly) migrate(db)
     else {
