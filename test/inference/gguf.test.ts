@@ -48,7 +48,7 @@ describe('GGUF header validation (before llama.cpp sees the file)', () => {
 
   it('a missing path is not_found, a folder is not a file', async () => {
     await expect(readGgufHeader(join(dir, 'nope.gguf'))).rejects.toMatchObject({ code: 'not_found' })
-    await expect(readGgufHeader(dir)).rejects.toThrow(/is not a file/)
+    await expect(readGgufHeader(dir)).rejects.toThrow(/a folder, not a regular file/)
   })
 
   it('hashes in a stream: the same SHA-256 as hashing the bytes at once', async () => {

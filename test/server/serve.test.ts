@@ -111,14 +111,27 @@ describe('imhi serve', () => {
       expect(short.status).toBe(401)
     })
 
-    it('answers the owner, with the token as a header or in the query', async () => {
+    it('answers the owner with the token in the Authorization header; a token in the URL of a POST is refused (it ends up in logs)', async () => {
       const r = await post('app.info', {})
       expect(r.status).toBe(200)
       const body = (await r.json()) as { result: { role: string; transport: string; canPickFolder: boolean } }
       expect(body.result).toMatchObject({ role: 'owner', transport: 'serve', canPickFolder: false })
       const q = await fetch(`http://127.0.0.1:${server.port}/api/call/app.info?token=${server.token}`, { method: 'POST', body: '{}' })
-      expect(q.status).toBe(200)
+      expect(q.status).toBe(401)
+      expect(((await q.json()) as { error: { message: string } }).error.message).toMatch(/Authorization header \(Bearer\), not in the URL/)
     })
+
+    it('cuts a connection that sends its headers too slowly (slowloris) after about 10 s, not 65 s', async () => {
+      const { connect } = await import('node:net')
+      const sock = connect(server.port, '127.0.0.1')
+      sock.on('error', () => {})
+      const started = Date.now()
+      sock.write('GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n')
+      const timer = setInterval(() => sock.write('X-Slow: 1\r\n'), 1000)
+      await new Promise((resolve) => sock.once('close', resolve))
+      clearInterval(timer)
+      expect(Date.now() - started).toBeLessThan(25_000)
+    }, 40_000)
 
     it('treats an empty body as an empty input', async () => {
       const r = await fetch(`http://127.0.0.1:${server.port}/api/call/app.info`, { method: 'POST', headers: { authorization: `Bearer ${server.token}` } })

@@ -1,4 +1,5 @@
-import { readFileSync, writeFileSync, renameSync, mkdirSync } from 'node:fs'
+import { writeFileSync, renameSync, mkdirSync } from 'node:fs'
+import { readRegularFileSync } from '../files/regular'
 import { basename, dirname, extname, resolve } from 'node:path'
 import { AppError } from '../../shared/api/errors'
 import { DEFAULT_ASPECTS, type AnnotationImportReport, type AspectDef, type ExportReport } from '../../shared/api/annotation'
@@ -8,6 +9,9 @@ import { formatScoreList, parseCsv, parseScoreList, unescapeCell, writeCsv, type
 import { deriveSeed } from './order'
 import type { AnnotationCore, NewStudyItem } from './service'
 import type { AspectScale, LongRating } from './agreement/report'
+
+/** Larger rating files are refused before they are read. */
+export const MAX_IMPORT_BYTES = 256 * 1024 * 1024
 
 /**
  * The long layout. scale_min/scale_max carry each aspect's scale (so a 1-5 study reads back as
@@ -46,12 +50,7 @@ class Problems {
 
 export function readCsvFile(path: string): { table: CsvTable; file: string } {
   const file = resolve(path)
-  let buf: Buffer
-  try {
-    buf = readFileSync(file)
-  } catch (err) {
-    throw new AppError('not_found', `Cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`, { file })
-  }
+  const buf = readRegularFileSync(file, { maxBytes: MAX_IMPORT_BYTES, what: 'annotation CSV files' })
   let text: string
   try {
     text = new TextDecoder('utf-8', { fatal: true }).decode(buf)

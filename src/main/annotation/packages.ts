@@ -1,11 +1,11 @@
-import { readFileSync } from 'node:fs'
+import { readRegularFileSync } from '../files/regular'
 import { resolve } from 'node:path'
 import { z } from 'zod'
 import { AppError } from '../../shared/api/errors'
 import type { AspectDef, MergeConflict, MergeReport } from '../../shared/api/annotation'
 import type { ParsedInput } from '../../shared/api/contract'
 import { formatZodError } from '../api/validate'
-import { writeFileAtomic } from './io'
+import { MAX_IMPORT_BYTES, writeFileAtomic } from './io'
 import type { AnnotationCore } from './service'
 
 /**
@@ -85,8 +85,9 @@ export function createPackages(core: AnnotationCore) {
     const file = resolve(path)
     let raw: unknown
     try {
-      raw = JSON.parse(readFileSync(file, 'utf8'))
+      raw = JSON.parse(readRegularFileSync(file, { maxBytes: MAX_IMPORT_BYTES, what: 'annotator packages' }).toString('utf8'))
     } catch (err) {
+      if (err instanceof AppError) throw err
       const code = (err as NodeJS.ErrnoException).code
       throw new AppError(code ? 'not_found' : 'bad_file', code ? `Cannot read ${file}: ${code}` : `${file}: not a JSON file (${(err as Error).message}).`, { file })
     }

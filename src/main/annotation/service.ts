@@ -2,6 +2,7 @@ import { randomBytes, randomUUID } from 'node:crypto'
 import type { ServiceContext } from '../services'
 import type { ImhiService } from '../imhi/service'
 import type { InferenceService } from '../inference/service'
+import { explanationInForm, type ExplanationForm } from './explanationForm'
 import { AppError } from '../../shared/api/errors'
 import {
   DEFAULT_ASPECTS,
@@ -168,6 +169,8 @@ export function createAnnotationService(ctx: ServiceContext, _deps: { imhi: Imhi
       WHERE r.study_id = ? ORDER BY si.position`),
     myStudies: db.prepare('SELECT study_id FROM study_annotators WHERE annotator_id = ?')
   }
+  // Events about a study reach only the annotators assigned to it (api/audience.ts).
+  ctx.events.setStudyMembership((annotatorId, studyId) => q.studyAnnotator.get(studyId, annotatorId) !== undefined)
 
   const aspectCache = new Map<number, AspectDef[]>()
 
@@ -321,22 +324,22 @@ export function createAnnotationService(ctx: ServiceContext, _deps: { imhi: Imhi
     groupId: number
   }
 
-  function candidatesFor(src: StudySource): Candidate[] {
+  function candidatesFor(src: StudySource, form: ExplanationForm): Candidate[] {
     if (src.kind === 'gold' || src.kind === 'expert') {
       const split = src.kind === 'gold' ? src.split : 'expert'
       const dataset = src.dataset ?? null
       const rows = db
         .prepare(
-          `SELECT id, dataset, post, gold_label, gold_explanation FROM items WHERE split = ? AND (? IS NULL OR lower(dataset) = lower(?))
+          `SELECT id, dataset, post, gold_label, gold_explanation, gold_response FROM items WHERE split = ? AND (? IS NULL OR lower(dataset) = lower(?))
            AND gold_explanation IS NOT NULL AND trim(gold_explanation) <> '' ORDER BY id`
         )
-        .all(split, dataset, dataset) as { id: number; dataset: string; post: string; gold_label: string | null; gold_explanation: string }[]
+        .all(split, dataset, dataset) as { id: number; dataset: string; post: string; gold_label: string | null; gold_explanation: string; gold_response: string }[]
       const source = src.kind === 'gold' ? 'gold' : 'expert'
       return rows.map((r) => ({
         groupId: r.id,
         key: `${source}:${r.id}`,
         post: r.post,
-        explanation: r.gold_explanation,
+        explanation: explanationInForm(form, form === 'full' ? r.gold_response : r.gold_explanation),
         label: r.gold_label,
         source,
         dataset: r.dataset,
@@ -357,7 +360,7 @@ export function createAnnotationService(ctx: ServiceContext, _deps: { imhi: Imhi
       groupId: r.item_id,
       key: `run${run.id}:${r.item_id}`,
       post: r.post,
-      explanation: r.text,
+      explanation: explanationInForm(form, r.text),
       label: r.gold_label,
       source: `run:${run.id}`,
       dataset: r.dataset,
@@ -367,7 +370,7 @@ export function createAnnotationService(ctx: ServiceContext, _deps: { imhi: Imhi
     }))
   }
 
-  function createStudy(input: ParsedInput<'annotation.createStudy'>): StudyDetail {
+  function createStudy(input: Omit<ParsedInput<'annotation.createStudy'>, 'explanationForm'> & { explanationForm?: ExplanationForm }): StudyDetail {
     const names = [...new Set(input.annotators.map((n) => n.trim()))]
     if (names.length !== input.annotators.length) throw new AppError('invalid_input', 'The same annotator is named twice.', { field: 'annotators' })
     if (input.annotatorsPerItem > names.length) {
@@ -380,7 +383,8 @@ export function createAnnotationService(ctx: ServiceContext, _deps: { imhi: Imhi
       extraKeys.add(a.key)
     }
     const seed = input.seed ?? randomSeed()
-    const perSource = input.sources.map(candidatesFor)
+    const form: ExplanationForm = input.explanationForm ?? 'reasoning'
+    const perSource = input.sources.map((src) => candidatesFor(src, form))
     if (perSource.every((c) => c.length === 0)) throw new AppError('not_found', 'The chosen sources have no explanations to rate (import the IMHI data or finish a run first).', { field: 'sources' })
     // One seeded order over every post; each source takes its first `sampleSize` posts in that
     // order. Sources that cover the same posts (gold and a run over the same split) thus get the
@@ -404,7 +408,7 @@ export function createAnnotationService(ctx: ServiceContext, _deps: { imhi: Imhi
         aspects,
         annotatorsPerItem: input.annotatorsPerItem,
         seed,
-        spec: { sources: input.sources, sampleSize: input.sampleSize ?? null },
+        spec: { sources: input.sources, sampleSize: input.sampleSize ?? null, explanationForm: form },
         origin: 'created',
         breakMinutes: input.breakMinutes
       })

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto'
 import type { Handlers } from './dispatch'
 import type { Services } from '../services'
 import { AppError } from '../../shared/api/errors'
@@ -12,8 +13,10 @@ export function createHandlers(s: Services): Handlers {
     'app.info': (_input, ctx) => ({
       version: s.platform.version,
       transport: ctx.client.transport,
-      dbFile: s.platform.dbFile,
-      dataDir: s.dataDir,
+      // An annotator's token learns no path of the server (api/audience.ts lists what it can receive).
+      dbFile: ctx.client.role === 'owner' ? s.platform.dbFile : null,
+      dataDir: ctx.client.role === 'owner' ? s.dataDir : null,
+      database: createHash('sha256').update(`imhi-database:${s.platform.dbFile}`).digest('hex').slice(0, 16),
       role: ctx.client.role,
       annotatorId: ctx.client.annotatorId,
       canPickFolder: Boolean(s.platform.pickPath) && ctx.client.transport === 'electron'

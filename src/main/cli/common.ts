@@ -13,17 +13,26 @@ export const jsonOption = () => new Option('--json', 'print one JSON document on
  * Opens the database named by --db and builds the services, exactly as the app does. Commands that
  * only read (stats, search) pass `create: false`, so a mistyped path is an error, not a new empty file.
  */
-export function openServices(dbFile: string, opts: { create?: boolean } = {}): Services {
+export function openServices(dbFile: string, opts: { create?: boolean; readonly?: boolean } = {}): Services {
   const file = resolve(dbFile)
-  if (opts.create === false && !existsSync(file)) {
+  if ((opts.create === false || opts.readonly) && !existsSync(file)) {
     throw new AppError('not_found', `No database at ${file}. Import the IMHI data first: imhi import PATH --db ${dbFile}`)
   }
-  const db = openDatabase(file)
+  let db
+  try {
+    db = openDatabase(file, { readonly: opts.readonly })
+  } catch (err) {
+    const e = AppError.from(err)
+    if ((e.details as { damaged?: boolean } | undefined)?.damaged) {
+      throw new AppError(e.code, `${e.message} Run "imhi doctor --db ${dbFile}" to check it, back it up and recover what can be read.`, e.details)
+    }
+    throw e
+  }
   return createServices({ db, dataDir: dirname(file), platform: { transport: 'cli', version: APP_VERSION, dbFile: file } })
 }
 
 /** Runs a command body with services open, closing them after, whatever happens. */
-export async function withServices<T>(dbFile: string, body: (s: Services) => Promise<T> | T, opts: { create?: boolean } = {}): Promise<T> {
+export async function withServices<T>(dbFile: string, body: (s: Services) => Promise<T> | T, opts: { create?: boolean; readonly?: boolean } = {}): Promise<T> {
   const s = openServices(dbFile, opts)
   try {
     return await body(s)

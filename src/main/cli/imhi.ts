@@ -55,7 +55,7 @@ export function registerImhi(program: Command): void {
     .addOption(dbOption())
     .addOption(jsonOption())
     .action(async (opts: { db: string; json?: boolean }) => {
-      const stats = await withServices(opts.db, (s) => s.imhi.stats(), { create: false })
+      const stats = await withServices(opts.db, (s) => s.imhi.stats(), { readonly: true })
       if (opts.json) return printJson(stats)
       const lines: string[] = []
       for (const [name, ds] of Object.entries(stats.datasets)) {
@@ -104,7 +104,7 @@ export function registerImhi(program: Command): void {
             limit: opts.limit,
             offset: opts.offset
           }),
-          { create: false }
+          { readonly: true }
         )
         if (opts.json) return printJson(result)
         const mark = (t: string) => t.split(HIGHLIGHT_START).join('[').split(HIGHLIGHT_END).join(']').replace(/\s+/g, ' ')

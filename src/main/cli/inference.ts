@@ -262,7 +262,7 @@ export function registerInference(program: Command): void {
     .addOption(new Option('--dataset <names>', 'dataset(s), comma-separated, e.g. DR,dreaddit').makeOptionMandatory())
     .addOption(new Option('--split <split>', 'instruction, completion or expert').makeOptionMandatory().argParser(splitArg))
     .addOption(new Option('--limit <n>', 'only the first N items of each dataset').argParser(intArg('--limit')))
-    .addOption(new Option('--parallel <k>', 'sequences decoding in parallel in one context').default(4).argParser(intArg('--parallel')))
+    .addOption(new Option('--parallel <k>', 'sequences decoded together in one batch; 1 (the default) is the deterministic mode: each text independent of its batch, the same on a rerun; more is faster but texts may differ between runs').default(1).argParser(intArg('--parallel')))
     .addOption(new Option('--format <format>', 'prompt format: raw (IMHI.py), chat (model template), completion').default('raw').argParser(choiceArg('--format', PROMPT_FORMATS)))
     .addOption(new Option('--max-tokens <n>', 'maximum new tokens per item').default(256).argParser(intArg('--max-tokens')))
     .addOption(new Option('--seed <n>', 'sampling seed (with --temperature > 0)').default(0).argParser(intArg('--seed', 0)))

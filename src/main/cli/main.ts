@@ -6,6 +6,7 @@ import { registerServe } from './serve'
 import { registerInference } from './inference'
 import { registerEvaluation } from './evaluation'
 import { registerAnnotation } from './annotation'
+import { registerDoctor } from './doctor'
 
 export function buildProgram(): Command {
   const program = new Command()
@@ -23,6 +24,7 @@ export function buildProgram(): Command {
   registerInference(program)
   registerEvaluation(program)
   registerAnnotation(program)
+  registerDoctor(program)
   return program
 }
 

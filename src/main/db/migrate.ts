@@ -22,10 +22,13 @@ export function migrate(db: Database.Database, list: readonly Migration[] = migr
   for (const [i, m] of list.entries()) {
     if (m.version !== i + 1) throw new Error(`migration ${m.name} has version ${m.version}, expected ${i + 1}`)
     if (m.version <= current) continue
+    // IMMEDIATE: the write lock is taken before the version is read again, so two processes opening
+    // a new database at once apply each migration once (the second sees it done and skips it).
     db.transaction(() => {
+      if ((db.pragma('user_version', { simple: true }) as number) >= m.version) return
       db.exec(m.up)
       db.pragma(`user_version = ${m.version}`)
-    })()
+    }).immediate()
   }
   return db.pragma('user_version', { simple: true }) as number
 }

@@ -29,10 +29,18 @@ const CSP =
 let services: Services | null = null
 let mainWindow: BrowserWindow | null = null
 
+/**
+ * The dev server's URL under `npm run dev`; never in a packaged app, whatever the environment says
+ * (a packaged app that loaded ELECTRON_RENDERER_URL would run any page with the app's API).
+ */
+function devServerUrl(): string | null {
+  return !app.isPackaged && process.env.ELECTRON_RENDERER_URL ? process.env.ELECTRON_RENDERER_URL : null
+}
+
 /** Where the app's own pages live: the built renderer (file://), or the dev server under `npm run dev`. */
 function isAppUrl(url: string): boolean {
-  const devUrl = process.env.ELECTRON_RENDERER_URL
-  if (devUrl && !app.isPackaged) {
+  const devUrl = devServerUrl()
+  if (devUrl) {
     try {
       if (new URL(url).origin === new URL(devUrl).origin) return true
     } catch {
@@ -69,7 +77,8 @@ function createWindow(): BrowserWindow {
   })
   win.once('ready-to-show', () => win.show())
   // Navigation and new windows are blocked for every webContents (see 'web-contents-created').
-  if (process.env.ELECTRON_RENDERER_URL) void win.loadURL(process.env.ELECTRON_RENDERER_URL)
+  const devUrl = devServerUrl()
+  if (devUrl) void win.loadURL(devUrl)
   else void win.loadFile(rendererIndex)
   return win
 }
@@ -78,7 +87,7 @@ async function start(): Promise<void> {
   await app.whenReady()
   // The page carries the same CSP in a meta tag (file:// responses have no headers); the header
   // covers anything else loaded. Under `npm run dev` the dev server's page needs its own, looser one.
-  if (!(process.env.ELECTRON_RENDERER_URL && !app.isPackaged)) {
+  if (!devServerUrl()) {
     session.defaultSession.webRequest.onHeadersReceived((details, callback) => {
       callback({ responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [CSP] } })
     })

@@ -1,5 +1,6 @@
 import Papa from 'papaparse'
-import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs'
+import { existsSync, readdirSync, statSync } from 'node:fs'
+import { readRegularFileSync } from '../files/regular'
 import { basename, extname, join, resolve } from 'node:path'
 import { findDataset, type DatasetInfo } from '../../shared/imhi/datasets'
 import { AppError } from '../../shared/api/errors'
@@ -61,9 +62,7 @@ export function knownNames(): string {
 
 /** Parses one output CSV; every structural problem is an error naming the file, row and column. */
 export function readOutputCsv(file: string, info: DatasetInfo, opts: ReadOptions): OutputDataset {
-  const size = statSync(file).size
-  if (size > MAX_FILE_BYTES) throw new AppError('bad_file', `${file}: ${size} bytes, more than the ${MAX_FILE_BYTES}-byte limit for an output file`, { file })
-  const text = readFileSync(file, 'utf8').replace(/^\ufeff/, '')
+  const text = readRegularFileSync(file, { maxBytes: MAX_FILE_BYTES, what: 'output files' }).toString('utf8').replace(/^\ufeff/, '')
   if (!text.trim()) throw new AppError('bad_file', `${file}: the file is empty (expected a header goldens,generated_text)`, { file })
   // Empty lines are kept: in a one-column file an empty line is an empty response, and dropping
   // it would shift every later row against the test set. Only the final line break is not a row.

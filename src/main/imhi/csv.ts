@@ -1,7 +1,7 @@
 import Papa from 'papaparse'
 import { isUtf8 } from 'node:buffer'
 import { createHash } from 'node:crypto'
-import { closeSync, fstatSync, openSync, readSync } from 'node:fs'
+import { readRegularFileSync } from '../files/regular'
 import { AppError } from '../../shared/api/errors'
 
 /**
@@ -21,50 +21,9 @@ export interface CsvTable {
   sizeBytes: number
 }
 
-function describeFsError(file: string, err: unknown): AppError {
-  const code = (err as NodeJS.ErrnoException)?.code
-  const why =
-    code === 'EACCES' || code === 'EPERM'
-      ? 'permission denied'
-      : code === 'ENOENT'
-        ? 'no such file'
-        : code === 'EISDIR'
-          ? 'it is a folder'
-          : (err as Error)?.message ?? String(err)
-  return new AppError('bad_file', `${file}: cannot read the file (${why}).`, { file })
-}
-
-/** Reads a file whole, refusing it when it is larger than the limit (checked on the open handle). */
+/** Reads a file whole after checking it is a regular file (links resolved) under the limit. */
 export function readLimited(file: string, label: string, maxBytes = MAX_CSV_BYTES): Buffer {
-  let fd: number
-  try {
-    fd = openSync(file, 'r')
-  } catch (err) {
-    throw describeFsError(label, err)
-  }
-  try {
-    const st = fstatSync(fd)
-    if (!st.isFile()) throw new AppError('bad_file', `${label}: not a regular file.`, { file: label })
-    if (st.size > maxBytes) {
-      throw new AppError(
-        'bad_file',
-        `${label}: the file is ${(st.size / 1048576).toFixed(1)} MB; IMHI CSV files larger than ${maxBytes / 1048576} MB are refused (the largest released file is 3.2 MB).`,
-        { file: label, sizeBytes: st.size, limitBytes: maxBytes }
-      )
-    }
-    const buf = Buffer.allocUnsafe(st.size)
-    let off = 0
-    while (off < st.size) {
-      const n = readSync(fd, buf, off, st.size - off, off)
-      if (n === 0) break
-      off += n
-    }
-    return off === st.size ? buf : buf.subarray(0, off)
-  } catch (err) {
-    throw err instanceof AppError ? err : describeFsError(label, err)
-  } finally {
-    closeSync(fd)
-  }
+  return readRegularFileSync(file, { label, maxBytes, what: 'IMHI CSV files', hint: '(the largest released file is 3.2 MB)' })
 }
 
 /** Byte offset of the first invalid UTF-8 sequence, or -1 (only run once decoding failed). */

@@ -6,6 +6,7 @@ import type { Db } from '../db/open'
 import { AppError } from '../../shared/api/errors'
 import { DATASETS, findDataset, type SplitName } from '../../shared/imhi/datasets'
 import type { ImportFileReport, ImportReport } from '../../shared/api/imhi'
+import { acquireImportLock } from './importLock'
 import { decodeUtf8, MAX_CSV_BYTES, parseCsv, readLimited } from './csv'
 import { ASPECTS, parseScores, ratingLabel, shapeOf, type Shape } from './columns'
 import { datasetFromName, isValidationName, LAYOUT_HELP, placeByPath, type Placement } from './layout'
@@ -63,11 +64,11 @@ function listCsv(root: string): { files: Candidate[]; unreadable: string[] } {
       if (files.length >= MAX_FILES) return
       if (e.name.startsWith('.')) continue
       const abs = join(dir, e.name)
-      if (e.isDirectory()) {
-        if (!SKIP_DIRS.has(e.name) && depth < MAX_DEPTH) walk(abs, depth + 1)
-      } else if ((e.isFile() || e.isSymbolicLink()) && /\.csv$/i.test(e.name)) {
-        files.push({ abs, rel: relative(root, abs).split(sep).join('/') })
-      }
+      // Anything named *.csv is a candidate, whatever it is: reading checks that it is (or links to)
+      // a regular file and reports a FIFO, a device or a folder named DR.csv instead of skipping it
+      // silently (or, for a FIFO, waiting forever for a writer).
+      if (/\.csv$/i.test(e.name)) files.push({ abs, rel: relative(root, abs).split(sep).join('/') })
+      if (e.isDirectory() && !SKIP_DIRS.has(e.name) && depth < MAX_DEPTH) walk(abs, depth + 1)
     }
   }
   walk(root, 0)
@@ -110,6 +111,12 @@ function placeByHeader(shape: Shape, fileName: string): Placement {
 }
 
 function fileError(label: string, err: unknown): string {
+  const raw = (err as { code?: string })?.code
+  // What another writer at the same moment looks like from here, in words.
+  if (raw === 'SQLITE_BUSY' || raw === 'SQLITE_LOCKED') return `${label}: the database is busy (another program is writing to it); nothing of this file was imported: import again.`
+  if (raw === 'SQLITE_CONSTRAINT_UNIQUE' && /source_files\.path/.test(String((err as Error).message))) {
+    return `${label}: imported by another import at the same moment; import again to see it as unchanged.`
+  }
   const e = AppError.from(err)
   return e.message.startsWith(label) ? e.message : `${label}: ${e.message}`
 }
@@ -118,15 +125,21 @@ export function createImporter(db: Db) {
   const ensureDatasets = db.prepare(
     'INSERT INTO datasets (name, task, labels) VALUES (?, ?, ?) ON CONFLICT(name) DO UPDATE SET task = excluded.task, labels = excluded.labels'
   )
-  db.transaction(() => {
-    for (const d of DATASETS) ensureDatasets.run(d.name, d.task, JSON.stringify(d.labels))
-  })()
+  // A read-only connection (imhi stats, imhi search) writes nothing, not even these upkeep rows.
+  if (!db.readonly) {
+    db.transaction(() => {
+      for (const d of DATASETS) ensureDatasets.run(d.name, d.task, JSON.stringify(d.labels))
+    })()
+  }
 
   const findSource = db.prepare<[string], { id: number; sha256: string; rows: number; imported_at: string; kind: string }>(
     'SELECT id, sha256, rows, imported_at, kind FROM source_files WHERE path = ?'
   )
   const insertSource = db.prepare(
     'INSERT INTO source_files (path, kind, dataset, split, rows, sha256, size_bytes, columns) VALUES (?, ?, ?, ?, ?, ?, ?, ?)'
+  )
+  const findSameContent = db.prepare<[string, string, string, string | null, string | null], { path: string; rows: number }>(
+    'SELECT path, rows FROM source_files WHERE sha256 = ? AND path <> ? AND kind = ? AND dataset IS ? AND split IS ? ORDER BY id LIMIT 1'
   )
   const findPost = db.prepare<[string], { id: number }>('SELECT id FROM posts WHERE hash = ?')
   const insertPost = db.prepare('INSERT INTO posts (hash, text) VALUES (?, ?)')
@@ -150,7 +163,7 @@ export function createImporter(db: Db) {
     return added
   })
   // Catch up after a crash between an import's last file and its indexing.
-  indexPendingPosts()
+  if (!db.readonly) indexPendingPosts()
 
   // Post ids known during one import run (the same post comes in both test styles and both
   // training styles). Only committed files feed it, so a rolled-back file leaves no stale ids.
@@ -236,11 +249,15 @@ export function createImporter(db: Db) {
   let running = false
 
   async function importPath(input: string, opts: ImportOptions = {}): Promise<ImportReport> {
-    if (running) throw new AppError('conflict', 'An import is already running; wait for it to finish.')
+    if (db.readonly) throw new AppError('unsupported', `${db.name} is open read-only: nothing can be imported into it.`, { file: db.name })
+    if (running) throw new AppError('conflict', 'Another import is running on this database; wait for it to finish.')
     running = true
+    let release: (() => void) | null = null
     try {
+      release = acquireImportLock(db.name)
       return await run(input, opts)
     } finally {
+      release?.()
       running = false
     }
   }
@@ -340,6 +357,8 @@ export function createImporter(db: Db) {
       if (place) {
         const done = checkExisting(place.layoutPath, sha256)
         if (done) return { ...base, rows: done.rows, unchanged: done.rows }
+        const twin = duplicateOf(place, sha256)
+        if (twin) return { ...base, kind: 'skipped', rows: twin.rows, reason: twin.reason, duplicateOf: twin.path }
       }
       const text = decodeUtf8(buf, label)
       const { header, rows } = parseCsv(text, label)
@@ -351,6 +370,8 @@ export function createImporter(db: Db) {
         if (place.kind === 'outputs') return { ...base, rows: rows.length, reason: OUTPUTS_REASON }
         const done = checkExisting(place.layoutPath, sha256)
         if (done) return { ...base, rows: done.rows, unchanged: done.rows }
+        const twin = duplicateOf(place, sha256)
+        if (twin) return { ...base, kind: 'skipped', rows: twin.rows, reason: twin.reason, duplicateOf: twin.path }
       }
       if (shape.kind === 'outputs') return { ...base, kind: 'outputs', rows: rows.length, reason: OUTPUTS_REASON }
 
@@ -392,6 +413,18 @@ export function createImporter(db: Db) {
     } catch (err) {
       return { ...base, reason: `${OUTPUTS_REASON} (${AppError.from(err).message})` }
     }
+  }
+
+  /**
+   * A byte-identical file already imported under another path (`train copy.csv`, `dr.csv` beside
+   * `DR.csv`): its items would be counted twice, so it is skipped and the report names the original.
+   */
+  function duplicateOf(place: Placement, sha256: string): { path: string; rows: number; reason: string } | null {
+    // Same kind, dataset and split: a test file and a training file that happen to hold the same
+    // rows are two roles of the data, not a copy.
+    const twin = findSameContent.get(sha256, place.layoutPath, place.kind, place.dataset, place.split)
+    if (!twin) return null
+    return { path: twin.path, rows: twin.rows, reason: `the same content (SHA-256) as ${twin.path}, already imported: not imported twice` }
   }
 
   function checkExisting(path: string, sha256: string): { rows: number } | null {

@@ -29,10 +29,29 @@ function ftsString(t: Term): string {
   return `"${t.text.replace(/"/g, '""')}"${t.prefix ? '*' : ''}`
 }
 
+type Tok = { kind: 'term'; term: Term; negated: boolean } | { kind: 'or' }
+
 /** Turns what a user typed into a safe FTS5 MATCH expression; null when it holds no word. */
 export function toFtsQuery(input: string): string | null {
+  return buildFts(tokenize(input))
+}
+
+/**
+ * The prefixes (`sle*`) a query asks for, folded as the unicode61 tokenizer folds the index (lower
+ * case, no diacritics), each the last word of its term. Negated terms do not count.
+ */
+export function prefixesOf(input: string): string[] {
+  return tokenize(input)
+    .filter((t): t is Extract<Tok, { kind: 'term' }> => t.kind === 'term' && t.term.prefix && !t.negated)
+    .map((t) => {
+      const words = t.term.text.split(/[^\p{L}\p{N}]+/u).filter(Boolean)
+      return (words[words.length - 1] ?? '').normalize('NFD').replace(/\p{M}/gu, '').toLowerCase()
+    })
+    .filter((p) => p.length > 0)
+}
+
+function tokenize(input: string): Tok[] {
   const s = input.normalize('NFKC')
-  type Tok = { kind: 'term'; term: Term; negated: boolean } | { kind: 'or' }
   const toks: Tok[] = []
   let i = 0
   while (i < s.length) {
@@ -68,7 +87,10 @@ export function toFtsQuery(input: string): string | null {
     const core = word.replace(/\*+$/, '')
     if (HAS_WORD.test(core)) toks.push({ kind: 'term', term: { text: core, prefix }, negated })
   }
+  return toks
+}
 
+function buildFts(toks: Tok[]): string | null {
   // Positive terms joined by implicit AND or by OR; negated terms subtract at the end.
   const parts: string[] = []
   let pendingOr = false
@@ -100,7 +122,60 @@ export interface SearchFilters {
 
 const PREVIEW_CHARS = 300
 
-export function createSearch(db: Db) {
+/**
+ * The query-time budget. A search that runs past it is stopped inside SQLite (a function in the
+ * WHERE clause checks the clock as rows are visited and aborts the statement) and answered with a
+ * clear message, so one slow query cannot hold the event loop that answers everyone else.
+ */
+export const SEARCH_BUDGET_MS = 500
+/**
+ * A prefix that expands to more words, or to more (word, post) pairs, than these is refused before
+ * it runs: FTS5 merges every expansion's posting list before the first row, which no clock check
+ * can interrupt (`s*`: 2,509 words in 69,660 postings of the IMHI release; `sle*`: 18 in 929).
+ */
+export const MAX_PREFIX_WORDS = 1500
+export const MAX_PREFIX_POSTINGS = 40_000
+
+class OverBudget extends Error {}
+
+export interface SearchOptions {
+  budgetMs?: number
+  maxPrefixWords?: number
+  maxPrefixPostings?: number
+}
+
+export function createSearch(db: Db, opts: SearchOptions = {}) {
+  const budgetMs = opts.budgetMs ?? SEARCH_BUDGET_MS
+  const maxWords = opts.maxPrefixWords ?? MAX_PREFIX_WORDS
+  const maxPostings = opts.maxPrefixPostings ?? MAX_PREFIX_POSTINGS
+  let deadline = Infinity
+  let calls = 0
+  db.function('imhi_within_budget', { deterministic: false }, () => {
+    // The clock is read every 16 rows: the check costs next to nothing per row.
+    if ((++calls & 15) === 0 && performance.now() > deadline) throw new OverBudget('over budget')
+    return 1
+  })
+  // The index's vocabulary, to price a prefix before running it (a temp table: no schema change).
+  db.exec("CREATE VIRTUAL TABLE IF NOT EXISTS temp.posts_fts_vocab USING fts5vocab(main, 'posts_fts', 'row')")
+  const vocab = db.prepare<[string, string], { words: number; postings: number }>(
+    'SELECT count(*) AS words, coalesce(sum(doc), 0) AS postings FROM temp.posts_fts_vocab WHERE term >= ? AND term < ?'
+  )
+
+  /** Refuses a prefix too broad to run within the budget, saying what to do. */
+  function checkPrefixes(query: string): void {
+    for (const p of prefixesOf(query)) {
+      const { words, postings } = vocab.get(p, p + '\uffff')!
+      if (words > maxWords || postings > maxPostings) {
+        const what = [...p].length === 1 ? 'a one-letter prefix' : `the prefix "${p}*"`
+        throw new AppError(
+          'invalid_input',
+          `Too many matches for ${what} (${words.toLocaleString('en-US')} words in ${postings.toLocaleString('en-US')} posts): add letters.`,
+          { field: 'query', prefix: p, words, postings }
+        )
+      }
+    }
+  }
+
   const cache = new Map<string, Statement>()
   const stmt = (sql: string): Statement => {
     let s = cache.get(sql)
@@ -162,6 +237,25 @@ export function createSearch(db: Db) {
   }
 
   function search(f: SearchFilters): SearchResult {
+    deadline = performance.now() + budgetMs
+    calls = 0
+    try {
+      return run(f)
+    } catch (err) {
+      if (err instanceof OverBudget || (err as Error)?.message === 'over budget') {
+        throw new AppError(
+          'cancelled',
+          `The search ${JSON.stringify(f.query ?? '')} took over ${budgetMs / 1000} s and was stopped: narrow it (more letters or words, a dataset or split filter).`,
+          { field: 'query', budgetMs }
+        )
+      }
+      throw err
+    } finally {
+      deadline = Infinity
+    }
+  }
+
+  function run(f: SearchFilters): SearchResult {
     const filters = filterSql(f)
     if (!filters) return { total: 0, items: [] }
     const fts = f.query && f.query.trim() ? toFtsQuery(f.query) : null
@@ -183,7 +277,8 @@ export function createSearch(db: Db) {
       }
     }
 
-    const where = ['posts_fts MATCH ?', ...filters.where].join(' AND ')
+    checkPrefixes(f.query!)
+    const where = ['posts_fts MATCH ?', ...filters.where, 'imhi_within_budget()'].join(' AND ')
     const params = [fts, ...filters.params]
     try {
       const total = (stmt(`SELECT count(*) AS n FROM posts_fts JOIN items i ON i.post_id = posts_fts.rowid WHERE ${where}`).get(...params) as { n: number }).n
@@ -197,12 +292,13 @@ export function createSearch(db: Db) {
       const snippets = new Map<number, string>()
       if (postIds.length > 0) {
         const snip = stmt(
-          `SELECT rowid AS id, snippet(posts_fts, 0, ?, ?, '…', 32) AS s FROM posts_fts WHERE posts_fts MATCH ? AND rowid IN (SELECT value FROM json_each(?))`
+          `SELECT rowid AS id, snippet(posts_fts, 0, ?, ?, '…', 32) AS s FROM posts_fts WHERE posts_fts MATCH ? AND rowid IN (SELECT value FROM json_each(?)) AND imhi_within_budget()`
         ).all(HIGHLIGHT_START, HIGHLIGHT_END, fts, JSON.stringify(postIds)) as { id: number; s: string }[]
         for (const r of snip) snippets.set(r.id, r.s)
       }
       return { total, items: rows.map((r) => summary(r, snippets.get(r.post_id) ?? '')) }
     } catch (err) {
+      if (err instanceof OverBudget || (err as Error)?.message === 'over budget') throw err
       // toFtsQuery only emits quoted strings, so this is not the user's syntax; say so plainly.
       throw new AppError('internal', `Search failed for ${JSON.stringify(f.query)}: ${(err as Error).message}`)
     }

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto'
 import { createReadStream } from 'node:fs'
-import { open, stat } from 'node:fs/promises'
+import { checkRegularFileSync, openRegularFile } from '../files/regular'
 import { basename } from 'node:path'
 import { AppError } from '../../shared/api/errors'
 
@@ -20,16 +20,7 @@ const MAGIC = 'GGUF'
  */
 export async function readGgufHeader(path: string): Promise<GgufHeader> {
   const name = basename(path)
-  let size: number
-  try {
-    const st = await stat(path)
-    if (!st.isFile()) throw new AppError('bad_file', `${path} is not a file.`, { file: path })
-    size = st.size
-  } catch (err) {
-    if (err instanceof AppError) throw err
-    throw new AppError('not_found', `${path}: no such file.`, { file: path })
-  }
-  const fh = await open(path, 'r')
+  const { handle: fh, size } = await openRegularFile(path, { maxBytes: Infinity })
   const buf = Buffer.alloc(24)
   try {
     await fh.read(buf, 0, 24, 0)
@@ -70,7 +61,15 @@ function describeOther(head: Buffer, size: number): string {
 export function sha256File(path: string): Promise<string> {
   return new Promise((resolve, reject) => {
     const hash = createHash('sha256')
-    const stream = createReadStream(path, { highWaterMark: 4 * 1024 * 1024 })
+    let stream: ReturnType<typeof createReadStream>
+    try {
+      // Checked first: a FIFO would never end the stream.
+      checkRegularFileSync(path, { maxBytes: Infinity })
+      stream = createReadStream(path, { highWaterMark: 4 * 1024 * 1024 })
+    } catch (err) {
+      reject(err)
+      return
+    }
     stream.on('data', (chunk) => hash.update(chunk))
     stream.on('error', (err) => reject(new AppError('bad_file', `${basename(path)}: cannot read the file (${err.message}).`, { file: path })))
     stream.on('end', () => resolve(hash.digest('hex')))

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import { mkdirSync } from 'node:fs'
-import { mkdir, rename, stat, writeFile } from 'node:fs/promises'
+import { mkdir, rename, writeFile } from 'node:fs/promises'
 import { basename, join, resolve } from 'node:path'
 import type { ServiceContext } from '../services'
 import type { ImhiService } from '../imhi/service'
@@ -357,7 +357,7 @@ export function createInferenceService(ctx: ServiceContext, deps: { imhi: ImhiSe
       }
     }
     const session = sessionFor({ modelId: run.modelId, adapterId: run.adapterId, engineId: engineRun })
-    const { parallel: _parallel, ...storedParams } = run.params
+    const { parallel: _parallel, deterministic: _deterministic, ...storedParams } = run.params
     const params: GenerationParams = generationParamsSchema.parse(storedParams)
     const remaining = q.remaining.all(runId)
     // Claimed before the first await, so whoever started it sees it running at once.
@@ -492,6 +492,17 @@ export function createInferenceService(ctx: ServiceContext, deps: { imhi: ImhiSe
       }
     })
     return getRun(runId)
+  }
+
+  /** A deterministic run stays one: its remaining items are decoded alone too. */
+  function assertKeepsDeterminism(run: RunInfo, parallel: number | undefined): void {
+    if (run.params.deterministic && parallel !== undefined && parallel > 1) {
+      throw new AppError(
+        'conflict',
+        `Run ${run.id} is deterministic (one sequence at a time); resuming it with parallel ${parallel} would make the rest of its texts depend on their batch. Resume it with parallel 1.`,
+        { field: 'parallel' }
+      )
+    }
   }
 
   function parallelOf(run: RunInfo): number {
@@ -747,6 +758,14 @@ export function createInferenceService(ctx: ServiceContext, deps: { imhi: ImhiSe
 
     /** Plans a run (its items in the test files' order, frozen) and starts it unless `start` is false. */
     createRun(input: RunCreateInput, opts: { start?: boolean } = {}): RunInfo {
+      const deterministic = input.deterministic ?? input.parallel === 1
+      if (deterministic && input.parallel > 1) {
+        throw new AppError(
+          'invalid_input',
+          `A deterministic run decodes one sequence at a time (parallel 1); parallel ${input.parallel} batches sequences, and batched kernels make a text depend on its batch. Choose one.`,
+          { field: 'parallel' }
+        )
+      }
       const remote = input.engineId ? engines.get(input.engineId) : null
       const local = remote ? null : modelRef(input.modelId!, input.adapterId)
       const model = local?.model ?? { id: null, fileName: `${remote!.model ?? 'server default'} @ ${remote!.name}`, sha256: null }
@@ -778,7 +797,7 @@ export function createInferenceService(ctx: ServiceContext, deps: { imhi: ImhiSe
             sha256: model.sha256,
             adapterId: adapter?.id ?? null,
             format: input.format,
-            params: JSON.stringify({ ...input.params, parallel: input.parallel }),
+            params: JSON.stringify({ ...input.params, parallel: input.parallel, deterministic }),
             datasets: JSON.stringify(datasets),
             split: input.split,
             limit: input.limit ?? null,
@@ -798,6 +817,7 @@ export function createInferenceService(ctx: ServiceContext, deps: { imhi: ImhiSe
       reconcileRuns()
       const run = getRun(runId)
       assertResumable(run)
+      assertKeepsDeterminism(run, parallel)
       return await execute(runId, parallel ?? parallelOf(run))
     },
 
@@ -817,6 +837,7 @@ export function createInferenceService(ctx: ServiceContext, deps: { imhi: ImhiSe
       reconcileRuns()
       const run = getRun(id)
       assertResumable(run)
+      assertKeepsDeterminism(run, parallel)
       return startRun(id, parallel ?? parallelOf(run))
     },
 
@@ -851,9 +872,7 @@ export function createInferenceService(ctx: ServiceContext, deps: { imhi: ImhiSe
      * model: teacher-forced, full softmax. For the evaluation domain (model-likelihood scores).
      */
     async scoreLogProb(input: { modelPath: string; context: string; continuation: string; contextSize?: number }): Promise<{ meanLogProb: number; tokens: number; logProbs: number[] }> {
-      await stat(input.modelPath).catch(() => {
-        throw new AppError('not_found', `${input.modelPath}: no such model file.`)
-      })
+      await readGgufHeader(resolve(input.modelPath))
       await ensureInit()
       const ref: ModelRef = { path: resolve(input.modelPath), adapterPath: null, gpuLayers: 'auto' }
       await worker.request({ op: 'load', model: ref, memoryLimitBytes })

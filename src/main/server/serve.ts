@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import { randomBytes, randomUUID, timingSafeEqual } from 'node:crypto'
-import { createReadStream, existsSync, statSync } from 'node:fs'
+import { createReadStream, existsSync } from 'node:fs'
+import { checkRegularFileSync, openRegularFileSync } from '../files/regular'
 import { extname, join, normalize, resolve, sep } from 'node:path'
 import type { AddressInfo } from 'node:net'
 import { WebSocketServer, type WebSocket } from 'ws'
@@ -35,6 +36,12 @@ export interface ServeOptions {
   openAiApi?: (req: IncomingMessage, res: ServerResponse, url: URL) => boolean
   /** Serve the API (and /v1/) even when the renderer is not built: a headless engine box. */
   allowMissingRenderer?: boolean
+  /**
+   * Most bytes of answers and events waiting to be sent to one WebSocket client. A client that
+   * stops reading is told (close 1008) and disconnected past it, instead of growing the server's
+   * memory without end.
+   */
+  maxQueuedBytes?: number
 }
 
 export interface RunningServer {
@@ -98,6 +105,42 @@ function readBody(req: IncomingMessage, max: number): Promise<Buffer | null> {
   })
 }
 
+/** The renderer's largest asset is a few MB; anything bigger (or not a regular file) is not served. */
+const MAX_STATIC_BYTES = 64 * 1024 * 1024
+
+function isServableFile(file: string): boolean {
+  try {
+    checkRegularFileSync(file, { maxBytes: MAX_STATIC_BYTES })
+    return true
+  } catch {
+    return false
+  }
+}
+
+/** 32 MiB: a few hundred pages of search results; a reading client never comes near it. */
+export const DEFAULT_MAX_QUEUED_BYTES = 32 * 1024 * 1024
+/** Answers unread beyond this hold back the client's next calls (not the other clients'). */
+const SOFT_QUEUED_BYTES = 1024 * 1024
+/** Calls of one client running at once (a streamed generation is one of them). */
+const MAX_IN_FLIGHT = 8
+/** Calls of one client waiting to start; more is a client that does not read: disconnected. */
+const MAX_PENDING = 1024
+/** A client whose unread answers hold back its calls this long is disconnected. */
+const STALL_MS = 10_000
+/**
+ * One client may keep the event loop busy for at most this share of the time once it has used its
+ * allowance: beyond it, its next call waits (others' calls go first). Ordinary use (searches of a
+ * few ms, ratings) never comes near it; a client firing 1,000-result searches does.
+ */
+const FAIR_SHARE = 0.25
+const DEBT_ALLOWANCE_MS = 250
+/** How long a client past the bound gets to read the close frame before its socket is cut. */
+const OVERFLOW_GRACE_MS = 2_000
+
+function bytes(n: number): string {
+  return n >= 1048576 ? `${(n / 1048576).toFixed(1)} MB` : `${Math.round(n / 1024)} KB`
+}
+
 function safeEqual(a: string, b: string): boolean {
   const ab = Buffer.from(a)
   const bb = Buffer.from(b)
@@ -112,6 +155,7 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
   const host = opts.host ?? '127.0.0.1'
   const token = opts.token ?? randomBytes(24).toString('base64url')
   const maxBytes = opts.maxMessageBytes ?? 16 * 1024 * 1024
+  const maxQueued = opts.maxQueuedBytes ?? DEFAULT_MAX_QUEUED_BYTES
   const rendererDir = resolve(opts.rendererDir)
   const hasRenderer = existsSync(join(rendererDir, 'index.html'))
   if (!hasRenderer && !opts.allowMissingRenderer) {
@@ -155,6 +199,12 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
     if (auth?.startsWith('Bearer ')) return auth.slice(7).trim()
     return url.searchParams.get('token')
   }
+  // HTTP calls take the token only in the Authorization header: a URL ends up in logs and
+  // histories. (The WebSocket upgrade keeps ?token=: a browser cannot set headers on it.)
+  const headerToken = (req: IncomingMessage): string | null => {
+    const auth = req.headers.authorization
+    return auth?.startsWith('Bearer ') ? auth.slice(7).trim() : null
+  }
 
   const send = (res: ServerResponse, status: number, body: unknown): void => {
     const text = JSON.stringify(body)
@@ -164,7 +214,10 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
 
   const httpCall = async (req: IncomingMessage, res: ServerResponse, url: URL, method: string): Promise<void> => {
     if (!originAllowed(req)) return send(res, 403, { error: { code: 'forbidden', message: 'Cross-origin API requests are refused.' } })
-    const who = identify(tokenOf(req, url))
+    if (url.searchParams.has('token')) {
+      return send(res, 401, { error: { code: 'forbidden', message: 'Send the token in the Authorization header (Bearer), not in the URL: URLs end up in logs.' } })
+    }
+    const who = identify(headerToken(req))
     if (!who) return send(res, 401, { error: { code: 'forbidden', message: 'Missing or wrong token.' } })
     const body = await readBody(req, maxBytes)
     if (body === null) {
@@ -211,7 +264,7 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
       res.writeHead(403).end('Forbidden')
       return
     }
-    if (!existsSync(file) || !statSync(file).isFile()) {
+    if (!isServableFile(file)) {
       // A missing asset is a 404; any other path is a client-side route (SPA fallback).
       if (extname(file) !== '') {
         res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' }).end('Not found')
@@ -231,10 +284,20 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
       res.end()
       return
     }
-    createReadStream(file).pipe(res)
+    let fd: number
+    try {
+      fd = openRegularFileSync(file, { maxBytes: MAX_STATIC_BYTES }).fd
+    } catch {
+      res.end()
+      return
+    }
+    createReadStream(file, { fd }).pipe(res)
   }
 
-  const server = createServer((req, res) => {
+  // A client that sends its headers slowly (or never) is cut after 10 s instead of Node's 60 s
+  // (checked every 2 s, not every 30 s), and a whole request gets 60 s: slow-header connections
+  // cannot pile up.
+  const server = createServer({ headersTimeout: 10_000, requestTimeout: 60_000, connectionsCheckingInterval: 2_000 }, (req, res) => {
     if (!hostAllowed(req)) {
       res.writeHead(421, { 'content-type': 'text/plain; charset=utf-8' }).end('Misdirected request: unknown Host header')
       return
@@ -298,16 +361,92 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
 
   const onConnection = (ws: WebSocket, who: TokenIdentity): void => {
     const client: ClientInfo = { id: `ws-${randomUUID()}`, transport: 'serve', ...who }
-    const post = (msg: ServerMessage): void => {
-      if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(msg))
+    let overflowed = false
+    const overflow = (why: string): void => {
+      if (overflowed) return
+      overflowed = true
+      pending.length = 0
+      console.error(`imhi serve: ${client.role === 'owner' ? "the owner's" : `annotator ${client.annotatorId}'s`} WebSocket ${why}; disconnected.`)
+      // Told (the close frame goes after what is queued), then cut if it still does not read.
+      ws.close(1008, `${why}: disconnected`.slice(0, 120))
+      setTimeout(() => ws.terminate(), OVERFLOW_GRACE_MS).unref()
     }
-    const ctx: CallContext = { client, emit: (event, payload) => post({ type: 'event', event, payload }) }
-    const unsubscribe = opts.events.subscribe((event, payload) => post({ type: 'event', event, payload }))
+    // Every answer and event goes through here: a bounded outbound queue per client.
+    const post = (msg: ServerMessage): void => {
+      if (overflowed || ws.readyState !== ws.OPEN) return
+      if (ws.bufferedAmount > maxQueued) return overflow(`left over ${bytes(maxQueued)} of unread messages`)
+      ws.send(JSON.stringify(msg))
+    }
+
+    // Calls are taken in turn: at most MAX_IN_FLIGHT at once per client, none started while the
+    // client has not read what it was sent (so a client that stops reading stops costing work),
+    // and at most MAX_PENDING waiting. One greedy client thus cannot starve the others.
+    const pending: CallMessage[] = []
+    let inFlight = 0
+    let stalledSince: number | null = null
+    let retry: NodeJS.Timeout | null = null
+    let debt = 0
+    let debtAt = performance.now()
+    const pump = (): void => {
+      while (!overflowed && pending.length > 0 && inFlight < MAX_IN_FLIGHT) {
+        if (ws.bufferedAmount > SOFT_QUEUED_BYTES) {
+          stalledSince ??= Date.now()
+          if (Date.now() - stalledSince > STALL_MS) return overflow(`did not read its answers for ${STALL_MS / 1000} s`)
+          retry ??= setTimeout(() => {
+            retry = null
+            pump()
+          }, 25)
+          return
+        }
+        stalledSince = null
+        // Fair share: a client whose calls kept the event loop busy waits its turn.
+        const now = performance.now()
+        debt = Math.max(0, debt - (now - debtAt) * FAIR_SHARE)
+        debtAt = now
+        if (debt > DEBT_ALLOWANCE_MS) {
+          retry ??= setTimeout(() => {
+            retry = null
+            pump()
+          }, Math.ceil((debt - DEBT_ALLOWANCE_MS) / FAIR_SHARE))
+          return
+        }
+        const msg = pending.shift()!
+        inFlight++
+        const t0 = performance.now()
+        const answer = dispatch(opts.handlers, msg.method, msg.params, ctx)
+        // The synchronous part of a call (a search, a rating) is the event loop time it took.
+        debt += performance.now() - t0
+        answer
+          .then(
+            (result) => post({ type: 'result', id: msg.id, result }),
+            (err) => post({ type: 'error', id: msg.id, error: AppError.from(err).toBody() })
+          )
+          .finally(() => {
+            inFlight--
+            // Yield to the other connections between this client's calls.
+            setImmediate(pump)
+          })
+      }
+    }
+    ws.on('close', () => {
+      if (retry) clearTimeout(retry)
+      pending.length = 0
+    })
+
+    const ctx: CallContext = {
+      client,
+      emit: (event, payload) => {
+        if (opts.events.allows(client, event, payload)) post({ type: 'event', event, payload })
+      }
+    }
+    // Addressed by role and study: an annotator's socket hears only what api/audience.ts allows.
+    const unsubscribe = opts.events.subscribe((event, payload) => post({ type: 'event', event, payload }), client)
     ws.on('close', unsubscribe)
     // An oversized or malformed frame: ws closes the socket (1009/1002); without this listener the
     // error would be thrown and take the whole server down.
     ws.on('error', () => ws.terminate())
     ws.on('message', (data) => {
+      if (overflowed) return
       let msg: CallMessage
       try {
         msg = JSON.parse(data.toString()) as CallMessage
@@ -320,10 +459,9 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
         post({ type: 'error', id, error: { code: 'invalid_input', message: 'A call is {"type":"call","id":number,"method":string,"params":object}.' } })
         return
       }
-      dispatch(opts.handlers, msg.method, msg.params, ctx).then(
-        (result) => post({ type: 'result', id: msg.id, result }),
-        (err) => post({ type: 'error', id: msg.id, error: AppError.from(err).toBody() })
-      )
+      if (pending.length >= MAX_PENDING) return overflow(`sent over ${MAX_PENDING} calls without reading the answers`)
+      pending.push(msg)
+      pump()
     })
   }
 

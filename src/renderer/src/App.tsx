@@ -97,7 +97,7 @@ export function App() {
                 {facets.total.toLocaleString('en-US')} items
               </Text>
             )}
-            {info && (
+            {info?.dbFile && (
               <Tooltip label={info.dbFile} multiline maw={480}>
                 <Text size="xs" c="dimmed" ff="monospace" truncate maw={260}>
                   {info.dbFile.split(/[\\/]/).pop()}

@@ -1,3 +1,4 @@
+import { z } from 'zod'
 import { StrictMode } from 'react'
 import { createRoot } from 'react-dom/client'
 import { MantineProvider, localStorageColorSchemeManager } from '@mantine/core'
@@ -10,6 +11,10 @@ import { theme, cssVariablesResolver } from './components/theme/theme'
 import { AppStateProvider } from './api/appState'
 import { ErrorBoundary } from './components/errors/ErrorBoundary'
 import { notifyError } from './components/errors/notify'
+
+// zod probes for eval support (new Function) on first use; under the page's CSP that probe is a
+// violation report on every page. jitless: no probe, no generated code.
+z.config({ jitless: true })
 
 // The light/dark choice is remembered across sessions.
 const colorSchemeManager = localStorageColorSchemeManager({ key: 'imhi-color-scheme' })

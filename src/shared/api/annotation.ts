@@ -401,7 +401,12 @@ export const annotationMethods = {
         aspects: z.array(aspectSchema).min(1).max(20).optional(),
         /** Extra aspects after the four default ones (or after `aspects`). */
         extraAspects: z.array(aspectSchema).max(16).default([]),
-        breakMinutes: z.number().int().min(0).max(600).default(45)
+        breakMinutes: z.number().int().min(0).max(600).default(45),
+        /**
+         * One text form for every explanation shown (blinding): "reasoning" removes the label sentence
+         * from all sources, "full" keeps it in all. Recorded in the study's spec.
+         */
+        explanationForm: z.enum(['reasoning', 'full']).default('reasoning')
       })
       .strict()
   ),

@@ -5,8 +5,11 @@ export interface AppInfo {
   version: string
   /** 'electron' inside the desktop app, 'serve' behind `imhi serve`. */
   transport: 'electron' | 'serve'
-  dbFile: string
-  dataDir: string
+  /** The database file and the data folder: the owner only (null for an annotator's token). */
+  dbFile: string | null
+  dataDir: string | null
+  /** An opaque id of the database (for keys in the browser's storage): reveals no path. */
+  database: string
   /** Who is calling: the owner (desktop app, serve token) or an annotator's LAN token. */
   role: 'owner' | 'annotator'
   annotatorId: number | null

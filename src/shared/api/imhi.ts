@@ -17,6 +17,8 @@ export interface ImportFileReport {
   reason?: string
   /** Items whose gold response names no label of the dataset (0 for every released file). */
   unlabeled?: number
+  /** A byte-identical copy of this file already imported: its path (nothing imported twice). */
+  duplicateOf?: string
 }
 
 export interface ImportReport {

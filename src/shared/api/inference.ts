@@ -190,7 +190,12 @@ export interface RunInfo {
   modelSha256: string | null
   adapterId: number | null
   promptFormat: PromptFormat
-  params: GenerationParams & { parallel: number }
+  /**
+   * `parallel`: sequences decoded together in one batch. `deterministic` (provenance): true when
+   * each text was decoded alone (parallel 1), so it is independent of the batch and the same text
+   * comes back on a rerun; batched kernels round differently with the batch's make-up.
+   */
+  params: GenerationParams & { parallel: number; deterministic?: boolean }
   datasets: string[]
   split: RunSplit
   limit: number | null
@@ -293,7 +298,13 @@ export const runCreateSchema = z
     datasets: z.array(z.string().min(1).max(64)).min(1).max(16),
     split: z.enum(RUN_SPLITS),
     limit: z.number().int().min(1).max(1_000_000).optional(),
-    parallel: z.number().int().min(1).max(64).default(4),
+    /**
+     * Deterministic mode (the default): one sequence at a time, each text independent of the batch.
+     * parallel > 1 batches sequences: faster, but a rerun may not give the same texts.
+     */
+    parallel: z.number().int().min(1).max(64).default(1),
+    /** Asks for the deterministic mode explicitly; true with parallel > 1 is refused. */
+    deterministic: z.boolean().optional(),
     format: z.enum(PROMPT_FORMATS).default('raw'),
     params: generationParamsSchema.default(generationParamsSchema.parse({}))
   })

@@ -1,5 +1,6 @@
 import os from 'node:os'
 import { stat } from 'node:fs/promises'
+import { checkRegularFileSync } from '../../files/regular'
 import { basename } from 'node:path'
 import * as nodeLlamaCpp from 'node-llama-cpp'
 import {
@@ -244,6 +245,9 @@ export class NativeState {
     const name = basename(ref.path)
     this.set('model', 'loading')
     try {
+      // A FIFO or device passed as a model would block llama.cpp's read forever.
+      checkRegularFileSync(ref.path, { maxBytes: Infinity })
+      if (ref.adapterPath) checkRegularFileSync(ref.adapterPath, { maxBytes: Infinity })
       const { metadata } = await this.inspect(ref.path, memoryLimitBytes)
       if (metadata.adapterType) throw new AppError('invalid_input', `${name} is a LoRA adapter, not a model: load its base model and pick it as the adapter.`)
       const limit = memoryLimitBytes ?? os.totalmem()

@@ -22,7 +22,7 @@ export default function AnnotatePage({ route }: { route: Route }) {
   if (view === 'rate' && Number.isInteger(id) && id > 0) {
     const annotatorId = isAnnotator ? info.annotatorId! : Number(route.query.get('annotator'))
     const pos = route.query.get('pos')
-    return <RatingScreen key={`${id}:${annotatorId}`} studyId={id} annotatorId={annotatorId} startPos={pos === null ? null : Number(pos)} canSwitch={!isAnnotator} database={info.dbFile} />
+    return <RatingScreen key={`${id}:${annotatorId}`} studyId={id} annotatorId={annotatorId} startPos={pos === null ? null : Number(pos)} canSwitch={!isAnnotator} database={info.dbFile ?? info.database} />
   }
   if (view === 'study' && Number.isInteger(id) && id > 0 && !isAnnotator) return <StudyPage studyId={id} tab={route.query.get('tab') ?? 'progress'} />
   const itemId = Number(route.segments[3])

@@ -21,7 +21,7 @@ export function NewRunForm({ models, onStarted }: { models: ModelInfo[]; onStart
   const [datasets, setDatasets] = useState<string[]>([])
   const [split, setSplit] = useState<RunSplit>('test_instruction')
   const [limit, setLimit] = useState<number | string>('')
-  const [parallel, setParallel] = useState<number | string>(4)
+  const [parallel, setParallel] = useState<number | string>(1)
   const [format, setFormat] = useState<PromptFormat>('raw')
   const [maxTokens, setMaxTokens] = useState<number | string>(256)
   const [temperature, setTemperature] = useState<number | string>(0)
@@ -94,7 +94,16 @@ export function NewRunForm({ models, onStarted }: { models: ModelInfo[]; onStart
         </Group>
         <Group align="flex-end" gap="xs">
           <NumberInput label="Limit per dataset" placeholder="all" min={1} value={limit} onChange={setLimit} w={140} />
-          <NumberInput label={server ? 'Requests in flight' : 'Parallel sequences'} min={1} max={64} value={parallel} onChange={setParallel} w={150} data-testid="run-parallel" />
+          <NumberInput
+            label={server ? 'Requests in flight' : 'Parallel sequences'}
+            description={server ? undefined : '1: deterministic (same text on a rerun)'}
+            min={1}
+            max={64}
+            value={parallel}
+            onChange={setParallel}
+            w={150}
+            data-testid="run-parallel"
+          />
           <Select label="Prompt format" data={PROMPT_FORMATS.map((f) => ({ value: f, label: f === 'raw' ? 'raw (as IMHI.py)' : f }))} value={format} onChange={(v) => v && setFormat(v as PromptFormat)} w={170} allowDeselect={false} />
           <NumberInput label="Max tokens" min={1} max={8192} value={maxTokens} onChange={setMaxTokens} w={110} />
           <NumberInput label="Temperature" description="0 = greedy" min={0} max={2} step={0.1} decimalScale={2} value={temperature} onChange={setTemperature} w={110} />

@@ -1,0 +1,124 @@
+import { describe, expect, it } from 'vitest'
+import { spawn } from 'node:child_process'
+import { copyFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import Database from 'better-sqlite3'
+import { testServices } from '../support/services'
+import { tempDir } from '../support/tmp'
+import { writeImhiFixture, IMHI_FIXTURE } from '../support/imhi-fixture'
+import { BIN, ROOT, imhiCli } from './isolated'
+
+// Defect 5 (the same file twice), defect 6 (two imports at once), and the kill -9 trial kept as a
+// test: an import killed at any moment leaves the database exact once imported again.
+
+const H = 'query,gpt-3.5-turbo\n'
+const row = (post: string, label = 'yes') => `"Consider this post: ""${post}"" Question: Does the poster suffer from depression?","${label}. Reasoning: invented."\n`
+
+/** A folder of `files` DR-like files with `rows` rows each, big enough for an import to take a while. */
+function bigFolder(dir: string, files: number, rows: number): { root: string; items: number } {
+  const root = join(dir, `big-${Math.random().toString(36).slice(2)}`)
+  const names = ['DR', 'dreaddit', 'loneliness', 'Irf', 'MultiWD', 'SAD', 'CAMS', 't-sid', 'swmh'].slice(0, files)
+  for (const name of names) {
+    const file = join(root, 'test_data', 'test_instruction', `${name}.csv`)
+    mkdirSync(join(file, '..'), { recursive: true })
+    writeFileSync(file, H + Array.from({ length: rows }, (_, i) => row(`${name} post number ${i} about sleep and mood ${i * 7}`)).join(''))
+  }
+  return { root, items: names.length * rows }
+}
+
+function counts(dbFile: string): { items: number; files: number; distinct: number } {
+  const db = new Database(dbFile, { readonly: true })
+  try {
+    const items = (db.prepare('SELECT count(*) AS n FROM items').get() as { n: number }).n
+    const distinct = (db.prepare('SELECT count(*) AS n FROM (SELECT DISTINCT source_file_id, source_row FROM items)').get() as { n: number }).n
+    const files = (db.prepare('SELECT count(*) AS n FROM source_files').get() as { n: number }).n
+    return { items, files, distinct }
+  } finally {
+    db.close()
+  }
+}
+
+function importProcess(root: string, db: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [BIN, 'import', root, '--db', db, '--json'], { cwd: ROOT })
+    let stdout = ''
+    let stderr = ''
+    child.stdout.on('data', (d) => (stdout += d))
+    child.stderr.on('data', (d) => (stderr += d))
+    const timer = setTimeout(() => child.kill('SIGKILL'), 60_000)
+    child.on('exit', (code) => {
+clearTimeout(timer)
+resolve({ code, stdout, stderr })
+    })
+  })
+}
+
+describe('import: duplicates, concurrency, kill -9', () => {
+  const dir = tempDir()
+
+  it('a byte-identical copy under another name is imported once; the report names the original', async () => {
+    const s = testServices()
+    const root = writeImhiFixture(dir)
+    const folder = join(root, 'train_data', 'instruction_data', 'DR')
+    copyFileSync(join(folder, 'train.csv'), join(folder, 'train copy.csv'))
+    copyFileSync(join(root, 'test_data', 'test_instruction', 'DR.csv'), join(root, 'test_data', 'test_instruction', 'dr.csv'))
+    const r = await s.imhi.importPath(root)
+    expect(r.errors).toBe(0)
+    expect(r.added).toBe(IMHI_FIXTURE.items + IMHI_FIXTURE.referenceRatings)
+    // Files are read in name order: "train copy.csv" comes before "train.csv", so train.csv is the copy.
+    const copy = r.files.find((f) => f.file === 'train_data/instruction_data/DR/train.csv')!
+    expect(copy).toMatchObject({ kind: 'skipped', added: 0, duplicateOf: 'train_data/instruction_data/DR/train copy.csv' })
+    expect(copy.reason).toMatch(/the same content \(SHA-256\) as train_data\/instruction_data\/DR\/train copy\.csv, already imported: not imported twice/)
+    expect(r.files.find((f) => f.file === 'test_data/test_instruction/dr.csv')).toMatchObject({ added: 0, duplicateOf: 'test_data/test_instruction/DR.csv' })
+    expect(s.imhi.search({ datasets: ['DR'], splits: ['train_instruction'], offset: 0, limit: 1 }).total).toBe(3)
+  })
+
+  it('an import while another holds the database: a clear message, nothing written', () => {
+    const db = join(dir, 'locked.db')
+    writeFileSync(`${db}.import-lock`, JSON.stringify({ pid: process.pid, host: require('node:os').hostname(), since: '2026-01-01T00:00:00Z' }))
+    const r = imhiCli(['import', writeImhiFixture(join(dir, 'l')), '--db', db, '--json'])
+    expect(r.code).toBe(1)
+    expect(r.stderr).toMatch(/Another import is running on this database \(process \d+, since 2026-01-01T00:00:00Z\); wait for it to finish/)
+    expect(counts(db).items).toBe(0)
+  })
+
+  it('two imports at once into one database (3 trials): each exits 0 or says another import is running; the data ends exact', async () => {
+    const { root, items } = bigFolder(dir, 6, 1500)
+    for (let trial = 0; trial < 3; trial++) {
+const db = join(dir, `race-${trial}.db`)
+const [a, b] = await Promise.all([importProcess(root, db), importProcess(root, db)])
+for (const r of [a, b]) {
+  if (r.code !== 0) expect(r.stderr).toMatch(/Another import is running on this database/)
+  expect(r.stderr).not.toMatch(/UNIQUE constraint|database is locked/)
+}
+expect(a.code === 0 || b.code === 0).toBe(true)
+expect(counts(db)).toEqual({ items, files: 6, distinct: items })
+expect(existsSync(`${db}.import-lock`)).toBe(false)
+    }
+  }, 300_000)
+
+  it('kill -9 at random moments during an import (3 trials): importing again makes the data exact', async () => {
+    const { root, items } = bigFolder(dir, 6, 1500)
+    for (let trial = 0; trial < 3; trial++) {
+      const db = join(dir, `kill-${trial}.db`)
+      const child = spawn(process.execPath, [BIN, 'import', root, '--db', db], { cwd: ROOT, stdio: 'ignore' })
+      // Registered at spawn: resolves even when the import ends before the kill.
+      const exited = new Promise((r) => child.once('exit', r))
+      // tsx starts in about a second; the import itself takes one or two more.
+      await new Promise((r) => setTimeout(r, 1500 + trial * 400))
+      child.kill('SIGKILL')
+      await exited
+      // Whatever was committed is whole: every file either all its rows or none.
+      if (existsSync(db)) {
+        const db1 = new Database(db)
+        const partial = db1.prepare('SELECT s.rows, (SELECT count(*) FROM items i WHERE i.source_file_id = s.id) AS n FROM source_files s').all() as { rows: number; n: number }[]
+        db1.close()
+        for (const p of partial) expect(p.n).toBe(p.rows)
+      }
+      // The stale lock of the killed process does not block the next import.
+      const again = await importProcess(root, db)
+      expect(again.code, again.stderr).toBe(0)
+      expect(counts(db)).toEqual({ items, files: 6, distinct: items })
+    }
+  }, 300_000)
+})
