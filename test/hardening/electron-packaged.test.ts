@@ -73,6 +73,7 @@ vi.mock('electron', () => {
     on: (ev: string, fn: Handler) => rec.appHandlers.set(ev, fn),
     whenReady: () => (rec.calls.push('whenReady'), Promise.resolve()),
     getPath: () => rec.userData,
+    setPath: (name: string, path: string) => rec.calls.push(`setPath:${name}:${path}`),
     quit: () => rec.calls.push('quit'),
     exit: () => rec.calls.push('exit')
   }

@@ -24,7 +24,7 @@ let server: { url: string; process: ChildProcess } | null = null
 let port = 0
 
 async function startEngine(): Promise<void> {
-  server = await spawnServe(ROOT, ['--db', join(dir, 'server.db'), '--port', String(port), '--token', TOKEN, '--engine', MODEL, '--engine-parallel', '8'])
+  server = await spawnServe(ROOT, ['--db', join(dir, 'server.db'), '--port', String(port), '--token', TOKEN, '--engine', MODEL, '--engine-parallel', '1'])
   port = Number(new URL(server.url).port)
 }
 
@@ -95,27 +95,14 @@ describe('imhi serve --engine as the OpenAI-compatible server', () => {
 
     // The same items on the local llama.cpp engine give the same greedy text: the engine does not change the answer.
     const local = await s.inference.addModel({ path: MODEL })
-    const localRun = s.inference.createRun({ modelId: local.id, datasets: ['DR'], split: 'test_instruction', parallel: 4, format: 'raw', params: PARAMS }, { start: false })
+    const localRun = s.inference.createRun({ modelId: local.id, datasets: ['DR'], split: 'test_instruction', parallel: 1, format: 'raw', params: PARAMS }, { start: false })
     await s.inference.runToEnd(localRun.id)
     const localText = new Map(rows(localRun.id).map((r) => [r.item_id, r.text]))
-    // Both sides decode several sequences in one batch (the server 8 lanes, the local run 4), and
-    // llama.cpp's batched kernels round differently with what else is in the batch; this random
-    // model has many near-ties, so an item can part ways after a common start (the deterministic
-    // run mode exists for that). What must hold, as in the service test: most items identical, and
-    // each remote text closest to its own item's local text (a mix-up of items would match another).
-    const common = (x: string, y: string) => {
-      let n = 0
-      while (n < x.length && x[n] === y[n]) n++
-      return n
-    }
-    const identical = after.filter((r) => localText.get(r.item_id) === r.text).length
-    expect(identical, 'items whose remote text equals the local one').toBeGreaterThanOrEqual(Math.ceil((2 * N) / 3))
-    for (const r of after) {
-      const own = localText.get(r.item_id)!
-      for (const [other, text] of localText) {
-        if (other !== r.item_id && text !== own) expect(common(r.text, own), `item ${r.item_id} vs item ${other}`).toBeGreaterThanOrEqual(common(r.text, text))
-      }
-    }
+    // Both sides decode each text alone (the server one lane, the local run deterministic), so the
+    // texts must be identical: the engine does not change the answer. (Batched decoding would not
+    // promise that: llama.cpp's batched kernels round with what else is in the batch.)
+    const differing = after.filter((r) => localText.get(r.item_id) !== r.text).length
+    expect(differing).toBe(0)
     delete process.env.IMHI_TEST_SERVE_TOKEN
   }, 240_000)
 

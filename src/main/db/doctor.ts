@@ -84,9 +84,12 @@ export function recoverDatabase(file: string, target: string): DoctorReport['tab
       let copied = 0
       const lost: string[] = []
       let page: Database.Statement
+      let single: Database.Statement
       try {
-        // Row by row in rowid order; a read error skips ahead past the damaged rowid.
+        // In rowid order, 500 rows a read; after a read error, one row a read (a scan of 500 would
+        // run into the damaged page again), skipping ahead past the damaged rowids.
         page = src.prepare(`SELECT rowid AS __rowid, ${list} FROM ${q(table)} WHERE rowid > ? ORDER BY rowid LIMIT 500`)
+        single = src.prepare(`SELECT rowid AS __rowid, ${list} FROM ${q(table)} WHERE rowid > ? ORDER BY rowid LIMIT 1`)
       } catch {
         // A WITHOUT ROWID table: read it in one pass, keeping what comes before any damage.
         dst.exec('BEGIN')
@@ -103,15 +106,24 @@ export function recoverDatabase(file: string, target: string): DoctorReport['tab
         continue
       }
       let after = -Infinity
+      let reader = page
+      let failedAt: number | null = null
       dst.exec('BEGIN')
       for (let guard = 0; guard < 10_000_000; guard++) {
         let rows: Record<string, unknown>[]
         try {
-          rows = page.all(after === -Infinity ? -9007199254740991 : after) as Record<string, unknown>[]
+          rows = reader.all(after === -Infinity ? -9007199254740991 : after) as Record<string, unknown>[]
         } catch (err) {
-          lost.push(`rows after rowid ${after === -Infinity ? 'start' : after} (${(err as Error).message})`)
-          // Step over the damage: try from the next rowids, up to a gap of a million.
-          const next = probeNext(src, table, after)
+          if (reader === page) {
+            // Read the same place again row by row: the rows before the damage are kept.
+            reader = single
+            continue
+          }
+          if (failedAt !== after) lost.push(`rows after rowid ${after === -Infinity ? 'start' : after} (${(err as Error).message})`)
+          // Step over the damage: the next rowid a point lookup can read, up to a gap of a million;
+          // past it when reading from just before it failed too (no position is tried twice).
+          const next = probeNext(src, table, failedAt === after ? after + 1 : after)
+          failedAt = after
           if (next === null) break
           after = next - 1
           continue
