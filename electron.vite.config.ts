@@ -17,8 +17,9 @@ export default defineConfig({
   main: {
     // Pure-JS dependencies are bundled: one file loads far faster than Node resolving and parsing
     // hundreds of small modules (zod alone is ~100), which is most of a CLI command's start-up.
-    // Native and large runtime packages (better-sqlite3, node-llama-cpp, tsx) stay external.
-    plugins: [externalizeDepsPlugin({ exclude: ['zod', 'commander', 'papaparse', 'ws'] })],
+    // Native and large runtime packages (better-sqlite3, node-llama-cpp, onnxruntime-node, tsx) and ws
+    // (its optional native helpers are required at run time) stay external.
+    plugins: [externalizeDepsPlugin({ exclude: ['zod', 'commander', 'papaparse'] })],
     build: {
       rollupOptions: {
         input: {
