@@ -27,11 +27,15 @@ test('classifiers with embedding features: choose a library model, train, see th
 
   // Keyboard: focus the embedding-model select, open it, pick the model with the arrow keys.
   const select = page.getByRole('textbox', { name: 'Embedding model' })
-  await select.focus()
-  await page.keyboard.press('ArrowDown')
-  await expect(page.getByRole('option', { name: /tiny-e2e\.gguf/ })).toBeVisible()
-  await page.keyboard.press('Enter')
-  await expect(select).toHaveValue(/tiny-e2e\.gguf/)
+  // Retried as a whole: the model list can arrive again while the dropdown is open (the library is
+  // re-read after the CLI added the model), and a re-rendered list has no active option for Enter.
+  await expect(async () => {
+    await select.focus()
+    await page.keyboard.press('ArrowDown')
+    await expect(page.getByRole('option', { name: /tiny-e2e\.gguf/ })).toBeVisible({ timeout: 2_000 })
+    await page.keyboard.press('Enter')
+    await expect(select).toHaveValue(/tiny-e2e\.gguf/, { timeout: 2_000 })
+  }).toPass({ timeout: 30_000 })
   await page.getByTestId('train-classifiers').click()
   const table = page.getByTestId('classifiers-table')
   await expect(table).toContainText('TF-IDF + embedding of tiny-e2e.gguf', { timeout: 120_000 })
