@@ -71,8 +71,16 @@ test.describe('Annotation in Chromium against imhi serve', () => {
       await page.getByTestId('per-item').fill('1')
       await page.getByTestId('annotator-names').fill('alice')
       await page.keyboard.press('Enter')
+      // One explanation form for every source (blinding), the reasoning only unless the lead chooses.
+      await expect(page.getByTestId('explanation-form')).toHaveValue('reasoning')
       await page.getByTestId('create-study').click()
       await expect(page.getByTestId('progress-table')).toContainText('alice')
+      {
+        const check = openDatabase(dbFile)
+        const spec = JSON.parse((check.prepare("SELECT spec FROM studies WHERE name = 'DR gold, 4 posts'").get() as { spec: string }).spec)
+        check.close()
+        expect(spec.explanationForm).toBe('reasoning')
+      }
       await page.screenshot({ path: join(SCREENSHOTS, 'annotation-study.png') })
 
       await page.getByTestId('rate-as-alice').click()

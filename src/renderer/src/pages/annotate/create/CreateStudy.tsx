@@ -28,6 +28,7 @@ export function CreateStudy({ onCreated }: { onCreated: (studyId: number) => voi
   const [guidelines, setGuidelines] = useState(DEFAULT_GUIDELINES)
   const [extra, setExtra] = useState<string[]>([])
   const [scale, setScale] = useState('0-3')
+  const [explanationForm, setExplanationForm] = useState<'reasoning' | 'full'>('reasoning')
   const [scaleMin, scaleMax] = scale.split('-').map(Number)
   const [busy, setBusy] = useState(false)
 
@@ -50,6 +51,7 @@ export function CreateStudy({ onCreated }: { onCreated: (studyId: number) => voi
         annotators,
         guidelines,
         breakMinutes: breakMinutes === '' ? 0 : breakMinutes,
+        explanationForm,
         // The scale of every aspect (0-3 keeps the IMHI rubric; Likert scales get point labels).
         ...(scale === '0-3' ? {} : { aspects: defaultAspectsOn(scaleMin, scaleMax) }),
         // Extra aspects: on the same scale; their rubric is written on the study's Guidelines tab.
@@ -122,6 +124,17 @@ export function CreateStudy({ onCreated }: { onCreated: (studyId: number) => voi
           { value: '1-7', label: '1–7 Likert (very poor … very good)' }
         ]}
         data-testid="rating-scale"
+      />
+      <NativeSelect
+        label="Explanation text shown to annotators"
+        description="One form for every source, so the text's form never tells which system wrote it (recorded in the study)."
+        value={explanationForm}
+        onChange={(e) => setExplanationForm(e.currentTarget.value === 'full' ? 'full' : 'reasoning')}
+        data={[
+          { value: 'reasoning', label: 'The reasoning only (the label sentence removed from every source)' },
+          { value: 'full', label: 'As written (the label sentence kept in every source)' }
+        ]}
+        data-testid="explanation-form"
       />
       <Textarea label="Guidelines" autosize minRows={4} maxRows={10} value={guidelines} onChange={(e) => setGuidelines(e.currentTarget.value)} />
       <TagsInput
