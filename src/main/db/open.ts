@@ -43,7 +43,19 @@ export function openDatabase(file: string, opts: OpenOptions = {}): Db {
   try {
     // First, so that everything after it waits for another process's lock instead of failing.
     db.pragma('busy_timeout = 5000')
-    if (!opts.readonly) db.pragma('journal_mode = WAL')
+    if (!opts.readonly) {
+      // Switching a new file to WAL takes a lock that busy_timeout does not wait for: when another
+      // process is creating the same new database at this moment, wait for it here, briefly.
+      for (let attempt = 1; ; attempt++) {
+        try {
+          db.pragma('journal_mode = WAL')
+          break
+        } catch (err) {
+          if ((err as { code?: string }).code !== 'SQLITE_BUSY' || attempt >= 50) throw err
+          Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 100)
+        }
+      }
+    }
     // NORMAL in WAL mode: a committed transaction survives a process crash (kill -9); only an OS
     // crash or power loss can roll back the last commits.
     db.pragma('synchronous = NORMAL')
