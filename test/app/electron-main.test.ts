@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { tempDir } from '../support/tmp'
+import { settle } from '../support/electron-stand-in'
 
 /**
  * The Electron main process (src/main/electron/index.ts) run against a recording stand-in for the
@@ -10,102 +11,11 @@ import { tempDir } from '../support/tmp'
  */
 type Handler = (...args: unknown[]) => unknown
 
-const rec = vi.hoisted(() => {
-  const appHandlers = new Map<string, (...args: unknown[]) => unknown>()
-  const calls: string[] = []
-  const state = {
-    appHandlers,
-    calls,
-    windows: [] as { options: Record<string, unknown>; webContents: Record<string, unknown>; loaded: string[] }[],
-    ipc: new Map<string, (...args: unknown[]) => unknown>(),
-    permissionRequest: null as null | ((...args: unknown[]) => unknown),
-    permissionCheck: null as null | ((...args: unknown[]) => unknown),
-    sessionEvents: new Map<string, (...args: unknown[]) => unknown>(),
-    headers: null as null | ((...args: unknown[]) => unknown),
-    openExternal: [] as string[],
-    openDialogs: [] as unknown[],
-    userData: ''
-  }
-  return state
-})
-
-vi.mock('electron', () => {
-  let nextId = 1
-  class BrowserWindow {
-    static all: BrowserWindow[] = []
-    static getAllWindows = () => BrowserWindow.all
-    webContents: Record<string, unknown>
-    constructor(options: Record<string, unknown>) {
-      const id = nextId++
-      const mainFrame: Record<string, unknown> = { url: '', parent: null }
-      const handlers = new Map<string, Handler>()
-      this.webContents = {
-        id,
-        mainFrame,
-        handlers,
-        on: (ev: string, fn: Handler) => handlers.set(ev, fn),
-        once: (ev: string, fn: Handler) => handlers.set(ev, fn),
-        send: () => {},
-        isDestroyed: () => false
-      }
-      const entry = { options, webContents: this.webContents, loaded: [] as string[] }
-      rec.windows.push(entry)
-      BrowserWindow.all.push(this)
-      this.loadFile = (file: string) => {
-        entry.loaded.push(file)
-        mainFrame.url = new URL('file://' + (file.startsWith('/') ? '' : '/') + file.replace(/\\/g, '/')).href
-        return Promise.resolve()
-      }
-    }
-    loadFile: (file: string) => Promise<void>
-    loadURL = () => Promise.resolve()
-    once = () => {}
-    on = () => {}
-    show = () => {}
-    isDestroyed = () => false
-    isMinimized = () => false
-  }
-  const app = {
-    isPackaged: false,
-    enableSandbox: () => rec.calls.push('enableSandbox'),
-    requestSingleInstanceLock: () => (rec.calls.push('requestSingleInstanceLock'), true),
-    hasSingleInstanceLock: () => true,
-    on: (ev: string, fn: Handler) => rec.appHandlers.set(ev, fn),
-    whenReady: () => (rec.calls.push('whenReady'), Promise.resolve()),
-    getPath: () => rec.userData,
-    setPath: (name: string, path: string) => rec.calls.push(`setPath:${name}:${path}`),
-    quit: () => rec.calls.push('quit'),
-    exit: () => rec.calls.push('exit')
-  }
-  const session = {
-    defaultSession: {
-      webRequest: { onHeadersReceived: (fn: Handler) => (rec.headers = fn) },
-      setPermissionRequestHandler: (fn: Handler) => (rec.permissionRequest = fn),
-      setPermissionCheckHandler: (fn: Handler) => (rec.permissionCheck = fn),
-      on: (ev: string, fn: Handler) => rec.sessionEvents.set(ev, fn)
-    }
-  }
-  const ipcMain = {
-    handle: (channel: string, fn: Handler) => rec.ipc.set(channel, fn),
-    removeHandler: (channel: string) => rec.ipc.delete(channel)
-  }
-  const dialog = {
-    showOpenDialog: async (...args: unknown[]) => {
-      rec.openDialogs.push(args)
-      return { canceled: false, filePaths: ['/data/MentalLLaMA'] }
-    },
-    showSaveDialog: async () => ({ canceled: true }),
-    showErrorBox: (title: string, message: string) => rec.calls.push(`errorBox:${title}:${message}`)
-  }
-  const shell = { openExternal: async (url: string) => void rec.openExternal.push(url) }
-  return { app, BrowserWindow, session, ipcMain, dialog, shell, default: { app, BrowserWindow, session, ipcMain, dialog, shell } }
-})
+const rec = await vi.hoisted(async () => (await import('../support/electron-stand-in')).createRecorder())
+vi.mock('electron', async () => (await import('../support/electron-stand-in')).electronModule(rec, { isPackaged: false }))
 
 const APP_PAGE = pathToFileURL(join(__dirname, '..', '..', 'src', 'main', 'renderer', 'index.html')).href
 
-async function settle(): Promise<void> {
-  for (let i = 0; i < 50 && rec.windows.length === 0; i++) await new Promise((r) => setTimeout(r, 20))
-}
 
 describe('Electron main process (stand-in electron module)', () => {
   const dir = tempDir()
@@ -114,7 +24,7 @@ describe('Electron main process (stand-in electron module)', () => {
     rec.userData = dir
     process.env.IMHI_DB = join(dir, 'electron-main.db')
     await import('../../src/main/electron/index')
-    await settle()
+    await settle(rec)
   })
 
   afterAll(async () => {
