@@ -23,7 +23,7 @@ const runOption = () => new Option('--run <id>', 'evaluate a run of the database
 const embeddingModelOption = (what: string) => new Option('--embedding-model <path>', what)
 const datasetAsOption = () => new Option('--dataset-as <name>', 'which IMHI dataset a CSV is, when its file name is not one (DR, dreaddit, loneliness, Irf, MultiWD, SAD, CAMS, t-sid, swmh)')
 
-const bartModelOption = () => new Option('--bart-model <dir>', 'BART export folder (encoder_model.onnx, decoder_model.onnx, tokenizer, config.json: bart-large-cnn with bart_score.pth, converted as the README says): adds BART-score')
+const bartModelOption = () => new Option('--bart-model <dir>', 'BART export folder (encoder_model.onnx, decoder_model.onnx, tokenizer, config.json: bart-large-cnn with bart_score.pth, converted as docs/onnx.md says): adds BART-score')
 const bertscoreModelOption = () => new Option('--bertscore-model <dir>', 'encoder export folder (model.onnx, tokenizer, config.json) cut after the BERTScore layer: adds BERTScore')
 const layerOption = () => new Option('--layer <n>', "BERTScore's layer (default: the layer the export ends at; must be that one)").argParser(intArg('--layer', 0))
 const baselineOption = () => new Option('--bertscore-baseline <file>', "rescale BERTScore with bert_score's baseline file for the model (rescale_baseline/LANG/MODEL.tsv); score.py does not")

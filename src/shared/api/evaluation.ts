@@ -24,7 +24,7 @@ export const OOD_CONVENTION_NAMES = ['workbench', 'benchmark'] as const
 export type RuleMode = 'workbench' | 'imhi-py'
 export const RULE_MODE_NAMES = ['workbench', 'imhi-py'] as const
 
-/** Correctness of one dataset (fractions 0..1); see README "evaluation" for the definitions. */
+/** Correctness of one dataset (fractions 0..1); see docs/evaluation.md for the definitions. */
 export interface CorrectnessMetrics {
   dataset: string
   n: number

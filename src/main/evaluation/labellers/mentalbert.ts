@@ -158,7 +158,7 @@ function csvField(value: string): string {
 /**
  * What label_inference.py writes to DATA_OUTPUT_PATH/DATASET.csv: the columns goldens,
  * generated_text, labels (the script's label names), one row per output row, LF line ends. With
- * `guard`, cells a spreadsheet would run as a formula get an apostrophe (README, "Security").
+ * `guard`, cells a spreadsheet would run as a formula get an apostrophe (docs/security.md).
  */
 export function labelledOutputCsv(rows: readonly { golden: string | null; generated: string; label: string }[], opts: { guard: boolean }): string {
   const g = opts.guard ? guardFormula : (v: string) => v

@@ -34,7 +34,7 @@ export interface GraphSession {
 
 /**
  * Whether onnxruntime-node has its CUDA provider library: npm's registry package ships CPU only;
- * the CUDA 12 libraries are a separate download (README "GPU"), placed beside the binding.
+ * the CUDA 12 libraries are a separate download (docs/onnx.md, "ONNX Runtime on a GPU"), placed beside the binding.
  */
 export function cudaLibraryPresent(): boolean {
   try {
@@ -60,7 +60,7 @@ export async function openSession(name: string, file: string, providers: readonl
   let lastError: unknown = null
   for (const provider of providers) {
     if (provider === 'cuda' && !cudaLibraryPresent()) {
-      fallbacks.push('cuda: onnxruntime-node has no CUDA provider library installed (see README, "ONNX Runtime on a GPU")')
+      fallbacks.push('cuda: onnxruntime-node has no CUDA provider library installed (see docs/onnx.md, "ONNX Runtime on a GPU")')
       continue
     }
     try {

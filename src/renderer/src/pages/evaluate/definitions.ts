@@ -1,4 +1,4 @@
-/** The definitions shown in the app (and in the README's evaluation section). */
+/** The definitions shown in the app (and in docs/evaluation.md). */
 export const DEFINITIONS: { term: string; text: string }[] = [
   {
     term: 'Label extraction (rule-based)',
