@@ -27,7 +27,7 @@ let gbkTable: Map<string, [number, number]> | null = null
 function gbk(): Map<string, [number, number]> {
   if (gbkTable) return gbkTable
   const table = new Map<string, [number, number]>()
-  let decoder: TextDecoder
+  let decoder: InstanceType<typeof TextDecoder>
   try {
     decoder = new TextDecoder('gbk')
   } catch {
