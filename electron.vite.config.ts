@@ -51,6 +51,8 @@ export default defineConfig({
   renderer: {
     root: resolve(__dirname, 'src/renderer'),
     base: './',
+    // `@renderer/x` is src/renderer/src/x (also in tsconfig.web.json and vitest.config.ts).
+    resolve: { alias: { '@renderer': resolve(__dirname, 'src/renderer/src') } },
     plugins: [react(), devCsp],
     build: {
       outDir: resolve(__dirname, 'out/renderer'),
