@@ -1,7 +1,7 @@
 import { useCallback, useEffect, useRef, useState } from 'react'
 import { Alert, Badge, Button, Card, Group, NumberInput, Paper, SegmentedControl, Select, Stack, Text, Tooltip } from '@mantine/core'
-import { api } from '../../api/client'
-import { useCall } from '../../api/hooks'
+import { api } from '@renderer/api/client'
+import { useCall } from '@renderer/api/hooks'
 import { notifyError } from '../errors/notify'
 import type { ExplanationInfo, GenerationParamsInput, PromptFormat } from '../../../../shared/api/inference'
 

@@ -1,5 +1,5 @@
 import { Anchor, Center, Code, List, Paper, Stack, Text, Title } from '@mantine/core'
-import { useAppState } from '../../api/appState'
+import { useAppState } from '@renderer/api/appState'
 import type { ImportReport } from '../../../../shared/api/imhi'
 import { ImportPanel } from './ImportPanel'
 

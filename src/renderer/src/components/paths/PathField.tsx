@@ -1,7 +1,7 @@
 import { Button, Group, TextInput } from '@mantine/core'
 import type { ReactNode } from 'react'
-import { useAppState } from '../../api/appState'
-import { api } from '../../api/client'
+import { useAppState } from '@renderer/api/appState'
+import { api } from '@renderer/api/client'
 import { notifyError } from '../errors/notify'
 
 /** Where the path is read: the desktop app's own disk, or the disk of the computer running imhi serve. */

@@ -1,5 +1,5 @@
 import { Select } from '@mantine/core'
-import { useCall } from '../../api/hooks'
+import { useCall } from '@renderer/api/hooks'
 
 /**
  * A model from the library (Models page), not a typed path. The value is the model file's path,

@@ -1,5 +1,5 @@
 import { Select } from '@mantine/core'
-import { useCall } from '../../api/hooks'
+import { useCall } from '@renderer/api/hooks'
 
 /** An annotation study from the list (its name and id), not a typed id. Empty = none. */
 export function StudyPicker(props: { label: string; value: string; onChange: (studyId: string) => void; w?: number; size?: 'xs' | 'sm'; testId?: string; placeholder?: string }) {

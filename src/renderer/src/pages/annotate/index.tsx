@@ -1,6 +1,6 @@
 import { Loader } from '@mantine/core'
-import type { Route } from '../../router'
-import { useAppState } from '../../api/appState'
+import type { Route } from '@renderer/router'
+import { useAppState } from '@renderer/api/appState'
 import { RatingScreen } from './rate/RatingScreen'
 import { StudyList } from './studies/StudyList'
 import { StudyPage } from './study/StudyPage'

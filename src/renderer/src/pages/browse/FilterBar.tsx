@@ -1,6 +1,6 @@
 import { forwardRef, memo, useEffect, useState } from 'react'
 import { Button, CloseButton, Group, Kbd, MultiSelect, Text, TextInput, type ComboboxItem, type MultiSelectProps } from '@mantine/core'
-import { SearchIcon } from '../../components/icons/icons'
+import { SearchIcon } from '@renderer/components/icons/icons'
 import type { BrowseFilters, FacetOption } from './filters'
 
 const fmt = new Intl.NumberFormat('en-US')

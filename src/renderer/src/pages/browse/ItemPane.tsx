@@ -1,8 +1,8 @@
 import { memo } from 'react'
 import { Accordion, Alert, Badge, Box, CloseButton, Code, Divider, Group, Kbd, Loader, SimpleGrid, Stack, Text, Title } from '@mantine/core'
-import { useCall } from '../../api/hooks'
-import { MarkTerms } from '../../components/highlight/Highlighted'
-import { ItemExplanations } from '../../components/explanations/ItemExplanations'
+import { useCall } from '@renderer/api/hooks'
+import { MarkTerms } from '@renderer/components/highlight/Highlighted'
+import { ItemExplanations } from '@renderer/components/explanations/ItemExplanations'
 import { TASKS } from '../../../../shared/imhi/datasets'
 import { labelKind } from './ResultList'
 

@@ -1,7 +1,7 @@
 import { forwardRef, memo, useCallback, useEffect, useImperativeHandle, useRef } from 'react'
 import { useVirtualizer } from '@tanstack/react-virtual'
 import type { ItemSummary } from '../../../../shared/api/imhi'
-import { Highlighted } from '../../components/highlight/Highlighted'
+import { Highlighted } from '@renderer/components/highlight/Highlighted'
 import type { SearchPages } from './useSearchPages'
 
 export const ROW_HEIGHT = 78

@@ -1,7 +1,7 @@
 import { useCallback, useEffect, useRef, useState } from 'react'
 import type { ItemSummary } from '../../../../shared/api/imhi'
 import { AppError } from '../../../../shared/api/errors'
-import { api } from '../../api/client'
+import { api } from '@renderer/api/client'
 import type { SearchFilters } from './filters'
 
 export const PAGE_SIZE = 200

@@ -1,7 +1,7 @@
 import { useRef, type ReactNode } from 'react'
 import { Button, Card, Group, Text } from '@mantine/core'
 import { exportPng, exportSvg } from './chartExport'
-import { notifyError } from '../../components/errors/notify'
+import { notifyError } from '@renderer/components/errors/notify'
 import { ChartDataTable, type ChartTable } from './ChartDataTable'
 
 /** A titled card around one chart, with PNG and SVG export of it and, when given, its numbers as a table (the text alternative). */

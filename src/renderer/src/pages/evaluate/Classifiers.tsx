@@ -1,9 +1,9 @@
 import { useEffect, useState } from 'react'
 import { Alert, Button, Group, Select, Stack, Table, Text } from '@mantine/core'
 import type { ClassifierInfo, EvaluationEvents } from '../../../../shared/api/evaluation'
-import { api } from '../../api/client'
-import { useCall } from '../../api/hooks'
-import { notifyError, notifySuccess } from '../../components/errors/notify'
+import { api } from '@renderer/api/client'
+import { useCall } from '@renderer/api/hooks'
+import { notifyError, notifySuccess } from '@renderer/components/errors/notify'
 import { downloadCsv } from './csv'
 import { pct } from './format'
 

@@ -1,7 +1,7 @@
 import { useState } from 'react'
 import { Button, Group, NumberInput, Stack, Text, TextInput } from '@mantine/core'
-import { api } from '../../api/client'
-import { notifyError, notifySuccess } from '../../components/errors/notify'
+import { api } from '@renderer/api/client'
+import { notifyError, notifySuccess } from '@renderer/components/errors/notify'
 import type { EngineCheck, EngineInfo } from '../../../../shared/api/inference'
 
 /**

@@ -1,8 +1,8 @@
 import { useState } from 'react'
 import { Alert, Badge, Button, Card, Group, Stack, Table, Text } from '@mantine/core'
-import { api } from '../../api/client'
-import { useCall } from '../../api/hooks'
-import { notifyError } from '../../components/errors/notify'
+import { api } from '@renderer/api/client'
+import { useCall } from '@renderer/api/hooks'
+import { notifyError } from '@renderer/components/errors/notify'
 import type { EngineCheck } from '../../../../shared/api/inference'
 import { EngineForm } from './EngineForm'
 

@@ -1,6 +1,6 @@
 import { useEffect, useState } from 'react'
-import { api } from '../../api/client'
-import { useCall } from '../../api/hooks'
+import { api } from '@renderer/api/client'
+import { useCall } from '@renderer/api/hooks'
 import type { DownloadProgress, InferenceStatus } from '../../../../shared/api/inference'
 
 /** The inference service's state, kept live by its 'inference.status' events. */

@@ -1,9 +1,9 @@
 import { useState } from 'react'
 import { Alert, Button, Card, Checkbox, Group, MultiSelect, NumberInput, Select, Stack, Text } from '@mantine/core'
-import { useCall } from '../../api/hooks'
-import { api } from '../../api/client'
-import { useAppState } from '../../api/appState'
-import { notifyError, notifySuccess } from '../../components/errors/notify'
+import { useCall } from '@renderer/api/hooks'
+import { api } from '@renderer/api/client'
+import { useAppState } from '@renderer/api/appState'
+import { notifyError, notifySuccess } from '@renderer/components/errors/notify'
 import { PROMPT_FORMATS, RUN_SPLITS, type ModelInfo, type PromptFormat, type RunSplit } from '../../../../shared/api/inference'
 
 const SPLIT_LABELS: Record<RunSplit, string> = {

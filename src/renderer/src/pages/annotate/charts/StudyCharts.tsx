@@ -1,8 +1,8 @@
 import { useState } from 'react'
 import { Alert, Group, Loader, NativeSelect, SimpleGrid, Stack, Text } from '@mantine/core'
 import { Bar, BarChart, CartesianGrid, ErrorBar, Legend, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts'
-import { useCall } from '../../../api/hooks'
-import { ChartFrame } from '../../evaluate/ChartFrame'
+import { useCall } from '@renderer/api/hooks'
+import { ChartFrame } from '@renderer/pages/evaluate/ChartFrame'
 
 const COLORS = ['#4c6ef5', '#f76707', '#12b886', '#e64980', '#7950f2', '#fab005', '#15aabf', '#82c91e']
 const fmt = (x: number | null) => (x === null ? '—' : x.toFixed(3))

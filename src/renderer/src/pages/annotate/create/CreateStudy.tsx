@@ -1,8 +1,8 @@
 import { useState } from 'react'
 import { Alert, Button, Checkbox, Group, Loader, NativeSelect, NumberInput, ScrollArea, SimpleGrid, Stack, TagsInput, Text, Textarea, TextInput } from '@mantine/core'
-import { api } from '../../../api/client'
-import { useCall } from '../../../api/hooks'
-import { notifyError } from '../../../components/errors/notify'
+import { api } from '@renderer/api/client'
+import { useCall } from '@renderer/api/hooks'
+import { notifyError } from '@renderer/components/errors/notify'
 import { DEFAULT_GUIDELINES, defaultAspectsOn, type StudySource } from '../../../../../shared/api/annotation'
 
 /** "Empathy (tone)" -> "empathy_tone": the CSV column name of an extra aspect. */

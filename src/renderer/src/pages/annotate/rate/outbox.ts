@@ -1,4 +1,4 @@
-import { api } from '../../../api/client'
+import { api } from '@renderer/api/client'
 import { AppError } from '../../../../../shared/api/errors'
 import type { RateResult } from '../../../../../shared/api/annotation'
 

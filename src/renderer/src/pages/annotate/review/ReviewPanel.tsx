@@ -1,6 +1,6 @@
 import { Alert, Badge, Group, Loader, SimpleGrid, Stack, Table, Text, UnstyledButton } from '@mantine/core'
-import { useCall } from '../../../api/hooks'
-import { navigate } from '../../../router'
+import { useCall } from '@renderer/api/hooks'
+import { navigate } from '@renderer/router'
 import type { ReviewEntry } from '../../../../../shared/api/annotation'
 
 export const REVIEW_LISTS = [

@@ -1,9 +1,9 @@
 import { useEffect, useState } from 'react'
 import { Alert, Badge, Button, Group, Loader, Modal, Paper, Progress, Stack, Table, Text, TextInput, Title } from '@mantine/core'
-import { api } from '../../../api/client'
-import { useCall } from '../../../api/hooks'
-import { navigate } from '../../../router'
-import { notifySuccess } from '../../../components/errors/notify'
+import { api } from '@renderer/api/client'
+import { useCall } from '@renderer/api/hooks'
+import { navigate } from '@renderer/router'
+import { notifySuccess } from '@renderer/components/errors/notify'
 import { CreateStudy } from '../create/CreateStudy'
 
 /** An annotator's own queues (LAN token), or the lead's list of studies. */

@@ -20,10 +20,10 @@ import {
   Title,
   Tooltip
 } from '@mantine/core'
-import { api } from '../../../api/client'
-import { useCall } from '../../../api/hooks'
-import { navigate } from '../../../router'
-import { notifyError, notifySuccess } from '../../../components/errors/notify'
+import { api } from '@renderer/api/client'
+import { useCall } from '@renderer/api/hooks'
+import { navigate } from '@renderer/router'
+import { notifyError, notifySuccess } from '@renderer/components/errors/notify'
 import type { AgreementResult, MergeReport, StudyDetail } from '../../../../../shared/api/annotation'
 import { ReviewPanel } from '../review/ReviewPanel'
 import { StudyChartsPanel } from '../charts/StudyCharts'

@@ -1,5 +1,5 @@
 import { Alert, Button, Group, Kbd, Modal, Paper, Stack, Text, Title } from '@mantine/core'
-import { SUPPORT_RESOURCES } from '../../../components/notice/notice'
+import { SUPPORT_RESOURCES } from '@renderer/components/notice/notice'
 
 /** Shown instead of a post that concerns suicide or self-harm until the annotator chooses to see it. */
 export function ContentNotice({ onShow, onSkip }: { onShow: () => void; onSkip: () => void }) {
