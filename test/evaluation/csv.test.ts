@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { csvCell, toCsv } from '../../src/renderer/src/pages/evaluate/csv'
+import { csvField as csvCell, writeCsv } from '../../src/shared/csv/write'
 import { histogram } from '../../src/renderer/src/pages/evaluate/DatasetDetail'
 
 describe('CSV exports', () => {
@@ -13,7 +13,24 @@ describe('CSV exports', () => {
     expect(csvCell('a,b')).toBe('"a,b"')
     expect(csvCell(null)).toBe('')
     expect(csvCell(Number.NaN)).toBe('')
-    expect(toCsv(['a', 'b'], [[1, 'x']])).toBe('a,b\r\n1,x\r\n')
+    expect(writeCsv(['a', 'b'], [[1, 'x']], { newline: '\r\n' })).toBe('a,b\r\n1,x\r\n')
+  })
+
+  it('the one writer: padded quoting by default, minimal (pandas) on request, BOM, guard off only when asked', () => {
+    // Padded: leading/trailing whitespace and a stray byte-order mark are quoted so no reader trims them.
+    expect(csvCell(' x')).toBe('" x"')
+    expect(csvCell('x\t')).toBe('"x\t"')
+    expect(csvCell('a\ufeffb')).toBe('"a\ufeffb"')
+    expect(csvCell(true)).toBe('true')
+    expect(csvCell(undefined)).toBe('')
+    // Minimal: Python csv QUOTE_MINIMAL, what pandas' to_csv writes: only comma, quote, line break.
+    expect(csvCell(' x', { quoting: 'minimal' })).toBe(' x')
+    expect(csvCell('a"b', { quoting: 'minimal' })).toBe('"a""b"')
+    expect(csvCell('a\rb', { quoting: 'minimal' })).toBe('"a\rb"')
+    expect(csvCell('=1', { guard: false })).toBe('=1')
+    // The header goes through the guard too; every row, the last included, ends with the newline.
+    expect(writeCsv(['=h'], [], { bom: true })).toBe("\ufeff'=h\n")
+    expect(writeCsv(['a'], [['-1'], [-1]])).toBe("a\n'-1\n-1\n")
   })
 })
 

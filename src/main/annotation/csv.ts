@@ -28,13 +28,6 @@ export function parseCsv(text: string, file: string): CsvTable {
   return { header: header.map((h) => h.trim()), rows, bom, newline }
 }
 
-/** CSV text with every cell escaped against formula injection. */
-export function writeCsv(header: readonly string[], rows: ReadonlyArray<ReadonlyArray<string | number | null>>, opts: { bom?: boolean; newline?: '\n' | '\r\n' } = {}): string {
-  const cells = (row: readonly (string | number | null)[]) => row.map((c) => (c === null ? '' : typeof c === 'number' ? String(c) : escapeCell(c)))
-  const text = Papa.unparse({ fields: cells(header), data: rows.map(cells) }, { newline: opts.newline ?? '\n' })
-  return (opts.bom ? '\ufeff' : '') + text + (opts.newline ?? '\n')
-}
-
 /** "[3, 3, 2]" -> [3, 3, 2]; null entries allowed ("[3, null, 2]") for missing ratings. */
 export function parseScoreList(cell: string): (number | null)[] | null {
   const m = /^\s*\[(.*)\]\s*$/s.exec(cell)

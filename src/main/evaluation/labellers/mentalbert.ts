@@ -4,7 +4,7 @@ import { AppError } from '../../../shared/api/errors'
 import type { OnnxEngine } from '../../inference/engines/onnx'
 import type { OutputDataset } from '../outputs'
 import { goldOf, type RowLabel } from '../report'
-import { guardFormula } from '../../../shared/csv/formula'
+import { writeCsv } from '../../../shared/csv/write'
 
 /**
  * The benchmark's own labeller: one fine-tuned MentalBERT classifier per dataset
@@ -150,19 +150,16 @@ export async function labelWithMentalBert(
   }
 }
 
-/** Python csv's QUOTE_MINIMAL, as pandas' to_csv writes: quote only for comma, quote, line break. */
-function csvField(value: string): string {
-  return /[",\n\r]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value
-}
-
 /**
  * What label_inference.py writes to DATA_OUTPUT_PATH/DATASET.csv: the columns goldens,
- * generated_text, labels (the script's label names), one row per output row, LF line ends. With
+ * generated_text, labels (the script's label names), one row per output row, LF line ends, pandas'
+ * minimal quoting. With
  * `guard`, cells a spreadsheet would run as a formula get an apostrophe (docs/security.md).
  */
 export function labelledOutputCsv(rows: readonly { golden: string | null; generated: string; label: string }[], opts: { guard: boolean }): string {
-  const g = opts.guard ? guardFormula : (v: string) => v
-  let out = 'goldens,generated_text,labels\n'
-  for (const r of rows) out += `${csvField(g(r.golden ?? ''))},${csvField(g(r.generated))},${csvField(g(r.label))}\n`
-  return out
+  return writeCsv(
+    ['goldens', 'generated_text', 'labels'],
+    rows.map((r) => [r.golden ?? '', r.generated, r.label]),
+    { guard: opts.guard, quoting: 'minimal' }
+  )
 }

@@ -1,23 +1,4 @@
-import { guardFormula } from '../../../../shared/csv/formula'
-
-/**
- * CSV for exports, safe to open in a spreadsheet: a text cell that starts with =, +, -, @, a tab
- * or a carriage return is prefixed with an apostrophe so it is never run as a formula (OWASP CSV
- * injection). Numbers are written as numbers.
- */
-export type Cell = string | number | null | undefined | boolean
-
-export function csvCell(value: Cell): string {
-  if (value === null || value === undefined) return ''
-  if (typeof value === 'number') return Number.isFinite(value) ? String(value) : ''
-  if (typeof value === 'boolean') return value ? 'true' : 'false'
-  const s = guardFormula(value)
-  return /[",\r\n]/.test(s) || /^\s|\s$/.test(s) ? `"${s.replace(/"/g, '""')}"` : s
-}
-
-export function toCsv(header: readonly string[], rows: readonly (readonly Cell[])[]): string {
-  return [header, ...rows].map((r) => r.map(csvCell).join(',')).join('\r\n') + '\r\n'
-}
+import { writeCsv, type CsvCell } from '../../../../shared/csv/write'
 
 export function download(filename: string, data: Blob): void {
   const url = URL.createObjectURL(data)
@@ -30,9 +11,13 @@ export function download(filename: string, data: Blob): void {
   setTimeout(() => URL.revokeObjectURL(url), 10_000)
 }
 
-export function downloadCsv(filename: string, header: readonly string[], rows: readonly (readonly Cell[])[]): void {
-  // A BOM so spreadsheet programs read UTF-8.
-  download(filename, new Blob(['\ufeff' + toCsv(header, rows)], { type: 'text/csv;charset=utf-8' }))
+/**
+ * A table downloaded as CSV, safe to open in a spreadsheet (the one writer, src/shared/csv/write.ts:
+ * formula cells guarded, numbers as numbers), CRLF and a byte-order mark so spreadsheet programs
+ * read it as UTF-8.
+ */
+export function downloadCsv(filename: string, header: readonly string[], rows: readonly (readonly CsvCell[])[]): void {
+  download(filename, new Blob([writeCsv(header, rows, { newline: '\r\n', bom: true })], { type: 'text/csv;charset=utf-8' }))
 }
 
 /** A file name from free text (a run name, a folder path). */
