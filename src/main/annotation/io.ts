@@ -8,7 +8,8 @@ import { findDataset } from '../../shared/imhi/datasets'
 import { writeCsv } from '../../shared/csv/write'
 import { formatScoreList, parseCsv, parseScoreList, unescapeCell, type CsvTable } from './csv'
 import { deriveSeed } from './order'
-import type { AnnotationCore, NewStudyItem } from './service'
+import type { AnnotationCore } from './service'
+import type { NewStudyItem } from './store'
 import type { AspectScale, LongRating } from './agreement/report'
 
 /** Larger rating files are refused before they are read. */
