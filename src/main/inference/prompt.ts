@@ -1,0 +1,22 @@
+import { AppError } from '../../shared/api/errors'
+import type { PromptFormat } from '../../shared/api/inference'
+import type { ItemRow } from './store'
+import type { PromptSpec } from './worker/protocol'
+
+/**
+ * The model input for an item: IMHI.py feeds the query as is (raw); completion uses the
+ * test_complete twin (`completeTwin` finds it: the same dataset and source row).
+ */
+export function promptFor(item: ItemRow, format: PromptFormat, completeTwin: (dataset: string, sourceRow: number) => { query: string } | undefined): PromptSpec {
+  if (format === 'completion') {
+    if (item.split === 'test_complete') return { text: item.query, template: 'none' }
+    const twin = completeTwin(item.dataset, item.source_row)
+    if (!twin) {
+      throw new AppError('not_found', `Item ${item.id} (${item.dataset} row ${item.source_row}) has no completion-style query: import test_data/test_complete/${item.dataset}.csv.`, {
+        item: item.id
+      })
+    }
+    return { text: twin.query, template: 'none' }
+  }
+  return { text: item.query, template: format === 'chat' ? 'chat' : 'none' }
+}

@@ -1,0 +1,116 @@
+import type { PromptFormat, RunSplit, RunStatus } from '../../shared/api/inference'
+import type { Db } from '../db/open'
+
+/** One benchmark item as a run or a generation reads it. */
+export interface ItemRow {
+  id: number
+  dataset: string
+  split: string
+  source_row: number
+  query: string
+  gold_response: string | null
+}
+
+export interface RunRow {
+  id: number
+  name: string
+  model_id: number | null
+  model_file: string
+  model_sha256: string | null
+  adapter_id: number | null
+  prompt_format: PromptFormat
+  params: string
+  datasets: string
+  split: RunSplit
+  item_limit: number | null
+  status: RunStatus
+  error: string | null
+  backend: string | null
+  engine_id: number | null
+  created_at: string
+  finished_at: string | null
+  owner_pid: number | null
+  heartbeat_at: string | null
+  seconds: number
+  generated_tokens: number
+  total: number
+  done: number
+}
+
+export interface ExplanationRow {
+  id: number
+  item_id: number
+  run_id: number | null
+  model_id: number | null
+  model_file: string
+  text: string
+  prompt_format: PromptFormat
+  provenance: string
+  created_at: string
+}
+
+/**
+ * The inference domain's SQL (runs, run items, explanations), prepared once per database.
+ * Models and servers keep theirs in library.ts and engines/registry.ts.
+ */
+export function createInferenceStore(db: Db) {
+  return {
+    item: db.prepare<[number], ItemRow>('SELECT id, dataset, split, source_row, query, gold_response FROM items WHERE id = ?'),
+    completeTwin: db.prepare<[string, number], { query: string }>(
+      "SELECT query FROM items WHERE dataset = ? AND split = 'test_complete' AND source_row = ?"
+    ),
+    planItems: db.prepare<[string, string, number], { id: number }>(
+      'SELECT id FROM items WHERE dataset = ? AND split = ? ORDER BY source_file_id, source_row LIMIT ?'
+    ),
+    datasetCase: db.prepare<[string], { dataset: string }>('SELECT DISTINCT dataset FROM items WHERE lower(dataset) = lower(?)'),
+    insertRun: db.prepare(
+      `INSERT INTO runs (name, model_id, model_file, model_sha256, adapter_id, prompt_format, params, datasets, split, item_limit, status, backend, engine_id)
+       VALUES (@name, @modelId, @modelFile, @sha256, @adapterId, @format, @params, @datasets, @split, @limit, 'pending', @backend, @engineId)`
+    ),
+    insertRunItem: db.prepare<[number, number, number]>('INSERT INTO run_items (run_id, position, item_id) VALUES (?, ?, ?)'),
+    run: db.prepare<[number], RunRow>(
+      `SELECT r.*, (SELECT COUNT(*) FROM run_items ri WHERE ri.run_id = r.id) AS total,
+              (SELECT COUNT(*) FROM explanations e WHERE e.run_id = r.id) AS done
+       FROM runs r WHERE r.id = ?`
+    ),
+    runs: db.prepare<[], RunRow>(
+      `SELECT r.*, (SELECT COUNT(*) FROM run_items ri WHERE ri.run_id = r.id) AS total,
+              (SELECT COUNT(*) FROM explanations e WHERE e.run_id = r.id) AS done
+       FROM runs r ORDER BY r.id DESC`
+    ),
+    remaining: db.prepare<[number], ItemRow & { position: number }>(
+      `SELECT ri.position, i.id, i.dataset, i.split, i.source_row, i.query, i.gold_response
+       FROM run_items ri JOIN items i ON i.id = ri.item_id
+       WHERE ri.run_id = ? AND NOT EXISTS (SELECT 1 FROM explanations e WHERE e.run_id = ri.run_id AND e.item_id = ri.item_id)
+       ORDER BY ri.position`
+    ),
+    exportRows: db.prepare<[number], { dataset: string; gold_response: string | null; text: string | null }>(
+      `SELECT i.dataset, i.gold_response, e.text
+       FROM run_items ri JOIN items i ON i.id = ri.item_id
+       LEFT JOIN explanations e ON e.run_id = ri.run_id AND e.item_id = ri.item_id
+       WHERE ri.run_id = ? ORDER BY ri.position`
+    ),
+    setStatus: db.prepare<[RunStatus, string | null, number]>('UPDATE runs SET status = ?, error = ? WHERE id = ?'),
+    claim: db.prepare<[number, string | null, number]>(
+      "UPDATE runs SET status = 'running', error = NULL, owner_pid = ?, heartbeat_at = strftime('%Y-%m-%dT%H:%M:%fZ','now'), backend = COALESCE(?, backend) WHERE id = ?"
+    ),
+    heartbeat: db.prepare<[number]>("UPDATE runs SET heartbeat_at = strftime('%Y-%m-%dT%H:%M:%fZ','now') WHERE id = ?"),
+    finish: db.prepare<[RunStatus, string | null, RunStatus, number]>(
+      "UPDATE runs SET status = ?, error = ?, owner_pid = NULL, finished_at = CASE WHEN ? IN ('completed','cancelled') THEN strftime('%Y-%m-%dT%H:%M:%fZ','now') ELSE finished_at END WHERE id = ?"
+    ),
+    addStats: db.prepare<[number, number, number]>('UPDATE runs SET seconds = seconds + ?, generated_tokens = generated_tokens + ? WHERE id = ?'),
+    insertExplanation: db.prepare(
+      `INSERT INTO explanations (item_id, run_id, model_id, model_file, text, prompt_format, params, provenance)
+       VALUES (@itemId, @runId, @modelId, @modelFile, @text, @format, @params, @provenance)`
+    ),
+    explanation: db.prepare<[number], ExplanationRow>('SELECT * FROM explanations WHERE id = ?'),
+    explanationsOf: db.prepare<[number], ExplanationRow>('SELECT * FROM explanations WHERE item_id = ? ORDER BY id DESC'),
+    deleteExplanation: db.prepare<[number]>('DELETE FROM explanations WHERE id = ? AND run_id IS NULL'),
+    staleRunning: db.prepare<[], { id: number; owner_pid: number | null; age_ms: number | null }>(
+      "SELECT id, owner_pid, (julianday('now') - julianday(heartbeat_at)) * 86400000 AS age_ms FROM runs WHERE status = 'running'"
+    ),
+    relinkEngine: db.prepare<[number, number]>('UPDATE runs SET engine_id = ? WHERE id = ?')
+  }
+}
+
+export type InferenceStore = ReturnType<typeof createInferenceStore>
