@@ -42,13 +42,14 @@ export interface AnnotationCore {
  * sources.ts (what a study is built from), queue.ts (the rating screen), agreement/study.ts,
  * review.ts (adjudication), io.ts (CSV import/export), packages.ts, charts.ts.
  */
-export function createAnnotationService(ctx: ServiceContext, _deps: { imhi: ImhiService; inference: InferenceService }) {
+export function createAnnotationService(ctx: ServiceContext, deps: { imhi: ImhiService; inference: InferenceService }) {
   const { db } = ctx
   const store = createAnnotationStore(db)
   // Events about a study reach only the annotators assigned to it (api/audience.ts).
   ctx.events.setStudyMembership((annotatorId, studyId) => store.studyAnnotator.get(studyId, annotatorId) !== undefined)
 
-  const sources = createStudySources(db)
+  // Gold explanations and runs are the imhi and inference domains': read through their services.
+  const sources = createStudySources(deps)
   const studies = createStudies({ db, events: ctx.events, store, sources })
   const ratingQueue = createRatingQueue({ db, events: ctx.events, store, studies })
   const { studyRow, aspectsOf } = studies

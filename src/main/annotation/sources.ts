@@ -1,6 +1,7 @@
 import type { CandidateSources, StudySource } from '../../shared/api/annotation'
 import { AppError } from '../../shared/api/errors'
-import type { Db } from '../db/open'
+import type { ImhiService } from '../imhi/service'
+import type { InferenceService } from '../inference/service'
 import { explanationInForm, type ExplanationForm } from './explanationForm'
 import type { NewStudyItem } from './store'
 
@@ -10,24 +11,22 @@ export interface Candidate extends NewStudyItem {
 }
 
 /** What a study can be built from: gold and expert explanations (imhi), finished runs (inference). */
-export function createStudySources(db: Db) {
+export function createStudySources(deps: { imhi: ImhiService; inference: InferenceService }) {
+  const { imhi, inference } = deps
+  /** SQLite's trim(): spaces only. A text of spaces alone is no explanation to rate. */
+  const hasText = (text: string) => /[^ ]/.test(text)
+
   function candidatesFor(src: StudySource, form: ExplanationForm): Candidate[] {
     if (src.kind === 'gold' || src.kind === 'expert') {
       const split = src.kind === 'gold' ? src.split : 'expert'
-      const dataset = src.dataset ?? null
-      const rows = db
-        .prepare(
-          `SELECT id, dataset, post, gold_label, gold_explanation, gold_response FROM items WHERE split = ? AND (? IS NULL OR lower(dataset) = lower(?))
-           AND gold_explanation IS NOT NULL AND trim(gold_explanation) <> '' ORDER BY id`
-        )
-        .all(split, dataset, dataset) as { id: number; dataset: string; post: string; gold_label: string | null; gold_explanation: string; gold_response: string }[]
+      const rows = imhi.goldExplained(split, src.dataset ?? null)
       const source = src.kind === 'gold' ? 'gold' : 'expert'
       return rows.map((r) => ({
         groupId: r.id,
         key: `${source}:${r.id}`,
         post: r.post,
-        explanation: explanationInForm(form, form === 'full' ? r.gold_response : r.gold_explanation),
-        label: r.gold_label,
+        explanation: explanationInForm(form, form === 'full' ? (r.goldResponse ?? '') : r.goldExplanation),
+        label: r.goldLabel,
         source,
         dataset: r.dataset,
         itemId: r.id,
@@ -35,40 +34,33 @@ export function createStudySources(db: Db) {
         explanationColumn: 'gpt-3.5-turbo'
       }))
     }
-    const run = db.prepare('SELECT id, name FROM runs WHERE id = ?').get(src.runId) as { id: number; name: string } | undefined
+    const run = inference.findRun(src.runId)
     if (!run) throw new AppError('not_found', `No run with id ${src.runId}.`, { field: 'sources' })
-    const rows = db
-      .prepare(
-        `SELECT e.id, e.item_id, e.text, i.post, i.dataset, i.gold_label, e.model_file FROM explanations e JOIN items i ON i.id = e.item_id
-         WHERE e.run_id = ? AND trim(e.text) <> '' ORDER BY e.item_id`
-      )
-      .all(run.id) as { id: number; item_id: number; text: string; post: string; dataset: string; gold_label: string | null; model_file: string }[]
-    return rows.map((r) => ({
-      groupId: r.item_id,
-      key: `run${run.id}:${r.item_id}`,
-      post: r.post,
-      explanation: explanationInForm(form, r.text),
-      label: r.gold_label,
-      source: `run:${run.id}`,
-      dataset: r.dataset,
-      itemId: r.item_id,
-      explanationId: r.id,
-      explanationColumn: r.model_file
-    }))
+    const texts = inference.runExplanations(run.id).filter((e) => hasText(e.text))
+    const itemOf = new Map(imhi.itemsByIds([...new Set(texts.map((e) => e.itemId))]).map((i) => [i.id, i]))
+    return texts.flatMap((e) => {
+      const item = itemOf.get(e.itemId)
+      if (!item) return []
+      return [
+        {
+          groupId: e.itemId,
+          key: `run${run.id}:${e.itemId}`,
+          post: item.post,
+          explanation: explanationInForm(form, e.text),
+          label: item.goldLabel,
+          source: `run:${run.id}`,
+          dataset: item.dataset,
+          itemId: e.itemId,
+          explanationId: e.id,
+          explanationColumn: e.modelFile
+        }
+      ]
+    })
   }
 
   function candidates(): CandidateSources {
-    const gold = db
-      .prepare(`SELECT dataset, split, count(*) AS items FROM items WHERE split <> 'expert' AND gold_explanation IS NOT NULL AND trim(gold_explanation) <> ''
-        AND split LIKE 'test%' GROUP BY dataset, split ORDER BY dataset, split`)
-      .all() as CandidateSources['gold']
-    const expert = db
-      .prepare(`SELECT dataset, count(*) AS items FROM items WHERE split = 'expert' AND gold_explanation IS NOT NULL GROUP BY dataset ORDER BY dataset`)
-      .all() as CandidateSources['expert']
-    const runs = db
-      .prepare(`SELECT r.id, r.name, r.model_file AS modelFile, r.status, (SELECT count(*) FROM explanations e WHERE e.run_id = r.id) AS explanations
-        FROM runs r ORDER BY r.id DESC`)
-      .all() as CandidateSources['runs']
+    const { gold, expert } = imhi.goldExplainedCounts()
+    const runs = inference.listRuns().map((r) => ({ id: r.id, name: r.name, modelFile: r.modelFile, status: r.status, explanations: r.done }))
     return { gold, expert, runs }
   }
 

@@ -21,7 +21,6 @@ import type {
 import { AppError } from '../../shared/api/errors'
 import { DATASETS, findDataset, type DatasetInfo } from '../../shared/imhi/datasets'
 import { goldExplanation, goldLabel } from '../imhi/labels'
-import { listStudyRatings } from '../annotation/ratings'
 import {
   deserializeCrossFit,
   deserializeModel,
@@ -87,27 +86,6 @@ const CLASSIFIER_COLUMNS = 'dataset, features, model, train_rows, held_out, test
 export function createEvaluationService(ctx: ServiceContext, deps: { imhi: ImhiService; inference: InferenceService; annotation: AnnotationService; onnx: OnnxEngine }) {
   const { db } = ctx
   const stmts = {
-    run: db.prepare<[number], { id: number; name: string }>('SELECT id, name FROM runs WHERE id = ?'),
-    // A completion-form item also brings the post of its instruction form (same dataset and test
-    // row), which is how the classifiers' training rows know it (cross-fitted labelling).
-    runPairs: db.prepare<
-      [number],
-      { item_id: number; dataset: string; source_row: number; question: string | null; gold_response: string | null; gold_label: string | null; text: string; post: string; instruction_post: string | null }
-    >(
-      `SELECT e.item_id, i.dataset, i.source_row, i.question, i.gold_response, i.gold_label, e.text, i.post,
-         (SELECT ti.post FROM items ti WHERE i.split = 'test_complete' AND ti.dataset = i.dataset AND ti.split = 'test_instruction' AND ti.source_row = i.source_row LIMIT 1) AS instruction_post
-       FROM explanations e JOIN items i ON i.id = e.item_id
-       WHERE e.run_id = ? ORDER BY i.dataset, i.source_file_id, i.source_row`
-    ),
-    runs: db.prepare<[], { id: number; name: string; status: string; datasets: string; created_at: string; explanations: number }>(
-      `SELECT r.id, r.name, r.status, r.datasets, r.created_at, (SELECT COUNT(*) FROM explanations e WHERE e.run_id = r.id) AS explanations
-       FROM runs r ORDER BY r.id DESC`
-    ),
-    trainingItems: db.prepare<[string], { split: string; post: string; question: string | null; gold_response: string | null; gold_label: string | null }>(
-      `SELECT split, post, question, gold_response, gold_label FROM items
-       WHERE dataset = ? AND split IN ('train_instruction', 'val_instruction', 'test_instruction', 'expert')
-       ORDER BY split, source_file_id, source_row`
-    ),
     classifiers: db.prepare<[], ClassifierRow>(`SELECT ${CLASSIFIER_COLUMNS} FROM label_classifiers ORDER BY dataset`),
     classifier: db.prepare<[string], ClassifierRow>(`SELECT ${CLASSIFIER_COLUMNS} FROM label_classifiers WHERE dataset = ?`),
     crossFit: db.prepare<[string], { cross_fit: string | null; trained_at: string }>('SELECT cross_fit, trained_at FROM label_classifiers WHERE dataset = ?'),
@@ -125,17 +103,6 @@ export function createEvaluationService(ctx: ServiceContext, deps: { imhi: ImhiS
     ),
     evaluation: db.prepare<[number], { id: number; report: string; created_at: string }>('SELECT id, report, created_at FROM evaluations WHERE id = ?'),
     deleteEvaluation: db.prepare<[number]>('DELETE FROM evaluations WHERE id = ?'),
-    referenceRatings: db.prepare<
-      [],
-      { id: number; system: string; path: string; source_row: number; post: string; label: string | null; explanation: string; fluency: string; completeness: string; reliability: string; overall: string }
-    >(
-      `SELECT r.id, r.system, f.path, r.source_row, r.post, r.label, r.explanation, r.fluency, r.completeness, r.reliability, r.overall
-       FROM reference_ratings r JOIN source_files f ON f.id = r.source_file_id ORDER BY r.system, r.source_row`
-    ),
-    goldens: db.prepare<[string], { post: string; gold_response: string | null; split: string }>(
-      `SELECT post, gold_response, split FROM items WHERE dataset = ? AND gold_response IS NOT NULL
-       ORDER BY CASE split WHEN 'test_instruction' THEN 0 WHEN 'expert' THEN 1 ELSE 2 END, id`
-    )
   }
 
   const classifierCache = new Map<string, { trainedAt: string; classifier: LabelClassifier }>()
@@ -223,23 +190,31 @@ export function createEvaluationService(ctx: ServiceContext, deps: { imhi: ImhiS
   }
 
   function loadRun(runId: number): LoadedOutputs {
-    const run = stmts.run.get(runId)
+    const run = deps.inference.findRun(runId)
     if (!run) throw new AppError('not_found', `No run with id ${runId}.`)
+    // The run's texts (inference) paired with their items (imhi), in dataset and file order.
+    const textsOf = new Map<number, string[]>()
+    for (const e of deps.inference.runExplanations(runId)) textsOf.set(e.itemId, [...(textsOf.get(e.itemId) ?? []), e.text])
     const byDataset = new Map<string, OutputDataset>()
-    for (const r of stmts.runPairs.iterate(runId)) {
-      const info = findDataset(r.dataset)
+    for (const item of deps.imhi.itemsByIds([...textsOf.keys()])) {
+      const info = findDataset(item.dataset)
       if (!info) continue
       let ds = byDataset.get(info.name)
       if (!ds) byDataset.set(info.name, (ds = { info, file: null, pairs: [] }))
-      ds.pairs.push({
-        row: r.source_row,
-        itemId: r.item_id,
-        question: r.question,
-        golden: r.gold_response,
-        generated: r.text,
-        goldLabel: r.gold_label ?? (r.gold_response ? goldLabel(info.name, r.gold_response) : null),
-        posts: r.instruction_post ? [r.post, r.instruction_post] : [r.post]
-      })
+      // A completion-form item also brings the post of its instruction form (same dataset and test
+      // row), which is how the classifiers' training rows know it (cross-fitted labelling).
+      const instructionPost = item.split === 'test_complete' ? deps.imhi.twinItem(item.dataset, 'test_instruction', item.sourceRow)?.post : undefined
+      for (const text of textsOf.get(item.id)!) {
+        ds.pairs.push({
+          row: item.sourceRow,
+          itemId: item.id,
+          question: item.question,
+          golden: item.goldResponse,
+          generated: text,
+          goldLabel: item.goldLabel ?? (item.goldResponse ? goldLabel(info.name, item.goldResponse) : null),
+          posts: instructionPost ? [item.post, instructionPost] : [item.post]
+        })
+      }
     }
     if (byDataset.size === 0) throw new AppError('invalid_input', `Run ${runId} ("${run.name}") has no generated explanations yet.`)
     return { source: { kind: 'run', runId, name: run.name }, datasets: [...byDataset.values()], skipped: [] }
@@ -256,10 +231,10 @@ export function createEvaluationService(ctx: ServiceContext, deps: { imhi: ImhiS
 
   function trainingData(info: DatasetInfo): ClassifierData {
     const data: ClassifierData = { train: [], val: [], test: [], expert: [] }
-    for (const r of stmts.trainingItems.iterate(info.name)) {
-      if (!r.gold_response) continue
-      const label = r.gold_label ?? goldLabel(info.name, r.gold_response)
-      const text = goldExplanation(r.gold_response)
+    for (const r of deps.imhi.itemsOfSplits(info.name, ['train_instruction', 'val_instruction', 'test_instruction', 'expert'])) {
+      if (!r.goldResponse) continue
+      const label = r.goldLabel ?? goldLabel(info.name, r.goldResponse)
+      const text = goldExplanation(r.goldResponse)
       if (!label || !text) continue
       const row: LabelledText = { text, label, question: r.question, group: postGroup(r.post) || undefined }
       if (r.split === 'train_instruction') data.train.push(row)
@@ -270,15 +245,11 @@ export function createEvaluationService(ctx: ServiceContext, deps: { imhi: ImhiS
     return data
   }
 
-  function ratingMean(json: string): number | null {
-    try {
-      const xs = JSON.parse(json) as unknown
-      if (!Array.isArray(xs)) return null
-      const nums = xs.filter((x): x is number => typeof x === 'number' && Number.isFinite(x))
-      return nums.length > 0 ? nums.reduce((a, x) => a + x, 0) / nums.length : null
-    } catch {
-      return null
-    }
+  /** The mean of an explanation's scores on one aspect (missing scores left out), or null. */
+  function ratingMean(xs: readonly unknown[]): number | null {
+    if (!Array.isArray(xs)) return null
+    const nums = xs.filter((x): x is number => typeof x === 'number' && Number.isFinite(x))
+    return nums.length > 0 ? nums.reduce((a, x) => a + x, 0) / nums.length : null
   }
 
   /** The evaluation or correlation analysis in progress (one at a time may be cancelled). */
@@ -534,15 +505,7 @@ export function createEvaluationService(ctx: ServiceContext, deps: { imhi: ImhiS
     },
 
     runs(): RunTarget[] {
-      return stmts.runs.all().map((r) => {
-        let datasets: string[] = []
-        try {
-          datasets = JSON.parse(r.datasets) as string[]
-        } catch {
-          datasets = []
-        }
-        return { id: r.id, name: r.name, status: r.status, explanations: r.explanations, datasets, createdAt: r.created_at }
-      })
+      return deps.inference.listRuns().map((r) => ({ id: r.id, name: r.name, status: r.status, explanations: r.done, datasets: r.datasets, createdAt: r.createdAt }))
     },
 
     classifiers(): ClassifierInfo[] {
@@ -634,7 +597,7 @@ export function createEvaluationService(ctx: ServiceContext, deps: { imhi: ImhiS
         if (!info) return { value: null, how: 'none', reason: `unknown dataset "${dataset}"` }
         let m = matchers.get(info.name)
         if (!m) {
-          const candidates = stmts.goldens.all(info.name).flatMap((r) => (r.gold_response ? [{ post: r.post, value: r.gold_response }] : []))
+          const candidates = deps.imhi.goldResponses(info.name).map((r) => ({ post: r.post, value: r.goldResponse }))
           matchers.set(info.name, (m = new PostMatcher(candidates)))
         }
         return m.match(post)
@@ -644,7 +607,7 @@ export function createEvaluationService(ctx: ServiceContext, deps: { imhi: ImhiS
       if (opts.studyId !== undefined) {
         source = `study ${opts.studyId}`
         const byItem = new Map<string, RatedExplanation & { sums: Record<string, number[]>; dataset: string | null }>()
-        for (const r of listStudyRatings(db, opts.studyId)) {
+        for (const r of deps.annotation.listStudyRatings(opts.studyId)) {
           let e = byItem.get(r.itemKey)
           if (!e) byItem.set(r.itemKey, (e = { key: r.itemKey, system: r.source, post: r.post, explanation: r.explanation, golden: null, ratings: {}, sums: {}, dataset: r.dataset }))
           ;(e.sums[r.aspect] ??= []).push(r.score)
@@ -656,11 +619,11 @@ export function createEvaluationService(ctx: ServiceContext, deps: { imhi: ImhiS
         }
       } else {
         source = 'DR_annotation (reference ratings)'
-        for (const r of stmts.referenceRatings.iterate()) {
+        for (const r of deps.imhi.referenceRatings()) {
           if (opts.systems && !opts.systems.includes(r.system)) continue
           const ratings: Record<string, number> = {}
           for (const aspect of ['fluency', 'completeness', 'reliability', 'overall'] as const) {
-            const m = ratingMean(r[aspect])
+            const m = ratingMean(r.scores[aspect])
             if (m !== null) ratings[aspect] = m
           }
           const g = goldenFor(r.post, 'DR')
@@ -671,7 +634,7 @@ export function createEvaluationService(ctx: ServiceContext, deps: { imhi: ImhiS
             explanation: r.explanation,
             golden: g.value,
             match: g.how,
-            origin: `${r.path} row ${r.source_row}`,
+            origin: `${r.sourceFile} row ${r.sourceRow}`,
             unmatchedReason: g.how === 'none' ? g.reason : undefined,
             ratings
           })

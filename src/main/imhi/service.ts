@@ -4,6 +4,7 @@ import { DATASETS, findDataset, SPLITS, TASKS, type SplitName, type TaskId } fro
 import type { Facets, ItemDetail, SearchResult, Stats, StatsSplit } from '../../shared/api/imhi'
 import { createImporter, type ImportOptions } from './importer'
 import { createSearch, type SearchFilters } from './search'
+import { createItemReads } from './items'
 
 /** One benchmark item as other domains read it (runs feed `query` to a model; metrics use `goldLabel`). */
 export interface ItemRecord {
@@ -22,6 +23,8 @@ export interface ReferenceRating {
   id: number
   system: string
   sourceRow: number
+  /** The DR_annotation file the rating was imported from. */
+  sourceFile: string
   post: string
   label: string | null
   explanation: string
@@ -67,8 +70,9 @@ export function createImhiService(ctx: ServiceContext) {
      FROM items WHERE dataset = ? AND split = ? ORDER BY source_file_id, source_row LIMIT ?`
   )
   const ratingsStmt = db.prepare(
-    `SELECT id, system, source_row AS sourceRow, post, label, explanation, explanation_column AS explanationColumn, fluency, completeness, reliability, overall
-     FROM reference_ratings ORDER BY system, source_row`
+    `SELECT r.id, r.system, r.source_row AS sourceRow, f.path AS sourceFile, r.post, r.label, r.explanation, r.explanation_column AS explanationColumn,
+       r.fluency, r.completeness, r.reliability, r.overall
+     FROM reference_ratings r JOIN source_files f ON f.id = r.source_file_id ORDER BY r.system, r.source_row`
   )
 
   function counts() {
@@ -167,7 +171,9 @@ export function createImhiService(ctx: ServiceContext) {
     search: (f: SearchFilters): SearchResult => searcher.search(f),
     item,
     listItems,
-    referenceRatings
+    referenceRatings,
+    // Item reads for the other domains (items.ts).
+    ...createItemReads(db)
   }
 }
 export type ImhiService = ReturnType<typeof createImhiService>

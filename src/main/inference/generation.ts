@@ -4,13 +4,14 @@ import { generationParamsSchema, type ExplanationInfo, type GenerationParamsInpu
 import type { EngineSession } from './engines/types'
 import { promptFor } from './prompt'
 import type { LocalRuntime } from './runtime'
-import type { ExplanationRow, InferenceStore, ItemRow } from './store'
+import type { ItemReads } from '../imhi/items'
+import type { ExplanationRow, InferenceStore } from './store'
 
-/** How the inference domain reads benchmark items. */
-export interface InferenceItems {
-  item(id: number): ItemRow | undefined
-  completeTwin(dataset: string, sourceRow: number): { query: string } | undefined
-}
+/** The benchmark item reads inference makes, all through the imhi service (imhi/items.ts). */
+export type InferenceItems = Pick<ItemReads, 'itemsByIds' | 'twinItem' | 'itemIdsInOrder' | 'storedDatasetName'>
+
+/** The completion-style twin of an item (the same dataset and source row in test_complete). */
+export const completeTwinOf = (items: InferenceItems) => (dataset: string, sourceRow: number) => items.twinItem(dataset, 'test_complete', sourceRow)
 
 export function toExplanation(r: ExplanationRow): ExplanationInfo {
   return {
@@ -40,11 +41,11 @@ export function createGeneration(deps: { store: InferenceStore; items: Inference
     onText?: (text: string, tokens: number) => void
   ): Promise<ExplanationInfo> {
     const params = generationParamsSchema.parse(input.params ?? {})
-    const item = items.item(input.itemId)
+    const item = items.itemsByIds([input.itemId])[0]
     if (!item) throw new AppError('not_found', `Item ${input.itemId} does not exist.`, { field: 'itemId' })
     const session = runtime.sessionFor(input)
     if (generations.has(input.requestId)) throw new AppError('conflict', `Request ${input.requestId} is already generating.`)
-    const prompt = promptFor(item, input.format, items.completeTwin)
+    const prompt = promptFor(item, input.format, completeTwinOf(items))
     await session.prepare()
     const jobId = randomUUID()
     generations.set(input.requestId, { jobId, session })

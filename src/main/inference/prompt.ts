@@ -1,6 +1,6 @@
 import { AppError } from '../../shared/api/errors'
 import type { PromptFormat } from '../../shared/api/inference'
-import type { ItemRow } from './store'
+import type { ItemRow } from '../imhi/items'
 import type { PromptSpec } from './worker/protocol'
 
 /**
@@ -10,9 +10,9 @@ import type { PromptSpec } from './worker/protocol'
 export function promptFor(item: ItemRow, format: PromptFormat, completeTwin: (dataset: string, sourceRow: number) => { query: string } | undefined): PromptSpec {
   if (format === 'completion') {
     if (item.split === 'test_complete') return { text: item.query, template: 'none' }
-    const twin = completeTwin(item.dataset, item.source_row)
+    const twin = completeTwin(item.dataset, item.sourceRow)
     if (!twin) {
-      throw new AppError('not_found', `Item ${item.id} (${item.dataset} row ${item.source_row}) has no completion-style query: import test_data/test_complete/${item.dataset}.csv.`, {
+      throw new AppError('not_found', `Item ${item.id} (${item.dataset} row ${item.sourceRow}) has no completion-style query: import test_data/test_complete/${item.dataset}.csv.`, {
         item: item.id
       })
     }

@@ -17,7 +17,7 @@ import type { ServiceContext } from '../services'
 import type { EngineRegistry } from './engines/registry'
 import type { EngineStats } from './engines/types'
 import { imhiOutputCsv } from './export'
-import type { InferenceItems } from './generation'
+import { completeTwinOf, type InferenceItems } from './generation'
 import { promptFor } from './prompt'
 import type { LocalRuntime } from './runtime'
 import type { InferenceStore, RunRow } from './store'
@@ -134,7 +134,10 @@ export function createRuns(deps: {
     const session = runtime.sessionFor({ modelId: run.modelId, adapterId: run.adapterId, engineId: engineRun })
     const { parallel: _parallel, deterministic: _deterministic, ...storedParams } = run.params
     const params: GenerationParams = generationParamsSchema.parse(storedParams)
-    const remaining = q.remaining.all(runId)
+    // The run's remaining items in its frozen order; their texts come from the imhi service.
+    const pending = q.remaining.all(runId)
+    const itemOf = new Map(benchmark.itemsByIds(pending.map((p) => p.itemId)).map((i) => [i.id, i]))
+    const remaining = pending.flatMap((p) => itemOf.get(p.itemId) ?? [])
     // Claimed before the first await, so whoever started it sees it running at once.
     const jobId = randomUUID()
     q.claim.run(process.pid, null, runId)
@@ -184,10 +187,11 @@ export function createRuns(deps: {
     emitProgress('running', true)
 
     const byKey = new Map(remaining.map((r) => [r.id, r]))
+    const completeTwin = completeTwinOf(benchmark)
     const items = []
     for (const r of remaining) {
       try {
-        items.push({ key: r.id, prompt: promptFor(r, run.promptFormat, benchmark.completeTwin) })
+        items.push({ key: r.id, prompt: promptFor(r, run.promptFormat, completeTwin) })
       } catch (err) {
         errors.push(AppError.from(err).message)
       }
@@ -301,15 +305,15 @@ export function createRuns(deps: {
     const datasets: string[] = []
     for (const name of input.datasets) {
       const known = findDataset(name)
-      const inDb = q.datasetCase.get(known?.name ?? name)
+      const inDb = benchmark.storedDatasetName(known?.name ?? name)
       if (!known && !inDb) throw new AppError('invalid_input', `Unknown dataset "${name}".`, { field: 'datasets' })
-      const canonical = inDb?.dataset ?? known!.name
+      const canonical = inDb ?? known!.name
       if (!datasets.includes(canonical)) datasets.push(canonical)
     }
     const limit = input.limit ?? 1_000_000_000
     const plan: number[] = []
     for (const d of datasets) {
-      const ids = q.planItems.all(d, input.split, limit).map((r) => r.id)
+      const ids = benchmark.itemIdsInOrder(d, input.split, limit)
       if (ids.length === 0) {
         throw new AppError('not_found', `No ${input.split} items for ${d}: import the IMHI folder first (imhi import PATH).`, { field: 'datasets' })
       }
@@ -375,14 +379,19 @@ export function createRuns(deps: {
     await mkdir(out, { recursive: true }).catch((err: Error) => {
       throw new AppError('bad_file', `Cannot create ${out}: ${err.message}`, { file: out })
     })
-    const rows = q.exportRows.all(id)
+    const stored = q.exportRows.all(id)
+    const itemOf = new Map(benchmark.itemsByIds(stored.map((r) => r.itemId)).map((i) => [i.id, i]))
+    const rows = stored.flatMap((r) => {
+      const item = itemOf.get(r.itemId)
+      return item ? [{ dataset: item.dataset, goldResponse: item.goldResponse, text: r.text }] : []
+    })
     let missing = 0
     const files: ExportResult['files'] = []
     for (const dataset of run.datasets) {
       const mine = rows.filter((r) => r.dataset === dataset)
       missing += mine.filter((r) => r.text === null).length
       const csv = imhiOutputCsv(
-        mine.map((r) => ({ goldens: r.gold_response ?? '', generatedText: r.text ?? '' })),
+        mine.map((r) => ({ goldens: r.goldResponse ?? '', generatedText: r.text ?? '' })),
         { guard: opts.guard ?? true }
       )
       const path = join(out, `${dataset}.csv`)
@@ -425,6 +434,10 @@ export function createRuns(deps: {
     runToEnd,
     listRuns,
     getRun,
+    findRun: (id: number): RunInfo | null => {
+      const r = q.run.get(id)
+      return r ? toRun(r) : null
+    },
     pauseRun,
     cancelRun,
     resumeRun,

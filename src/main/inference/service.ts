@@ -30,8 +30,6 @@ export interface InferenceOptions {
  * sessions), library.ts (the model library), downloads.ts, generation.ts, runs.ts, prompt.ts.
  */
 export function createInferenceService(ctx: ServiceContext, deps: { imhi: ImhiService }, opts: InferenceOptions = {}) {
-  // deps.imhi is not needed yet: items are read from the core `items` table directly.
-  void deps
   const { db } = ctx
   const memoryLimitBytes = opts.memoryLimitBytes !== undefined ? opts.memoryLimitBytes : parseBytes(process.env.IMHI_MEMORY_LIMIT)
   const gpu = opts.gpu ?? (/^(off|false|0|cpu)$/i.test(process.env.IMHI_GPU ?? '') ? false : 'auto')
@@ -43,10 +41,8 @@ export function createInferenceService(ctx: ServiceContext, deps: { imhi: ImhiSe
   const library = createModelLibrary(db, modelsDir)
   const engines = createEngineRegistry(db)
   const store = createInferenceStore(db)
-  const items: InferenceItems = {
-    item: (id) => store.item.get(id),
-    completeTwin: (dataset, sourceRow) => store.completeTwin.get(dataset, sourceRow)
-  }
+  // Benchmark items are the imhi domain's: read through its service, never its tables.
+  const items: InferenceItems = deps.imhi
 
   const runtime = createLocalRuntime({
     library,
@@ -139,6 +135,10 @@ export function createInferenceService(ctx: ServiceContext, deps: { imhi: ImhiSe
     resumeRun: runs.resumeRun,
     /** DIR/DATASET.csv per dataset, IMHI.py's layout, rows in the test file's order. */
     exportRun: runs.exportRun,
+    /** For the annotation and evaluation domains: a run's generated texts, by item. */
+    runExplanations: (runId: number): { id: number; itemId: number; text: string; modelFile: string }[] => store.runExplanations.all(runId),
+    /** The run with this id, or null (getRun throws instead). */
+    findRun: runs.findRun,
 
     /** Mean log-probability per token of a continuation under a GGUF model (evaluation's model-likelihood scores). */
     scoreLogProb: runtime.scoreLogProb,

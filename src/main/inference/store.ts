@@ -1,16 +1,6 @@
 import type { PromptFormat, RunSplit, RunStatus } from '../../shared/api/inference'
 import type { Db } from '../db/open'
 
-/** One benchmark item as a run or a generation reads it. */
-export interface ItemRow {
-  id: number
-  dataset: string
-  split: string
-  source_row: number
-  query: string
-  gold_response: string | null
-}
-
 export interface RunRow {
   id: number
   name: string
@@ -51,18 +41,11 @@ export interface ExplanationRow {
 
 /**
  * The inference domain's SQL (runs, run items, explanations), prepared once per database.
- * Models and servers keep theirs in library.ts and engines/registry.ts.
+ * Models and servers keep theirs in library.ts and engines/registry.ts; benchmark items are the imhi
+ * domain's, read through its service.
  */
 export function createInferenceStore(db: Db) {
   return {
-    item: db.prepare<[number], ItemRow>('SELECT id, dataset, split, source_row, query, gold_response FROM items WHERE id = ?'),
-    completeTwin: db.prepare<[string, number], { query: string }>(
-      "SELECT query FROM items WHERE dataset = ? AND split = 'test_complete' AND source_row = ?"
-    ),
-    planItems: db.prepare<[string, string, number], { id: number }>(
-      'SELECT id FROM items WHERE dataset = ? AND split = ? ORDER BY source_file_id, source_row LIMIT ?'
-    ),
-    datasetCase: db.prepare<[string], { dataset: string }>('SELECT DISTINCT dataset FROM items WHERE lower(dataset) = lower(?)'),
     insertRun: db.prepare(
       `INSERT INTO runs (name, model_id, model_file, model_sha256, adapter_id, prompt_format, params, datasets, split, item_limit, status, backend, engine_id)
        VALUES (@name, @modelId, @modelFile, @sha256, @adapterId, @format, @params, @datasets, @split, @limit, 'pending', @backend, @engineId)`
@@ -78,17 +61,18 @@ export function createInferenceStore(db: Db) {
               (SELECT COUNT(*) FROM explanations e WHERE e.run_id = r.id) AS done
        FROM runs r ORDER BY r.id DESC`
     ),
-    remaining: db.prepare<[number], ItemRow & { position: number }>(
-      `SELECT ri.position, i.id, i.dataset, i.split, i.source_row, i.query, i.gold_response
-       FROM run_items ri JOIN items i ON i.id = ri.item_id
+    remaining: db.prepare<[number], { position: number; itemId: number }>(
+      `SELECT ri.position, ri.item_id AS itemId FROM run_items ri
        WHERE ri.run_id = ? AND NOT EXISTS (SELECT 1 FROM explanations e WHERE e.run_id = ri.run_id AND e.item_id = ri.item_id)
        ORDER BY ri.position`
     ),
-    exportRows: db.prepare<[number], { dataset: string; gold_response: string | null; text: string | null }>(
-      `SELECT i.dataset, i.gold_response, e.text
-       FROM run_items ri JOIN items i ON i.id = ri.item_id
+    exportRows: db.prepare<[number], { itemId: number; text: string | null }>(
+      `SELECT ri.item_id AS itemId, e.text FROM run_items ri
        LEFT JOIN explanations e ON e.run_id = ri.run_id AND e.item_id = ri.item_id
        WHERE ri.run_id = ? ORDER BY ri.position`
+    ),
+    runExplanations: db.prepare<[number], { id: number; itemId: number; text: string; modelFile: string }>(
+      'SELECT id, item_id AS itemId, text, model_file AS modelFile FROM explanations WHERE run_id = ? ORDER BY item_id, id'
     ),
     setStatus: db.prepare<[RunStatus, string | null, number]>('UPDATE runs SET status = ?, error = ? WHERE id = ?'),
     claim: db.prepare<[number, string | null, number]>(

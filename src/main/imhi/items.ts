@@ -1,0 +1,75 @@
+import type { Db } from '../db/open'
+import type { SplitName } from '../../shared/imhi/datasets'
+
+/** One benchmark item with where it sits in its file, as runs and evaluations read it. */
+export interface ItemRow {
+  id: number
+  dataset: string
+  split: SplitName
+  /** Row of the item in its source file (0-based data row); the same row in another split is its twin. */
+  sourceRow: number
+  query: string
+  post: string
+  question: string | null
+  goldResponse: string | null
+  goldLabel: string | null
+  goldExplanation: string | null
+}
+
+const ITEM_COLUMNS = `id, dataset, split, source_row AS sourceRow, query, post, question, gold_response AS goldResponse,
+  gold_label AS goldLabel, gold_explanation AS goldExplanation`
+
+/**
+ * The item reads other domains make (inference plans and prompts runs, evaluation pairs outputs
+ * with goldens and trains classifiers, annotation builds studies from gold explanations): the
+ * imhi domain's SQL on its own tables, prepared once, so no other domain queries `items`.
+ */
+export function createItemReads(db: Db) {
+  const byIds = db.prepare<[string], ItemRow>(
+    `SELECT ${ITEM_COLUMNS} FROM items WHERE id IN (SELECT value FROM json_each(?)) ORDER BY dataset, source_file_id, source_row`
+  )
+  const twin = db.prepare<[string, string, number], { id: number; query: string; post: string }>(
+    'SELECT id, query, post FROM items WHERE dataset = ? AND split = ? AND source_row = ? LIMIT 1'
+  )
+  const idsInOrder = db.prepare<[string, string, number], { id: number }>('SELECT id FROM items WHERE dataset = ? AND split = ? ORDER BY source_file_id, source_row LIMIT ?')
+  const datasetCase = db.prepare<[string], { dataset: string }>('SELECT DISTINCT dataset FROM items WHERE lower(dataset) = lower(?)')
+  const ofDatasetSplits = db.prepare<[string, string], ItemRow>(
+    `SELECT ${ITEM_COLUMNS} FROM items WHERE dataset = ? AND split IN (SELECT value FROM json_each(?)) ORDER BY split, source_file_id, source_row`
+  )
+  const goldens = db.prepare<[string], { post: string; goldResponse: string; split: SplitName }>(
+    `SELECT post, gold_response AS goldResponse, split FROM items WHERE dataset = ? AND gold_response IS NOT NULL
+     ORDER BY CASE split WHEN 'test_instruction' THEN 0 WHEN 'expert' THEN 1 ELSE 2 END, id`
+  )
+  const goldExplained = db.prepare<[string, string | null, string | null], ItemRow & { goldExplanation: string }>(
+    `SELECT ${ITEM_COLUMNS} FROM items WHERE split = ? AND (? IS NULL OR lower(dataset) = lower(?))
+     AND gold_explanation IS NOT NULL AND trim(gold_explanation) <> '' ORDER BY id`
+  )
+  const goldExplainedCounts = db.prepare<[], { dataset: string; split: SplitName; items: number }>(
+    `SELECT dataset, split, count(*) AS items FROM items WHERE split <> 'expert' AND gold_explanation IS NOT NULL AND trim(gold_explanation) <> ''
+     AND split LIKE 'test%' GROUP BY dataset, split ORDER BY dataset, split`
+  )
+  const expertCounts = db.prepare<[], { dataset: string; items: number }>(
+    'SELECT dataset, count(*) AS items FROM items WHERE split = \'expert\' AND gold_explanation IS NOT NULL GROUP BY dataset ORDER BY dataset'
+  )
+
+  return {
+    /** The items with these ids (unknown ids are left out), by dataset then file order. */
+    itemsByIds: (ids: readonly number[]): ItemRow[] => (ids.length === 0 ? [] : byIds.all(JSON.stringify(ids))),
+    /** The item of another split on the same row of the same dataset (test_complete <-> test_instruction). */
+    twinItem: (dataset: string, split: SplitName, sourceRow: number) => twin.get(dataset, split, sourceRow),
+    /** The ids of a dataset's split in file order, at most `limit`. */
+    itemIdsInOrder: (dataset: string, split: SplitName, limit: number): number[] => idsInOrder.all(dataset, split, limit).map((r) => r.id),
+    /** The dataset's name as stored (whatever its case in `name`), when any item has it. */
+    storedDatasetName: (name: string): string | undefined => datasetCase.get(name)?.dataset,
+    /** A dataset's items of the given splits, by split then file order. */
+    itemsOfSplits: (dataset: string, splits: readonly SplitName[]): ItemRow[] => ofDatasetSplits.all(dataset, JSON.stringify(splits)),
+    /** Every gold response of a dataset with its post; test_instruction first, then expert, then the rest. */
+    goldResponses: (dataset: string) => goldens.all(dataset),
+    /** Items of a split (optionally one dataset, any case) that carry a gold explanation, by id. */
+    goldExplained: (split: SplitName, dataset: string | null) => goldExplained.all(split, dataset, dataset),
+    /** How many test items carry a gold explanation, per dataset and split; and expert items per dataset. */
+    goldExplainedCounts: () => ({ gold: goldExplainedCounts.all(), expert: expertCounts.all() })
+  }
+}
+
+export type ItemReads = ReturnType<typeof createItemReads>
