@@ -134,6 +134,8 @@ describe('imhi evaluate / score / label (CLI)', () => {
     const r = imhi(['label', csv, '--db', join(dir, 'x.db'), '--json'])
     expect(r.status).toBe(2)
     expect(r.stderr).toMatch(/No label classifier trained for DR/)
+    // The service says what is missing in its words; the CLI adds the command that does it.
+    expect(r.stderr).toMatch(/train the label classifiers after importing the IMHI data\. \(on the command line: imhi classifiers train --db FILE\)/)
   })
 })
 

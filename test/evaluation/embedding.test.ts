@@ -118,7 +118,7 @@ describe('embedding features of the label classifiers (tiny GGUF)', () => {
     mkdirSync(join(dir, 'labelled'))
     const file = writeCsv(join(dir, 'labelled', 'DR.csv'), ['generated_text', 'goldens'], rows)
     // Not in the library, no path: refused, naming the file it needs.
-    await expect(s.evaluation.label({ path: file })).rejects.toThrow(/trained with embedding features of tiny-embed\.gguf .*no model of the library is that file.*--embedding-model/)
+    await expect(s.evaluation.label({ path: file })).rejects.toThrow(/trained with embedding features of tiny-embed\.gguf .*no model of the library is that file.*choose it as the embedding model/)
     // A different GGUF given explicitly: refused.
     await expect(s.evaluation.label({ path: file }, { embeddingModel: OTHER })).rejects.toThrow(/trained with embedding features of tiny-embed\.gguf.*tiny-other\.gguf is a different file/)
     await expect(s.evaluation.label({ path: file }, { embeddingModel: NOT_GGUF })).rejects.toThrow(/notes\.gguf is not a GGUF model file/)

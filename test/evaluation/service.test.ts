@@ -94,7 +94,10 @@ describe('evaluation service', () => {
     writeCsv(join(out, 'CLP.csv'), ['goldens', 'generated_text'], [['a', 'b']])
     const r = s.evaluation.correctness({ path: out })
     expect(Object.keys(r.datasets)).toEqual(['DR'])
-    expect(r.skipped[0].reason).toMatch(/unknown dataset "CLP".*--dataset-as/)
+    expect(r.skipped[0].reason).toMatch(/unknown dataset "CLP".*rename the file or name its dataset/)
+    // The service names the input (the CLI turns it into --dataset-as, src/main/cli/hints.ts).
+    expect(r.skipped[0].field).toBe('datasetAs')
+    expect(r.skipped[0].reason).not.toMatch(/--/)
     expect(r.datasets.DR.ood).toBe(1)
     expect(r.datasets.DR.n).toBe(3)
 

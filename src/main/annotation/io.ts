@@ -352,7 +352,7 @@ export function createCsvIo(core: AnnotationCore) {
     const studyId = db.transaction(() => {
       let sid: number
       if (existing) {
-        if (existing.origin !== 'imported') throw new AppError('conflict', `A study named "${name}" exists and was not imported from CSV; choose another --study name.`)
+        if (existing.origin !== 'imported') throw new AppError('conflict', `A study named "${name}" exists and was not imported from CSV; import under another study name.`, { field: 'studyName' })
         const keys = (JSON.parse(existing.aspects) as AspectDef[]).map((a) => a.key)
         if (keys.join(',') !== parsed.aspects.join(',')) throw new AppError('conflict', `${file}: aspects ${parsed.aspects.join(',')} differ from study "${name}" (${keys.join(',')}).`, { file })
         if (existing.annotators_per_item !== parsed.annotators) {
@@ -420,7 +420,7 @@ export function createCsvIo(core: AnnotationCore) {
     const stem = basename(file, extname(file))
     const name = studyName ?? stem
     if (db.prepare('SELECT 1 FROM studies WHERE name = ?').get(name)) {
-      throw new AppError('conflict', `A study named "${name}" already exists; import the long layout under another name (--study).`, { file })
+      throw new AppError('conflict', `A study named "${name}" already exists; import the long layout under another study name.`, { file, field: 'studyName' })
     }
     const aspectKeys = [...new Set([...DEFAULT_KEYS, ...rows.map((r) => r.aspect)])]
     const items = new Map<string, LongRow>()

@@ -10,6 +10,7 @@ import { readOutputs } from '../evaluation/outputs'
 import { correctnessOf, type CorrectnessResult } from '../evaluation/report'
 import { EMBEDDING_CONTEXT } from '../evaluation/embedding'
 import { labelledOutputCsv } from '../evaluation/labellers/mentalbert'
+import { withCliHint } from './hints'
 
 interface TargetOpts {
   db?: string
@@ -99,8 +100,8 @@ function printImhiPy(datasets: Record<string, ImhiPyResult>): void {
   process.stdout.write(lines.join('\n') + '\n')
 }
 
-function printSkipped(skipped: { file: string; reason: string }[]): void {
-  for (const s of skipped) process.stderr.write(`imhi: skipped ${s.file}: ${s.reason}\n`)
+function printSkipped(skipped: { file: string; reason: string; field?: string }[]): void {
+  for (const s of skipped) process.stderr.write(`imhi: skipped ${s.file}: ${withCliHint(s.reason, s)}\n`)
 }
 
 type TfidfLabels = Awaited<ReturnType<Services['evaluation']['label']>>

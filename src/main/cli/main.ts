@@ -7,6 +7,7 @@ import { registerInference } from './inference'
 import { registerEvaluation } from './evaluation'
 import { registerAnnotation } from './annotation'
 import { registerDoctor } from './doctor'
+import { withCliHint } from './hints'
 
 export function buildProgram(): Command {
   const program = new Command()
@@ -40,7 +41,7 @@ export async function main(argv: string[] = process.argv): Promise<number> {
       return err.exitCode
     }
     const e = AppError.from(err)
-    process.stderr.write(`imhi: ${e.message}\n`)
+    process.stderr.write(`imhi: ${withCliHint(e.message, e.details)}\n`)
     if (process.env.IMHI_DEBUG && err instanceof Error && err.stack) process.stderr.write(err.stack + '\n')
     return e.code === 'invalid_input' ? 2 : 1
   }

@@ -125,8 +125,8 @@ export function createEmbeddings(db: Db, inference: EmbeddingInference) {
       if (m.sha256 !== ref.sha256) {
         throw new AppError(
           'invalid_input',
-          `The classifier of ${dataset} was trained with embedding features of ${need}; ${m.file} is a different file (SHA-256 ${m.sha256.slice(0, 12)}…). Pass that model with --embedding-model PATH, or retrain the classifier.`,
-          { file: m.path, needSha256: ref.sha256 }
+          `The classifier of ${dataset} was trained with embedding features of ${need}; ${m.file} is a different file (SHA-256 ${m.sha256.slice(0, 12)}…). Choose that model as the embedding model, or retrain the classifier.`,
+          { file: m.path, needSha256: ref.sha256, field: 'embeddingModel' }
         )
       }
       return m
@@ -135,8 +135,8 @@ export function createEmbeddings(db: Db, inference: EmbeddingInference) {
     if (candidates.length === 0) {
       throw new AppError(
         'not_found',
-        `The classifier of ${dataset} was trained with embedding features of ${need}, and no model of the library is that file. Add ${ref.file} to the model library (Models page, or imhi models add PATH) or pass --embedding-model PATH; or retrain the classifier without embeddings.`,
-        { needFile: ref.file, needSha256: ref.sha256 }
+        `The classifier of ${dataset} was trained with embedding features of ${need}, and no model of the library is that file. Add ${ref.file} to the model library or choose it as the embedding model; or retrain the classifier without embeddings.`,
+        { needFile: ref.file, needSha256: ref.sha256, field: 'embeddingModel', needs: 'model' }
       )
     }
     const m = candidates[0]

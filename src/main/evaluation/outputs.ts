@@ -35,7 +35,7 @@ export interface LoadedOutputs {
   source: { kind: 'outputs'; path: string } | { kind: 'run'; runId: number; name: string }
   datasets: OutputDataset[]
   /** Files not read, with why (an unknown dataset name, not a CSV). */
-  skipped: { file: string; reason: string }[]
+  skipped: { file: string; reason: string; field?: string }[]
 }
 
 export const MAX_FILE_BYTES = 512 * 1024 * 1024
@@ -50,7 +50,7 @@ export interface ReadOptions {
 function datasetFor(file: string, datasetAs: string | undefined): DatasetInfo | null {
   if (datasetAs !== undefined) {
     const info = findDataset(datasetAs)
-    if (!info) throw new AppError('invalid_input', `Unknown dataset "${datasetAs}" given to --dataset-as; known: ${knownNames()}`)
+    if (!info) throw new AppError('invalid_input', `Unknown dataset "${datasetAs}" named for the outputs; known: ${knownNames()}`, { field: 'datasetAs' })
     return info
   }
   return findDataset(basename(file, extname(file))) ?? null
@@ -115,7 +115,7 @@ export function readOutputs(target: string, opts: ReadOptions): LoadedOutputs {
       .map((f) => join(path, f))
     if (files.length === 0) throw new AppError('bad_file', `${path}: no DATASET.csv files in this folder`, { file: path })
     if (opts.datasetAs !== undefined && files.length > 1) {
-      throw new AppError('invalid_input', `--dataset-as names one dataset but ${path} holds ${files.length} CSV files; point at one file instead`)
+      throw new AppError('invalid_input', `One dataset was named for the outputs but ${path} holds ${files.length} CSV files; point at one file instead`, { file: path, field: 'datasetAs' })
     }
   } else {
     files = [path]
@@ -124,9 +124,9 @@ export function readOutputs(target: string, opts: ReadOptions): LoadedOutputs {
   for (const file of files) {
     const info = datasetFor(file, opts.datasetAs)
     if (!info) {
-      const reason = `unknown dataset "${basename(file, extname(file))}" (known: ${knownNames()}); rename the file or pass --dataset-as NAME`
-      if (files.length === 1) throw new AppError('invalid_input', `${file}: ${reason}`, { file })
-      skipped.push({ file, reason })
+      const reason = `unknown dataset "${basename(file, extname(file))}" (known: ${knownNames()}); rename the file or name its dataset`
+      if (files.length === 1) throw new AppError('invalid_input', `${file}: ${reason}`, { file, field: 'datasetAs' })
+      skipped.push({ file, reason, field: 'datasetAs' })
       continue
     }
     if (seen.has(info.name)) {

@@ -245,7 +245,7 @@ export async function buildReport(loaded: LoadedOutputs, opts: ReportOptions): P
         heldOutRow = labels.map((l) => (l.empty ? null : 'unknown'))
         classifierLabelling = { folds: 0, outOfFold: 0, notInTraining: 0, unknown: labels.filter((l) => !l.empty).length }
         notes.push(
-          `${ds.info.name}: its classifier learned from the test posts and was trained before cross-fitted labelling existed, so its labels of test posts may be in-sample; retrain the classifiers (imhi classifiers train) for out-of-fold labels`
+          `${ds.info.name}: its classifier learned from the test posts and was trained before cross-fitted labelling existed, so its labels of test posts may be in-sample; retrain the label classifiers for out-of-fold labels`
         )
       }
       if (goldens) {
@@ -263,7 +263,7 @@ export async function buildReport(loaded: LoadedOutputs, opts: ReportOptions): P
         )
       }
     } else if (opts.labeller.kind === 'tfidf') {
-      notes.push(`${ds.info.name}: no label classifier trained yet (imhi classifiers train)`)
+      notes.push(`${ds.info.name}: no label classifier trained yet (train the label classifiers)`)
     } else {
       notes.push(`${ds.info.name}: no MentalBERT classifier folder for it under ${opts.labeller.modelPath}`)
     }

@@ -183,7 +183,7 @@ export function createEvaluationService(ctx: ServiceContext, deps: { imhi: ImhiS
     try {
       classifier = new LabelClassifier(deserializeModel(row.model))
     } catch (err) {
-      throw new AppError('bad_file', `The stored classifier of ${dataset} cannot be read (${err instanceof Error ? err.message : String(err)}); retrain it with "imhi classifiers train".`)
+      throw new AppError('bad_file', `The stored classifier of ${dataset} cannot be read (${err instanceof Error ? err.message : String(err)}); retrain the label classifiers.`, { needs: 'classifiers' })
     }
     classifierCache.set(dataset, { trainedAt: row.trained_at, classifier })
     return classifier
@@ -223,7 +223,7 @@ export function createEvaluationService(ctx: ServiceContext, deps: { imhi: ImhiS
   function load(target: Target, requireGoldens: boolean): LoadedOutputs {
     if ((target.runId === undefined) === (target.path === undefined)) throw new AppError('invalid_input', 'Give either a run id or a path to an output folder/CSV, not both and not neither.')
     if (target.runId !== undefined) {
-      if (target.datasetAs !== undefined) throw new AppError('invalid_input', '--dataset-as applies to output files, not to runs (a run knows its datasets).')
+      if (target.datasetAs !== undefined) throw new AppError('invalid_input', 'A dataset name for output files does not apply to a run (a run knows its datasets).', { field: 'datasetAs' })
       return loadRun(target.runId)
     }
     return readOutputs(target.path!, { requireGoldens, datasetAs: target.datasetAs })
@@ -357,7 +357,7 @@ export function createEvaluationService(ctx: ServiceContext, deps: { imhi: ImhiS
         }
       }
       if (Object.keys(datasets).length === 0) {
-        throw new AppError('invalid_input', `No label classifier trained for ${missing.join(', ')}; run "imhi classifiers train --db FILE" after importing the IMHI data.`)
+        throw new AppError('invalid_input', `No label classifier trained for ${missing.join(', ')}; train the label classifiers after importing the IMHI data.`, { needs: 'classifiers' })
       }
       return { source: loaded.source, labeller: labellerInfo(undefined), datasets, missingClassifiers: missing, skipped: loaded.skipped }
     },
@@ -396,7 +396,7 @@ export function createEvaluationService(ctx: ServiceContext, deps: { imhi: ImhiS
       modelPath?: string,
       onnx: OnnxScorerOptions & { onProgress?: (stage: string, dataset: string, done: number, total: number) => void } = {}
     ) {
-      if (metrics.lm && !modelPath) throw new AppError('invalid_input', 'The lm metric needs a model: pass --model PATH (a .gguf file).')
+      if (metrics.lm && !modelPath) throw new AppError('invalid_input', 'The lm metric needs a model (a .gguf file).', { field: 'lmModel' })
       const loaded = load(target, true)
       for (const ds of loaded.datasets) {
         if (!hasGoldens(ds)) throw new AppError('bad_file', `${ds.file ?? ds.info.name}: the goldens column is empty; BLEU/ROUGE/LM/BART-score/BERTScore need golden explanations`)

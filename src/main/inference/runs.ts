@@ -315,7 +315,7 @@ export function createRuns(deps: {
     for (const d of datasets) {
       const ids = benchmark.itemIdsInOrder(d, input.split, limit)
       if (ids.length === 0) {
-        throw new AppError('not_found', `No ${input.split} items for ${d}: import the IMHI folder first (imhi import PATH).`, { field: 'datasets' })
+        throw new AppError('not_found', `No ${input.split} items for ${d}: import the IMHI folder first.`, { field: 'datasets', needs: 'imhiData' })
       }
       plan.push(...ids)
     }

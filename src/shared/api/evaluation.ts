@@ -224,7 +224,8 @@ export interface EvaluationReport {
   source: { kind: 'outputs'; path: string } | { kind: 'run'; runId: number; name: string }
   createdAt: string
   datasets: Record<string, DatasetReport>
-  skipped: { file: string; reason: string }[]
+  /** Files left out and why; `field` names the input that would have placed a file (datasetAs). */
+  skipped: { file: string; reason: string; field?: string }[]
   /** What could not be computed, and why (no classifier trained, no goldens, ...). */
   notes: string[]
   /** Which labeller made the classifier labels (absent in reports stored before it was recorded: the TF-IDF classifiers). */
