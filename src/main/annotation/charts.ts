@@ -1,5 +1,5 @@
 import type { AspectDef, StudyCharts } from '../../shared/api/annotation'
-import type { Db } from '../db/open'
+import type { AnnotationStore } from './store'
 import { bootstrapAlpha } from './agreement/bootstrap'
 
 /**
@@ -7,13 +7,13 @@ import { bootstrapAlpha } from './agreement/bootstrap'
  * scores): score distributions per annotator and aspect, Krippendorff's alpha per aspect with
  * bootstrap 95% intervals, time per item, and cumulative ratings over time.
  */
-export function studyCharts(db: Db, studyId: number, aspects: readonly AspectDef[], resamples: number, seed: number): StudyCharts {
-  const people = db.prepare('SELECT a.id, a.name FROM study_annotators sa JOIN annotators a ON a.id = sa.annotator_id WHERE sa.study_id = ? ORDER BY sa.ordinal').all(studyId) as {
+export function studyCharts(store: AnnotationStore, studyId: number, aspects: readonly AspectDef[], resamples: number, seed: number): StudyCharts {
+  const people = store.studyPeople.all(studyId) as {
     id: number
     name: string
   }[]
   const col = new Map(people.map((p, i) => [p.id, i]))
-  const ratings = db.prepare('SELECT study_item_id AS itemId, annotator_id AS id, aspect, score, rated_at AS at FROM ratings WHERE study_id = ? ORDER BY rated_at').all(studyId) as {
+  const ratings = store.chartRatings.all(studyId) as {
     itemId: number
     id: number
     aspect: string
@@ -47,8 +47,7 @@ export function studyCharts(db: Db, studyId: number, aspects: readonly AspectDef
     }
   })
   const times = (
-    db.prepare(`SELECT a.name AS annotator, s.seconds FROM item_states s JOIN study_items i ON i.id = s.study_item_id JOIN annotators a ON a.id = s.annotator_id
-      WHERE i.study_id = ? AND s.seconds > 0 ORDER BY i.position`).all(studyId) as { annotator: string; seconds: number }[]
+    store.chartSeconds.all(studyId) as { annotator: string; seconds: number }[]
   ).map((t) => ({ annotator: t.annotator, seconds: Math.round(t.seconds * 10) / 10 }))
   // Progress: cumulative ratings per annotator, one point per hour in which they rated.
   const progress: StudyCharts['progress'] = []

@@ -340,7 +340,7 @@ export function writeFileAtomic(path: string, text: string): string {
 }
 
 export function createCsvIo(core: AnnotationCore) {
-  const { db } = core
+  const { db, store } = core
 
   function importImhi(table: CsvTable, file: string, layout: Extract<Layout, { kind: 'imhi' }>, studyName: string | undefined): AnnotationImportReport {
     const parsed = parseImhiTable(table, file, layout)
@@ -348,7 +348,7 @@ export function createCsvIo(core: AnnotationCore) {
     const parent = basename(dirname(file)).replace(/_annotation$/i, '')
     const dataset = findDataset(parent)?.name ?? null
     const name = studyName ?? stem
-    const existing = db.prepare('SELECT * FROM studies WHERE name = ? ORDER BY id DESC LIMIT 1').get(name) as { id: number; origin: string; aspects: string; annotators_per_item: number } | undefined
+    const existing = store.studyByName.get(name) as { id: number; origin: string; aspects: string; annotators_per_item: number } | undefined
     const studyId = db.transaction(() => {
       let sid: number
       if (existing) {
@@ -358,7 +358,7 @@ export function createCsvIo(core: AnnotationCore) {
         if (existing.annotators_per_item !== parsed.annotators) {
           throw new AppError('conflict', `${file}: ${parsed.annotators} annotators per item, study "${name}" has ${existing.annotators_per_item}.`, { file })
         }
-        if (db.prepare('SELECT 1 FROM study_items WHERE study_id = ? AND source = ? LIMIT 1').get(existing.id, stem)) {
+        if (store.studyHasSource.get(existing.id, stem)) {
           throw new AppError('conflict', `Study "${name}" already holds the ratings of ${stem}; nothing was imported twice.`, { file })
         }
         sid = existing.id
@@ -389,7 +389,7 @@ export function createCsvIo(core: AnnotationCore) {
         core.joinStudy(sid, id, k)
         return id
       })
-      const insert = db.prepare('INSERT INTO ratings (study_id, study_item_id, annotator_id, aspect, score) VALUES (?, ?, ?, ?, ?)')
+      const insert = store.insertImportedRating
       people.forEach((p) => core.assign(sid, p, ids, null))
       parsed.rows.forEach((r, i) => {
         for (const aspect of parsed.aspects) {
@@ -398,8 +398,8 @@ export function createCsvIo(core: AnnotationCore) {
           })
         }
       })
-      const spec = JSON.parse((db.prepare('SELECT spec FROM studies WHERE id = ?').get(sid) as { spec: string }).spec) as { imported?: string[] }
-      if (existing) db.prepare('UPDATE studies SET spec = ? WHERE id = ?').run(JSON.stringify({ ...spec, imported: [...(spec.imported ?? []), basename(file)] }), sid)
+      const spec = JSON.parse((store.studySpec.get(sid) as { spec: string }).spec) as { imported?: string[] }
+      if (existing) store.setStudySpec.run(JSON.stringify({ ...spec, imported: [...(spec.imported ?? []), basename(file)] }), sid)
       return sid
     })()
     core.events.broadcast('annotation.studiesChanged', { studyId })
@@ -419,7 +419,7 @@ export function createCsvIo(core: AnnotationCore) {
     const { rows, scales } = parseLong(table, file, columns)
     const stem = basename(file, extname(file))
     const name = studyName ?? stem
-    if (db.prepare('SELECT 1 FROM studies WHERE name = ?').get(name)) {
+    if (store.studyNameTaken.get(name)) {
       throw new AppError('conflict', `A study named "${name}" already exists; import the long layout under another study name.`, { file, field: 'studyName' })
     }
     const aspectKeys = [...new Set([...DEFAULT_KEYS, ...rows.map((r) => r.aspect)])]
@@ -462,10 +462,8 @@ export function createCsvIo(core: AnnotationCore) {
         return [p, id]
       }))
       for (const p of people) core.assign(sid, personId.get(p)!, [...items.keys()].filter((k) => perItem.get(k)!.has(p)).map((k) => idOf.get(k)!), null)
-      const insert = db.prepare(`INSERT INTO ratings (study_id, study_item_id, annotator_id, aspect, score, rated_at) VALUES (?, ?, ?, ?, ?, coalesce(?, strftime('%Y-%m-%dT%H:%M:%fZ','now')))`)
-      const state = db.prepare(`INSERT INTO item_states (study_item_id, annotator_id, flagged, note, seconds) VALUES (?, ?, ?, ?, ?)
-        ON CONFLICT (study_item_id, annotator_id) DO UPDATE SET flagged = max(flagged, excluded.flagged),
-        note = CASE WHEN item_states.note = '' THEN excluded.note ELSE item_states.note END, seconds = max(item_states.seconds, excluded.seconds)`)
+      const insert = store.insertLongRating
+      const state = store.mergeImportedState
       for (const r of rows) {
         const itemId = idOf.get(r.item)!
         const a = personId.get(r.annotator)!
@@ -487,8 +485,7 @@ export function createCsvIo(core: AnnotationCore) {
   function exportCsv(input: ParsedInput<'annotation.export'>): ExportReport {
     const study = core.studyRow(input.studyId)
     const aspects = core.aspectsOf(study.id)
-    const items = db
-      .prepare('SELECT * FROM study_items WHERE study_id = ? AND (? IS NULL OR source = ?) ORDER BY position')
+    const items = store.exportItems
       .all(study.id, input.source ?? null, input.source ?? null) as {
       id: number
       item_key: string
@@ -507,8 +504,7 @@ export function createCsvIo(core: AnnotationCore) {
       if (!input.path) return { path: null, text, rows: keep.length, format: input.format }
       return { path: writeFileAtomic(input.path, text), text: null, rows: keep.length, format: input.format }
     }
-    const ratings = db
-      .prepare(`SELECT r.study_item_id AS item, r.annotator_id AS annotator, r.aspect, r.score, r.rated_at AS ratedAt FROM ratings r WHERE r.study_id = ?`)
+    const ratings = store.studyRatingsRaw
       .all(study.id) as { item: number; annotator: number; aspect: string; score: number; ratedAt: string }[]
     const byKey = new Map(ratings.map((r) => [`${r.item}:${r.annotator}:${r.aspect}`, r]))
     let header: string[]
@@ -516,17 +512,16 @@ export function createCsvIo(core: AnnotationCore) {
     if (input.format === 'imhi') {
       const cols = [...new Set(items.map((i) => i.explanation_column ?? 'explanation'))]
       header = ['text', 'label', cols.length === 1 ? cols[0] : 'explanation', ...aspects.map((a) => a.key)]
-      const assigned = db.prepare(`SELECT a.annotator_id AS id FROM assignments a JOIN study_annotators sa ON sa.study_id = a.study_id AND sa.annotator_id = a.annotator_id
-        WHERE a.study_item_id = ? ORDER BY sa.ordinal`)
+      const assigned = store.itemAnnotators
       for (const it of items) {
         const people = (assigned.all(it.id) as { id: number }[]).map((p) => p.id)
         rows.push([it.post, it.label ?? '', it.explanation, ...aspects.map((a) => formatScoreList(people.map((p) => byKey.get(`${it.id}:${p}:${a.key}`)?.score ?? null)))])
       }
     } else {
       header = [...LONG_COLUMNS]
-      const people = db.prepare('SELECT a.id, a.name FROM study_annotators sa JOIN annotators a ON a.id = sa.annotator_id WHERE sa.study_id = ? ORDER BY sa.ordinal').all(study.id) as { id: number; name: string }[]
+      const people = store.studyPeople.all(study.id) as { id: number; name: string }[]
       const states = new Map(
-        (db.prepare('SELECT s.* FROM item_states s JOIN study_items i ON i.id = s.study_item_id WHERE i.study_id = ?').all(study.id) as { study_item_id: number; annotator_id: number; flagged: number; note: string; seconds: number }[]).map((s) => [
+        (store.studyItemStates.all(study.id) as { study_item_id: number; annotator_id: number; flagged: number; note: string; seconds: number }[]).map((s) => [
           `${s.study_item_id}:${s.annotator_id}`,
           s
         ])

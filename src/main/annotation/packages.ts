@@ -39,25 +39,18 @@ export const packageSchema = z
 export type AnnotatorPackage = z.infer<typeof packageSchema>
 
 export function createPackages(core: AnnotationCore) {
-  const { db } = core
+  const { db, store } = core
 
   function exportPackage(studyId: number, annotatorId: number, path: string): { path: string; items: number; ratings: number } {
     const study = core.studyRow(studyId)
-    const member = db
-      .prepare('SELECT a.uid, a.name, sa.ordinal, sa.order_seed FROM study_annotators sa JOIN annotators a ON a.id = sa.annotator_id WHERE sa.study_id = ? AND sa.annotator_id = ?')
+    const member = store.memberOf
       .get(studyId, annotatorId) as { uid: string; name: string; ordinal: number; order_seed: number } | undefined
     if (!member) throw new AppError('not_found', `Annotator ${annotatorId} is not part of study ${studyId}.`)
-    const items = db
-      .prepare(`SELECT i.item_key AS key, a.queue_pos AS queuePos, i.post, i.explanation, i.sensitive FROM assignments a JOIN study_items i ON i.id = a.study_item_id
-        WHERE a.study_id = ? AND a.annotator_id = ? ORDER BY a.queue_pos`)
+    const items = store.packageItems
       .all(studyId, annotatorId) as { key: string; queuePos: number; post: string; explanation: string; sensitive: number }[]
-    const ratings = db
-      .prepare(`SELECT i.item_key AS item, r.aspect, r.score, r.rated_at AS ratedAt FROM ratings r JOIN study_items i ON i.id = r.study_item_id
-        WHERE r.study_id = ? AND r.annotator_id = ? ORDER BY i.position, r.aspect`)
+    const ratings = store.packageRatings
       .all(studyId, annotatorId) as AnnotatorPackage['ratings']
-    const states = db
-      .prepare(`SELECT i.item_key AS item, s.flagged, s.skipped, s.note, s.seconds FROM item_states s JOIN study_items i ON i.id = s.study_item_id
-        WHERE i.study_id = ? AND s.annotator_id = ? ORDER BY i.position`)
+    const states = store.packageStates
       .all(studyId, annotatorId) as { item: string; flagged: number; skipped: number; note: string; seconds: number }[]
     const pkg: AnnotatorPackage = {
       format: PACKAGE_FORMAT,
@@ -126,7 +119,7 @@ export function createPackages(core: AnnotationCore) {
 
     const report = db.transaction((): MergeReport => {
       let created = false
-      let study = db.prepare('SELECT * FROM studies WHERE uid = ?').get(pkg.study.uid) as { id: number; name: string; aspects: string } | undefined
+      let study = store.studyByUid.get(pkg.study.uid) as { id: number; name: string; aspects: string } | undefined
       if (!study) {
         const id = core.insertStudy({
           uid: pkg.study.uid,
@@ -151,7 +144,7 @@ export function createPackages(core: AnnotationCore) {
       }
       // Items: matched by key; a new study gets them (blinded) from the package.
       const itemId = new Map<string, number>()
-      const find = db.prepare('SELECT id FROM study_items WHERE study_id = ? AND item_key = ?')
+      const find = store.itemIdByKey
       const missing: typeof pkg.items = []
       for (const it of pkg.items) {
         const row = find.get(sid, it.key) as { id: number } | undefined
@@ -169,27 +162,27 @@ export function createPackages(core: AnnotationCore) {
         )
         sorted.forEach((it, i) => itemId.set(it.key, ids[i]))
         if (sorted.some((it) => it.sensitive)) {
-          const mark = db.prepare('UPDATE study_items SET sensitive = 1 WHERE id = ?')
+          const mark = store.markSensitive
           sorted.forEach((it, i) => it.sensitive && mark.run(ids[i]))
         }
       }
       // The annotator: by uid; a new profile (with its own token) when unknown here.
       const annotatorId = core.ensureAnnotator(pkg.annotator.name, pkg.annotator.uid)
       core.joinStudy(sid, annotatorId, pkg.annotator.ordinal, pkg.annotator.orderSeed)
-      const assigned = db.prepare('SELECT 1 FROM assignments WHERE study_item_id = ? AND annotator_id = ?')
-      const posTaken = db.prepare('SELECT 1 FROM assignments WHERE study_id = ? AND annotator_id = ? AND queue_pos = ?')
+      const assigned = store.isAssigned
+      const posTaken = store.queuePosTaken
       const newOnes = pkg.items.filter((it) => !assigned.get(itemId.get(it.key)!, annotatorId))
       const clash = newOnes.some((it) => posTaken.get(sid, annotatorId, it.queuePos))
       if (clash) core.assign(sid, annotatorId, newOnes.map((it) => itemId.get(it.key)!), null)
-      else for (const it of newOnes) db.prepare('INSERT INTO assignments (study_id, study_item_id, annotator_id, queue_pos) VALUES (?, ?, ?, ?)').run(sid, itemId.get(it.key)!, annotatorId, it.queuePos)
+      else for (const it of newOnes) store.insertAssignment.run(sid, itemId.get(it.key)!, annotatorId, it.queuePos)
 
       const conflicts: MergeConflict[] = []
       let added = 0
       let unchanged = 0
       let resolved = 0
-      const getRating = db.prepare('SELECT score FROM ratings WHERE study_item_id = ? AND annotator_id = ? AND aspect = ?')
-      const insertRating = db.prepare('INSERT INTO ratings (study_id, study_item_id, annotator_id, aspect, score, rated_at) VALUES (?, ?, ?, ?, ?, ?)')
-      const replaceRating = db.prepare('UPDATE ratings SET score = ?, rated_at = ? WHERE study_item_id = ? AND annotator_id = ? AND aspect = ?')
+      const getRating = store.ratingScore
+      const insertRating = store.insertRatingAt
+      const replaceRating = store.replaceRating
       for (const r of pkg.ratings) {
         const iid = itemId.get(r.item)!
         const mine = getRating.get(iid, annotatorId, r.aspect) as { score: number } | undefined
@@ -206,10 +199,8 @@ export function createPackages(core: AnnotationCore) {
           else conflicts.push({ item: r.item, field: r.aspect, annotator: pkg.annotator.name, mine: mine.score, theirs: r.score })
         }
       }
-      const getState = db.prepare('SELECT * FROM item_states WHERE study_item_id = ? AND annotator_id = ?')
-      const putState = db.prepare(`INSERT INTO item_states (study_item_id, annotator_id, flagged, skipped, note, seconds) VALUES (?, ?, ?, ?, ?, ?)
-        ON CONFLICT (study_item_id, annotator_id) DO UPDATE SET flagged = excluded.flagged, skipped = excluded.skipped, note = excluded.note, seconds = excluded.seconds,
-        updated_at = strftime('%Y-%m-%dT%H:%M:%fZ','now')`)
+      const getState = store.itemState
+      const putState = store.putState
       for (const s of pkg.states) {
         const iid = itemId.get(s.item)
         if (iid === undefined) continue

@@ -12,6 +12,7 @@ const SCORED = 200
  * The study lead's review (flagged items, notes, skipped items, the largest disagreements; one
  * item with every annotator side by side) and adjudication: the lead's resolved score per aspect,
  * stored apart from the raw ratings (which it never touches), with a reason and who decided.
+ * Its statements (the adjudications, and the review's reads) are prepared once, below.
  */
 export function createReview(core: AnnotationCore) {
   const { db } = core
@@ -210,9 +211,9 @@ export function createReview(core: AnnotationCore) {
 
   /** The adjudicated layout: one row per decided item and aspect, with the raw scores beside it. */
   function adjudicatedRows(studyId: number): { header: string[]; rows: (string | number | null)[][] } {
-    const people = db.prepare('SELECT a.id, a.name FROM study_annotators sa JOIN annotators a ON a.id = sa.annotator_id WHERE sa.study_id = ? ORDER BY sa.ordinal').all(studyId) as { id: number; name: string }[]
+    const people = core.store.studyPeople.all(studyId) as { id: number; name: string }[]
     const raw = new Map(
-      (db.prepare('SELECT study_item_id AS itemId, annotator_id AS id, aspect, score FROM ratings WHERE study_id = ?').all(studyId) as { itemId: number; id: number; aspect: string; score: number }[]).map(
+      (core.store.studyScores.all(studyId) as { itemId: number; id: number; aspect: string; score: number }[]).map(
         (r) => [`${r.itemId}:${r.id}:${r.aspect}`, r.score]
       )
     )

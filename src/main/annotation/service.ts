@@ -7,7 +7,7 @@ import { createCsvIo } from './io'
 import { createPackages } from './packages'
 import { createReview } from './review'
 import { studyCharts } from './charts'
-import { createAnnotationStore, type NewStudy, type NewStudyItem, type StudyRow } from './store'
+import { createAnnotationStore, type AnnotationStore, type NewStudy, type NewStudyItem, type StudyRow } from './store'
 import { createStudySources } from './sources'
 import { createStudies } from './studies'
 import { createRatingQueue } from './queue'
@@ -20,6 +20,8 @@ export type { NewStudy, NewStudyItem, StudyRow }
 /** What the CSV import/export and the packages build on. */
 export interface AnnotationCore {
   db: Db
+  /** The domain's SQL, prepared once (store.ts). */
+  store: AnnotationStore
   events: ServiceContext['events']
   studyRow(studyId: number): StudyRow
   aspectsOf(studyId: number): AspectDef[]
@@ -61,6 +63,7 @@ export function createAnnotationService(ctx: ServiceContext, deps: { imhi: ImhiS
 
   const core: AnnotationCore = {
     db,
+    store,
     studyRow,
     aspectsOf,
     insertStudy: studies.insertStudy,
@@ -94,9 +97,9 @@ export function createAnnotationService(ctx: ServiceContext, deps: { imhi: ImhiS
     reviewOrder: reviews.reviewOrder,
     reviewItem: reviews.reviewItem,
     adjudicate: reviews.adjudicate,
-    charts: (studyId: number, resamples: number, seed: number) => studyCharts(db, studyId, aspectsOf(studyId), resamples, seed),
+    charts: (studyId: number, resamples: number, seed: number) => studyCharts(store, studyId, aspectsOf(studyId), resamples, seed),
     /** For the evaluation domain: every rating of a study with what was rated. */
-    listStudyRatings: (studyId: number) => listStudyRatings(db, studyId),
+    listStudyRatings: (studyId: number) => listStudyRatings(store, studyId),
     // building blocks for CSV import and packages (io.ts, packages.ts)
     ...createCsvIo(core),
     ...createPackages(core)

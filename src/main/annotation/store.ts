@@ -42,8 +42,9 @@ export interface NewStudy {
 
 /**
  * The annotation domain's SQL (studies, study items, annotators, assignments, ratings, item
- * states), prepared once per database. Only the annotation modules use it; other domains read
- * ratings through the annotation service.
+ * states), prepared once per database. Only the annotation modules use it (review.ts keeps the
+ * adjudication statements beside its logic, also prepared once); other domains read ratings
+ * through the annotation service.
  */
 export function createAnnotationStore(db: Db) {
   return {
@@ -119,6 +120,52 @@ export function createAnnotationStore(db: Db) {
       WHERE r.study_id = ? ORDER BY si.position`),
     myStudies: db.prepare('SELECT study_id FROM study_annotators WHERE annotator_id = ?'),
     ordinalTaken: db.prepare('SELECT 1 FROM study_annotators WHERE study_id = ? AND ordinal = ?'),
+    // CSV import/export (io.ts), annotator packages (packages.ts), charts (charts.ts), ratings for evaluation (ratings.ts)
+    studyHasSource: db.prepare('SELECT 1 FROM study_items WHERE study_id = ? AND source = ? LIMIT 1'),
+    insertImportedRating: db.prepare('INSERT INTO ratings (study_id, study_item_id, annotator_id, aspect, score) VALUES (?, ?, ?, ?, ?)'),
+    studySpec: db.prepare('SELECT spec FROM studies WHERE id = ?'),
+    setStudySpec: db.prepare('UPDATE studies SET spec = ? WHERE id = ?'),
+    studyNameTaken: db.prepare('SELECT 1 FROM studies WHERE name = ?'),
+    insertLongRating: db.prepare(`INSERT INTO ratings (study_id, study_item_id, annotator_id, aspect, score, rated_at) VALUES (?, ?, ?, ?, ?, coalesce(?, strftime('%Y-%m-%dT%H:%M:%fZ','now')))`),
+    mergeImportedState: db.prepare(`INSERT INTO item_states (study_item_id, annotator_id, flagged, note, seconds) VALUES (?, ?, ?, ?, ?)
+        ON CONFLICT (study_item_id, annotator_id) DO UPDATE SET flagged = max(flagged, excluded.flagged),
+        note = CASE WHEN item_states.note = '' THEN excluded.note ELSE item_states.note END, seconds = max(item_states.seconds, excluded.seconds)`),
+    exportItems: db.prepare('SELECT * FROM study_items WHERE study_id = ? AND (? IS NULL OR source = ?) ORDER BY position'),
+    studyRatingsRaw: db.prepare(`SELECT r.study_item_id AS item, r.annotator_id AS annotator, r.aspect, r.score, r.rated_at AS ratedAt FROM ratings r WHERE r.study_id = ?`),
+    itemAnnotators: db.prepare(`SELECT a.annotator_id AS id FROM assignments a JOIN study_annotators sa ON sa.study_id = a.study_id AND sa.annotator_id = a.annotator_id
+        WHERE a.study_item_id = ? ORDER BY sa.ordinal`),
+    studyPeople: db.prepare('SELECT a.id, a.name FROM study_annotators sa JOIN annotators a ON a.id = sa.annotator_id WHERE sa.study_id = ? ORDER BY sa.ordinal'),
+    studyItemStates: db.prepare('SELECT s.* FROM item_states s JOIN study_items i ON i.id = s.study_item_id WHERE i.study_id = ?'),
+    memberOf: db.prepare('SELECT a.uid, a.name, sa.ordinal, sa.order_seed FROM study_annotators sa JOIN annotators a ON a.id = sa.annotator_id WHERE sa.study_id = ? AND sa.annotator_id = ?'),
+    packageItems: db.prepare(`SELECT i.item_key AS key, a.queue_pos AS queuePos, i.post, i.explanation, i.sensitive FROM assignments a JOIN study_items i ON i.id = a.study_item_id
+        WHERE a.study_id = ? AND a.annotator_id = ? ORDER BY a.queue_pos`),
+    packageRatings: db.prepare(`SELECT i.item_key AS item, r.aspect, r.score, r.rated_at AS ratedAt FROM ratings r JOIN study_items i ON i.id = r.study_item_id
+        WHERE r.study_id = ? AND r.annotator_id = ? ORDER BY i.position, r.aspect`),
+    packageStates: db.prepare(`SELECT i.item_key AS item, s.flagged, s.skipped, s.note, s.seconds FROM item_states s JOIN study_items i ON i.id = s.study_item_id
+        WHERE i.study_id = ? AND s.annotator_id = ? ORDER BY i.position`),
+    itemIdByKey: db.prepare('SELECT id FROM study_items WHERE study_id = ? AND item_key = ?'),
+    markSensitive: db.prepare('UPDATE study_items SET sensitive = 1 WHERE id = ?'),
+    isAssigned: db.prepare('SELECT 1 FROM assignments WHERE study_item_id = ? AND annotator_id = ?'),
+    queuePosTaken: db.prepare('SELECT 1 FROM assignments WHERE study_id = ? AND annotator_id = ? AND queue_pos = ?'),
+    ratingScore: db.prepare('SELECT score FROM ratings WHERE study_item_id = ? AND annotator_id = ? AND aspect = ?'),
+    insertRatingAt: db.prepare('INSERT INTO ratings (study_id, study_item_id, annotator_id, aspect, score, rated_at) VALUES (?, ?, ?, ?, ?, ?)'),
+    replaceRating: db.prepare('UPDATE ratings SET score = ?, rated_at = ? WHERE study_item_id = ? AND annotator_id = ? AND aspect = ?'),
+    putState: db.prepare(`INSERT INTO item_states (study_item_id, annotator_id, flagged, skipped, note, seconds) VALUES (?, ?, ?, ?, ?, ?)
+        ON CONFLICT (study_item_id, annotator_id) DO UPDATE SET flagged = excluded.flagged, skipped = excluded.skipped, note = excluded.note, seconds = excluded.seconds,
+        updated_at = strftime('%Y-%m-%dT%H:%M:%fZ','now')`),
+    studyScores: db.prepare('SELECT study_item_id AS itemId, annotator_id AS id, aspect, score FROM ratings WHERE study_id = ?'),
+    chartRatings: db.prepare('SELECT study_item_id AS itemId, annotator_id AS id, aspect, score, rated_at AS at FROM ratings WHERE study_id = ? ORDER BY rated_at'),
+    chartSeconds: db.prepare(`SELECT a.name AS annotator, s.seconds FROM item_states s JOIN study_items i ON i.id = s.study_item_id JOIN annotators a ON a.id = s.annotator_id
+      WHERE i.study_id = ? AND s.seconds > 0 ORDER BY i.position`),
+    studyRatingsWithItems: db.prepare(`
+      SELECT si.item_key AS itemKey, si.post, si.explanation, si.source, si.dataset,
+             a.name AS annotator, r.aspect, r.score
+      FROM ratings r
+      JOIN study_items si ON si.id = r.study_item_id
+      JOIN annotators a ON a.id = r.annotator_id
+      LEFT JOIN study_annotators sa ON sa.study_id = r.study_id AND sa.annotator_id = r.annotator_id
+      WHERE r.study_id = ?
+      ORDER BY si.position, sa.ordinal, r.aspect`),
     itemByKeyBrief: db.prepare('SELECT post, source FROM study_items WHERE study_id = ? AND item_key = ?')
   }
 }
