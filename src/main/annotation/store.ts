@@ -63,8 +63,6 @@ export function createAnnotationStore(db: Db) {
     insertItem: db.prepare(`INSERT INTO study_items (study_id, item_key, position, item_id, explanation_id, post, explanation, label, source, dataset, explanation_column, sensitive)
       VALUES (@studyId, @key, @position, @itemId, @explanationId, @post, @explanation, @label, @source, @dataset, @explanationColumn, @sensitive)`),
     maxPosition: db.prepare('SELECT coalesce(max(position), -1) AS p FROM study_items WHERE study_id = ?'),
-    itemsOf: db.prepare('SELECT id, item_key, position FROM study_items WHERE study_id = ? ORDER BY position'),
-    itemByKey: db.prepare('SELECT * FROM study_items WHERE study_id = ? AND item_key = ?'),
     sources: db.prepare('SELECT source, count(*) AS items FROM study_items WHERE study_id = ? GROUP BY source ORDER BY min(position)'),
     annotatorByName: db.prepare('SELECT * FROM annotators WHERE name = ?'),
     annotatorByUid: db.prepare('SELECT * FROM annotators WHERE uid = ?'),

@@ -2,16 +2,9 @@ import { randomUUID } from 'node:crypto'
 import { AppError } from '../../shared/api/errors'
 import { generationParamsSchema, type ExplanationInfo, type GenerationParamsInput, type PromptFormat, type Provenance } from '../../shared/api/inference'
 import type { EngineSession } from './engines/types'
-import { promptFor } from './prompt'
+import { completeTwinOf, promptFor, type InferenceItems } from './prompt'
 import type { LocalRuntime } from './runtime'
-import type { ItemReads } from '../imhi/items'
 import type { ExplanationRow, InferenceStore } from './store'
-
-/** The benchmark item reads inference makes, all through the imhi service (imhi/items.ts). */
-export type InferenceItems = Pick<ItemReads, 'itemsByIds' | 'twinItem' | 'itemIdsInOrder' | 'storedDatasetName'>
-
-/** The completion-style twin of an item (the same dataset and source row in test_complete). */
-export const completeTwinOf = (items: InferenceItems) => (dataset: string, sourceRow: number) => items.twinItem(dataset, 'test_complete', sourceRow)
 
 export function toExplanation(r: ExplanationRow): ExplanationInfo {
   return {

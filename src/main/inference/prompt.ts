@@ -1,6 +1,6 @@
 import { AppError } from '../../shared/api/errors'
 import type { PromptFormat } from '../../shared/api/inference'
-import type { ItemRow } from '../imhi/items'
+import type { ItemReads, ItemRow } from '../imhi/items'
 import type { PromptSpec } from './worker/protocol'
 
 /**
@@ -20,3 +20,9 @@ export function promptFor(item: ItemRow, format: PromptFormat, completeTwin: (da
   }
   return { text: item.query, template: format === 'chat' ? 'chat' : 'none' }
 }
+
+/** The benchmark item reads inference makes, all through the imhi service (imhi/items.ts). */
+export type InferenceItems = Pick<ItemReads, 'itemsByIds' | 'twinItem' | 'itemIdsInOrder' | 'storedDatasetName'>
+
+/** The completion-style twin of an item (the same dataset and source row in test_complete). */
+export const completeTwinOf = (items: InferenceItems) => (dataset: string, sourceRow: number) => items.twinItem(dataset, 'test_complete', sourceRow)

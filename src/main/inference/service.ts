@@ -10,7 +10,8 @@ import { createEngineRegistry } from './engines/registry'
 import { createInferenceStore } from './store'
 import { createLocalRuntime } from './runtime'
 import { createDownloads } from './downloads'
-import { createGeneration, type InferenceItems } from './generation'
+import { createGeneration } from './generation'
+import type { InferenceItems } from './prompt'
 import { createRuns } from './runs'
 
 export interface InferenceOptions {

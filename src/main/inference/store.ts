@@ -74,7 +74,6 @@ export function createInferenceStore(db: Db) {
     runExplanations: db.prepare<[number], { id: number; itemId: number; text: string; modelFile: string }>(
       'SELECT id, item_id AS itemId, text, model_file AS modelFile FROM explanations WHERE run_id = ? ORDER BY item_id, id'
     ),
-    setStatus: db.prepare<[RunStatus, string | null, number]>('UPDATE runs SET status = ?, error = ? WHERE id = ?'),
     claim: db.prepare<[number, string | null, number]>(
       "UPDATE runs SET status = 'running', error = NULL, owner_pid = ?, heartbeat_at = strftime('%Y-%m-%dT%H:%M:%fZ','now'), backend = COALESCE(?, backend) WHERE id = ?"
     ),
