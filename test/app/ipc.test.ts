@@ -1,16 +1,19 @@
 import { describe, expect, it } from 'vitest'
-import { readFileSync } from 'node:fs'
+import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { handleIpcCall, CALL_CHANNEL, EVENT_CHANNEL } from '../../src/main/electron/ipcCall'
 import { createHandlers } from '../../src/main/api/handlers'
+import { inProcessBackend } from '../../src/main/api/backend'
 import type { CallContext } from '../../src/main/api/dispatch'
 import { testServices } from '../support/services'
+import { APP_CSP, PAGE_CSP, PAGE_CSP_PLACEHOLDER } from '../../src/shared/api/csp'
 
 const ROOT = join(__dirname, '..', '..')
 
 describe('Electron IPC call handling (no Electron needed)', () => {
   const services = testServices()
-  const handlers = createHandlers(services)
+  // The services in this thread, behind the same door the core uses.
+  const handlers = inProcessBackend(createHandlers(services), services.events)
   let made = 0
   const ctx = (): CallContext => {
     made++
@@ -78,8 +81,13 @@ describe('Electron window security settings', () => {
   })
 
   it('ships a strict CSP in the page itself (file:// responses carry no headers)', () => {
-    const csp = /http-equiv="Content-Security-Policy"\s+content="([^"]+)"/.exec(html)?.[1]
-    expect(csp).toBeDefined()
+    // The page's meta tag is filled in by the build from the one definition (src/shared/api/csp.ts).
+    expect(/http-equiv="Content-Security-Policy"\s+content="([^"]+)"/.exec(html)?.[1]).toBe(PAGE_CSP_PLACEHOLDER)
+    const csp = PAGE_CSP
+    expect(csp).toBe(APP_CSP.replace("; frame-ancestors 'none'", ''))
+    expect(APP_CSP).toContain("frame-ancestors 'none'")
+    const built = join(ROOT, 'out', 'renderer', 'index.html')
+    if (existsSync(built)) expect(readFileSync(built, 'utf8')).toContain(`content="${PAGE_CSP}"`)
     const directives = Object.fromEntries(csp!.split(';').map((d) => d.trim().split(/\s+/)).map(([k, ...v]) => [k, v]))
     expect(directives['default-src']).toEqual(["'self'"])
     expect(directives['script-src']).toEqual(["'self'"])

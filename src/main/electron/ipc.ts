@@ -1,7 +1,7 @@
 import { ipcMain, type WebContents, type WebFrameMain } from 'electron'
 import { randomUUID } from 'node:crypto'
-import type { CallContext, ClientInfo, Handlers } from '../api/dispatch'
-import type { EventHub } from '../api/events'
+import type { CallContext, ClientInfo } from '../api/dispatch'
+import type { ApiBackend } from '../api/backend'
 import { CALL_CHANNEL, EVENT_CHANNEL, handleIpcCall } from './ipcCall'
 
 export { CALL_CHANNEL, EVENT_CHANNEL }
@@ -11,7 +11,7 @@ export { CALL_CHANNEL, EVENT_CHANNEL }
  * frame of our own window, showing our own page) before it reaches the dispatcher, which
  * validates it. Events go only to windows that have called in.
  */
-export function registerIpc(handlers: Handlers, events: EventHub, isTrustedFrame: (frame: WebFrameMain | null) => boolean): () => void {
+export function registerIpc(backend: ApiBackend, isTrustedFrame: (frame: WebFrameMain | null) => boolean): () => void {
   const clients = new Map<number, ClientInfo>()
   const listeners = new Map<number, () => void>()
 
@@ -27,7 +27,7 @@ export function registerIpc(handlers: Handlers, events: EventHub, isTrustedFrame
 
   const subscribe = (wc: WebContents): void => {
     if (listeners.has(wc.id)) return
-    const off = events.subscribe((name, payload) => {
+    const off = backend.subscribe(clientFor(wc), (name, payload) => {
       if (!wc.isDestroyed()) wc.send(EVENT_CHANNEL, name, payload)
     })
     listeners.set(wc.id, off)
@@ -47,7 +47,7 @@ export function registerIpc(handlers: Handlers, events: EventHub, isTrustedFrame
         if (!wc.isDestroyed()) wc.send(EVENT_CHANNEL, name, payload)
       }
     })
-    return handleIpcCall(handlers, trusted, method, params, ctx)
+    return handleIpcCall(backend, trusted, method, params, ctx)
   })
 
   return () => {
