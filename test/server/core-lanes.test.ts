@@ -1,0 +1,151 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { mkdirSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { startServer, type RunningServer } from '../../src/main/server/serve'
+import { CoreHost } from '../../src/main/core/host'
+import { threadLanes } from '../../src/main/core/thread-lanes'
+import { APP_VERSION } from '../../src/main/version'
+import type { ServerMessage } from '../../src/shared/api/protocol'
+import { tempDir } from '../support/tmp'
+import { writeImhiFixture } from '../support/imhi-fixture'
+import { SHARED_IMHI, hasSharedImhi } from '../support/shared'
+import { figures, pingWhile, wsClient } from '../support/ping'
+import { scaledImhi } from '../../bench/support/scaled-imhi'
+import { testServices } from '../support/services'
+
+/**
+ * `imhi serve` with the services in their own lanes (core/host.ts): the server thread answers a
+ * ping while an import and a classifier training run on the jobs lane, and a lane killed mid-import
+ * is restarted, says so, and the import resumes without adding anything twice.
+ *
+ * Latency bounds here are loose (a shared 2-core machine); `npm run bench:ping` measures them.
+ */
+const LOOSE_P95_MS = 250
+
+function resultOf<T>(msg: ServerMessage): T {
+  if (msg.type !== 'result') throw new Error(`expected a result, got ${JSON.stringify(msg)}`)
+  return msg.result as T
+}
+
+async function serveWithCore(dir: string): Promise<{ server: RunningServer; host: CoreHost; dbFile: string }> {
+  const rendererDir = join(dir, 'renderer')
+  mkdirSync(rendererDir, { recursive: true })
+  writeFileSync(join(rendererDir, 'index.html'), '<!doctype html><title>IMHI Workbench</title>')
+  const dbFile = join(dir, 'core.db')
+  const host = new CoreHost({ spawn: threadLanes({ dbFile, dataDir: dir, transport: 'serve', version: APP_VERSION }), dbFile })
+  await host.start()
+  const server = await startServer({ backend: host, rendererDir, port: 0 })
+  return { server, host, dbFile }
+}
+
+describe('imhi serve answers while the jobs lane works', () => {
+  const dir = tempDir()
+  let server: RunningServer
+  let host: CoreHost
+  // The released data when it is here; otherwise the synthetic fixture at 1,500 times its rows.
+  const source = hasSharedImhi ? SHARED_IMHI : scaledImhi(writeImhiFixture(join(dir, 'fixture')), 1500)
+
+  beforeAll(async () => {
+    if (!hasSharedImhi) console.warn('core-lanes.test: ../shared/imhi is absent; the import under load is the synthetic fixture at 1,500x.')
+    ;({ server, host } = await serveWithCore(dir))
+  }, 60_000)
+  afterAll(async () => {
+    await server?.close()
+    await host?.close()
+  })
+
+  it('answers a WebSocket call and an HTTP request within a frame (loosely) during an import', async () => {
+    const owner = await wsClient(server.port, server.token)
+    try {
+      const { result, ws, http } = await pingWhile(server.port, server.token, owner.call('imhi.import', { path: source }))
+      const report = resultOf<{ added: number; errors: number }>(result)
+      expect(report.errors).toBe(0)
+      expect(report.added).toBeGreaterThan(1000)
+      expect(ws.length).toBeGreaterThan(10)
+      const w = figures(ws)
+      const h = figures(http)
+      console.log(`ping during import (${report.added} rows): ws p50 ${w.p50.toFixed(1)} p95 ${w.p95.toFixed(1)} max ${w.max.toFixed(1)} ms (n ${w.n}); http p95 ${h.p95.toFixed(1)} ms`)
+      expect(w.p95).toBeLessThan(LOOSE_P95_MS)
+      expect(h.p95).toBeLessThan(LOOSE_P95_MS)
+      // The import's progress reached the owner's socket from the jobs lane.
+      expect(owner.events.some((e) => e.event === 'imhi.importProgress')).toBe(true)
+    } finally {
+      owner.close()
+    }
+  }, 600_000)
+
+  it('answers within a frame (loosely) while classifiers train', async () => {
+    const owner = await wsClient(server.port, server.token)
+    try {
+      const datasets = hasSharedImhi ? ['DR', 'dreaddit'] : undefined
+      const { result, ws } = await pingWhile(server.port, server.token, owner.call('evaluation.trainClassifiers', datasets ? { datasets } : {}))
+      const trained = resultOf<{ dataset: string }[]>(result)
+      expect(trained.length).toBeGreaterThan(0)
+      const w = figures(ws)
+      console.log(`ping during training (${trained.length} classifiers): ws p50 ${w.p50.toFixed(1)} p95 ${w.p95.toFixed(1)} max ${w.max.toFixed(1)} ms (n ${w.n})`)
+      expect(w.p95).toBeLessThan(LOOSE_P95_MS)
+      expect(owner.events.some((e) => e.event === 'evaluation.progress')).toBe(true)
+    } finally {
+      owner.close()
+    }
+  }, 600_000)
+})
+
+describe('a lane killed mid-import', () => {
+  const dir = tempDir()
+  let server: RunningServer
+  let host: CoreHost
+  const source = scaledImhi(writeImhiFixture(join(dir, 'fixture')), 1500)
+  const clean = testServices('clean.db')
+
+  beforeAll(async () => {
+    ;({ server, host } = await serveWithCore(dir))
+  }, 60_000)
+  afterAll(async () => {
+    await server?.close()
+    await host?.close()
+  })
+
+  it('is restarted; the owner is told; the import resumes and adds nothing twice', async () => {
+    const owner = await wsClient(server.port, server.token)
+    try {
+      const importing = owner.call('imhi.import', { path: source })
+      // Kill it once the first files are committed.
+      for (let i = 0; i < 600 && !owner.events.some((e) => e.event === 'imhi.importProgress' && (e.payload as { filesDone: number }).filesDone >= 2); i++) {
+        await new Promise((r) => setTimeout(r, 10))
+      }
+      host.kill('jobs')
+      const failed = await importing
+      expect(failed.type).toBe('error')
+      expect((failed as { error: { message: string } }).error.message).toMatch(/jobs lane stopped .*while running imhi\.import.*restarted/)
+      // The core lane never stopped answering.
+      expect(resultOf<{ role: string }>(await owner.call('app.info')).role).toBe('owner')
+      const partial = resultOf<{ datasets: Record<string, { splits: Record<string, { items: number }> }> }>(await owner.call('imhi.stats'))
+
+      // The owner hears the restart, then the lane ready again.
+      for (let i = 0; i < 1000 && !owner.events.some((e) => e.event === 'app.core' && (e.payload as { state: string }).state === 'ready'); i++) {
+        await new Promise((r) => setTimeout(r, 10))
+      }
+      const core = owner.events.filter((e) => e.event === 'app.core').map((e) => e.payload as { lane: string; state: string })
+      expect(core).toEqual([
+        expect.objectContaining({ lane: 'jobs', state: 'restarting' }),
+        expect.objectContaining({ lane: 'jobs', state: 'ready' })
+      ])
+
+      // Resumed: the whole folder in, each row once.
+      const resumed = resultOf<{ added: number; unchanged: number; errors: number }>(await owner.call('imhi.import', { path: source }))
+      expect(resumed.errors).toBe(0)
+      const again = resultOf<{ added: number }>(await owner.call('imhi.import', { path: source }))
+      expect(again.added).toBe(0)
+      const count = (s: { datasets: Record<string, { splits: Record<string, { items: number }> }> }) =>
+        Object.values(s.datasets).reduce((n, d) => n + Object.values(d.splits).reduce((m, sp) => m + sp.items, 0), 0)
+      const stats = resultOf<{ datasets: Record<string, { splits: Record<string, { items: number }> }> }>(await owner.call('imhi.stats'))
+      expect(count(stats)).toBeGreaterThan(count(partial))
+      // Exactly what one uninterrupted import of the same folder holds.
+      await clean.imhi.importPath(source)
+      expect(stats).toEqual(clean.imhi.stats())
+    } finally {
+      owner.close()
+    }
+  }, 300_000)
+})
