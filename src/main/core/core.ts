@@ -32,6 +32,21 @@ export interface CorePort {
   onMessage(listener: (msg: RpcMessage) => void): void
 }
 
+/**
+ * Calls whose only effect is one write (a transaction or one statement) made before anything
+ * else happens: when the database is busy (the jobs lane's import holds the write lock for its
+ * current file), they are run again a little later instead of holding the lane's event loop in
+ * SQLite's busy wait, so every other call of the core lane (pings, searches, queues) goes on.
+ */
+const RETRY_WHEN_BUSY: ReadonlySet<string> = new Set(['annotation.rate', 'annotation.setItemState'])
+/** How long such a call lets SQLite wait for the lock in one try. */
+const SHORT_BUSY_MS = 5
+
+function isBusy(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code
+  return typeof code === 'string' && code.startsWith('SQLITE_BUSY')
+}
+
 /** Control calls a host makes on its core (everything else is an API method, dispatched). */
 export const CORE_CONTROL = {
   ping: 'core.ping',
@@ -48,7 +63,8 @@ export const CORE_CONTROL = {
  */
 export function startCore(port: CorePort, opts: CoreOptions): { services: Services; rpc: RpcEndpoint } {
   const db = openDatabase(opts.dbFile, { nativeBinding: opts.sqliteBinding })
-  db.pragma(`busy_timeout = ${Math.max(5000, opts.busyTimeoutMs ?? 60_000)}`)
+  const busyMs = Math.max(5000, opts.busyTimeoutMs ?? 60_000)
+  db.pragma(`busy_timeout = ${busyMs}`)
   let rpc: RpcEndpoint
   const services = createServices({
     db,
@@ -98,7 +114,24 @@ export function startCore(port: CorePort, opts: CoreOptions): { services: Servic
         if (services.events.allows(client, event, payload)) rpc.event(event, payload, [client.id])
       }
     }
-    return await dispatch(handlers, msg.method, msg.params, ctx)
+    if (!RETRY_WHEN_BUSY.has(msg.method)) return await dispatch(handlers, msg.method, msg.params, ctx)
+    const deadline = Date.now() + busyMs
+    for (let attempt = 0; ; attempt++) {
+      // The handler's synchronous part (its whole transaction) runs inside this call of dispatch.
+      db.pragma(`busy_timeout = ${SHORT_BUSY_MS}`)
+      let answer: Promise<unknown>
+      try {
+        answer = dispatch(handlers, msg.method, msg.params, ctx)
+      } finally {
+        db.pragma(`busy_timeout = ${busyMs}`)
+      }
+      try {
+        return await answer
+      } catch (err) {
+        if (!isBusy(err) || Date.now() > deadline) throw err
+        await new Promise((r) => setTimeout(r, Math.min(40, 2 ** attempt)))
+      }
+    }
   }
 
   rpc = createRpcEndpoint({
