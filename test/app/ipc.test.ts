@@ -20,31 +20,39 @@ describe('Electron IPC call handling (no Electron needed)', () => {
     return { client: { id: 'ipc-test', transport: 'electron', role: 'owner', annotatorId: null }, emit: () => {} }
   }
 
+  // The renderer sends the RPC envelope (src/shared/api/protocol.ts) through the preload bridge.
+  let nextId = 1
+  const ipc = (trusted: boolean, method: unknown, params: unknown) => handleIpcCall(handlers, trusted, { type: 'call', id: nextId++, method, params }, ctx)
+
   it('refuses a call from an untrusted frame before anything runs', async () => {
     made = 0
-    const reply = await handleIpcCall(handlers, false, 'app.info', {}, ctx)
-    expect(reply).toEqual({ ok: false, error: { code: 'forbidden', message: 'IPC from an untrusted frame' } })
+    const reply = await ipc(false, 'app.info', {})
+    expect(reply).toEqual({ type: 'error', id: nextId - 1, error: { code: 'forbidden', message: 'IPC from an untrusted frame' } })
     expect(made).toBe(0)
   })
 
-  it('answers a trusted call with the result', async () => {
-    const reply = await handleIpcCall(handlers, true, 'app.info', {}, ctx)
-    expect(reply).toMatchObject({ ok: true, result: { transport: 'electron', role: 'owner' } })
+  it('answers a trusted call with the result, under the call\'s id', async () => {
+    const reply = await ipc(true, 'app.info', {})
+    expect(reply).toMatchObject({ type: 'result', id: nextId - 1, result: { transport: 'electron', role: 'owner' } })
   })
 
-  it('validates the method name and the payload, naming the field', async () => {
-    expect(await handleIpcCall(handlers, true, 42, {}, ctx)).toEqual({ ok: false, error: { code: 'invalid_input', message: 'method must be a string' } })
-    expect(await handleIpcCall(handlers, true, 'constructor', {}, ctx)).toMatchObject({ ok: false, error: { code: 'unknown_method' } })
-    const bad = await handleIpcCall(handlers, true, 'imhi.item', { id: 'one' }, ctx)
-    expect(bad).toMatchObject({ ok: false, error: { code: 'invalid_input' } })
+  it('validates the envelope, the method name and the payload, naming the field', async () => {
+    expect(await ipc(true, 42, {})).toMatchObject({ type: 'error', error: { code: 'invalid_input', message: expect.stringMatching(/A call is/) } })
+    expect(await handleIpcCall(handlers, true, 'app.info', ctx)).toMatchObject({ type: 'error', id: 0, error: { code: 'invalid_input' } })
+    expect(await ipc(true, 'constructor', {})).toMatchObject({ type: 'error', error: { code: 'unknown_method' } })
+    const bad = await ipc(true, 'imhi.item', { id: 'one' })
+    expect(bad).toMatchObject({ type: 'error', error: { code: 'invalid_input' } })
     expect((bad as { error: { message: string } }).error.message).toMatch(/^Invalid input for imhi\.item: id:/)
-    const extra = await handleIpcCall(handlers, true, 'app.pickPath', { kind: 'folder', exec: 'rm -rf /' }, ctx)
+    const extra = await ipc(true, 'app.pickPath', { kind: 'folder', exec: 'rm -rf /' })
     expect((extra as { error: { message: string } }).error.message).toMatch(/exec/)
+    // A window cannot pose as another caller: the envelope's `as` is the host's alone.
+    const posing = await handleIpcCall(handlers, true, { type: 'call', id: 9, method: 'app.info', params: {}, as: { id: 'x', transport: 'serve', role: 'annotator', annotatorId: 3 } }, ctx)
+    expect(posing).toMatchObject({ type: 'result', result: { role: 'owner', transport: 'electron' } })
   })
 
   it('carries a service error as { code, message }, not a rejected promise', async () => {
-    const reply = await handleIpcCall(handlers, true, 'imhi.item', { id: 987654 }, ctx)
-    expect(reply.ok).toBe(false)
+    const reply = await ipc(true, 'imhi.item', { id: 987654 })
+    expect(reply.type).toBe('error')
     expect((reply as { error: { code: string; message: string } }).error.message).toMatch(/987654/)
   })
 

@@ -26,6 +26,8 @@ export function createRecorder() {
     openDialogs: [] as unknown[],
     /** URLs a window was asked to load (loadURL). */
     urls: [] as string[],
+    /** What the main process sent to its windows (channel, message). */
+    sent: [] as unknown[][],
     /** Utility processes forked (the core's lanes), each run in a worker thread of this process. */
     utility: [] as { entry: string; args: string[]; options: Record<string, unknown>; kill: () => void; exited: boolean }[],
     userData: ''
@@ -51,7 +53,7 @@ export function electronModule(rec: Recorder, opts: { isPackaged: boolean }) {
         handlers,
         on: (ev: string, fn: Handler) => handlers.set(ev, fn),
         once: (ev: string, fn: Handler) => handlers.set(ev, fn),
-        send: () => {},
+        send: (...args: unknown[]) => rec.sent.push(args),
         isDestroyed: () => false
       }
       const entry = { options, webContents: this.webContents, loaded: [] as string[] }

@@ -69,8 +69,31 @@ export class CoreHost implements ApiBackend {
 
   /** Starts the core lane, then the jobs lane (one after the other: the first one migrates the database). */
   async start(): Promise<void> {
-    await this.launch('core')
-    if (!this.opts.singleLane) await this.launch('jobs')
+    await this.whenReady(this.launchRecord('core'))
+    if (!this.opts.singleLane) await this.whenReady(this.launchRecord('jobs'))
+  }
+
+  private launchRecord(lane: Lane): LaneRecord {
+    void this.launch(lane)
+    return this.record(lane)
+  }
+
+  /**
+   * Settles when the lane answers: across restarts (a lane that dies while starting is started
+   * again), failing only when it cannot start at all (the database cannot be opened, or it keeps
+   * dying).
+   */
+  private async whenReady(r: LaneRecord): Promise<void> {
+    for (;;) {
+      const ready = r.ready
+      try {
+        await ready
+        return
+      } catch (err) {
+        if (r.ready !== ready && r.state !== 'failed') continue
+        throw err
+      }
+    }
   }
 
   private record(lane: Lane): LaneRecord {
@@ -199,7 +222,7 @@ export class CoreHost implements ApiBackend {
 
   private async onLane(r: LaneRecord, method: string, params: unknown, as?: ClientInfo): Promise<unknown> {
     if (r.state === 'failed') throw new AppError('internal', `The core's ${r.lane} lane is down; restart the app.`)
-    await r.ready
+    await this.whenReady(r)
     const rpc = r.rpc
     if (!rpc) throw new AppError('internal', `The core's ${r.lane} lane is restarting; try again in a moment.`)
     const key = Symbol(method)

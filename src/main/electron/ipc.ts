@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto'
 import type { CallContext, ClientInfo } from '../api/dispatch'
 import type { ApiBackend } from '../api/backend'
 import { CALL_CHANNEL, EVENT_CHANNEL, handleIpcCall } from './ipcCall'
+import type { EventMessage } from '../../shared/api/protocol'
 
 export { CALL_CHANNEL, EVENT_CHANNEL }
 
@@ -28,7 +29,7 @@ export function registerIpc(backend: ApiBackend, isTrustedFrame: (frame: WebFram
   const subscribe = (wc: WebContents): void => {
     if (listeners.has(wc.id)) return
     const off = backend.subscribe(clientFor(wc), (name, payload) => {
-      if (!wc.isDestroyed()) wc.send(EVENT_CHANNEL, name, payload)
+      if (!wc.isDestroyed()) wc.send(EVENT_CHANNEL, { type: 'event', event: name, payload } satisfies EventMessage)
     })
     listeners.set(wc.id, off)
     wc.once('destroyed', () => {
@@ -37,17 +38,17 @@ export function registerIpc(backend: ApiBackend, isTrustedFrame: (frame: WebFram
     })
   }
 
-  ipcMain.handle(CALL_CHANNEL, (event, method: unknown, params: unknown) => {
+  ipcMain.handle(CALL_CHANNEL, (event, message: unknown) => {
     const trusted = isTrustedFrame(event.senderFrame)
     const wc = event.sender
     if (trusted) subscribe(wc)
     const ctx = (): CallContext => ({
       client: clientFor(wc),
       emit: (name, payload) => {
-        if (!wc.isDestroyed()) wc.send(EVENT_CHANNEL, name, payload)
+        if (!wc.isDestroyed()) wc.send(EVENT_CHANNEL, { type: 'event', event: name, payload } satisfies EventMessage)
       }
     })
-    return handleIpcCall(backend, trusted, method, params, ctx)
+    return handleIpcCall(backend, trusted, message, ctx)
   })
 
   return () => {
