@@ -193,7 +193,7 @@ export class CoreHost implements ApiBackend {
       new AppError('internal', `The core's ${r.lane} lane stopped (${why})${doing}; it is being restarted. What it had saved is kept: start the job again to resume (an import adds nothing twice, a run continues where it stopped).`)
     )
     console.error(`IMHI Workbench: the core's ${r.lane} lane stopped (${why})${doing}; restarting it.`)
-    this.setState(r, 'restarting', `The ${r.lane} lane stopped (${why})${doing}; restarting it.`)
+    this.setState(r, 'restarting', `The ${r.lane} lane stopped (${why})${doing}.`)
     void this.launch(r.lane).catch((err: unknown) => {
       console.error(`IMHI Workbench: the core's ${r.lane} lane did not restart:`, err)
       this.setState(r, 'failed', `The ${r.lane} lane did not restart: ${AppError.from(err).message}`)
