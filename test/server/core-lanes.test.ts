@@ -12,6 +12,8 @@ import { SHARED_IMHI, hasSharedImhi } from '../support/shared'
 import { figures, pingWhile, wsClient } from '../support/ping'
 import { scaledImhi } from '../../bench/support/scaled-imhi'
 import { testServices } from '../support/services'
+import { createServices } from '../../src/main/services'
+import { openDatabase } from '../../src/main/db/open'
 
 /**
  * `imhi serve` with the services in their own lanes (core/host.ts): the server thread answers a
@@ -148,4 +150,68 @@ describe('a lane killed mid-import', () => {
       owner.close()
     }
   }, 300_000)
+})
+
+describe('blinding across the lanes', () => {
+  const dir = tempDir()
+  let server: RunningServer
+  let host: CoreHost
+  const tokens: Record<string, string> = {}
+  let studyA = 0
+  let studyB = 0
+  let bobId = 0
+  const fixture = writeImhiFixture(join(dir, 'imhi'))
+
+  beforeAll(async () => {
+    // The studies are made in this thread on the same file, before the core opens it.
+    const dbFile = join(dir, 'core.db')
+    const local = createServices({ db: openDatabase(dbFile), dataDir: dir, platform: { transport: 'test', version: APP_VERSION, dbFile } })
+    await local.imhi.importPath(fixture)
+    studyA = local.annotation.createStudy({ name: 'A', sources: [{ kind: 'gold', dataset: 'DR', split: 'test_instruction' }], seed: 1, annotatorsPerItem: 2, annotators: ['alice', 'bob'], extraAspects: [], breakMinutes: 0 }).id
+    studyB = local.annotation.createStudy({ name: 'B', sources: [{ kind: 'expert' }], seed: 2, annotatorsPerItem: 1, annotators: ['carol'], extraAspects: [], breakMinutes: 0 }).id
+    for (const a of local.annotation.annotators()) tokens[a.name] = a.token
+    bobId = local.annotation.annotators().find((a) => a.name === 'bob')!.id
+    await local.close()
+    ;({ server, host } = await serveWithCore(dir))
+  }, 60_000)
+  afterAll(async () => {
+    await server?.close()
+    await host?.close()
+  })
+
+  it('events from either lane reach only whom api/audience.ts allows', async () => {
+    const owner = await wsClient(server.port, server.token)
+    const alice = await wsClient(server.port, tokens.alice)
+    const bob = await wsClient(server.port, tokens.bob)
+    const carol = await wsClient(server.port, tokens.carol)
+    try {
+      // Annotators' tokens were looked up in the core lane: each is who the token says.
+      expect(resultOf<{ role: string }>(await alice.call('app.info')).role).toBe('annotator')
+      expect((await alice.call('imhi.import', { path: fixture })).type).toBe('error')
+      // Bob rates (core lane); the owner renames both studies (core lane); an import (jobs lane);
+      // the jobs lane dies and comes back (host).
+      const queue = resultOf<{ entries: { studyItemId: number }[] }>(await bob.call('annotation.queue', { studyId: studyA }))
+      expect(resultOf<{ score: number }>(await bob.call('annotation.rate', { studyId: studyA, studyItemId: queue.entries[0].studyItemId, aspect: 'fluency', score: 2 })).score).toBe(2)
+      await owner.call('annotation.updateStudy', { studyId: studyA, name: 'A (renamed)' })
+      await owner.call('annotation.updateStudy', { studyId: studyB, name: 'B (renamed)' })
+      resultOf(await owner.call('imhi.import', { path: fixture }))
+      host.kill('jobs')
+      for (let i = 0; i < 1000 && !owner.events.some((e) => e.event === 'app.core' && (e.payload as { state: string }).state === 'ready'); i++) {
+        await new Promise((r) => setTimeout(r, 10))
+      }
+      await new Promise((r) => setTimeout(r, 100))
+      const names = (c: { events: { event: string }[] }) => [...new Set(c.events.map((e) => e.event))].sort()
+      expect(names(owner)).toEqual(expect.arrayContaining(['annotation.changed', 'annotation.studiesChanged', 'app.core', 'imhi.importProgress']))
+      // Bob hears his own rating and his study; Alice her study but not Bob's rating; Carol only hers.
+      expect(bob.events).toEqual(
+        expect.arrayContaining([{ event: 'annotation.changed', payload: expect.objectContaining({ annotatorId: bobId }) }, { event: 'annotation.studiesChanged', payload: { studyId: studyA } }])
+      )
+      expect(names(alice)).toEqual(['annotation.studiesChanged'])
+      expect(alice.events.map((e) => e.payload)).toEqual([{ studyId: studyA }])
+      expect(carol.events.map((e) => e.payload)).toEqual([{ studyId: studyB }])
+      for (const c of [alice, bob, carol]) expect(names(c).filter((n) => !n.startsWith('annotation.'))).toEqual([])
+    } finally {
+      for (const c of [owner, alice, bob, carol]) c.close()
+    }
+  }, 120_000)
 })
