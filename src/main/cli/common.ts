@@ -21,7 +21,7 @@ export function openServices(dbFile: string, opts: { create?: boolean; readonly?
   }
   let db
   try {
-    db = openDatabase(file, { readonly: opts.readonly })
+    db = openDatabase(file, { readonly: opts.readonly, nativeBinding: readConfig().sqliteBinding ?? undefined })
   } catch (err) {
     const e = AppError.from(err)
     if ((e.details as { damaged?: boolean } | undefined)?.damaged) {

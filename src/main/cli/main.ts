@@ -7,6 +7,7 @@ import { registerInference } from './inference'
 import { registerEvaluation } from './evaluation'
 import { registerAnnotation } from './annotation'
 import { registerDoctor } from './doctor'
+import { readConfig } from '../config'
 
 export function buildProgram(): Command {
   const program = new Command()
@@ -41,7 +42,7 @@ export async function main(argv: string[] = process.argv): Promise<number> {
     }
     const e = AppError.from(err)
     process.stderr.write(`imhi: ${e.message}\n`)
-    if (process.env.IMHI_DEBUG && err instanceof Error && err.stack) process.stderr.write(err.stack + '\n')
+    if (readConfig().debug && err instanceof Error && err.stack) process.stderr.write(err.stack + '\n')
     return e.code === 'invalid_input' ? 2 : 1
   }
 }

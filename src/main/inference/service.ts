@@ -26,7 +26,7 @@ import {
 } from '../../shared/api/inference'
 import { InferenceWorker } from './client'
 import { createModelLibrary, inspectGguf } from './library'
-import { parseBytes, readGgufHeader, sha256File } from './gguf'
+import { readGgufHeader, sha256File } from './gguf'
 import { imhiOutputCsv } from './export'
 import type { EmbedResult, ModelRef, PromptSpec, WorkerState } from './worker/protocol'
 import { llamaCppSession } from './engines/llamacpp'
@@ -118,12 +118,11 @@ export function createInferenceService(ctx: ServiceContext, deps: { imhi: ImhiSe
   // deps.imhi is not needed yet: items are read from the core `items` table directly.
   void deps
   const { db } = ctx
-  const memoryLimitBytes = opts.memoryLimitBytes !== undefined ? opts.memoryLimitBytes : parseBytes(process.env.IMHI_MEMORY_LIMIT)
-  const gpu = opts.gpu ?? (/^(off|false|0|cpu)$/i.test(process.env.IMHI_GPU ?? '') ? false : 'auto')
-  const envThreads = Number(process.env.IMHI_THREADS)
-  const threads = opts.threads ?? (Number.isInteger(envThreads) && envThreads > 0 ? envThreads : null)
-  const envStall = Number(process.env.IMHI_DOWNLOAD_STALL_MS)
-  const downloadStallMs = opts.downloadStallMs ?? (Number.isFinite(envStall) && envStall > 0 ? envStall : 60_000)
+  // The hosts read the environment (src/main/config.ts) and pass it here; a service never reads it.
+  const memoryLimitBytes = opts.memoryLimitBytes ?? null
+  const gpu = opts.gpu ?? 'auto'
+  const threads = opts.threads ?? null
+  const downloadStallMs = opts.downloadStallMs ?? 60_000
   const modelsDir = join(ctx.dataDir, 'models')
   const library = createModelLibrary(db, modelsDir)
   const engines = createEngineRegistry(db)
