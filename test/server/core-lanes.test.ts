@@ -14,6 +14,8 @@ import { scaledImhi } from '../../bench/support/scaled-imhi'
 import { testServices } from '../support/services'
 import { createServices } from '../../src/main/services'
 import { openDatabase } from '../../src/main/db/open'
+import { writeManyItems } from '../inference/helpers'
+import { writeTinyGguf } from '../support/tiny-gguf'
 
 /**
  * `imhi serve` with the services in their own lanes (core/host.ts): the server thread answers a
@@ -212,6 +214,45 @@ describe('blinding across the lanes', () => {
       for (const c of [alice, bob, carol]) expect(names(c).filter((n) => !n.startsWith('annotation.'))).toEqual([])
     } finally {
       for (const c of [owner, alice, bob, carol]) c.close()
+    }
+  }, 120_000)
+})
+
+describe('a run on the core lane while the jobs lane restarts', () => {
+  const dir = tempDir()
+  let server: RunningServer
+  let host: CoreHost
+
+  beforeAll(async () => {
+    ;({ server, host } = await serveWithCore(dir))
+  }, 60_000)
+  afterAll(async () => {
+    await server?.close()
+    await host?.close()
+  })
+
+  it('keeps running: the restarted jobs lane (same process id) does not take it for an interrupted one', async () => {
+    const owner = await wsClient(server.port, server.token)
+    try {
+      resultOf(await owner.call('imhi.import', { path: writeManyItems(dir, 400) }))
+      const model = resultOf<{ id: number }>(await owner.call('inference.models.add', { path: writeTinyGguf(join(dir, 'tiny.gguf')) }))
+      const run = resultOf<{ id: number }>(
+        await owner.call('inference.runs.create', { modelId: model.id, datasets: ['DR'], split: 'test_instruction', parallel: 1, format: 'raw', params: { temperature: 0, topP: 1, topK: 0, seed: 0, maxTokens: 24, truncation: 'middle' } })
+      )
+      const status = async () => resultOf<{ status: string; done: number }>(await owner.call('inference.runs.get', { id: run.id }))
+      for (let i = 0; i < 500 && (await status()).done < 2; i++) await new Promise((r) => setTimeout(r, 20))
+      expect((await status()).status).toBe('running')
+      host.kill('jobs')
+      for (let i = 0; i < 1000 && !owner.events.some((e) => e.event === 'app.core' && (e.payload as { state: string }).state === 'ready'); i++) {
+        await new Promise((r) => setTimeout(r, 10))
+      }
+      // The jobs lane's services are up again (it reconciled its view of the runs on start).
+      resultOf(await owner.call('evaluation.cancel', { requestId: 'none' }))
+      const after = await status()
+      expect(after.status === 'running' || after.status === 'completed').toBe(true)
+      resultOf(await owner.call('inference.runs.pause', { id: run.id }))
+    } finally {
+      owner.close()
     }
   }, 120_000)
 })

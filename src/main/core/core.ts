@@ -75,7 +75,9 @@ export function startCore(port: CorePort, opts: CoreOptions): { services: Servic
       dbFile: opts.dbFile,
       ...(opts.canPickPath ? { pickPath: async (kind, o) => ((await rpc.call('host.pickPath', { kind, ...o })) as { path: string | null }).path } : {})
     },
-    options: opts.services
+    // Runs run in the core lane only: the jobs lane (same process id under imhi serve) leaves
+    // their 'running' state alone.
+    options: { ...opts.services, inference: { ...opts.services?.inference, ownsRuns: opts.lane === 'core' } }
   })
   const handlers = createHandlers(services)
   const subscriptions = new Map<string, () => void>()

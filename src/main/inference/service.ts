@@ -43,6 +43,12 @@ export interface InferenceOptions {
   threads?: number | null
   /** A download with no new bytes for this long has broken off (IMHI_DOWNLOAD_STALL_MS; default 60 s). */
   downloadStallMs?: number
+  /**
+   * Whether this service runs the runs of its database (default true). The core's jobs lane
+   * (src/main/core/lanes.ts) runs none: it shares the process id of the lane that does, so it must
+   * not take that lane's running runs for ones a dead process left.
+   */
+  ownsRuns?: boolean
 }
 
 interface ItemRow {
@@ -218,6 +224,7 @@ export function createInferenceService(ctx: ServiceContext, deps: { imhi: ImhiSe
 
   /** A run left 'running' by a process that died (kill -9, crash, closed laptop) becomes 'paused'. */
   function reconcileRuns(): void {
+    if (opts.ownsRuns === false) return
     for (const r of q.staleRunning.all()) {
       if (activeRuns.has(r.id)) continue
       const ownerGone = r.owner_pid === null || (r.owner_pid !== process.pid && !pidAlive(r.owner_pid)) || r.owner_pid === process.pid
