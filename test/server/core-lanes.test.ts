@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { mkdirSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { startServer, type RunningServer } from '../../src/main/server/serve'
 import { CoreHost } from '../../src/main/core/host'
@@ -56,6 +56,14 @@ describe('imhi serve answers while the jobs lane works', () => {
   afterAll(async () => {
     await server?.close()
     await host?.close()
+  })
+
+  it.skipIf(!existsSync('/proc/self/task'))('runs the jobs lane at a lower CPU priority than the threads that answer (Linux)', () => {
+    // Field 19 of /proc/PID/task/TID/stat is the thread's nice value (after the command in parentheses).
+    const nice = readdirSync('/proc/self/task').map((tid) => Number(readFileSync(`/proc/self/task/${tid}/stat`, 'utf8').split(') ')[1].split(' ')[16]))
+    expect(nice.filter((n) => n === 10).length).toBeGreaterThanOrEqual(1)
+    // This thread (the server's) is not lowered.
+    expect(Number(readFileSync(`/proc/self/task/${process.pid}/stat`, 'utf8').split(') ')[1].split(' ')[16])).toBe(0)
   })
 
   it('answers a WebSocket call and an HTTP request within a frame (loosely) during an import', async () => {

@@ -6,6 +6,7 @@ import { AppError } from '../../shared/api/errors'
 import type { CallMessage, RpcMessage } from '../../shared/api/protocol'
 import { createRpcEndpoint, type RpcEndpoint } from '../../shared/api/rpc'
 import type { Lane } from './lanes'
+import { lowerLanePriority } from './priority'
 
 /** What a host tells the core it starts: plain data (it crosses a thread or process boundary). */
 export interface CoreOptions {
@@ -62,6 +63,8 @@ export const CORE_CONTROL = {
  * EventHub's audience rules (api/audience.ts), applied here exactly as in one process.
  */
 export function startCore(port: CorePort, opts: CoreOptions): { services: Services; rpc: RpcEndpoint } {
+  // Long jobs take the CPU the answering threads leave (the ping stays within a frame on a busy machine).
+  if (opts.lane === 'jobs') lowerLanePriority()
   const db = openDatabase(opts.dbFile, { nativeBinding: opts.sqliteBinding })
   const busyMs = Math.max(5000, opts.busyTimeoutMs ?? 60_000)
   db.pragma(`busy_timeout = ${busyMs}`)
