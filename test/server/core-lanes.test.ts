@@ -220,6 +220,17 @@ describe('blinding across the lanes', () => {
       expect(alice.events.map((e) => e.payload)).toEqual([{ studyId: studyA }])
       expect(carol.events.map((e) => e.payload)).toEqual([{ studyId: studyB }])
       for (const c of [alice, bob, carol]) expect(names(c).filter((n) => !n.startsWith('annotation.'))).toEqual([])
+
+      // The host's control calls are out of a client's reach: an annotator cannot subscribe as the
+      // owner, look tokens up, or close the core.
+      const owners = { client: { id: 'forged', transport: 'serve', role: 'owner', annotatorId: null } }
+      for (const [method, params] of [['core.subscribe', owners], ['core.resolveToken', { token: tokens.bob }], ['core.close', {}], ['core.ping', {}]] as const) {
+        const answer = await alice.call(method, params)
+        expect(answer).toMatchObject({ type: 'error', error: { code: 'unknown_method' } })
+        expect(await owner.call(method, params)).toMatchObject({ type: 'error', error: { code: 'unknown_method' } })
+      }
+      expect(resultOf<{ role: string }>(await alice.call('app.info')).role).toBe('annotator')
+      expect(resultOf<{ entries: unknown[] }>(await bob.call('annotation.queue', { studyId: studyA })).entries.length).toBeGreaterThan(0)
     } finally {
       for (const c of [owner, alice, bob, carol]) c.close()
     }

@@ -87,7 +87,9 @@ export function startCore(port: CorePort, opts: CoreOptions): { services: Servic
 
   const answer = async (msg: CallMessage): Promise<unknown> => {
     const p = (msg.params ?? {}) as Record<string, unknown>
-    switch (msg.method) {
+    // A control call is the host's own and names no caller; every API call names one. So a client
+    // that sends "core.close" or "core.subscribe" reaches the dispatcher, which knows no such method.
+    if (!msg.as) switch (msg.method) {
       case CORE_CONTROL.ping:
         return { lane: opts.lane, at: Date.now() }
       case CORE_CONTROL.subscribe: {
