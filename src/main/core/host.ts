@@ -181,7 +181,8 @@ export class CoreHost implements ApiBackend {
       rpc?.rejectAll(new AppError('cancelled', 'The server is stopping.'))
       return
     }
-    this.releaseOwnImportLock()
+    // Only the lane that imports can have left the import lock (another lane's import holds it alive).
+    if (r.lane === this.laneFor('imhi.import').lane) this.releaseOwnImportLock()
     if (Date.now() - r.startedAt < CRASH_WINDOW_MS) r.quickCrashes++
     else r.quickCrashes = 0
     if (r.quickCrashes >= MAX_QUICK_CRASHES) {
