@@ -315,3 +315,38 @@ describe('a run on the core lane while the jobs lane restarts', () => {
     }
   }, 120_000)
 })
+
+describe('calls made while the lanes start', () => {
+  it('wait for their lane (the desktop window opens before the core is up)', async () => {
+    const dir = tempDir()
+    const dbFile = join(dir, 'early.db')
+    const host = new CoreHost({ spawn: threadLanes({ dbFile, dataDir: dir, transport: 'serve', version: APP_VERSION }), dbFile })
+    const owner = { client: { id: 'early', transport: 'serve' as const, role: 'owner' as const, annotatorId: null }, emit: () => {} }
+    try {
+      const starting = host.start()
+      const [jobs, core] = await Promise.all([host.call('evaluation.cancel', { requestId: 'x' }, owner), host.call('app.info', {}, owner)])
+      expect(jobs).toEqual({ cancelled: false })
+      expect(core).toMatchObject({ role: 'owner' })
+      await starting
+      expect(host.states()).toEqual({ core: 'ready', jobs: 'ready' })
+    } finally {
+      await host.close()
+    }
+  }, 60_000)
+
+  it('a database that cannot be opened fails the start and every waiting call, with the reason', async () => {
+    const dir = tempDir()
+    const dbFile = join(dir, 'not-a-db.db')
+    writeFileSync(dbFile, 'this is not SQLite '.repeat(500))
+    const host = new CoreHost({ spawn: threadLanes({ dbFile, dataDir: dir, transport: 'serve', version: APP_VERSION }), dbFile })
+    const owner = { client: { id: 'early', transport: 'serve' as const, role: 'owner' as const, annotatorId: null }, emit: () => {} }
+    try {
+      const starting = host.start()
+      const early = host.call('evaluation.cancel', { requestId: 'x' }, owner)
+      await expect(starting).rejects.toThrow(/not-a-db\.db/)
+      await expect(early).rejects.toThrow(/not-a-db\.db/)
+    } finally {
+      await host.close()
+    }
+  }, 60_000)
+})

@@ -69,8 +69,26 @@ export class CoreHost implements ApiBackend {
 
   /** Starts the core lane, then the jobs lane (one after the other: the first one migrates the database). */
   async start(): Promise<void> {
-    await this.whenReady(this.launchRecord('core'))
-    if (!this.opts.singleLane) await this.whenReady(this.launchRecord('jobs'))
+    // A call for the jobs lane that comes before it is started (the desktop window opens at once)
+    // waits for it: its `ready` is a gate that gives way to the real start.
+    const gate: { open: (reason: unknown) => void } = { open: () => {} }
+    const jobs = this.opts.singleLane ? null : this.record('jobs')
+    if (jobs) {
+      jobs.ready = new Promise<void>((_, reject) => (gate.open = reject))
+      jobs.ready.catch(() => {})
+    }
+    try {
+      await this.whenReady(this.launchRecord('core'))
+    } catch (err) {
+      if (jobs) jobs.state = 'failed'
+      gate.open(err)
+      throw err
+    }
+    if (jobs) {
+      this.launchRecord('jobs')
+      gate.open(new Error('started'))
+      await this.whenReady(jobs)
+    }
   }
 
   private launchRecord(lane: Lane): LaneRecord {
