@@ -77,13 +77,13 @@ test.describe('the Electron app', () => {
   test('validates IPC payloads in the main process', async () => {
     const page = await app.firstWindow()
     const reply = await page.evaluate(() =>
-      (window as unknown as { imhiBridge: { call(m: string, p: unknown): Promise<unknown> } }).imhiBridge.call('imhi.item', { id: 'x' })
+      (window as unknown as { imhiBridge: { call(m: unknown): Promise<unknown> } }).imhiBridge.call({ type: 'call', id: 1, method: 'imhi.item', params: { id: 'x' } })
     )
-    expect(reply).toMatchObject({ ok: false, error: { code: 'invalid_input' } })
+    expect(reply).toMatchObject({ type: 'error', id: 1, error: { code: 'invalid_input' } })
     const info = await page.evaluate(() =>
-      (window as unknown as { imhiBridge: { call(m: string, p: unknown): Promise<unknown> } }).imhiBridge.call('app.info', {})
+      (window as unknown as { imhiBridge: { call(m: unknown): Promise<unknown> } }).imhiBridge.call({ type: 'call', id: 2, method: 'app.info', params: {} })
     )
-    expect(info).toMatchObject({ ok: true, result: { transport: 'electron', canPickFolder: true, dbFile } })
+    expect(info).toMatchObject({ type: 'result', id: 2, result: { transport: 'electron', canPickFolder: true, dbFile } })
   })
 
   test('blocks navigation away from the app and new windows', async () => {

@@ -1,7 +1,7 @@
 import type { Db } from './db/open'
 import { EventHub } from './api/events'
 import { createImhiService } from './imhi/service'
-import { createInferenceService } from './inference/service'
+import { createInferenceService, type InferenceOptions } from './inference/service'
 import { createEvaluationService } from './evaluation/service'
 import { createAnnotationService } from './annotation/service'
 import { OnnxEngine } from './inference/engines/onnx'
@@ -23,11 +23,17 @@ export interface ServiceContext {
   platform: Platform
 }
 
+/** Settings the hosts read (src/main/config.ts: environment, flags) and pass to the services. */
+export interface ServicesOptions {
+  inference?: InferenceOptions
+}
+
 /** Builds every service the same way for the Electron app, `imhi serve`, the CLI and the tests. */
-export function createServices(ctx: Omit<ServiceContext, 'events'> & { events?: EventHub }) {
-  const base: ServiceContext = { ...ctx, events: ctx.events ?? new EventHub() }
+export function createServices(ctx: Omit<ServiceContext, 'events'> & { events?: EventHub; options?: ServicesOptions }) {
+  const { options, ...rest } = ctx
+  const base: ServiceContext = { ...rest, events: ctx.events ?? new EventHub() }
   const imhi = createImhiService(base)
-  const inference = createInferenceService(base, { imhi })
+  const inference = createInferenceService(base, { imhi }, options?.inference)
   const annotation = createAnnotationService(base, { imhi, inference })
   // ONNX Runtime (MentalBERT, BART-score, BERTScore...): one worker thread, started on first use.
   const onnx = new OnnxEngine()

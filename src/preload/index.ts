@@ -1,13 +1,15 @@
 import { contextBridge, ipcRenderer } from 'electron'
+import type { CallMessage, ErrorMessage, EventMessage, ResultMessage } from '../shared/api/protocol'
 
 /**
- * The narrow bridge: two functions. The renderer never sees ipcRenderer itself; payloads are
- * validated in the main process against the API contract.
+ * The narrow bridge: two functions carrying the one RPC envelope (src/shared/api/protocol.ts). The
+ * renderer never sees ipcRenderer itself; calls are validated in the main process against the API
+ * contract.
  */
 const bridge = {
-  call: (method: string, params: unknown): Promise<unknown> => ipcRenderer.invoke('imhi:call', method, params),
-  onEvent: (listener: (event: string, payload: unknown) => void): (() => void) => {
-    const wrapped = (_e: unknown, event: string, payload: unknown) => listener(event, payload)
+  call: (msg: CallMessage): Promise<ResultMessage | ErrorMessage> => ipcRenderer.invoke('imhi:call', msg),
+  onEvent: (listener: (msg: EventMessage) => void): (() => void) => {
+    const wrapped = (_e: unknown, msg: EventMessage) => listener(msg)
     ipcRenderer.on('imhi:event', wrapped)
     return () => {
       ipcRenderer.removeListener('imhi:event', wrapped)

@@ -14,6 +14,10 @@ type Handler = (...args: unknown[]) => unknown
 const rec = await vi.hoisted(async () => (await import('../support/electron-stand-in')).createRecorder())
 vi.mock('electron', async () => (await import('../support/electron-stand-in')).electronModule(rec, { isPackaged: false }))
 
+/** A call in the RPC envelope, as the preload bridge sends it. */
+let nextId = 1
+const env = (method: string, params: unknown) => ({ type: 'call', id: nextId++, method, params })
+
 const APP_PAGE = pathToFileURL(join(__dirname, '..', '..', 'src', 'main', 'renderer', 'index.html')).href
 
 
@@ -103,22 +107,22 @@ describe('Electron main process (stand-in electron module)', () => {
     const mainFrame = wc.mainFrame as { url: string; parent: null }
     expect(mainFrame.url).toBe(APP_PAGE)
 
-    const ok = (await call({ senderFrame: mainFrame, sender: wc }, 'app.info', {})) as { ok: boolean; result: Record<string, unknown> }
-    expect(ok).toMatchObject({ ok: true, result: { transport: 'electron', role: 'owner', canPickFolder: true, dbFile: process.env.IMHI_DB } })
+    const ok = (await call({ senderFrame: mainFrame, sender: wc }, env('app.info', {}))) as { type: string; result: Record<string, unknown> }
+    expect(ok).toMatchObject({ type: 'result', result: { transport: 'electron', role: 'owner', canPickFolder: true, dbFile: process.env.IMHI_DB } })
 
-    const forbidden = { ok: false, error: { code: 'forbidden', message: 'IPC from an untrusted frame' } }
-    expect(await call({ senderFrame: null, sender: wc }, 'app.info', {})).toEqual(forbidden)
-    expect(await call({ senderFrame: { url: APP_PAGE, parent: mainFrame }, sender: wc }, 'app.info', {})).toEqual(forbidden)
-    expect(await call({ senderFrame: { url: APP_PAGE, parent: null }, sender: wc }, 'app.info', {})).toEqual(forbidden)
+    const forbidden = { type: 'error', error: { code: 'forbidden', message: 'IPC from an untrusted frame' } }
+    expect(await call({ senderFrame: null, sender: wc }, env('app.info', {}))).toMatchObject(forbidden)
+    expect(await call({ senderFrame: { url: APP_PAGE, parent: mainFrame }, sender: wc }, env('app.info', {}))).toMatchObject(forbidden)
+    expect(await call({ senderFrame: { url: APP_PAGE, parent: null }, sender: wc }, env('app.info', {}))).toMatchObject(forbidden)
     mainFrame.url = 'https://evil.example/'
     try {
-      expect(await call({ senderFrame: mainFrame, sender: wc }, 'app.info', {})).toEqual(forbidden)
+      expect(await call({ senderFrame: mainFrame, sender: wc }, env('app.info', {}))).toMatchObject(forbidden)
     } finally {
       mainFrame.url = APP_PAGE
     }
 
-    const invalid = (await call({ senderFrame: mainFrame, sender: wc }, 'imhi.search', { limit: 0 })) as { ok: boolean; error: { code: string; message: string } }
-    expect(invalid.ok).toBe(false)
+    const invalid = (await call({ senderFrame: mainFrame, sender: wc }, env('imhi.search', { limit: 0 }))) as { type: string; error: { code: string; message: string } }
+    expect(invalid.type).toBe('error')
     expect(invalid.error.code).toBe('invalid_input')
     expect(invalid.error.message).toMatch(/limit/)
   })
@@ -126,9 +130,33 @@ describe('Electron main process (stand-in electron module)', () => {
   it('opens the native folder picker for app.pickPath', async () => {
     const call = rec.ipc.get('imhi:call')!
     const wc = rec.windows[0].webContents
-    const reply = await call({ senderFrame: wc.mainFrame, sender: wc }, 'app.pickPath', { kind: 'folder', title: 'Choose' })
-    expect(reply).toEqual({ ok: true, result: { path: '/data/MentalLLaMA' } })
+    const reply = await call({ senderFrame: wc.mainFrame, sender: wc }, env('app.pickPath', { kind: 'folder', title: 'Choose' }))
+    // Asked by the core (its own process), answered by this process's native dialog.
+    expect(reply).toMatchObject({ type: 'result', result: { path: '/data/MentalLLaMA' } })
     const [, options] = rec.openDialogs[0] as [unknown, { properties: string[]; title: string }]
     expect(options).toMatchObject({ properties: ['openDirectory'], title: 'Choose' })
+  })
+
+  it('runs the services in two utility processes, and restarts one that dies, telling the window', async () => {
+    expect(rec.utility.map((u) => u.options.serviceName)).toEqual(['IMHI Workbench core', 'IMHI Workbench jobs'])
+    expect(rec.utility[0].entry).toMatch(/core-process\.ts$/)
+    expect(JSON.parse(rec.utility[1].args.at(-1)!)).toMatchObject({ lane: 'jobs', transport: 'electron', canPickPath: true, dbFile: process.env.IMHI_DB })
+    const call = rec.ipc.get('imhi:call')!
+    const wc = rec.windows[0].webContents
+    const before = rec.sent.length
+    rec.utility[1].kill()
+    const heard = () =>
+      rec.sent
+        .slice(before)
+        .filter(([channel, msg]) => channel === 'imhi:event' && (msg as { event: string }).event === 'app.core')
+        .map(([, msg]) => (msg as { payload: { lane: string; state: string } }).payload)
+    for (let i = 0; i < 500 && !heard().some((e) => e.state === 'ready'); i++) await new Promise((r) => setTimeout(r, 20))
+    expect(heard()).toEqual([expect.objectContaining({ lane: 'jobs', state: 'restarting' }), expect.objectContaining({ lane: 'jobs', state: 'ready' })])
+    expect(rec.calls.filter((c) => c.startsWith('errorBox'))).toEqual([])
+    expect(rec.utility).toHaveLength(3)
+    // The new jobs lane answers (evaluation.cancel runs there), the core lane never stopped.
+    const cancel = await call({ senderFrame: wc.mainFrame, sender: wc }, env("evaluation.cancel", { requestId: "none" }))
+    expect(cancel).toMatchObject({ type: 'result', result: { cancelled: false } })
+    expect(await call({ senderFrame: wc.mainFrame, sender: wc }, env('app.info', {}))).toMatchObject({ type: 'result' })
   })
 })

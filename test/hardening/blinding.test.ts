@@ -169,6 +169,7 @@ describe('blinding: what an annotator token can receive', () => {
     s.annotation.updateStudy({ studyId: otherStudyId, name: 'Not hers (renamed)' })
     const secretPayloads: { [E in EventName]: unknown } = {
       'app.log': { level: 'warn', message: `loading ${MODEL_FILE} from ${dir}` },
+      'app.core': { lane: 'jobs', state: 'restarting', message: `stopped while importing ${dir}` },
       'imhi.importProgress': { file: 'test_data/test_instruction/DR.csv', filesDone: 1, filesTotal: 2, rows: 3 },
       'inference.token': { requestId: 'r', text: 'Yes, the poster', tokens: 3 },
       'inference.downloadProgress': { id: 'd', url: `hf:x/${MODEL_FILE}`, file: join(dir, MODEL_FILE) },

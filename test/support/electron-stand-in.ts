@@ -1,3 +1,4 @@
+import { Worker } from 'node:worker_threads'
 /**
  * A recording stand-in for the 'electron' module, for running the Electron main process
  * (src/main/electron/index.ts) without Electron's binary: what the app asks Electron to do (window
@@ -25,6 +26,10 @@ export function createRecorder() {
     openDialogs: [] as unknown[],
     /** URLs a window was asked to load (loadURL). */
     urls: [] as string[],
+    /** What the main process sent to its windows (channel, message). */
+    sent: [] as unknown[][],
+    /** Utility processes forked (the core's lanes), each run in a worker thread of this process. */
+    utility: [] as { entry: string; args: string[]; options: Record<string, unknown>; kill: () => void; exited: boolean }[],
     userData: ''
   }
   return state
@@ -48,7 +53,7 @@ export function electronModule(rec: Recorder, opts: { isPackaged: boolean }) {
         handlers,
         on: (ev: string, fn: Handler) => handlers.set(ev, fn),
         once: (ev: string, fn: Handler) => handlers.set(ev, fn),
-        send: () => {},
+        send: (...args: unknown[]) => rec.sent.push(args),
         isDestroyed: () => false
       }
       const entry = { options, webContents: this.webContents, loaded: [] as string[] }
@@ -101,7 +106,38 @@ export function electronModule(rec: Recorder, opts: { isPackaged: boolean }) {
     showErrorBox: (title: string, message: string) => rec.calls.push(`errorBox:${title}:${message}`)
   }
   const shell = { openExternal: async (url: string) => void rec.openExternal.push(url) }
-  return { app, BrowserWindow, session, ipcMain, dialog, shell, default: { app, BrowserWindow, session, ipcMain, dialog, shell } }
+  // utilityProcess.fork: the entry runs for real, in a worker thread whose port plays process.parentPort.
+  const utilityProcess = {
+    fork: (entry: string, args: string[] = [], options: Record<string, unknown> = {}) => {
+      const worker = new Worker(new URL('./utility-process-bootstrap.mjs', import.meta.url), { workerData: { entry }, argv: args, stdout: false, stderr: false })
+      const record = { entry, args, options, kill: () => void worker.terminate(), exited: false }
+      worker.once('exit', () => (record.exited = true))
+      rec.utility.push(record)
+      return {
+        pid: 0,
+        postMessage: (message: unknown) => worker.postMessage(message),
+        on: (event: string, listener: Handler) => {
+          if (event === 'message') worker.on('message', listener)
+          else if (event === 'exit') worker.on('exit', listener)
+        },
+        once: (event: string, listener: Handler) => {
+          if (event === 'exit') worker.once('exit', listener)
+          else if (event === 'message') worker.once('message', listener)
+        },
+        kill: () => (void worker.terminate(), true)
+      }
+    }
+  }
+  return {
+    app,
+    BrowserWindow,
+    session,
+    ipcMain,
+    dialog,
+    shell,
+    utilityProcess,
+    default: { app, BrowserWindow, session, ipcMain, dialog, shell, utilityProcess }
+  }
 }
 
 /** Waits until the app has created its window (or a second, whichever comes first). */

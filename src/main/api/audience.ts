@@ -14,6 +14,7 @@ export type AnnotatorReach = 'never' | 'own' | 'study'
 
 export const EVENT_AUDIENCE: { readonly [E in EventName]: AnnotatorReach } = {
   'app.log': 'never',
+  'app.core': 'never',
   'imhi.importProgress': 'never',
   'inference.token': 'never',
   'inference.downloadProgress': 'never',

@@ -5,6 +5,7 @@ import { openDatabase } from '../db/open'
 import { createServices, type Services } from '../services'
 import { AppError } from '../../shared/api/errors'
 import { APP_VERSION } from '../version'
+import { readConfig } from '../config'
 
 export const dbOption = () => new Option('--db <file>', 'SQLite database file (created if missing)').makeOptionMandatory()
 export const jsonOption = () => new Option('--json', 'print one JSON document on stdout')
@@ -20,7 +21,7 @@ export function openServices(dbFile: string, opts: { create?: boolean; readonly?
   }
   let db
   try {
-    db = openDatabase(file, { readonly: opts.readonly })
+    db = openDatabase(file, { readonly: opts.readonly, nativeBinding: readConfig().sqliteBinding ?? undefined })
   } catch (err) {
     const e = AppError.from(err)
     if ((e.details as { damaged?: boolean } | undefined)?.damaged) {
@@ -28,7 +29,7 @@ export function openServices(dbFile: string, opts: { create?: boolean; readonly?
     }
     throw e
   }
-  return createServices({ db, dataDir: dirname(file), platform: { transport: 'cli', version: APP_VERSION, dbFile: file } })
+  return createServices({ db, dataDir: dirname(file), platform: { transport: 'cli', version: APP_VERSION, dbFile: file }, options: readConfig().services })
 }
 
 /** Runs a command body with services open, closing them after, whatever happens. */

@@ -8,6 +8,7 @@ import { registerEvaluation } from './evaluation'
 import { registerAnnotation } from './annotation'
 import { registerDoctor } from './doctor'
 import { withCliHint } from './hints'
+import { readConfig } from '../config'
 
 export function buildProgram(): Command {
   const program = new Command()
@@ -42,7 +43,7 @@ export async function main(argv: string[] = process.argv): Promise<number> {
     }
     const e = AppError.from(err)
     process.stderr.write(`imhi: ${withCliHint(e.message, e.details)}\n`)
-    if (process.env.IMHI_DEBUG && err instanceof Error && err.stack) process.stderr.write(err.stack + '\n')
+    if (readConfig().debug && err instanceof Error && err.stack) process.stderr.write(err.stack + '\n')
     return e.code === 'invalid_input' ? 2 : 1
   }
 }

@@ -1,12 +1,20 @@
 import { Option, type Command } from 'commander'
 import { dbOption, intArg, openServices } from './common'
 import { createHandlers } from '../api/handlers'
+import { inProcessBackend, type ApiBackend } from '../api/backend'
 import { startServer } from '../server/serve'
 import { createOpenAiApi } from '../server/openai-api'
+import { CoreHost } from '../core/host'
+import { threadLanes } from '../core/thread-lanes'
+import { readConfig } from '../config'
 import { resolveModel } from './inference'
 import { AppError } from '../../shared/api/errors'
 import { rendererDir } from '../paths'
+import { APP_VERSION } from '../version'
+import type { Services } from '../services'
 import { networkInterfaces } from 'node:os'
+import { dirname, join, resolve } from 'node:path'
+import { existsSync } from 'node:fs'
 
 function isLoopbackName(host: string): boolean {
   return host === '127.0.0.1' || host === 'localhost' || host === '::1'
@@ -53,11 +61,50 @@ export function registerServe(program: Command): void {
     .addOption(new Option('--engine-parallel <n>', 'with --engine: requests decoding side by side (more wait their turn)').default(8).argParser(intArg('--engine-parallel')))
     .addOption(new Option('--engine-context <n>', "with --engine: tokens per sequence (default min(the model's context, 2048))").argParser(intArg('--engine-context', 64)))
     .action(async (opts: { db: string; port: number; host: string; token?: string; engine?: string; engineParallel: number; engineContext?: number }) => {
-      const s = openServices(opts.db)
-      const handlers = createHandlers(s)
+      const config = readConfig()
+      const dbFile = resolve(opts.db)
+      // Said before the core starts: there is nothing to serve a browser without the built renderer.
+      if (!opts.engine && !existsSync(join(rendererDir(), 'index.html'))) {
+        throw new AppError('not_found', `The renderer is not built (${join(rendererDir(), 'index.html')} is missing). Run "npm run build" first.`)
+      }
+      // The services run in the core's own threads (core/host.ts): this thread only serves HTTP and
+      // the WebSocket, so it answers within a frame while an import or a training runs.
+      let backend: ApiBackend
+      let core: CoreHost | null = null
+      let local: Services | null = null
+      if (config.coreInProcess) {
+        local = openServices(opts.db)
+        backend = inProcessBackend(createHandlers(local), local.events, (t) => local!.annotation.resolveToken(t))
+      } else {
+        core = new CoreHost({
+          spawn: threadLanes({ dbFile, dataDir: dirname(dbFile), transport: 'serve', version: APP_VERSION, sqliteBinding: config.sqliteBinding ?? undefined, services: config.services }),
+          dbFile,
+          onState: (st) => {
+            if (st.state !== 'ready' && st.state !== 'starting') process.stderr.write(`imhi serve: ${st.message}\n`)
+          }
+        })
+        try {
+          await core.start()
+        } catch (err) {
+          await core.close()
+          const e = AppError.from(err)
+          if ((e.details as { damaged?: boolean } | undefined)?.damaged) {
+            throw new AppError(e.code, `${e.message} Run "imhi doctor --db ${opts.db}" to check it, back it up and recover what can be read.`, e.details)
+          }
+          throw e
+        }
+        backend = core
+      }
+      const closeAll = async (): Promise<void> => {
+        await core?.close()
+        await local?.close()
+      }
       let openAiApi: ReturnType<typeof createOpenAiApi> | undefined
       let engineLine = ''
       if (opts.engine) {
+        // The OpenAI-compatible API drives llama.cpp's own worker thread from here.
+        local ??= openServices(opts.db)
+        const s = local
         const model = await resolveModel(s, opts.engine, '--engine')
         if (model.kind !== 'model') throw new AppError('invalid_input', `--engine ${opts.engine}: ${model.fileName} is a LoRA adapter, not a model.`)
         const session = s.inference.localSession(model.id, { lanes: opts.engineParallel })
@@ -68,20 +115,18 @@ export function registerServe(program: Command): void {
         engineLine = `model ${model.fileName}, ${opts.engineParallel} in flight, ${contextSize}-token context`
       }
       const server = await startServer({
-        handlers,
-        events: s.events,
+        backend,
         rendererDir: rendererDir(),
         host: opts.host,
         port: opts.port,
         token: opts.token,
-        resolveToken: (t) => s.annotation.resolveToken(t),
         openAiApi,
         allowMissingRenderer: !!opts.engine
       }).catch(async (err: unknown) => {
-        await s.close()
+        await closeAll()
         throw listenError(err, opts.host, opts.port)
       })
-      process.stdout.write(`IMHI Workbench is serving ${s.platform.dbFile}\nOpen ${server.url}\n`)
+      process.stdout.write(`IMHI Workbench is serving ${dbFile}\nOpen ${server.url}\n`)
       if (openAiApi) {
         const urlHost = opts.host.includes(':') ? `[${opts.host}]` : opts.host
         process.stdout.write(`OpenAI-compatible API: http://${urlHost}:${server.port}/v1 (${engineLine}); the API key is the token above\n`)
@@ -103,6 +148,6 @@ export function registerServe(program: Command): void {
       process.stdout.write('For research use only: not a diagnostic or clinical tool. Press Ctrl+C to stop.\n')
       await stopped
       await server.close()
-      await s.close()
+      await closeAll()
     })
 }

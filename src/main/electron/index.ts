@@ -2,13 +2,14 @@ import { app, BrowserWindow, dialog, session, shell, type WebFrameMain } from 'e
 import { existsSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
-import { openDatabase } from '../db/open'
-import { createServices, type Services } from '../services'
-import { createHandlers } from '../api/handlers'
+import { CoreHost } from '../core/host'
+import { readConfig } from '../config'
 import { registerIpc } from './ipc'
+import { utilityLanes } from './core-lanes'
 import { APP_VERSION } from '../version'
 import { packageRoot } from '../paths'
 import { USER_DATA_NAME } from './userData'
+import { APP_CSP } from '../../shared/api/csp'
 
 const here = fileURLToPath(new URL('.', import.meta.url))
 const rendererIndex = join(here, '../renderer/index.html')
@@ -23,10 +24,8 @@ function electronSqliteBinding(): string | undefined {
   return candidates.find((p) => existsSync(p))
 }
 
-const CSP =
-  "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; font-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'none'"
 
-let services: Services | null = null
+let core: CoreHost | null = null
 let mainWindow: BrowserWindow | null = null
 
 /**
@@ -89,7 +88,7 @@ async function start(): Promise<void> {
   // covers anything else loaded. Under `npm run dev` the dev server's page needs its own, looser one.
   if (!devServerUrl()) {
     session.defaultSession.webRequest.onHeadersReceived((details, callback) => {
-      callback({ responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [CSP] } })
+      callback({ responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [APP_CSP] } })
     })
   }
   // The app never asks for camera, microphone, notifications, ...
@@ -98,12 +97,47 @@ async function start(): Promise<void> {
   // No downloads: the app writes files only through its own API (exports, models).
   session.defaultSession.on('will-download', (e) => e.preventDefault())
 
-  const dbFile = resolve(process.env.IMHI_DB ?? join(app.getPath('userData'), 'imhi-workbench.db'))
-  const binding = electronSqliteBinding()
-  let db: ReturnType<typeof openDatabase>
+  const config = readConfig()
+  const dbFile = resolve(config.dbFile ?? join(app.getPath('userData'), 'imhi-workbench.db'))
+  const binding = config.sqliteBinding ?? electronSqliteBinding()
+  const pickPath = async (kind: 'folder' | 'file' | 'save', opts: { title?: string; defaultPath?: string }): Promise<string | null> => {
+    const parent = mainWindow ?? undefined
+    if (kind === 'save') {
+      const r = parent ? await dialog.showSaveDialog(parent, { title: opts.title, defaultPath: opts.defaultPath }) : await dialog.showSaveDialog({ title: opts.title, defaultPath: opts.defaultPath })
+      return r.canceled ? null : (r.filePath ?? null)
+    }
+    const properties: ('openDirectory' | 'openFile')[] = [kind === 'folder' ? 'openDirectory' : 'openFile']
+    const r = parent ? await dialog.showOpenDialog(parent, { title: opts.title, defaultPath: opts.defaultPath, properties }) : await dialog.showOpenDialog({ title: opts.title, defaultPath: opts.defaultPath, properties })
+    return r.canceled ? null : (r.filePaths[0] ?? null)
+  }
+  // The services run in the core's utility processes (core/host.ts, core/lanes.ts): this process
+  // keeps the window, its IPC and the native dialogs, so the window answers within a frame while
+  // an import, a training or an evaluation runs; a core that dies is restarted (app.core event).
+  core = new CoreHost({
+    spawn: utilityLanes({
+      dbFile,
+      dataDir: app.getPath('userData'),
+      transport: 'electron',
+      version: APP_VERSION,
+      sqliteBinding: binding,
+      canPickPath: true,
+      services: config.services
+    }),
+    dbFile,
+    answerHost: async (method, params) => {
+      if (method !== 'host.pickPath') throw new Error(`unknown host call ${method}`)
+      const p = params as { kind: 'folder' | 'file' | 'save'; title?: string; defaultPath?: string }
+      return { path: await pickPath(p.kind, p) }
+    }
+  })
+  // The window opens at once; its first calls wait for the core's lanes to answer.
+  registerIpc(core, isTrustedFrame)
+  mainWindow = createWindow()
+  mainWindow.on('closed', () => (mainWindow = null))
   try {
-    db = openDatabase(dbFile, { nativeBinding: binding })
+    await core.start()
   } catch (err) {
+    await core.close()
     const message = err instanceof Error ? err.message : String(err)
     if (/NODE_MODULE_VERSION|was compiled against a different Node\.js version|better_sqlite3\.node/.test(message)) {
       throw new Error(
@@ -113,28 +147,6 @@ async function start(): Promise<void> {
     }
     throw new Error(`Cannot open the database ${dbFile}: ${message}`)
   }
-  services = createServices({
-    db,
-    dataDir: app.getPath('userData'),
-    platform: {
-      transport: 'electron',
-      version: APP_VERSION,
-      dbFile,
-      pickPath: async (kind, opts) => {
-        const parent = mainWindow ?? undefined
-        if (kind === 'save') {
-          const r = parent ? await dialog.showSaveDialog(parent, { title: opts.title, defaultPath: opts.defaultPath }) : await dialog.showSaveDialog({ title: opts.title, defaultPath: opts.defaultPath })
-          return r.canceled ? null : (r.filePath ?? null)
-        }
-        const properties: ('openDirectory' | 'openFile')[] = [kind === 'folder' ? 'openDirectory' : 'openFile']
-        const r = parent ? await dialog.showOpenDialog(parent, { title: opts.title, defaultPath: opts.defaultPath, properties }) : await dialog.showOpenDialog({ title: opts.title, defaultPath: opts.defaultPath, properties })
-        return r.canceled ? null : (r.filePaths[0] ?? null)
-      }
-    }
-  })
-  registerIpc(createHandlers(services), services.events, isTrustedFrame)
-  mainWindow = createWindow()
-  mainWindow.on('closed', () => (mainWindow = null))
   app.on('activate', () => {
     if (BrowserWindow.getAllWindows().length === 0) mainWindow = createWindow()
   })
@@ -178,7 +190,7 @@ app.on('window-all-closed', () => {
   if (process.platform !== 'darwin') app.quit()
 })
 app.on('will-quit', () => {
-  void services?.close()
+  void core?.close()
 })
 
 if (app.hasSingleInstanceLock()) {

@@ -1,8 +1,9 @@
 import { ipcMain, type WebContents, type WebFrameMain } from 'electron'
 import { randomUUID } from 'node:crypto'
-import type { CallContext, ClientInfo, Handlers } from '../api/dispatch'
-import type { EventHub } from '../api/events'
+import type { CallContext, ClientInfo } from '../api/dispatch'
+import type { ApiBackend } from '../api/backend'
 import { CALL_CHANNEL, EVENT_CHANNEL, handleIpcCall } from './ipcCall'
+import type { EventMessage } from '../../shared/api/protocol'
 
 export { CALL_CHANNEL, EVENT_CHANNEL }
 
@@ -11,7 +12,7 @@ export { CALL_CHANNEL, EVENT_CHANNEL }
  * frame of our own window, showing our own page) before it reaches the dispatcher, which
  * validates it. Events go only to windows that have called in.
  */
-export function registerIpc(handlers: Handlers, events: EventHub, isTrustedFrame: (frame: WebFrameMain | null) => boolean): () => void {
+export function registerIpc(backend: ApiBackend, isTrustedFrame: (frame: WebFrameMain | null) => boolean): () => void {
   const clients = new Map<number, ClientInfo>()
   const listeners = new Map<number, () => void>()
 
@@ -27,8 +28,8 @@ export function registerIpc(handlers: Handlers, events: EventHub, isTrustedFrame
 
   const subscribe = (wc: WebContents): void => {
     if (listeners.has(wc.id)) return
-    const off = events.subscribe((name, payload) => {
-      if (!wc.isDestroyed()) wc.send(EVENT_CHANNEL, name, payload)
+    const off = backend.subscribe(clientFor(wc), (name, payload) => {
+      if (!wc.isDestroyed()) wc.send(EVENT_CHANNEL, { type: 'event', event: name, payload } satisfies EventMessage)
     })
     listeners.set(wc.id, off)
     wc.once('destroyed', () => {
@@ -37,17 +38,17 @@ export function registerIpc(handlers: Handlers, events: EventHub, isTrustedFrame
     })
   }
 
-  ipcMain.handle(CALL_CHANNEL, (event, method: unknown, params: unknown) => {
+  ipcMain.handle(CALL_CHANNEL, (event, message: unknown) => {
     const trusted = isTrustedFrame(event.senderFrame)
     const wc = event.sender
     if (trusted) subscribe(wc)
     const ctx = (): CallContext => ({
       client: clientFor(wc),
       emit: (name, payload) => {
-        if (!wc.isDestroyed()) wc.send(EVENT_CHANNEL, name, payload)
+        if (!wc.isDestroyed()) wc.send(EVENT_CHANNEL, { type: 'event', event: name, payload } satisfies EventMessage)
       }
     })
-    return handleIpcCall(handlers, trusted, method, params, ctx)
+    return handleIpcCall(backend, trusted, message, ctx)
   })
 
   return () => {

@@ -1,4 +1,5 @@
 import type { CorrelationReport } from '../../shared/api/evaluation'
+import { AppError } from '../../shared/api/errors'
 import { bleu } from './bleu'
 import { rougePair } from './rouge'
 import { correlate } from './correlation'
@@ -39,6 +40,10 @@ export async function correlationReport(
   let unmatched = 0
   const unmatchedRows: CorrelationReport['unmatchedRows'] = []
   const matched = { exact: 0, close: 0 }
+  // LM scoring (one model call per explanation) reports its progress and stops when cancelled.
+  const lmTotal = scorer ? rated.filter((r) => r.golden).length : 0
+  let lmDone = 0
+  if (scorer) onnx.control?.onStage?.('lm')
   for (const r of rated) {
     if (!r.golden) {
       unmatched++
@@ -50,7 +55,11 @@ export async function correlationReport(
     const rouge = rougePair(r.golden, r.explanation)
     const b = bleu([r.explanation], [r.golden])
     const scores: Record<string, number | null> = { bleu: b.bleu, rouge1: rouge.rouge1.fmeasure, rouge2: rouge.rouge2.fmeasure, rougeL: rouge.rougeL.fmeasure }
-    if (scorer) scores.lm = (await scorer.score(r.explanation, r.golden))?.meanLogProb ?? null
+    if (scorer) {
+      if (onnx.control?.signal?.aborted) throw new AppError('cancelled', 'The correlation analysis was cancelled during LM scoring; nothing was stored.')
+      scores.lm = (await scorer.score(r.explanation, r.golden))?.meanLogProb ?? null
+      onnx.control?.onProgress?.(++lmDone, lmTotal)
+    }
     points.push({ key: r.key, system: r.system, scores, ratings: r.ratings })
   }
   // BART-score and BERTScore of every matched explanation against its golden, in the scorers' batches.

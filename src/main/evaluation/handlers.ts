@@ -17,6 +17,17 @@ export function evaluationHandlers(s: Services): Pick<Handlers, EvaluationMethod
   const e = s.evaluation
   /** Evaluations in progress that can be cancelled, by client and request id. */
   const running = new Map<string, AbortController>()
+  /** Runs `body` with a signal that evaluation.cancel (same client, same requestId) aborts. */
+  const cancellable = async <T>(requestId: string | undefined, clientId: string, body: (signal: AbortSignal) => Promise<T>): Promise<T> => {
+    const key = requestId ? `${clientId}\u0000${requestId}` : null
+    const controller = new AbortController()
+    if (key) running.set(key, controller)
+    try {
+      return await body(controller.signal)
+    } finally {
+      if (key && running.get(key) === controller) running.delete(key)
+    }
+  }
   return {
     'evaluation.evaluate': async (input, ctx) => {
       // A caller that names the evaluation can cancel it (evaluation.cancel, same client).
@@ -52,15 +63,17 @@ export function evaluationHandlers(s: Services): Pick<Handlers, EvaluationMethod
     'evaluation.delete': (input) => e.remove(input.id),
     'evaluation.runs': () => e.runs(),
     'evaluation.classifiers': () => e.classifiers(),
-    'evaluation.trainClassifiers': async (input, ctx) => {
-      const r = await e.trainClassifiers(input.datasets, (dataset, done, total) => ctx.emit('evaluation.progress', { stage: 'train', dataset, done, total }), {
-        embeddingModel: input.embeddingModel,
-        onEmbedProgress: (dataset, done, total) => ctx.emit('evaluation.progress', { stage: 'embed', dataset, done, total })
-      })
-      return r.trained
-    },
+    'evaluation.trainClassifiers': (input, ctx) =>
+      cancellable(input.requestId, ctx.client.id, async (signal) => {
+        const r = await e.trainClassifiers(input.datasets, (dataset, done, total) => ctx.emit('evaluation.progress', { stage: 'train', dataset, done, total }), {
+          embeddingModel: input.embeddingModel,
+          onEmbedProgress: (dataset, done, total) => ctx.emit('evaluation.progress', { stage: 'embed', dataset, done, total }),
+          signal
+        })
+        return r.trained
+      }),
     'evaluation.correlations': (input, ctx) =>
-      e.correlations({
+      cancellable(input.requestId, ctx.client.id, (signal) => e.correlations({
         systems: input.systems,
         studyId: input.studyId,
         lmModel: input.lmModel,
@@ -68,7 +81,8 @@ export function evaluationHandlers(s: Services): Pick<Handlers, EvaluationMethod
         bertscoreModel: input.bertscoreModel,
         bertscoreLayer: input.bertscoreLayer,
         bertscoreBaseline: input.bertscoreBaseline,
-        onProgress: (stage, done, total) => ctx.emit('evaluation.progress', { stage, dataset: null, done, total })
-      }),
+        onProgress: (stage, done, total) => ctx.emit('evaluation.progress', { stage, dataset: null, done, total }),
+        signal
+      })),
   }
 }

@@ -519,7 +519,7 @@ export function createEvaluationService(ctx: ServiceContext, deps: { imhi: ImhiS
     async trainClassifiers(
       datasets?: string[],
       onProgress?: (dataset: string, done: number, total: number) => void,
-      opts: { embeddingModel?: string; onEmbedProgress?: (dataset: string, done: number, total: number) => void } = {}
+      opts: { embeddingModel?: string; onEmbedProgress?: (dataset: string, done: number, total: number) => void; signal?: AbortSignal } = {}
     ): Promise<{ trained: ClassifierInfo[]; skipped: { dataset: string; reason: string }[]; embedding: (EmbedStats & { model: string; sha256: string; dimension: number }) | null }> {
       const infos = datasets
         ? datasets.map((d) => {
@@ -538,11 +538,18 @@ export function createEvaluationService(ctx: ServiceContext, deps: { imhi: ImhiS
       }
       const trained: ClassifierInfo[] = []
       const skipped: { dataset: string; reason: string }[] = []
+      // Cancelled between datasets (and after a dataset's embeddings): what was stored stays.
+      const stopIfCancelled = (): void => {
+        if (!opts.signal?.aborted) return
+        const kept = trained.map((t) => t.dataset)
+        throw new AppError('cancelled', `Classifier training cancelled${kept.length ? `; the classifiers of ${kept.join(', ')} were trained and are kept` : '; no classifier was changed'}.`, { trained: kept })
+      }
       for (const [k, info] of infos.entries()) {
         onProgress?.(info.name, k, infos.length)
         // Training is CPU work of 0.1-5 s per dataset: yield between datasets so other calls
         // (an annotator's ratings in serve mode) are answered in between.
         await new Promise((r) => setImmediate(r))
+        stopIfCancelled()
         const data = trainingData(info)
         const total = data.train.length + data.val.length + data.test.length + data.expert.length
         if (total < 10) {
@@ -555,6 +562,7 @@ export function createEvaluationService(ctx: ServiceContext, deps: { imhi: ImhiS
           if (r.dimension !== dimension) throw new AppError('conflict', `${embedModel.file}: embeddings of ${r.dimension} dimensions, expected ${dimension}.`)
           rows.forEach((x, i) => (x.embedding = normalizeL2(r.vectors[i])))
           for (const key of ['computed', 'cached', 'truncated', 'seconds'] as const) embedTotals[key] += r.stats[key]
+          stopIfCancelled()
         }
         let result: ReturnType<typeof trainAndScore>
         try {
@@ -588,7 +596,9 @@ export function createEvaluationService(ctx: ServiceContext, deps: { imhi: ImhiS
      * DR_annotation ratings (reference_ratings; goldens = the DR gold responses of the same post),
      * or a study's ratings (goldens = the gold response of the same post in the item's dataset).
      */
-    async correlations(opts: OnnxScorerOptions & { systems?: string[]; studyId?: number; lmModel?: string; onProgress?: (stage: string, done: number, total: number) => void } = {}): Promise<CorrelationReport> {
+    async correlations(
+      opts: OnnxScorerOptions & { systems?: string[]; studyId?: number; lmModel?: string; onProgress?: (stage: string, done: number, total: number) => void; signal?: AbortSignal } = {}
+    ): Promise<CorrelationReport> {
       // Each rated post is matched to an item of its dataset (postmatch.ts: normalized text first,
       // then on undamaged words), preferring the test_instruction item whose golden IMHI.py uses.
       const matchers = new Map<string, PostMatcher<string>>()

@@ -1,7 +1,9 @@
 import { Worker } from 'node:worker_threads'
 import { fileURLToPath } from 'node:url'
 import { AppError } from '../../shared/api/errors'
-import type { FromWorker, GenerationStats, ToWorker, WorkerRequest, WorkerResults, WorkerState } from './worker/protocol'
+import type { GenerationStats, WorkerEvent, WorkerRequest, WorkerResults, WorkerState } from './worker/protocol'
+import type { EventMessage, RpcMessage } from '../../shared/api/protocol'
+import { createRpcEndpoint, type RpcEndpoint } from '../../shared/api/rpc'
 
 export interface WorkerListeners {
   onState?: (s: WorkerState) => void
@@ -28,76 +30,65 @@ function workerUrl(): URL {
  */
 export class InferenceWorker {
   private worker: Worker | null = null
-  private nextId = 1
-  private readonly pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: unknown) => void }>()
+  /** The one RPC envelope over the worker's port (src/shared/api/rpc.ts). */
+  private rpc: RpcEndpoint | null = null
+  private inFlight = 0
   private readonly jobs = new Map<string, JobListener>()
 
   constructor(private readonly listeners: WorkerListeners = {}) {}
 
-  private start(): Worker {
-    if (this.worker) return this.worker
+  private start(): { w: Worker; rpc: RpcEndpoint } {
+    if (this.worker && this.rpc) return { w: this.worker, rpc: this.rpc }
     const w = new Worker(fileURLToPath(workerUrl()), { stdout: false, stderr: false })
     w.unref()
-    w.on('message', (msg: FromWorker) => this.onMessage(msg))
-    w.on('error', (err) => this.failAll(new AppError('internal', `The inference worker failed: ${err.message}`)))
+    const rpc = createRpcEndpoint({ send: (msg) => w.postMessage(msg), onEvent: (msg) => this.onEvent(msg) })
+    w.on('message', (msg: RpcMessage) => rpc.receive(msg))
+    w.on('error', (err) => rpc.rejectAll(new AppError('internal', `The inference worker failed: ${err.message}`)))
     w.on('exit', (code) => {
-      if (this.worker === w) this.worker = null
-      this.failAll(new AppError('internal', `The inference worker exited (code ${code}).`))
+      if (this.worker === w) {
+        this.worker = null
+        this.rpc = null
+      }
+      rpc.rejectAll(new AppError('internal', `The inference worker exited (code ${code}).`))
     })
     this.worker = w
-    return w
+    this.rpc = rpc
+    return { w, rpc }
   }
 
-  private failAll(err: AppError): void {
-    for (const p of this.pending.values()) p.reject(err)
-    this.pending.clear()
-  }
-
-  private onMessage(msg: FromWorker): void {
-    switch (msg.type) {
-      case 'result':
-      case 'error': {
-        const p = this.pending.get(msg.id)
-        if (!p) return
-        this.pending.delete(msg.id)
-        if (msg.type === 'result') p.resolve(msg.value)
-        else p.reject(AppError.from(msg.error))
-        return
-      }
+  private onEvent(msg: EventMessage): void {
+    const e = { type: msg.event, ...(msg.payload as object) } as WorkerEvent
+    switch (e.type) {
       case 'token':
-        this.jobs.get(msg.jobId)?.token?.(msg.text, msg.tokens)
+        this.jobs.get(e.jobId)?.token?.(e.text, e.tokens)
         return
       case 'item':
-        this.jobs.get(msg.jobId)?.item?.(msg.key, msg.stats)
+        this.jobs.get(e.jobId)?.item?.(e.key, e.stats)
         return
       case 'itemError':
-        this.jobs.get(msg.jobId)?.itemError?.(msg.key, AppError.from(msg.error))
+        this.jobs.get(e.jobId)?.itemError?.(e.key, AppError.from(e.error))
         return
       case 'batchTokens':
-        this.jobs.get(msg.jobId)?.batchTokens?.(msg.tokens)
+        this.jobs.get(e.jobId)?.batchTokens?.(e.tokens)
         return
       case 'state':
-        this.listeners.onState?.(msg.state)
+        this.listeners.onState?.(e.state)
         return
       case 'log':
-        this.listeners.onLog?.(msg.level, msg.message)
+        this.listeners.onLog?.(e.level, e.message)
         return
     }
   }
 
   request<R extends WorkerRequest>(req: R, job?: { jobId: string } & JobListener): Promise<WorkerResults[R['op']]> {
-    const w = this.start()
-    const id = this.nextId++
+    const { w, rpc } = this.start()
     if (job) this.jobs.set(job.jobId, job)
-    const promise = new Promise<unknown>((resolve, reject) => {
-      this.pending.set(id, { resolve, reject })
-      // While requests are in flight the worker keeps the process alive; idle, it does not.
-      w.ref()
-    })
-    w.postMessage({ id, req } satisfies ToWorker)
-    return promise.finally(() => {
+    // While requests are in flight the worker keeps the process alive; idle, it does not.
+    this.inFlight++
+    w.ref()
+    return rpc.call(req.op, req).finally(() => {
       if (job) this.jobs.delete(job.jobId)
-      if (this.pending.size === 0) this.worker?.unref()
+      if (--this.inFlight === 0) this.worker?.unref()
     }) as Promise<WorkerResults[R['op']]>
   }
 
@@ -107,25 +98,19 @@ export class InferenceWorker {
 
   async terminate(): Promise<void> {
     const w = this.worker
+    const rpc = this.rpc
     this.worker = null
-    if (w) {
+    this.rpc = null
+    if (w && rpc) {
       try {
         // Unloading is a courtesy with a 3 s cap; the cap's timer is cleared so that a CLI command
         // exits as soon as the worker has unloaded instead of waiting the full 3 s.
         let timer: NodeJS.Timeout | undefined
-        await Promise.race([this.requestOn(w, { op: 'unload' }), new Promise((r) => (timer = setTimeout(r, 3000)))]).finally(() => clearTimeout(timer))
+        await Promise.race([rpc.call('unload', { op: 'unload' } satisfies WorkerRequest), new Promise((r) => (timer = setTimeout(r, 3000)))]).finally(() => clearTimeout(timer))
       } catch {
         // terminate frees everything anyway.
       }
       await w.terminate()
     }
-  }
-
-  private requestOn(w: Worker, req: WorkerRequest): Promise<unknown> {
-    const id = this.nextId++
-    return new Promise((resolve, reject) => {
-      this.pending.set(id, { resolve, reject })
-      w.postMessage({ id, req } satisfies ToWorker)
-    })
   }
 }

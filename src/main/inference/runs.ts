@@ -57,6 +57,8 @@ export function createRuns(deps: {
   engines: EngineRegistry
   /** The whole inference status, broadcast when a run ends. */
   status: () => InferenceStatus
+  /** False in the core's jobs lane, which runs no runs (see InferenceOptions.ownsRuns). */
+  ownsRuns?: boolean
 }) {
   const { db, events, store: q, items: benchmark, runtime, engines } = deps
   const activeRuns = new Map<number, ActiveRun>()
@@ -65,6 +67,7 @@ export function createRuns(deps: {
 
   /** A run left 'running' by a process that died (kill -9, crash, closed laptop) becomes 'paused'. */
   function reconcileRuns(): void {
+    if (deps.ownsRuns === false) return
     for (const r of q.staleRunning.all()) {
       if (activeRuns.has(r.id)) continue
       const ownerGone = r.owner_pid === null || (r.owner_pid !== process.pid && !pidAlive(r.owner_pid)) || r.owner_pid === process.pid

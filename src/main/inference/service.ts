@@ -4,7 +4,7 @@ import type { ImhiService } from '../imhi/service'
 import { AppError } from '../../shared/api/errors'
 import type { InferenceStatus, ModelInfo } from '../../shared/api/inference'
 import { createModelLibrary, inspectGguf } from './library'
-import { parseBytes, sha256File } from './gguf'
+import { sha256File } from './gguf'
 import { checkServer, remoteScoreLogProb } from './engines/openai'
 import { createEngineRegistry } from './engines/registry'
 import { createInferenceStore } from './store'
@@ -23,6 +23,12 @@ export interface InferenceOptions {
   threads?: number | null
   /** A download with no new bytes for this long has broken off (IMHI_DOWNLOAD_STALL_MS; default 60 s). */
   downloadStallMs?: number
+  /**
+   * Whether this service runs the runs of its database (default true). The core's jobs lane
+   * (src/main/core/lanes.ts) runs none: it shares the process id of the lane that does, so it must
+   * not take that lane's running runs for ones a dead process left.
+   */
+  ownsRuns?: boolean
 }
 
 /**
@@ -32,12 +38,11 @@ export interface InferenceOptions {
  */
 export function createInferenceService(ctx: ServiceContext, deps: { imhi: ImhiService }, opts: InferenceOptions = {}) {
   const { db } = ctx
-  const memoryLimitBytes = opts.memoryLimitBytes !== undefined ? opts.memoryLimitBytes : parseBytes(process.env.IMHI_MEMORY_LIMIT)
-  const gpu = opts.gpu ?? (/^(off|false|0|cpu)$/i.test(process.env.IMHI_GPU ?? '') ? false : 'auto')
-  const envThreads = Number(process.env.IMHI_THREADS)
-  const threads = opts.threads ?? (Number.isInteger(envThreads) && envThreads > 0 ? envThreads : null)
-  const envStall = Number(process.env.IMHI_DOWNLOAD_STALL_MS)
-  const downloadStallMs = opts.downloadStallMs ?? (Number.isFinite(envStall) && envStall > 0 ? envStall : 60_000)
+  // The hosts read the environment (src/main/config.ts) and pass it here; a service never reads it.
+  const memoryLimitBytes = opts.memoryLimitBytes ?? null
+  const gpu = opts.gpu ?? 'auto'
+  const threads = opts.threads ?? null
+  const downloadStallMs = opts.downloadStallMs ?? 60_000
   const modelsDir = join(ctx.dataDir, 'models')
   const library = createModelLibrary(db, modelsDir)
   const engines = createEngineRegistry(db)
@@ -65,7 +70,7 @@ export function createInferenceService(ctx: ServiceContext, deps: { imhi: ImhiSe
 
   const downloads = createDownloads({ modelsDir, stallMs: downloadStallMs, events: ctx.events, addModel })
   const generation = createGeneration({ store, items, runtime })
-  const runs = createRuns({ db, events: ctx.events, store, items, runtime, engines, status })
+  const runs = createRuns({ db, events: ctx.events, store, items, runtime, engines, status, ownsRuns: opts.ownsRuns })
 
   function status(): InferenceStatus {
     return { ...runtime.state(), activeRuns: runs.activeIds(), downloads: downloads.list() }

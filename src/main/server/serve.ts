@@ -5,28 +5,40 @@ import { checkRegularFileSync, openRegularFileSync } from '../files/regular'
 import { extname, join, normalize, resolve, sep } from 'node:path'
 import type { AddressInfo } from 'node:net'
 import { WebSocketServer, type WebSocket } from 'ws'
-import { dispatch, type CallContext, type ClientInfo, type Handlers } from '../api/dispatch'
+import type { CallContext, ClientInfo, Handlers } from '../api/dispatch'
 import type { EventHub } from '../api/events'
+import { inProcessBackend, type ApiBackend, type TokenIdentity } from '../api/backend'
 import { AppError } from '../../shared/api/errors'
 import type { CallMessage, ServerMessage } from '../../shared/api/protocol'
+import { parseCall } from '../../shared/api/rpc'
+import { SERVE_CSP } from '../../shared/api/csp'
 import { sendOpenAiError } from './openai-api'
 
-export interface TokenIdentity {
-  role: 'owner' | 'annotator'
-  annotatorId: number | null
-}
+export type { TokenIdentity }
+export { SERVE_CSP }
 
-export interface ServeOptions {
-  handlers: Handlers
-  events: EventHub
+export type ServeOptions = ServeCommonOptions &
+  (
+    | {
+        /** The services' own thread(s) (core/host.ts): `imhi serve`. */
+        backend: ApiBackend
+      }
+    | {
+        /** The services in this thread (tests, the old layout in the benchmark). */
+        handlers: Handlers
+        events: EventHub
+        /** Other tokens (an annotator's, on a LAN): returns who they belong to, or null. */
+        resolveToken?: (token: string) => TokenIdentity | null
+      }
+  )
+
+interface ServeCommonOptions {
   /** The built renderer (out/renderer). */
   rendererDir: string
   host?: string
   port?: number
   /** The owner's token; a random one when omitted. */
   token?: string
-  /** Other tokens (an annotator's, on a LAN): returns who they belong to, or null. */
-  resolveToken?: (token: string) => TokenIdentity | null
   /** Largest accepted request body / WebSocket message. */
   maxMessageBytes?: number
   /**
@@ -66,10 +78,6 @@ const MIME: Record<string, string> = {
   '.ttf': 'font/ttf',
   '.map': 'application/json; charset=utf-8'
 }
-
-/** The same CSP as the Electron window, plus connect-src for this server's own WebSocket. */
-export const SERVE_CSP =
-  "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; font-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'none'"
 
 function isLoopbackName(name: string): boolean {
   return name === '127.0.0.1' || name === 'localhost' || name === '::1'
@@ -162,16 +170,17 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
     throw new AppError('not_found', `The renderer is not built (${join(rendererDir, 'index.html')} is missing). Run "npm run build" first.`)
   }
   const loopback = isLoopbackName(host)
+  const backend: ApiBackend = 'backend' in opts ? opts.backend : inProcessBackend(opts.handlers, opts.events, opts.resolveToken)
 
   if (opts.token !== undefined && opts.token.length < 16) {
     throw new AppError('invalid_input', 'The owner token must be at least 16 characters (leave --token out for a random one).')
   }
 
-  const identify = (candidate: string | null): TokenIdentity | null => {
+  const identify = async (candidate: string | null): Promise<TokenIdentity | null> => {
     if (!candidate) return null
     if (safeEqual(candidate, token)) return { role: 'owner', annotatorId: null }
     try {
-      return opts.resolveToken?.(candidate) ?? null
+      return (await backend.resolveToken(candidate)) ?? null
     } catch (err) {
       // A failing lookup (database busy, ...) refuses the request; it must not take the server down.
       console.error('imhi serve: token lookup failed:', err)
@@ -217,7 +226,7 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
     if (url.searchParams.has('token')) {
       return send(res, 401, { error: { code: 'forbidden', message: 'Send the token in the Authorization header (Bearer), not in the URL: URLs end up in logs.' } })
     }
-    const who = identify(headerToken(req))
+    const who = await identify(headerToken(req))
     if (!who) return send(res, 401, { error: { code: 'forbidden', message: 'Missing or wrong token.' } })
     const body = await readBody(req, maxBytes)
     if (body === null) {
@@ -237,7 +246,7 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
     const client: ClientInfo = { id: `http-${randomUUID()}`, transport: 'serve', ...who }
     const ctx: CallContext = { client, emit: () => {} }
     try {
-      send(res, 200, { result: await dispatch(opts.handlers, method, params, ctx) })
+      send(res, 200, { result: await backend.call(method, params, ctx) })
     } catch (err) {
       const e = AppError.from(err)
       if (e.code === 'internal') console.error(`imhi serve: ${method} failed:`, err)
@@ -319,8 +328,10 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
     }
     if (url.pathname === '/v1' || url.pathname.startsWith('/v1/')) {
       if (!originAllowed(req)) return sendOpenAiError(res, 403, 'Cross-origin requests are refused.')
-      const who = identify(tokenOf(req, url))
-      if (!who || who.role !== 'owner') return sendOpenAiError(res, 401, 'Missing or wrong API key: send the serve token as the bearer token.', 'invalid_api_key')
+      // The owner's token is checked here at once; only an annotator's needs the core.
+      const candidate = tokenOf(req, url)
+      const owner = candidate !== null && safeEqual(candidate, token)
+      if (!owner) return sendOpenAiError(res, 401, 'Missing or wrong API key: send the serve token as the bearer token.', 'invalid_api_key')
       if (!opts.openAiApi?.(req, res, url)) {
         sendOpenAiError(res, 404, `No such endpoint: ${req.method} ${url.pathname}${opts.openAiApi ? '' : ' (start imhi serve with --engine MODEL to answer the OpenAI-compatible API)'}.`)
       }
@@ -354,9 +365,16 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
     if (url.pathname !== '/api/ws') return refuse('404 Not Found')
     if (!hostAllowed(req)) return refuse('421 Misdirected Request')
     if (!originAllowed(req)) return refuse('403 Forbidden')
-    const who = identify(tokenOf(req, url))
-    if (!who) return refuse('401 Unauthorized')
-    wss.handleUpgrade(req, socket, head, (ws) => onConnection(ws, who))
+    // The socket may close while an annotator's token is looked up: nothing is upgraded then.
+    socket.on('error', () => socket.destroy())
+    identify(tokenOf(req, url)).then(
+      (who) => {
+        if (socket.destroyed) return
+        if (!who) return refuse('401 Unauthorized')
+        wss.handleUpgrade(req, socket, head, (ws) => onConnection(ws, who))
+      },
+      () => refuse('401 Unauthorized')
+    )
   })
 
   const onConnection = (ws: WebSocket, who: TokenIdentity): void => {
@@ -413,7 +431,7 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
         const msg = pending.shift()!
         inFlight++
         const t0 = performance.now()
-        const answer = dispatch(opts.handlers, msg.method, msg.params, ctx)
+        const answer = backend.call(msg.method, msg.params, ctx)
         // The synchronous part of a call (a search, a rating) is the event loop time it took.
         debt += performance.now() - t0
         answer
@@ -433,32 +451,30 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
       pending.length = 0
     })
 
-    const ctx: CallContext = {
-      client,
-      emit: (event, payload) => {
-        if (opts.events.allows(client, event, payload)) post({ type: 'event', event, payload })
-      }
-    }
+    // The backend applies api/audience.ts to what it emits to this caller.
+    const ctx: CallContext = { client, emit: (event, payload) => post({ type: 'event', event, payload }) }
     // Addressed by role and study: an annotator's socket hears only what api/audience.ts allows.
-    const unsubscribe = opts.events.subscribe((event, payload) => post({ type: 'event', event, payload }), client)
+    const unsubscribe = backend.subscribe(client, (event, payload) => post({ type: 'event', event, payload }))
     ws.on('close', unsubscribe)
     // An oversized or malformed frame: ws closes the socket (1009/1002); without this listener the
     // error would be thrown and take the whole server down.
     ws.on('error', () => ws.terminate())
     ws.on('message', (data) => {
       if (overflowed) return
-      let msg: CallMessage
+      let data_: unknown
       try {
-        msg = JSON.parse(data.toString()) as CallMessage
+        data_ = JSON.parse(data.toString())
       } catch {
         post({ type: 'error', id: 0, error: { code: 'invalid_input', message: 'The message is not valid JSON.' } })
         return
       }
-      if (!msg || typeof msg !== 'object' || msg.type !== 'call' || typeof msg.id !== 'number' || typeof msg.method !== 'string') {
-        const id = msg && typeof msg === 'object' && typeof msg.id === 'number' ? msg.id : 0
-        post({ type: 'error', id, error: { code: 'invalid_input', message: 'A call is {"type":"call","id":number,"method":string,"params":object}.' } })
+      // The envelope's shape only (a browser's `as` is dropped); the dispatcher checks the rest.
+      const parsed = parseCall(data_)
+      if (!parsed.ok) {
+        post({ type: 'error', id: parsed.id, error: { code: 'invalid_input', message: parsed.message } })
         return
       }
+      const msg = parsed.call
       if (pending.length >= MAX_PENDING) return overflow(`sent over ${MAX_PENDING} calls without reading the answers`)
       pending.push(msg)
       pump()

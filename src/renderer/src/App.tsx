@@ -7,6 +7,7 @@ import { ErrorBoundary } from './components/errors/ErrorBoundary'
 import { ThemeToggle } from './components/theme/ThemeToggle'
 import { ImportPanel } from './components/import/ImportPanel'
 import { FolderIcon } from './components/icons/icons'
+import { CoreStatus } from './components/core/CoreStatus'
 import { useAppState } from './api/appState'
 import { useHotkeyLayer } from './keyboard/hotkeys'
 import { api, type ConnectionState } from './api/client'
@@ -141,6 +142,7 @@ export function App() {
               : ''}
           </Alert>
         )}
+        {owner && <CoreStatus />}
         <ErrorBoundary area={`the ${section.label} page`} key={section.path}>
           <Suspense
             fallback={

@@ -26,4 +26,10 @@ export const appMethods = {
 
 export interface AppEvents {
   'app.log': { level: 'info' | 'warn' | 'error'; message: string }
+  /**
+   * The core (the services' own thread or process) changed state: 'restarting' after it stopped
+   * (killed, crashed) while the window or server kept running, 'ready' once it answers again,
+   * 'failed' when it keeps stopping. `lane`: 'core' (short calls) or 'jobs' (long jobs).
+   */
+  'app.core': { lane: 'core' | 'jobs'; state: 'starting' | 'ready' | 'restarting' | 'failed'; message: string }
 }

@@ -345,9 +345,11 @@ export const evaluationMethods = {
       .strict()
   ),
   /**
-   * Stops a running evaluation.evaluate of this client (its requestId) between rows or scoring
-   * batches; without a requestId, the ONNX scoring in progress (an evaluation or a correlation
-   * analysis). It ends with a 'cancelled' error and stores nothing.
+   * Stops a running evaluation.evaluate, evaluation.trainClassifiers or evaluation.correlations of
+   * this client (its requestId): an evaluation between rows or scoring batches (it stores nothing),
+   * a training between datasets (the classifiers trained before are kept), a correlation analysis
+   * between scoring batches. Without a requestId, the ONNX scoring in progress (an evaluation or a
+   * correlation analysis). The call stopped ends with a 'cancelled' error.
    */
   'evaluation.cancel': method<{ cancelled: boolean }>()(z.object({ requestId: z.string().min(1).max(64).optional() }).strict()),
   'evaluation.list': method<EvaluationSummary[]>()(z.object({}).strict()),
@@ -361,10 +363,27 @@ export const evaluationMethods = {
    * Progress: evaluation.progress with stage 'embed' (texts embedded) and 'train' (datasets).
    */
   'evaluation.trainClassifiers': method<ClassifierInfo[]>()(
-    z.object({ datasets: z.array(z.string().min(1).max(64)).max(16).optional(), embeddingModel: z.string().min(1).max(4096).optional() }).strict()
+    z
+      .object({
+        datasets: z.array(z.string().min(1).max(64)).max(16).optional(),
+        embeddingModel: z.string().min(1).max(4096).optional(),
+        /** The caller's name for this training, for evaluation.cancel. */
+        requestId: z.string().min(1).max(64).optional()
+      })
+      .strict()
   ),
+  /** Progress: evaluation.progress with the scoring stage ('lm', 'bart', 'bertscore', ...). */
   'evaluation.correlations': method<CorrelationReport>()(
-    z.object({ systems: z.array(z.string().min(1).max(128)).max(16).optional(), studyId: z.number().int().positive().optional(), lmModel: z.string().min(1).max(4096).optional(), ...onnxScorerFields }).strict()
+    z
+      .object({
+        systems: z.array(z.string().min(1).max(128)).max(16).optional(),
+        studyId: z.number().int().positive().optional(),
+        lmModel: z.string().min(1).max(4096).optional(),
+        ...onnxScorerFields,
+        /** The caller's name for this analysis, for evaluation.cancel. */
+        requestId: z.string().min(1).max(64).optional()
+      })
+      .strict()
   ),
 }
 

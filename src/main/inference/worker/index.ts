@@ -3,7 +3,9 @@ import { AppError } from '../../../shared/api/errors'
 import { NativeState } from './state'
 import { defaultContextSize, generateOnSequence, preparePrompt, scoreOnSequence, type JobControl } from './generate'
 import { defaultEmbeddingContextSize, embedTexts } from './embed'
-import type { FromWorker, ToWorker, WorkerRequest, WorkerResults } from './protocol'
+import type { WorkerEvent, WorkerRequest, WorkerResults } from './protocol'
+import type { RpcMessage } from '../../../shared/api/protocol'
+import { createRpcEndpoint } from '../../../shared/api/rpc'
 
 // The inference worker thread: owns every llama.cpp handle, so model loads and token decoding
 // never block the thread that serves the API. One request at a time per op is not required:
@@ -12,7 +14,12 @@ import type { FromWorker, ToWorker, WorkerRequest, WorkerResults } from './proto
 const port = parentPort
 if (!port) throw new Error('the inference worker must run in a worker thread')
 
-const post = (msg: FromWorker) => port.postMessage(msg)
+// Requests arrive as calls of the one RPC envelope; what the worker reports are its events.
+const rpc = createRpcEndpoint({
+  send: (msg) => port.postMessage(msg),
+  answer: (msg) => handle(msg.params as WorkerRequest)
+})
+const post = ({ type, ...payload }: WorkerEvent) => rpc.event(type, payload)
 const state = new NativeState(
   (s) => post({ type: 'state', state: s }),
   (level, message) => post({ type: 'log', level, message })
@@ -137,9 +144,4 @@ async function handle(req: WorkerRequest): Promise<WorkerResults[keyof WorkerRes
   }
 }
 
-port.on('message', (msg: ToWorker) => {
-  handle(msg.req).then(
-    (value) => post({ type: 'result', id: msg.id, value }),
-    (err: unknown) => post({ type: 'error', id: msg.id, error: AppError.from(err).toBody() })
-  )
-})
+port.on('message', (msg: RpcMessage) => rpc.receive(msg))

@@ -83,11 +83,12 @@ export interface EmbedResult {
   truncatedFrom: (number | null)[]
 }
 
-export type ToWorker = { id: number; req: WorkerRequest }
-
-export type FromWorker =
-  | { type: 'result'; id: number; value: unknown }
-  | { type: 'error'; id: number; error: ApiErrorBody }
+/**
+ * The worker's side of the one RPC envelope (src/shared/api/rpc.ts): a request is a call whose
+ * method is its `op` and whose params are the request; what the worker reports on its own is an
+ * event named by `type`, its payload the rest of the message.
+ */
+export type WorkerEvent =
   | { type: 'token'; jobId: string; text: string; tokens: number }
   | { type: 'item'; jobId: string; key: number; stats: GenerationStats }
   | { type: 'itemError'; jobId: string; key: number; error: ApiErrorBody }

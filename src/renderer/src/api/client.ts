@@ -1,6 +1,6 @@
 import type { ApiEvents, EventName, Input, MethodName, Output } from '../../../shared/api/contract'
-import { AppError, type ApiErrorBody } from '../../../shared/api/errors'
-import type { CallMessage, ServerMessage } from '../../../shared/api/protocol'
+import type { CallMessage, ErrorMessage, EventMessage, ResultMessage } from '../../../shared/api/protocol'
+import { createRpcEndpoint } from '../../../shared/api/rpc'
 
 /** What carries the contract: the preload bridge in Electron, a WebSocket in a browser. */
 interface Transport {
@@ -18,9 +18,10 @@ function setConnection(state: ConnectionState): void {
   for (const l of connectionListeners) l(state)
 }
 
+/** The preload's bridge (src/preload/index.ts): the RPC envelope over Electron IPC. */
 interface Bridge {
-  call(method: string, params: unknown): Promise<{ ok: true; result: unknown } | { ok: false; error: ApiErrorBody }>
-  onEvent(listener: (event: string, payload: unknown) => void): () => void
+  call(msg: CallMessage): Promise<ResultMessage | ErrorMessage>
+  onEvent(listener: (msg: EventMessage) => void): () => void
 }
 
 declare global {
@@ -29,14 +30,20 @@ declare global {
   }
 }
 
+/** Both transports speak the one RPC envelope (src/shared/api/rpc.ts); only the carrier differs. */
 function ipcTransport(bridge: Bridge): Transport {
+  const rpc = createRpcEndpoint({
+    send: (msg) => {
+      if (msg.type !== 'call') return
+      void bridge.call(msg).then(
+        (reply) => rpc.receive(reply),
+        (err: unknown) => rpc.receive({ type: 'error', id: msg.id, error: { code: 'internal', message: err instanceof Error ? err.message : String(err) } })
+      )
+    }
+  })
   return {
-    async call(method, params) {
-      const reply = await bridge.call(method, params)
-      if (reply.ok) return reply.result
-      throw AppError.from(reply.error)
-    },
-    onEvent: (listener) => bridge.onEvent(listener)
+    call: (method, params) => rpc.call(method, params),
+    onEvent: (listener) => bridge.onEvent((msg) => listener(msg.event, msg.payload))
   }
 }
 
@@ -52,11 +59,20 @@ export function serveToken(): string | null {
 
 function wsTransport(): Transport {
   const listeners = new Set<(event: string, payload: unknown) => void>()
-  const pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: unknown) => void; msg: CallMessage }>()
-  let nextId = 1
   let socket: WebSocket | null = null
   let opening: Promise<WebSocket> | null = null
   let retryMs = 250
+
+  // A call made while the socket is down stays waiting in the endpoint and is sent once it is up.
+  const rpc = createRpcEndpoint({
+    send: (msg) => {
+      if (socket && socket.readyState === WebSocket.OPEN) socket.send(JSON.stringify(msg))
+      else void open().catch(() => scheduleReconnect())
+    },
+    onEvent: (msg) => {
+      for (const l of listeners) l(msg.event, msg.payload)
+    }
+  })
 
   const open = (): Promise<WebSocket> => {
     if (socket && socket.readyState === WebSocket.OPEN) return Promise.resolve(socket)
@@ -70,38 +86,31 @@ function wsTransport(): Transport {
         opening = null
         retryMs = 250
         setConnection('online')
+        // Calls made while it was down, or in flight when the server went away (handlers are
+        // idempotent or keyed by the caller, e.g. a rating's item/aspect).
+        for (const msg of rpc.waiting()) ws.send(JSON.stringify(msg))
         resolve(ws)
       }
       ws.onerror = () => {
         opening = null
         setConnection('offline')
-        reject(new AppError('internal', 'Cannot reach the IMHI Workbench server (is `imhi serve` running, and is the token right?).'))
+        reject(new Error('Cannot reach the IMHI Workbench server (is `imhi serve` running, and is the token right?).'))
       }
       ws.onclose = () => {
         if (socket === ws) {
           socket = null
           setConnection('offline')
         }
-        // Reconnect with backoff; calls in flight when the server went away are re-sent once it
-        // is back (handlers are idempotent or keyed by the caller, e.g. a rating's item/aspect).
         scheduleReconnect()
       }
       ws.onmessage = (ev) => {
-        let msg: ServerMessage
+        let msg: ResultMessage | ErrorMessage | EventMessage
         try {
-          msg = JSON.parse(String(ev.data)) as ServerMessage
+          msg = JSON.parse(String(ev.data)) as ResultMessage | ErrorMessage | EventMessage
         } catch {
           return
         }
-        if (msg.type === 'event') {
-          for (const l of listeners) l(msg.event, msg.payload)
-          return
-        }
-        const p = pending.get(msg.id)
-        if (!p) return
-        pending.delete(msg.id)
-        if (msg.type === 'result') p.resolve(msg.result)
-        else p.reject(AppError.from(msg.error))
+        rpc.receive(msg)
       }
     })
     return opening
@@ -113,34 +122,13 @@ function wsTransport(): Transport {
     if (reconnectTimer !== null) return
     reconnectTimer = setTimeout(() => {
       reconnectTimer = null
-      void resend()
+      void open().catch(() => scheduleReconnect())
     }, retryMs)
     retryMs = Math.min(retryMs * 2, 4000)
   }
 
-  const resend = async (): Promise<void> => {
-    try {
-      const ws = await open()
-      for (const p of pending.values()) ws.send(JSON.stringify(p.msg))
-    } catch {
-      scheduleReconnect()
-    }
-  }
-
   return {
-    async call(method, params) {
-      const msg: CallMessage = { type: 'call', id: nextId++, method, params }
-      const result = new Promise<unknown>((resolve, reject) => pending.set(msg.id, { resolve, reject, msg }))
-      try {
-        const ws = await open()
-        ws.send(JSON.stringify(msg))
-      } catch (err) {
-        // Leave it pending: the reconnect loop sends it when the server is back.
-        scheduleReconnect()
-        void err
-      }
-      return result
-    },
+    call: (method, params) => rpc.call(method, params),
     onEvent(listener) {
       listeners.add(listener)
       void open().catch(() => {})

@@ -23,14 +23,19 @@ export function Agreement() {
   const [progress, setProgress] = useState<EvaluationEvents['evaluation.progress'] | null>(null)
   useEffect(() => api.on('evaluation.progress', setProgress), [])
   const [metric, setMetric] = useState('rougeL')
+  /** The running analysis's name, for evaluation.cancel. */
+  const [request, setRequest] = useState<string | null>(null)
   const [aspect, setAspect] = useState('overall')
 
   const run = async () => {
     setLoading(true)
+    const requestId = `correlations-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`
+    setRequest(requestId)
     try {
       const study = studyId.trim() ? Number(studyId) : undefined
       setProgress(null)
       const r = await api.call('evaluation.correlations', {
+        requestId,
         ...(study ? { studyId: study } : {}),
         ...(model.trim() ? { lmModel: model.trim() } : {}),
         ...(bartModel.trim() ? { bartModel: bartModel.trim() } : {}),
@@ -42,6 +47,7 @@ export function Agreement() {
       notifyError(e, 'Correlations failed')
     } finally {
       setLoading(false)
+      setRequest(null)
     }
   }
 
@@ -73,8 +79,8 @@ export function Agreement() {
         <Button size="xs" onClick={run} loading={loading} data-testid="run-correlations">
           Compute correlations
         </Button>
-        {loading && (bartModel.trim() || bertModel.trim()) && (
-          <Button size="xs" variant="default" color="red" onClick={() => api.call('evaluation.cancel', {}).catch((e) => notifyError(e))} data-testid="cancel-correlations">
+        {loading && request && (model.trim() || bartModel.trim() || bertModel.trim()) && (
+          <Button size="xs" variant="default" color="red" onClick={() => api.call('evaluation.cancel', { requestId: request }).catch((e) => notifyError(e))} data-testid="cancel-correlations">
             Cancel
           </Button>
         )}

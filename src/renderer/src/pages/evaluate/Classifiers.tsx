@@ -12,6 +12,8 @@ export function Classifiers({ onTrained }: { onTrained: () => void }) {
   const list = useCall('evaluation.classifiers', {})
   const models = useCall('inference.models.list', {})
   const [training, setTraining] = useState(false)
+  /** The running training's name, for evaluation.cancel. */
+  const [request, setRequest] = useState<string | null>(null)
   /** Path of the library model whose embeddings are added to the features; null = TF-IDF only. */
   const [embeddingModel, setEmbeddingModel] = useState<string | null>(null)
   const [progress, setProgress] = useState<EvaluationEvents['evaluation.progress'] | null>(null)
@@ -20,17 +22,25 @@ export function Classifiers({ onTrained }: { onTrained: () => void }) {
   const train = async () => {
     setTraining(true)
     setProgress(null)
+    const requestId = `train-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`
+    setRequest(requestId)
     try {
-      const r = await api.call('evaluation.trainClassifiers', embeddingModel ? { embeddingModel } : {})
+      const r = await api.call('evaluation.trainClassifiers', { requestId, ...(embeddingModel ? { embeddingModel } : {}) })
       notifySuccess(`${r.length} ${r.length === 1 ? 'classifier' : 'classifiers'} trained${embeddingModel ? ' with embedding features' : ''}`)
       list.reload()
       onTrained()
     } catch (e) {
+      // A cancelled training keeps the classifiers it finished: the list shows them.
+      list.reload()
       notifyError(e, 'Training failed')
     } finally {
       setTraining(false)
+      setRequest(null)
       setProgress(null)
     }
+  }
+  const cancel = (): void => {
+    if (request) void api.call('evaluation.cancel', { requestId: request }).catch((e: unknown) => notifyError(e, 'Cannot cancel'))
   }
   const rows: ClassifierInfo[] = list.data ?? []
   return (
@@ -58,6 +68,11 @@ export function Classifiers({ onTrained }: { onTrained: () => void }) {
           <Button size="xs" onClick={train} loading={training} data-testid="train-classifiers">
             {rows.length ? 'Retrain' : 'Train classifiers'}
           </Button>
+          {training && (
+            <Button size="xs" variant="default" color="red" onClick={cancel} data-testid="cancel-training" title="Stops after the dataset in progress; the classifiers already trained are kept">
+              Cancel
+            </Button>
+          )}
           {rows.length > 0 && (
             <Button
               size="xs"
