@@ -71,16 +71,31 @@ export function createImhiService(ctx: ServiceContext) {
      FROM reference_ratings ORDER BY system, source_row`
   )
 
-  function counts() {
-    return countsStmt.all().sort(
+  /**
+   * What the database holds changes only by an import, and every import adds source_files rows in
+   * the same transaction as its items (from this process or another: `imhi import` beside the app).
+   * Their count and last id are read in microseconds, so the GROUP BY behind stats and facets runs
+   * once per import, not once per call (Browse's first paint asked for both).
+   */
+  const generationStmt = db.prepare<[], { last: number; n: number }>('SELECT coalesce(max(id), 0) AS last, count(*) AS n FROM source_files')
+  type Counts = { key: string; rows: { dataset: string; split: SplitName; label: string | null; n: number }[]; ratings: number }
+  let cached: Counts | null = null
+  function counts(): Counts {
+    const g = generationStmt.get()!
+    const key = `${g.last}:${g.n}`
+    if (cached?.key === key) return cached
+    const rows = countsStmt.all().sort(
       (a, b) => (datasetOrder.get(a.dataset) ?? 99) - (datasetOrder.get(b.dataset) ?? 99) || (splitOrder.get(a.split) ?? 99) - (splitOrder.get(b.split) ?? 99)
     )
+    cached = { key, rows, ratings: ratingsCount.get()!.n }
+    return cached
   }
 
   /** Items and gold-label counts per dataset and split; labels in the dataset's canonical order. */
   function stats(): Stats {
     const datasets: Stats['datasets'] = {}
-    for (const r of counts()) {
+    const { rows, ratings } = counts()
+    for (const r of rows) {
       const info = findDataset(r.dataset)
       const ds = (datasets[r.dataset] ??= { task: (info?.task ?? 'disorders') as TaskId, splits: {} })
       const sp: StatsSplit = (ds.splits[r.split] ??= { items: 0, labels: {} })
@@ -96,14 +111,14 @@ export function createImhiService(ctx: ServiceContext) {
         sp!.labels = sorted
       }
     }
-    return { datasets, referenceRatings: ratingsCount.get()!.n }
+    return { datasets, referenceRatings: ratings }
   }
 
   function facets(): Facets {
     const byDataset = new Map<string, number>()
     const bySplit = new Map<SplitName, number>()
     let total = 0
-    for (const r of counts()) {
+    for (const r of counts().rows) {
       byDataset.set(r.dataset, (byDataset.get(r.dataset) ?? 0) + r.n)
       bySplit.set(r.split, (bySplit.get(r.split) ?? 0) + r.n)
       total += r.n
@@ -161,7 +176,13 @@ export function createImhiService(ctx: ServiceContext) {
   }
 
   return {
-    importPath: (path: string, opts?: ImportOptions) => importer.importPath(path, opts),
+    importPath: async (path: string, opts?: ImportOptions) => {
+      try {
+        return await importer.importPath(path, opts)
+      } finally {
+        cached = null
+      }
+    },
     stats,
     facets,
     search: (f: SearchFilters): SearchResult => searcher.search(f),

@@ -66,9 +66,19 @@ export interface ItemDetail {
 }
 
 export interface SearchResult {
+  /**
+   * Matching items. Exact when `totalExact`; otherwise counting stopped there (the UI shows "N+"):
+   * a text search counts at most SEARCH_COUNT_AHEAD items past the requested page, so a very common
+   * word costs a bounded count, and asking for later pages raises the bound.
+   */
   total: number
+  /** False when `total` is a lower bound (more items match; ask for a later page to count further). */
+  totalExact: boolean
   items: ItemSummary[]
 }
+
+/** How many matches past the end of the requested page a text search counts before it stops ("N+"). */
+export const SEARCH_COUNT_AHEAD = 10_000
 
 const splitSchema = z.enum(SPLITS)
 
