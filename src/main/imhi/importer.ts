@@ -125,11 +125,19 @@ export function createImporter(db: Db) {
   const ensureDatasets = db.prepare(
     'INSERT INTO datasets (name, task, labels) VALUES (?, ?, ?) ON CONFLICT(name) DO UPDATE SET task = excluded.task, labels = excluded.labels'
   )
-  // A read-only connection (imhi stats, imhi search) writes nothing, not even these upkeep rows.
+  // A read-only connection (imhi stats, imhi search) writes nothing, not even these upkeep rows;
+  // a read-write one writes them only when they differ (start-up writes are where two processes
+  // opening one new database at once used to collide). IMMEDIATE: a deferred transaction that
+  // reads before it writes is refused at once ("database is locked") when another connection
+  // wrote in between, without waiting (SQLite cannot upgrade a stale read snapshot).
   if (!db.readonly) {
-    db.transaction(() => {
-      for (const d of DATASETS) ensureDatasets.run(d.name, d.task, JSON.stringify(d.labels))
-    })()
+    const known = new Map((db.prepare('SELECT name, task, labels FROM datasets').all() as { name: string; task: string; labels: string }[]).map((d) => [d.name, d]))
+    const stale = DATASETS.filter((d) => known.get(d.name)?.task !== d.task || known.get(d.name)?.labels !== JSON.stringify(d.labels))
+    if (stale.length > 0) {
+      db.transaction(() => {
+        for (const d of stale) ensureDatasets.run(d.name, d.task, JSON.stringify(d.labels))
+      }).immediate()
+    }
   }
 
   const findSource = db.prepare<[string], { id: number; sha256: string; rows: number; imported_at: string; kind: string }>(
@@ -155,14 +163,21 @@ export function createImporter(db: Db) {
   const ftsUpto = db.prepare<[], { upto: number }>('SELECT indexed_upto AS upto FROM posts_fts_state WHERE id = 1')
   const ftsAdd = db.prepare('INSERT INTO posts_fts (rowid, text) SELECT id, text FROM posts WHERE id > ? ORDER BY id')
   const ftsSet = db.prepare('UPDATE posts_fts_state SET indexed_upto = (SELECT coalesce(max(id), 0) FROM posts) WHERE id = 1')
-  /** Adds every post not yet in the full-text index, in one transaction (one FTS5 segment). */
-  const indexPendingPosts = db.transaction((): number => {
+  const ftsPending = db.prepare<[], { pending: number }>(
+    'SELECT (SELECT coalesce(max(id), 0) FROM posts) > (SELECT indexed_upto FROM posts_fts_state WHERE id = 1) AS pending'
+  )
+  /**
+   * Adds every post not yet in the full-text index, in one transaction (one FTS5 segment).
+   * IMMEDIATE (the write lock first, waiting for it): it reads indexed_upto before it writes.
+   */
+  const indexPendingPostsTx = db.transaction((): number => {
     const upto = ftsUpto.get()?.upto ?? 0
     const added = ftsAdd.run(upto).changes
     if (added > 0) ftsSet.run()
     return added
   })
-  // Catch up after a crash between an import's last file and its indexing.
+  const indexPendingPosts = (): number => (ftsPending.get()?.pending ? indexPendingPostsTx.immediate() : 0)
+  // Catch up after a crash between an import's last file and its indexing (a read when none is due).
   if (!db.readonly) indexPendingPosts()
 
   // Post ids known during one import run (the same post comes in both test styles and both
