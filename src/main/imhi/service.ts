@@ -183,6 +183,7 @@ export function createImhiService(ctx: ServiceContext) {
         cached = null
       }
     },
+    cancelImport: (): boolean => importer.cancel(),
     stats,
     facets,
     search: (f: SearchFilters): SearchResult => searcher.search(f),

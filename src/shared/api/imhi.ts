@@ -28,6 +28,9 @@ export interface ImportReport {
   unchanged: number
   errors: number
   seconds: number
+  /** Set when the import was cancelled: the files listed are in (each whole), `notRead` were not. */
+  cancelled?: true
+  notRead?: number
 }
 
 export interface StatsSplit {
@@ -103,6 +106,8 @@ export interface Facets {
 
 export const imhiMethods = {
   'imhi.import': method<ImportReport>()(z.object({ path: z.string().min(1).max(4096) }).strict()),
+  /** Stops the running import after its current file (or at its next progress point inside it). */
+  'imhi.cancelImport': method<{ cancelled: boolean }>()(z.object({}).strict()),
   'imhi.stats': method<Stats>()(z.object({}).strict()),
   'imhi.facets': method<Facets>()(z.object({}).strict()),
   'imhi.search': method<SearchResult>()(searchInput),
