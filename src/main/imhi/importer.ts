@@ -44,9 +44,6 @@ export const PROGRESS_ROWS = 10_000
 class ImportCancelled extends Error {}
 const CANCELLED = '\u0000cancelled'
 
-/** Page cache (KiB) of the importing connection while an import runs. */
-export const IMPORT_CACHE_KIB = 32 * 1024
-
 const OUTPUTS_REASON = 'model outputs (goldens, generated_text), not benchmark items: not imported'
 
 const SKIP_DIRS = new Set(['node_modules', '.git', '.svn', '__pycache__', '.venv', 'venv'])
@@ -349,8 +346,6 @@ export function createImporter(db: Db) {
     let rowsSoFar = 0
     let cancelled = false
     cancelRequested = false
-    // Cached statements run with the import's own cache size; restored after (see bulkPragmas).
-    const restore = bulkPragmas()
     try {
       for (let n = 0; n < candidates.length; n++) {
         if (cancelRequested) {
@@ -381,11 +376,7 @@ export function createImporter(db: Db) {
       onRow = () => {}
       knownPosts.clear()
       filePosts = []
-      try {
-        indexPendingPosts()
-      } finally {
-        restore()
-      }
+      indexPendingPosts()
     }
 
     return {
@@ -526,19 +517,6 @@ export function createImporter(db: Db) {
     if (!running) return false
     cancelRequested = true
     return true
-  }
-
-  /**
-   * Settings for the duration of an import on this connection: a bigger page cache, so that a
-   * file's transaction does not spill index pages to the WAL before it commits (SQLite's default is
-   * 2 MB). Returns the function that puts the previous value back.
-   */
-  function bulkPragmas(): () => void {
-    const before = db.pragma('cache_size', { simple: true }) as number
-    db.pragma(`cache_size = ${IMPORT_CACHE_KIB === 0 ? before : -IMPORT_CACHE_KIB}`)
-    return () => {
-      db.pragma(`cache_size = ${before}`)
-    }
   }
 
   return { importPath, cancel, isRunning: () => running }
