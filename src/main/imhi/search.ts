@@ -288,9 +288,12 @@ export function createSearch(db: Db, opts: SearchOptions = {}) {
       const rows = rankedPage(fts, filters, f.offset, f.limit)
       const postIds = [...new Set(rows.map((r) => r.post_id))]
       const snippets = new Map<number, string>()
+      // `+rowid`: the id list filters the matches as they stream out. A plain `rowid IN` is handed
+      // to FTS5, which then runs the whole MATCH once per id: a prefix (`fam*`) re-expanded 100
+      // times took 80 ms at 10x the release, 1.4 ms this way.
       if (postIds.length > 0) {
         const snip = stmt(
-          `SELECT rowid AS id, snippet(posts_fts, 0, ?, ?, '…', 32) AS s FROM posts_fts WHERE posts_fts MATCH ? AND rowid IN (SELECT value FROM json_each(?))`
+          `SELECT rowid AS id, snippet(posts_fts, 0, ?, ?, '…', 32) AS s FROM posts_fts WHERE posts_fts MATCH ? AND +rowid IN (SELECT value FROM json_each(?))`
         ).all(HIGHLIGHT_START, HIGHLIGHT_END, fts, JSON.stringify(postIds)) as { id: number; s: string }[]
         for (const r of snip) snippets.set(r.id, r.s)
       }
@@ -344,12 +347,27 @@ export function createSearch(db: Db, opts: SearchOptions = {}) {
       window *= 4
     }
     if (ranked.length === 0) return []
+    // The items of those posts, best posts first, in growing batches: a post often has several
+    // items (both test styles, training copies), so the page is usually covered by far fewer posts
+    // than `need`. Stop once the first `need` items cannot change: the next post ranks strictly
+    // after the last of them (a post tied with it may still hold a smaller item id).
     const rankOf = new Map(ranked.map((p) => [p.post, p.r]))
     const where = filters.where.length ? ` AND ${filters.where.join(' AND ')}` : ''
-    const items = stmt(
+    const itemsOf = stmt(
       `SELECT i.id, i.dataset, i.split, i.gold_label, i.post_id FROM items i INDEXED BY items_post WHERE i.post_id IN (SELECT value FROM json_each(?))${where}`
-    ).all(JSON.stringify(ranked.map((p) => p.post)), ...filters.params) as Row[]
-    items.sort((a, b) => rankOf.get(a.post_id)! - rankOf.get(b.post_id)! || a.id - b.id)
+    )
+    const order = (a: Row, b: Row) => rankOf.get(a.post_id)! - rankOf.get(b.post_id)! || a.id - b.id
+    let items: Row[] = []
+    let batch = Math.max(32, Math.ceil(need / 8))
+    for (let from = 0; from < ranked.length; batch *= 2) {
+      const posts = ranked.slice(from, from + batch)
+      from += posts.length
+      items = items.concat(itemsOf.all(JSON.stringify(posts.map((p) => p.post)), ...filters.params) as Row[])
+      if (items.length < need || from >= ranked.length) continue
+      items.sort(order)
+      if (ranked[from].r > rankOf.get(items[need - 1].post_id)!) break
+    }
+    items.sort(order)
     return items.slice(offset, need)
   }
 
