@@ -37,7 +37,7 @@ const source = scaledImhi(released, scale)
 const dir = mkdtempSync(join(tmpdir(), 'imhi-bench-'))
 const dbFile = join(dir, 'bench.db')
 
-function pythonBaseline(): { seconds: number; rows_stored: number; peak_mb: number | null; sqlite: string } | { error: string } {
+function pythonBaseline(): { seconds: number; cpu_seconds: number; rows_stored: number; peak_mb: number | null; sqlite: string } | { error: string } {
   const python = existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3'
   const r = spawnSync(python, [resolve(import.meta.dirname, 'import_baseline.py'), source, join(dir, 'baseline.db')], { encoding: 'utf8' })
   if (r.status !== 0) return { error: (r.stderr || r.error?.message || 'failed').trim().split('\n').slice(-1)[0] }
@@ -71,7 +71,7 @@ async function main() {
   if ('error' in py) console.log(`  baseline          not run: ${py.error}`)
   else {
     console.log(`  baseline          ${py.seconds.toFixed(2)} s: Python csv + sqlite3 executemany + FTS5 over the same ${py.rows_stored.toLocaleString('en-US')} rows (SQLite ${py.sqlite}, peak RSS ${py.peak_mb?.toFixed(0) ?? '?'} MB)`)
-    console.log(`  import / baseline ${(wall / py.seconds).toFixed(2)}   (target <= 1.0)`)
+    console.log(`  import / baseline ${(wall / py.seconds).toFixed(2)} wall   (target <= 1.0); CPU time ${((cpu.user + cpu.system) / 1e6).toFixed(2)} s / ${py.cpu_seconds.toFixed(2)} s = ${((cpu.user + cpu.system) / 1e6 / py.cpu_seconds).toFixed(2)}`)
   }
 
   // 100 varied queries.
