@@ -17,6 +17,8 @@ import { SEARCH_COUNT_AHEAD, type SearchResult } from '../../src/shared/api/imhi
 
 function compare(s: Services, queries: SearchFilters[]): number {
   const ref = referenceSearch(openDatabase(s.platform.dbFile, { readonly: true }))
+  // Warm the stats/facets counts: totals without text then come from them (as in Browse).
+  s.imhi.facets()
   let compared = 0
   for (const q of queries) {
     const now: SearchResult = s.imhi.search(q)

@@ -37,7 +37,6 @@ const datasetOrder = new Map<string, number>(DATASETS.map((d, i) => [d.name, i])
 export function createImhiService(ctx: ServiceContext) {
   const { db } = ctx
   const importer = createImporter(db)
-  const searcher = createSearch(db)
 
   const countsStmt = db.prepare<[], { dataset: string; split: SplitName; label: string | null; n: number }>(
     'SELECT dataset, split, gold_label AS label, count(*) AS n FROM items GROUP BY dataset, split, gold_label'
@@ -78,6 +77,15 @@ export function createImhiService(ctx: ServiceContext) {
    * once per import, not once per call (Browse's first paint asked for both).
    */
   const generationStmt = db.prepare<[], { last: number; n: number }>('SELECT coalesce(max(id), 0) AS last, count(*) AS n FROM source_files')
+  // Totals of searches without text come from the same counts once they are cached (Browse asks for
+  // facets first); a one-shot CLI search counts with SQL instead of paying for the whole GROUP BY.
+  const searcher = createSearch(db, {
+    counts: () => {
+      if (!cached) return null
+      const g = generationStmt.get()!
+      return cached.key === `${g.last}:${g.n}` ? cached.rows : null
+    }
+  })
   type Counts = { key: string; rows: { dataset: string; split: SplitName; label: string | null; n: number }[]; ratings: number }
   let cached: Counts | null = null
   function counts(): Counts {
