@@ -50,7 +50,9 @@ const TRICKY = [
   '\n\n',
   '',
   'query,gpt\n"a",yes\n"b"x,no\n',
-  'query,gpt\na,b\n'.repeat(50)
+  'query,gpt\na,b\n'.repeat(50),
+  // A quote inside a field (not opening a cell) before a CR; a CR right after a doubled quote in a cell.
+  'query,gpt\r\nab"c,"d\r\ne"\r\nx,"y""\r\nz"\r\n"",\r\r\n'
 ]
 
 describe('streaming CSV reading equals whole-file reading', () => {

@@ -237,8 +237,8 @@ export function scanCsvFile(file: string, label: string, maxBytes = MAX_CSV_BYTE
 
 /**
  * normalizeRowEnds over a text that arrives in pieces: the quote state carries over, and a piece
- * ending in CR or in a quote keeps that last character for the next piece (it may start CRLF or
- * a doubled quote).
+ * ending in CR or in quotes keeps them for the next piece (they may start a CRLF or end in a
+ * doubled quote).
  */
 export class RowEndNormalizer {
   private inQuotes = false
@@ -248,52 +248,56 @@ export class RowEndNormalizer {
   push(piece: string, last: boolean): string {
     let text = this.held + piece
     this.held = ''
-    if (!last && text.length > 0) {
-      const c = text.charCodeAt(text.length - 1)
-      if (c === 13 || c === 34) {
-        this.held = text[text.length - 1]
-        text = text.slice(0, -1)
-      }
+    if (!last) {
+      // What a trailing CR or quote means depends on the next character (CRLF; a doubled quote):
+      // keep a trailing CR, or the whole trailing run of quotes, for the next piece.
+      let keep = text.length
+      if (keep > 0 && text.charCodeAt(keep - 1) === 13) keep--
+      else while (keep > 0 && text.charCodeAt(keep - 1) === 34) keep--
+      this.held = text.slice(keep)
+      text = text.slice(0, keep)
     }
-    if (!text.includes('\r') && !text.includes('"')) {
-      // Nothing that changes state but commas and line feeds (and inside quotes, nothing at all).
-      if (text.length > 0 && !this.inQuotes) {
-        const c = text.charCodeAt(text.length - 1)
-        this.fieldStart = c === 44 || c === 10
-      }
-      return text
-    }
+    // Only quotes and CRs change anything: jump from one to the next (a character loop over every
+    // byte cost a tenth of the import). A quote opens a quoted cell when it starts a field (the
+    // character before it ends a field or a row); inside one, the next quote closes it unless doubled.
+    const n = text.length
     const out: string[] = []
     let from = 0
-    for (let i = 0; i < text.length; i++) {
-      const c = text.charCodeAt(i)
+    let i = 0
+    let r = text.indexOf('\r')
+    while (i < n) {
       if (this.inQuotes) {
-        if (c === 34 /* " */) {
-          if (text.charCodeAt(i + 1) === 34) i++
-          else this.inQuotes = false
+        const q = text.indexOf('"', i)
+        if (q < 0) break
+        if (text.charCodeAt(q + 1) === 34) i = q + 2
+        else {
+          this.inQuotes = false
+          i = q + 1
         }
         continue
       }
-      if (c === 34 && this.fieldStart) {
-        this.inQuotes = true
-        this.fieldStart = false
-      } else if (c === 44 /* , */) {
-        this.fieldStart = true
-      } else if (c === 13 /* \r */) {
-        out.push(text.slice(from, i), '\n')
-        if (text.charCodeAt(i + 1) === 10) i++
-        from = i + 1
-        this.fieldStart = true
-      } else if (c === 10) {
-        this.fieldStart = true
-      } else {
-        this.fieldStart = false
+      const q = text.indexOf('"', i)
+      if (r >= 0 && r < i) r = text.indexOf('\r', i)
+      if (r >= 0 && (q < 0 || r < q)) {
+        out.push(text.slice(from, r), '\n')
+        from = text.charCodeAt(r + 1) === 10 ? r + 2 : r + 1
+        i = from
+        continue
       }
+      if (q < 0) break
+      const atFieldStart = q === 0 ? this.fieldStart : isFieldEnd(text.charCodeAt(q - 1))
+      if (atFieldStart) this.inQuotes = true
+      i = q + 1
     }
+    if (n > 0) this.fieldStart = !this.inQuotes && isFieldEnd(text.charCodeAt(n - 1))
+    if (from === 0) return text
     out.push(text.slice(from))
     return out.join('')
   }
 }
+
+/** A comma, LF or CR: what may come right before a quote that opens a quoted cell. */
+const isFieldEnd = (c: number): boolean => c === 44 || c === 10 || c === 13
 
 interface PapaLowLevel {
   parse(input: string, baseIndex: number, ignoreLastRow: boolean): { data: string[][]; errors: Papa.ParseError[]; meta: { cursor: number } }
