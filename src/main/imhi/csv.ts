@@ -162,8 +162,10 @@ export function readCsvFile(file: string, label: string, maxBytes = MAX_CSV_BYTE
  * parsed; the second (csvRows) decodes, normalises row ends and parses piece by piece, yielding
  * one row at a time, and checks the hash again at the end (a file that changed in between is
  * refused, its rows rolled back with the file's transaction). Neither pass holds a whole file.
+ * 32 KB: at 10x the release, peak RSS 170-175 MB and 11.3 s CPU, against 204-252 MB and 13.1 s
+ * with 256 KB pieces (less short-lived string garbage per piece).
  */
-export const CHUNK_BYTES = 256 * 1024
+export const CHUNK_BYTES = 32 * 1024
 
 const CSV_FILE = { what: 'IMHI CSV files', hint: '(the largest released file is 3.2 MB)' }
 
