@@ -52,6 +52,22 @@ async function pickOption(page: Page, testId: string, option: RegExp): Promise<v
 }
 
 test.describe('Browse in Chromium against imhi serve', () => {
+  test('first paint: one facets, one stats and one search call (the search used to be sent twice)', async ({ appPage: page, serve }) => {
+    await importFixture(page, serve.dbFile)
+    const sent: string[] = []
+    page.on('websocket', (ws) => ws.on('framesent', (f) => sent.push(String(f.payload))))
+    await page.reload()
+    const ack = page.getByTestId('notice-ack')
+    if (await ack.isVisible().catch(() => false)) await ack.click()
+    await expect(page.getByTestId('result-count')).toHaveText(`${IMHI_FIXTURE.items} items`)
+    // Anything late would arrive within this.
+    await page.waitForTimeout(750)
+    const calls = (method: string) => sent.filter((p) => p.includes(`"method":"${method}"`)).length
+    expect(calls('imhi.search')).toBe(1)
+    expect(calls('imhi.facets')).toBe(1)
+    expect(calls('imhi.stats')).toBe(1)
+  })
+
   test('first run: the notice, then importing a folder through the UI with a per-file report', async ({ appPage: page }) => {
     // The research-use notice comes first and must be acknowledged.
     await expect(page.getByRole('dialog', { name: 'Research use only' })).toBeVisible()
@@ -330,5 +346,15 @@ test.describe('Browse in Chromium against imhi serve', () => {
     await page.getByTestId('search-input').fill('insomnia')
     await expect(page.getByTestId('result-row').first().locator('mark').first()).toHaveText(/insomnia/i)
     console.log(`browse e2e: search "insomnia" → first highlighted row in ${Date.now() - t1} ms (includes the 200 ms typing pause)`)
+
+    // A word in most posts: the count stops 10,000 past the page and says so; End reaches the bound,
+    // and the page there raises it (the list grows as it is read).
+    await page.getByTestId('search-input').fill('i')
+    await expect(count).toHaveText('10,200+ items')
+    await page.screenshot({ path: join(SCREENSHOTS, 'browse-bounded-total.png') })
+    await page.getByTestId('result-list').focus()
+    await page.keyboard.press('End')
+    await expect(count).toHaveText(/^(1\d|2\d),\d{3}\+? items$/)
+    await expect(page.locator('#browse-row-10199')).toHaveAttribute('data-item-id', /\d+/)
   })
 })

@@ -162,7 +162,7 @@ describe('import of the synthetic IMHI fixture', () => {
       for (const q of ['"foo', 'AND OR (', 'NEAR(a b)', '*', '"', 'text:abc', '^x', 'a AND', '\u0000', '((("']) {
         expect(() => s.imhi.search({ query: q, offset: 0, limit: 5 }), q).not.toThrow()
       }
-      expect(s.imhi.search({ query: '((("', offset: 0, limit: 5 })).toEqual({ total: 0, items: [] })
+      expect(s.imhi.search({ query: '((("', offset: 0, limit: 5 })).toEqual({ total: 0, totalExact: true, items: [] })
     })
 
     it('names an unknown dataset or task', () => {

@@ -109,7 +109,7 @@ export function registerImhi(program: Command): void {
         if (opts.json) return printJson(result)
         const mark = (t: string) => t.split(HIGHLIGHT_START).join('[').split(HIGHLIGHT_END).join(']').replace(/\s+/g, ' ')
         const lines = result.items.map((i) => `#${i.id}  ${i.dataset}/${i.split}  ${i.goldLabel ?? '-'}\n    ${mark(i.snippet)}`)
-        lines.push(`${result.total} match(es)${result.total > result.items.length ? `, showing ${opts.offset + 1}-${opts.offset + result.items.length}` : ''}`)
+        lines.push(`${result.total}${result.totalExact ? '' : '+'} match(es)${result.total > result.items.length ? `, showing ${opts.offset + 1}-${opts.offset + result.items.length}` : ''}`)
         process.stdout.write(lines.join('\n') + '\n')
       }
     )

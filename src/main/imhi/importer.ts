@@ -7,7 +7,7 @@ import { AppError } from '../../shared/api/errors'
 import { DATASETS, findDataset, type SplitName } from '../../shared/imhi/datasets'
 import type { ImportFileReport, ImportReport } from '../../shared/api/imhi'
 import { acquireImportLock } from './importLock'
-import { decodeUtf8, MAX_CSV_BYTES, parseCsv, readLimited } from './csv'
+import { csvRows, MAX_CSV_BYTES, scanCsvFile } from './csv'
 import { ASPECTS, parseScores, ratingLabel, shapeOf, type Shape } from './columns'
 import { datasetFromName, isValidationName, LAYOUT_HELP, placeByPath, type Placement } from './layout'
 import { goldExplanation, goldLabel, splitQuery, stripPostPrefix, stripQuestionPrefix } from './labels'
@@ -25,9 +25,11 @@ import { goldExplanation, goldLabel, splitQuery, stripPostPrefix, stripQuestionP
  */
 
 export interface ImportProgress {
+  /** The file being read (every PROGRESS_ROWS rows), or just finished (filesDone counts it). */
   file: string
   filesDone: number
   filesTotal: number
+  /** CSV rows read so far, all files together (within a file too, every PROGRESS_ROWS rows). */
   rows: number
 }
 
@@ -35,6 +37,12 @@ export interface ImportOptions {
   onProgress?: (p: ImportProgress) => void
   maxFileBytes?: number
 }
+
+/** Progress is reported at the end of each file and every this many rows inside one. */
+export const PROGRESS_ROWS = 10_000
+
+class ImportCancelled extends Error {}
+const CANCELLED = '\u0000cancelled'
 
 const OUTPUTS_REASON = 'model outputs (goldens, generated_text), not benchmark items: not imported'
 
@@ -125,11 +133,19 @@ export function createImporter(db: Db) {
   const ensureDatasets = db.prepare(
     'INSERT INTO datasets (name, task, labels) VALUES (?, ?, ?) ON CONFLICT(name) DO UPDATE SET task = excluded.task, labels = excluded.labels'
   )
-  // A read-only connection (imhi stats, imhi search) writes nothing, not even these upkeep rows.
+  // A read-only connection (imhi stats, imhi search) writes nothing, not even these upkeep rows;
+  // a read-write one writes them only when they differ (start-up writes are where two processes
+  // opening one new database at once used to collide). IMMEDIATE: a deferred transaction that
+  // reads before it writes is refused at once ("database is locked") when another connection
+  // wrote in between, without waiting (SQLite cannot upgrade a stale read snapshot).
   if (!db.readonly) {
-    db.transaction(() => {
-      for (const d of DATASETS) ensureDatasets.run(d.name, d.task, JSON.stringify(d.labels))
-    })()
+    const known = new Map((db.prepare('SELECT name, task, labels FROM datasets').all() as { name: string; task: string; labels: string }[]).map((d) => [d.name, d]))
+    const stale = DATASETS.filter((d) => known.get(d.name)?.task !== d.task || known.get(d.name)?.labels !== JSON.stringify(d.labels))
+    if (stale.length > 0) {
+      db.transaction(() => {
+        for (const d of stale) ensureDatasets.run(d.name, d.task, JSON.stringify(d.labels))
+      }).immediate()
+    }
   }
 
   const findSource = db.prepare<[string], { id: number; sha256: string; rows: number; imported_at: string; kind: string }>(
@@ -155,41 +171,57 @@ export function createImporter(db: Db) {
   const ftsUpto = db.prepare<[], { upto: number }>('SELECT indexed_upto AS upto FROM posts_fts_state WHERE id = 1')
   const ftsAdd = db.prepare('INSERT INTO posts_fts (rowid, text) SELECT id, text FROM posts WHERE id > ? ORDER BY id')
   const ftsSet = db.prepare('UPDATE posts_fts_state SET indexed_upto = (SELECT coalesce(max(id), 0) FROM posts) WHERE id = 1')
-  /** Adds every post not yet in the full-text index, in one transaction (one FTS5 segment). */
-  const indexPendingPosts = db.transaction((): number => {
+  const ftsPending = db.prepare<[], { pending: number }>(
+    'SELECT (SELECT coalesce(max(id), 0) FROM posts) > (SELECT indexed_upto FROM posts_fts_state WHERE id = 1) AS pending'
+  )
+  /**
+   * Adds every post not yet in the full-text index, in one transaction (one FTS5 segment).
+   * IMMEDIATE (the write lock first, waiting for it): it reads indexed_upto before it writes.
+   */
+  const indexPendingPostsTx = db.transaction((): number => {
     const upto = ftsUpto.get()?.upto ?? 0
     const added = ftsAdd.run(upto).changes
     if (added > 0) ftsSet.run()
     return added
   })
-  // Catch up after a crash between an import's last file and its indexing.
+  const indexPendingPosts = (): number => (ftsPending.get()?.pending ? indexPendingPostsTx.immediate() : 0)
+  // Catch up after a crash between an import's last file and its indexing (a read when none is due).
   if (!db.readonly) indexPendingPosts()
 
   // Post ids known during one import run (the same post comes in both test styles and both
-  // training styles). Only committed files feed it, so a rolled-back file leaves no stale ids.
+  // training styles), keyed by the post's SHA-1 (28 characters, never the text itself: 10x the
+  // release is 119K distinct posts). Only committed files feed it, so a rolled-back file leaves no
+  // stale ids.
   const knownPosts = new Map<string, number>()
   let filePosts: [string, number][] = []
   const postId = (text: string): number => {
-    const known = knownPosts.get(text)
-    if (known !== undefined) return known
     const hash = createHash('sha1').update(text).digest('base64')
+    const known = knownPosts.get(hash)
+    if (known !== undefined) return known
     const id = findPost.get(hash)?.id ?? Number(insertPost.run(hash, text).lastInsertRowid)
-    filePosts.push([text, id])
+    filePosts.push([hash, id])
     return id
   }
   const commitPosts = () => {
-    for (const [text, id] of filePosts) knownPosts.set(text, id)
+    for (const [hash, id] of filePosts) knownPosts.set(hash, id)
     filePosts = []
   }
 
+  const setSourceRows = db.prepare('UPDATE source_files SET rows = ? WHERE id = ?')
+  let cancelRequested = false
+  /** Called for every row read inside a file: progress now and then, and the cancel check. */
+  let onRow: (rowsInFile: number) => void = () => {}
+
   const writeItems = db.transaction(
-    (place: Placement & { dataset: string; split: SplitName }, shape: Shape, header: string[], rows: string[][], sha256: string, size: number) => {
+    (place: Placement & { dataset: string; split: SplitName }, shape: Shape, header: string[], rows: Iterable<string[]>, sha256: string, size: number) => {
       const label = place.layoutPath
-      const source = Number(insertSource.run(label, 'items', place.dataset, place.split, rows.length, sha256, size, JSON.stringify(header)).lastInsertRowid)
+      // The row count is known at the end: set then, in the same transaction.
+      const source = Number(insertSource.run(label, 'items', place.dataset, place.split, 0, sha256, size, JSON.stringify(header)).lastInsertRowid)
       let unlabeled = 0
-      for (let i = 0; i < rows.length; i++) {
-        const r = rows[i]
-        const rowNo = i + 1
+      let rowNo = 0
+      for (const r of rows) {
+        rowNo++
+        onRow(rowNo)
         let query: string
         let post: string
         let question: string | null
@@ -228,22 +260,26 @@ export function createImporter(db: Db) {
           postId(post)
         )
       }
-      return unlabeled
+      setSourceRows.run(rowNo, source)
+      return { rows: rowNo, unlabeled }
     }
   )
 
-  const writeRatings = db.transaction((place: Placement, shape: Extract<Shape, { kind: 'ratings' }>, header: string[], rows: string[][], sha256: string, size: number) => {
+  const writeRatings = db.transaction((place: Placement, shape: Extract<Shape, { kind: 'ratings' }>, header: string[], rows: Iterable<string[]>, sha256: string, size: number) => {
     const label = place.layoutPath
     const system = basename(place.layoutPath).replace(/\.csv$/i, '')
-    const source = Number(insertSource.run(label, 'reference_ratings', 'DR', null, rows.length, sha256, size, JSON.stringify(header)).lastInsertRowid)
-    for (let i = 0; i < rows.length; i++) {
-      const r = rows[i]
-      const row = i + 1
+    const source = Number(insertSource.run(label, 'reference_ratings', 'DR', null, 0, sha256, size, JSON.stringify(header)).lastInsertRowid)
+    let row = 0
+    for (const r of rows) {
+      row++
+      onRow(row)
       const text = r[shape.text]
       if (!text.trim()) throw new AppError('bad_file', `${label}: row ${row}, column "text": the post is empty.`, { file: label, row, field: 'text' })
       const scores = ASPECTS.map((a) => JSON.stringify(parseScores(r[shape.aspects[a]], { file: label, row, column: a })))
       insertRating.run(source, row, system, text, ratingLabel(r[shape.label], { file: label, row }), r[shape.explanation], shape.explanationColumn, ...scores)
     }
+    setSourceRows.run(row, source)
+    return row
   })
 
   let running = false
@@ -308,17 +344,36 @@ export function createImporter(db: Db) {
 
     const maxBytes = opts.maxFileBytes ?? MAX_CSV_BYTES
     let rowsSoFar = 0
+    let cancelled = false
+    cancelRequested = false
     try {
       for (let n = 0; n < candidates.length; n++) {
+        if (cancelRequested) {
+          cancelled = true
+          break
+        }
         const c = candidates[n]
+        const shown = placeByPath(c.abs)?.layoutPath ?? c.rel
+        onRow = (inFile) => {
+          if (inFile % PROGRESS_ROWS === 0) {
+            if (cancelRequested) throw new ImportCancelled()
+            opts.onProgress?.({ file: shown, filesDone: n, filesTotal: candidates.length, rows: rowsSoFar + inFile })
+          }
+        }
         const report = importOne(c, single, maxBytes)
+        onRow = () => {}
+        if (report.error === CANCELLED) {
+          cancelled = true
+          break
+        }
         reports.push(report)
         rowsSoFar += report.rows
         opts.onProgress?.({ file: report.file, filesDone: n + 1, filesTotal: candidates.length, rows: rowsSoFar })
-        // Let progress events and other calls through between files.
+        // Let progress events and other calls (a cancel) through between files.
         await new Promise<void>((r) => setImmediate(r))
       }
     } finally {
+      onRow = () => {}
       knownPosts.clear()
       filePosts = []
       indexPendingPosts()
@@ -330,7 +385,8 @@ export function createImporter(db: Db) {
       added: reports.reduce((a, r) => a + r.added, 0),
       unchanged: reports.reduce((a, r) => a + r.unchanged, 0),
       errors: reports.filter((r) => r.error !== null).length,
-      seconds: Math.round(performance.now() - started) / 1000
+      seconds: Math.round(performance.now() - started) / 1000,
+      ...(cancelled ? { cancelled: true, notRead: candidates.length - reports.filter((r) => !r.file.endsWith('/')).length } : {})
     }
   }
 
@@ -351,29 +407,37 @@ export function createImporter(db: Db) {
     }
     if (place?.kind === 'outputs') return skipOutputs(c, base, maxBytes)
     let label = place?.layoutPath ?? c.rel
+    let rows: Generator<string[], void, undefined> | null = null
     try {
-      const buf = readLimited(c.abs, label, maxBytes)
-      const sha256 = createHash('sha256').update(buf).digest('hex')
+      // First pass: hash and UTF-8 check, a piece at a time; unchanged or duplicate files stop here.
+      const { sha256, sizeBytes } = scanCsvFile(c.abs, label, maxBytes)
       if (place) {
         const done = checkExisting(place.layoutPath, sha256)
         if (done) return { ...base, rows: done.rows, unchanged: done.rows }
         const twin = duplicateOf(place, sha256)
         if (twin) return { ...base, kind: 'skipped', rows: twin.rows, reason: twin.reason, duplicateOf: twin.path }
       }
-      const text = decodeUtf8(buf, label)
-      const { header, rows } = parseCsv(text, label)
+      // Second pass: rows one at a time, straight into the file's transaction.
+      rows = csvRows(c.abs, label, sha256, maxBytes)
+      const first = rows.next()
+      const header = first.done ? [] : first.value
       const shape = shapeOf(header, label)
+      const countRest = (): number => {
+        let n = 0
+        for (const _ of rows!) n++
+        return n
+      }
       if (!place) {
         place = placeByHeader(shape, basename(c.abs))
         label = place.layoutPath
         Object.assign(base, { file: label, kind: place.kind, dataset: place.dataset, split: place.split })
-        if (place.kind === 'outputs') return { ...base, rows: rows.length, reason: OUTPUTS_REASON }
+        if (place.kind === 'outputs') return { ...base, rows: countRest(), reason: OUTPUTS_REASON }
         const done = checkExisting(place.layoutPath, sha256)
         if (done) return { ...base, rows: done.rows, unchanged: done.rows }
         const twin = duplicateOf(place, sha256)
         if (twin) return { ...base, kind: 'skipped', rows: twin.rows, reason: twin.reason, duplicateOf: twin.path }
       }
-      if (shape.kind === 'outputs') return { ...base, kind: 'outputs', rows: rows.length, reason: OUTPUTS_REASON }
+      if (shape.kind === 'outputs') return { ...base, kind: 'outputs', rows: countRest(), reason: OUTPUTS_REASON }
 
       if (place.kind === 'reference_ratings') {
         if (shape.kind !== 'ratings') {
@@ -381,8 +445,8 @@ export function createImporter(db: Db) {
             file: label
           })
         }
-        writeRatings(place, shape, header, rows, sha256, buf.length)
-        return { ...base, rows: rows.length, added: rows.length }
+        const n = writeRatings(place, shape, header, rows, sha256, sizeBytes)
+        return { ...base, rows: n, added: n }
       }
       if (shape.kind === 'ratings') {
         throw new AppError('bad_file', `${label}: a ratings file (fluency, completeness, ...) inside ${place.folder}, which holds benchmark items.`, { file: label })
@@ -397,19 +461,25 @@ export function createImporter(db: Db) {
       }
       const split = place.split as SplitName
       filePosts = []
-      const unlabeled = writeItems({ ...place, dataset, split }, shape, header, rows, sha256, buf.length)
+      const written = withoutForeignKeyChecks(() => writeItems({ ...place!, dataset, split }, shape, header, rows!, sha256, sizeBytes))
       commitPosts()
-      return { ...base, rows: rows.length, added: rows.length, unlabeled }
+      return { ...base, rows: written.rows, added: written.rows, unlabeled: written.unlabeled }
     } catch (err) {
+      if (err instanceof ImportCancelled) return { ...base, error: CANCELLED }
       return { ...base, error: fileError(label, err) }
+    } finally {
+      // Closes the file when a row was not read to the end (an error, an early return).
+      rows?.return(undefined)
     }
   }
 
   /** Model outputs are not imported; their rows are counted so the report accounts for every CSV row. */
   function skipOutputs(c: Candidate, base: ImportFileReport, maxBytes: number): ImportFileReport {
     try {
-      const { rows } = parseCsv(decodeUtf8(readLimited(c.abs, base.file, maxBytes), base.file), base.file)
-      return { ...base, rows: rows.length, reason: OUTPUTS_REASON }
+      const { sha256 } = scanCsvFile(c.abs, base.file, maxBytes)
+      let n = -1 // the header is not a row
+      for (const _ of csvRows(c.abs, base.file, sha256, maxBytes)) n++
+      return { ...base, rows: Math.max(0, n), reason: OUTPUTS_REASON }
     } catch (err) {
       return { ...base, reason: `${OUTPUTS_REASON} (${AppError.from(err).message})` }
     }
@@ -438,5 +508,32 @@ export function createImporter(db: Db) {
     )
   }
 
-  return { importPath }
+  /**
+   * Runs a file's write with SQLite's foreign-key checks off: every reference it writes is one it
+   * has just made or read in the same transaction (the file's source row, the post it found or
+   * added, a dataset upserted at start-up), so the three lookups per item prove nothing. Nothing
+   * else runs on this connection meanwhile (the write is synchronous), and the checks are back on
+   * before anything else can.
+   */
+  function withoutForeignKeyChecks<T>(write: () => T): T {
+    db.pragma('foreign_keys = OFF')
+    try {
+      return write()
+    } finally {
+      db.pragma('foreign_keys = ON')
+    }
+  }
+
+  /**
+   * Asks the running import to stop: it stops before its next file, or inside the current one at
+   * its next progress point (that file is rolled back whole). Files already imported stay, each
+   * whole; the report says `cancelled` and how many files were not read. False when none runs.
+   */
+  function cancel(): boolean {
+    if (!running) return false
+    cancelRequested = true
+    return true
+  }
+
+  return { importPath, cancel, isRunning: () => running }
 }

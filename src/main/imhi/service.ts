@@ -40,7 +40,6 @@ const datasetOrder = new Map<string, number>(DATASETS.map((d, i) => [d.name, i])
 export function createImhiService(ctx: ServiceContext) {
   const { db } = ctx
   const importer = createImporter(db)
-  const searcher = createSearch(db)
 
   const countsStmt = db.prepare<[], { dataset: string; split: SplitName; label: string | null; n: number }>(
     'SELECT dataset, split, gold_label AS label, count(*) AS n FROM items GROUP BY dataset, split, gold_label'
@@ -75,16 +74,40 @@ export function createImhiService(ctx: ServiceContext) {
      FROM reference_ratings r JOIN source_files f ON f.id = r.source_file_id ORDER BY r.system, r.source_row`
   )
 
-  function counts() {
-    return countsStmt.all().sort(
+  /**
+   * What the database holds changes only by an import, and every import adds source_files rows in
+   * the same transaction as its items (from this process or another: `imhi import` beside the app).
+   * Their count and last id are read in microseconds, so the GROUP BY behind stats and facets runs
+   * once per import, not once per call (Browse's first paint asked for both).
+   */
+  const generationStmt = db.prepare<[], { last: number; n: number }>('SELECT coalesce(max(id), 0) AS last, count(*) AS n FROM source_files')
+  // Totals of searches without text come from the same counts once they are cached (Browse asks for
+  // facets first); a one-shot CLI search counts with SQL instead of paying for the whole GROUP BY.
+  const searcher = createSearch(db, {
+    counts: () => {
+      if (!cached) return null
+      const g = generationStmt.get()!
+      return cached.key === `${g.last}:${g.n}` ? cached.rows : null
+    }
+  })
+  type Counts = { key: string; rows: { dataset: string; split: SplitName; label: string | null; n: number }[]; ratings: number }
+  let cached: Counts | null = null
+  function counts(): Counts {
+    const g = generationStmt.get()!
+    const key = `${g.last}:${g.n}`
+    if (cached?.key === key) return cached
+    const rows = countsStmt.all().sort(
       (a, b) => (datasetOrder.get(a.dataset) ?? 99) - (datasetOrder.get(b.dataset) ?? 99) || (splitOrder.get(a.split) ?? 99) - (splitOrder.get(b.split) ?? 99)
     )
+    cached = { key, rows, ratings: ratingsCount.get()!.n }
+    return cached
   }
 
   /** Items and gold-label counts per dataset and split; labels in the dataset's canonical order. */
   function stats(): Stats {
     const datasets: Stats['datasets'] = {}
-    for (const r of counts()) {
+    const { rows, ratings } = counts()
+    for (const r of rows) {
       const info = findDataset(r.dataset)
       const ds = (datasets[r.dataset] ??= { task: (info?.task ?? 'disorders') as TaskId, splits: {} })
       const sp: StatsSplit = (ds.splits[r.split] ??= { items: 0, labels: {} })
@@ -100,14 +123,14 @@ export function createImhiService(ctx: ServiceContext) {
         sp!.labels = sorted
       }
     }
-    return { datasets, referenceRatings: ratingsCount.get()!.n }
+    return { datasets, referenceRatings: ratings }
   }
 
   function facets(): Facets {
     const byDataset = new Map<string, number>()
     const bySplit = new Map<SplitName, number>()
     let total = 0
-    for (const r of counts()) {
+    for (const r of counts().rows) {
       byDataset.set(r.dataset, (byDataset.get(r.dataset) ?? 0) + r.n)
       bySplit.set(r.split, (bySplit.get(r.split) ?? 0) + r.n)
       total += r.n
@@ -165,7 +188,14 @@ export function createImhiService(ctx: ServiceContext) {
   }
 
   return {
-    importPath: (path: string, opts?: ImportOptions) => importer.importPath(path, opts),
+    importPath: async (path: string, opts?: ImportOptions) => {
+      try {
+        return await importer.importPath(path, opts)
+      } finally {
+        cached = null
+      }
+    },
+    cancelImport: (): boolean => importer.cancel(),
     stats,
     facets,
     search: (f: SearchFilters): SearchResult => searcher.search(f),

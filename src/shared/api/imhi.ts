@@ -28,6 +28,9 @@ export interface ImportReport {
   unchanged: number
   errors: number
   seconds: number
+  /** Set when the import was cancelled: the files listed are in (each whole), `notRead` were not. */
+  cancelled?: true
+  notRead?: number
 }
 
 export interface StatsSplit {
@@ -66,9 +69,19 @@ export interface ItemDetail {
 }
 
 export interface SearchResult {
+  /**
+   * Matching items. Exact when `totalExact`; otherwise counting stopped there (the UI shows "N+"):
+   * a text search counts at most SEARCH_COUNT_AHEAD items past the requested page, so a very common
+   * word costs a bounded count, and asking for later pages raises the bound.
+   */
   total: number
+  /** False when `total` is a lower bound (more items match; ask for a later page to count further). */
+  totalExact: boolean
   items: ItemSummary[]
 }
+
+/** How many matches past the end of the requested page a text search counts before it stops ("N+"). */
+export const SEARCH_COUNT_AHEAD = 10_000
 
 const splitSchema = z.enum(SPLITS)
 
@@ -93,6 +106,8 @@ export interface Facets {
 
 export const imhiMethods = {
   'imhi.import': method<ImportReport>()(z.object({ path: z.string().min(1).max(4096) }).strict()),
+  /** Stops the running import after its current file (or at its next progress point inside it). */
+  'imhi.cancelImport': method<{ cancelled: boolean }>()(z.object({}).strict()),
   'imhi.stats': method<Stats>()(z.object({}).strict()),
   'imhi.facets': method<Facets>()(z.object({}).strict()),
   'imhi.search': method<SearchResult>()(searchInput),

@@ -108,11 +108,17 @@ export function ImportPanel({ onImported }: { onImported?: (report: ImportReport
       {running && (
         <Stack gap={4} data-testid="import-progress" aria-live="polite">
           <Progress value={pct} animated striped size="lg" />
-          <Text size="xs" c="dimmed">
-            {progress
-              ? `${progress.filesDone} of ${progress.filesTotal} files · ${progress.rows.toLocaleString('en-US')} rows · ${progress.file}`
-              : 'Reading the folder…'}
-          </Text>
+          <Group justify="space-between" wrap="nowrap">
+            <Text size="xs" c="dimmed">
+              {progress
+                ? `${progress.filesDone} of ${progress.filesTotal} files · ${progress.rows.toLocaleString('en-US')} rows · ${progress.file}`
+                : 'Reading the folder…'}
+            </Text>
+            {/* Stops before the next file (or inside one, rolling it back); files already in stay. */}
+            <Button size="xs" variant="default" onClick={() => void api.call('imhi.cancelImport', {}).catch(() => {})} data-testid="import-cancel">
+              Stop import
+            </Button>
+          </Group>
         </Stack>
       )}
       {error && (
@@ -122,6 +128,13 @@ export function ImportPanel({ onImported }: { onImported?: (report: ImportReport
           </Text>
           <Text size="xs" c="dimmed" mt={4}>
             Nothing was half-imported; the app keeps running.
+          </Text>
+        </Alert>
+      )}
+      {report?.cancelled && (
+        <Alert color="yellow" variant="light" title="Import stopped" data-testid="import-cancelled">
+          <Text size="sm">
+            The files listed below are imported, each whole; {report.notRead ?? 0} file(s) were not read. Import the folder again to finish (imported files show as unchanged).
           </Text>
         </Alert>
       )}

@@ -43,12 +43,14 @@ export interface FilterBarProps {
   options: { datasets: FacetOption[]; splits: FacetOption[]; tasks: FacetOption[]; labels: FacetOption[] }
   onChange: (next: BrowseFilters) => void
   total: number | null
+  /** False when `total` is where counting stopped: more items match (shown as "10,100+ items"). */
+  totalExact?: boolean
   onSearchKeyDown?: (e: React.KeyboardEvent<HTMLInputElement>) => void
 }
 
 /** Search box and the four filters; the query is applied as the user pauses typing. */
 export const FilterBar = memo(
-  forwardRef<HTMLInputElement, FilterBarProps>(function FilterBar({ filters, options, onChange, total, onSearchKeyDown }, ref) {
+  forwardRef<HTMLInputElement, FilterBarProps>(function FilterBar({ filters, options, onChange, total, totalExact = true, onSearchKeyDown }, ref) {
   const [text, setText] = useState(filters.q)
   // The URL is the source of truth: follow it when it changes from outside (Back, a deep link, Esc).
   useEffect(() => setText(filters.q), [filters.q])
@@ -95,7 +97,7 @@ export const FilterBar = memo(
         </Button>
       )}
       <Text size="sm" c="dimmed" ml="auto" data-testid="result-count" aria-live="polite">
-        {total === null ? 'Searching…' : `${fmt.format(total)} ${total === 1 ? 'item' : 'items'}`}
+        {total === null ? 'Searching…' : `${fmt.format(total)}${totalExact ? '' : '+'} ${total === 1 && totalExact ? 'item' : 'items'}`}
       </Text>
     </Group>
   )

@@ -28,7 +28,8 @@ export default function BrowsePage({ route }: { route: Route }) {
   const filters = useMemo(() => filtersFromQuery(new URLSearchParams(queryString)), [queryString])
   const searchInput = useMemo(() => toSearchInput(filters), [filters])
   const openId = itemIdOf(route)
-  const pages = useSearchPages(searchInput, dataVersion)
+  // Only once the facets say there is data: the first search is sent once, after they arrive.
+  const pages = useSearchPages(searchInput, dataVersion, facets !== null && facets.total > 0)
   const [cursor, setCursor] = useState(-1)
   const list = useRef<ResultListHandle>(null)
   const synced = useRef<number | null>(null)
@@ -137,7 +138,7 @@ export default function BrowsePage({ route }: { route: Route }) {
 
   return (
     <div className="imhi-browse-page" data-testid="browse-page">
-      <FilterBar ref={search} filters={filters} options={options} onChange={setFilters} total={pages.total} onSearchKeyDown={onSearchKeyDown} />
+      <FilterBar ref={search} filters={filters} options={options} onChange={setFilters} total={pages.total} totalExact={pages.totalExact} onSearchKeyDown={onSearchKeyDown} />
       <div className="imhi-browse-panes">
         <div className="imhi-browse-listPane">
           {pages.error ? (
@@ -155,7 +156,7 @@ export default function BrowsePage({ route }: { route: Route }) {
           )}
           <Group className="imhi-browse-listFooter" justify="space-between">
             <Text size="xs" c="dimmed">
-              {cursor >= 0 && pages.total ? `${(cursor + 1).toLocaleString('en-US')} of ${pages.total.toLocaleString('en-US')}` : ' '}
+              {cursor >= 0 && pages.total ? `${(cursor + 1).toLocaleString('en-US')} of ${pages.total.toLocaleString('en-US')}${pages.totalExact ? '' : '+'}` : ' '}
             </Text>
             <Text size="xs" c="dimmed">
               ↑↓ jk move · Enter open · / search · Esc clear

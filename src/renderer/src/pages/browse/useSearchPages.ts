@@ -9,6 +9,11 @@ export const PAGE_SIZE = 200
 export interface SearchPages {
   /** null until the first page answers. */
   total: number | null
+  /**
+   * False while `total` is a lower bound: a text search counts a bounded number of matches past the
+   * page asked for, so the list grows as later pages answer (each raises the bound).
+   */
+  totalExact: boolean
   error: AppError | null
   /** The item at a list position, or undefined while its page loads. */
   itemAt: (index: number) => ItemSummary | undefined
@@ -23,14 +28,17 @@ export interface SearchPages {
 /**
  * Pages through imhi.search with offset/limit as the list scrolls: only what is on screen (and a
  * little around it) is fetched, so 43k items cost a few small queries. A new filter starts over;
- * answers for an older filter are dropped.
+ * answers for an older filter are dropped. Nothing is asked while `enabled` is false (the data is
+ * not known yet): Browse mounted before the facets arrived and searched once then and once more
+ * when they did, the same search twice on every first paint.
  */
-export function useSearchPages(filters: SearchFilters, dataVersion = 0): SearchPages {
+export function useSearchPages(filters: SearchFilters, dataVersion = 0, enabled = true): SearchPages {
   const key = JSON.stringify(filters)
   const pages = useRef(new Map<number, ItemSummary[]>())
   const loading = useRef(new Set<number>())
   const generation = useRef(0)
   const [total, setTotal] = useState<number | null>(null)
+  const [totalExact, setTotalExact] = useState(true)
   const [error, setError] = useState<AppError | null>(null)
   const [version, setVersion] = useState(0)
 
@@ -45,7 +53,9 @@ export function useSearchPages(filters: SearchFilters, dataVersion = 0): SearchP
           if (gen !== generation.current) return
           loading.current.delete(page)
           pages.current.set(page, r.items)
-          setTotal(r.total)
+          if (r.totalExact) setTotal(r.total)
+          else setTotal((t) => Math.max(t ?? 0, r.total))
+          setTotalExact(r.totalExact)
           setError(null)
           setVersion((v) => v + 1)
         },
@@ -64,10 +74,11 @@ export function useSearchPages(filters: SearchFilters, dataVersion = 0): SearchP
     pages.current = new Map()
     loading.current = new Set()
     setTotal(null)
+    setTotalExact(true)
     setError(null)
     setVersion((v) => v + 1)
-    load(0)
-  }, [key, load, dataVersion])
+    if (enabled) load(0)
+  }, [key, load, dataVersion, enabled])
 
   const ensureRange = useCallback(
     (start: number, end: number) => {
@@ -87,5 +98,5 @@ export function useSearchPages(filters: SearchFilters, dataVersion = 0): SearchP
     return -1
   }, [])
 
-  return { total, error, itemAt, ensureRange, indexOf, version }
+  return { total, totalExact, error, itemAt, ensureRange, indexOf, version }
 }
