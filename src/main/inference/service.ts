@@ -33,6 +33,7 @@ import { llamaCppSession } from './engines/llamacpp'
 import { checkServer, openAiSession, remoteScoreLogProb } from './engines/openai'
 import { createEngineRegistry } from './engines/registry'
 import type { EngineSession, EngineStats } from './engines/types'
+import { createModelSettings } from './settings'
 
 export interface InferenceOptions {
   /** Caps the memory a model may need (tests; IMHI_MEMORY_LIMIT, e.g. "8G"); default: the machine's RAM. */
@@ -154,6 +155,8 @@ export function createInferenceService(ctx: ServiceContext, deps: { imhi: ImhiSe
     return initPromise
   }
 
+  const modelSettings = createModelSettings({ db, library, worker, ensureInit, memoryLimitBytes })
+
   const downloads = new Map<string, DownloadProgress & { cancel?: () => Promise<void> }>()
   const activeRuns = new Map<number, ActiveRun>()
   const generations = new Map<string, { jobId: string; session: EngineSession }>() // by requestId
@@ -260,7 +263,7 @@ export function createInferenceService(ctx: ServiceContext, deps: { imhi: ImhiSe
     if (adapter && adapter.architecture !== model.architecture) {
       throw new AppError('invalid_input', `The adapter ${adapter.fileName} is for ${adapter.architecture}, the model ${model.fileName} is ${model.architecture}.`, { field: 'adapterId' })
     }
-    return { ref: { path: model.path, adapterPath: adapter?.path ?? null, gpuLayers }, model, adapter }
+    return { ref: modelSettings.applyTo(model.id, { path: model.path, adapterPath: adapter?.path ?? null, gpuLayers }), model, adapter }
   }
 
   /** The model input for an item: IMHI.py feeds the query as is (raw); completion uses the test_complete twin. */
@@ -512,6 +515,8 @@ export function createInferenceService(ctx: ServiceContext, deps: { imhi: ImhiSe
   const service = {
     library,
     engines,
+    /** Per-model settings (backend, GPU layers, threads, context, batch): inference/settings. */
+    settings: modelSettings,
     status,
 
     /**
@@ -874,7 +879,7 @@ export function createInferenceService(ctx: ServiceContext, deps: { imhi: ImhiSe
     async scoreLogProb(input: { modelPath: string; context: string; continuation: string; contextSize?: number }): Promise<{ meanLogProb: number; tokens: number; logProbs: number[] }> {
       await readGgufHeader(resolve(input.modelPath))
       await ensureInit()
-      const ref: ModelRef = { path: resolve(input.modelPath), adapterPath: null, gpuLayers: 'auto' }
+      const ref: ModelRef = modelSettings.applyTo(library.findByPath(resolve(input.modelPath))?.id ?? null, { path: resolve(input.modelPath), adapterPath: null, gpuLayers: 'auto' })
       await worker.request({ op: 'load', model: ref, memoryLimitBytes })
       return await worker.request({ op: 'score', model: ref, context: input.context, continuation: input.continuation, contextSize: input.contextSize ?? null })
     },
@@ -897,7 +902,7 @@ export function createInferenceService(ctx: ServiceContext, deps: { imhi: ImhiSe
       }
       if (input.texts.length === 0) return { dimension: 0, contextSize: input.contextSize ?? 0, vectors: [], tokens: [], truncatedFrom: [] }
       await ensureInit()
-      const ref: ModelRef = { path, adapterPath: null, gpuLayers: 'auto' }
+      const ref: ModelRef = modelSettings.applyTo(library.findByPath(path)?.id ?? null, { path, adapterPath: null, gpuLayers: 'auto' })
       await worker.request({ op: 'load', model: ref, memoryLimitBytes })
       return await worker.request({ op: 'embed', model: ref, texts: [...input.texts], contextSize: input.contextSize ?? null })
     },

@@ -20,8 +20,10 @@ export interface PreparedPrompt {
  * The default context per sequence: 2,048 tokens (IMHI queries and answers fit), more when max
  * tokens asks for it (max tokens + 512 for the prompt), never beyond the model's training context.
  */
-export function defaultContextSize(model: LlamaModel, params: GenerationParams): number {
+export function defaultContextSize(model: LlamaModel, params: GenerationParams, modelSetting?: number | null): number {
   if (params.contextSize) return params.contextSize
+  // The model's saved context size (inference/settings) when the request names none.
+  if (modelSetting) return modelSetting
   return Math.min(model.trainContextSize || 2048, Math.max(2048, params.maxTokens + 512))
 }
 
