@@ -196,7 +196,7 @@ describe('per-model settings on the real llama.cpp (tiny GGUF written by the pro
       expect(fit.alternatives.length).toBeGreaterThan(0)
       const alt = fit.alternatives[0]
       expect(alt.label).toMatch(/^context \d+$/)
-      const err = await t.inference.generate({ requestId: 'nofit', itemId: it1, modelId: m.id, format: 'raw', params: greedy }).catch((e: unknown) => e as Error & { code: string })
+      const err = await t.inference.generate({ requestId: 'nofit', itemId: it1, modelId: m.id, format: 'raw', params: greedy }).then(() => new Error('expected a refusal') as Error & { code: string }, (e: unknown) => e as Error & { code: string })
       expect(err).toMatchObject({ code: 'unsupported' })
       expect(err.message).toMatch(new RegExp(`needs about [\\d.]+ [KMG]iB, [\\d.]+ [KMG]iB available: try ${alt.label}`))
       expect(err.message).not.toMatch(/\n\s+at /) // no stack trace in the message
@@ -217,7 +217,7 @@ describe('per-model settings on the real llama.cpp (tiny GGUF written by the pro
       return
     }
     await s.inference.settings.set(model.id, modelSettingsSchema.parse({ backend: missing }))
-    const err = await s.inference.generate({ requestId: 'gpu', itemId: item, modelId: model.id, format: 'raw', params: greedy }).catch((e: unknown) => e as Error & { code: string })
+    const err = await s.inference.generate({ requestId: 'gpu', itemId: item, modelId: model.id, format: 'raw', params: greedy }).then(() => new Error('expected a refusal') as Error & { code: string }, (e: unknown) => e as Error & { code: string })
     expect(err).toMatchObject({ code: 'unsupported' })
     expect(err.message).toMatch(/backend is not available on this machine .*Choose Auto \(\w+\) or CPU in the model's settings\./)
     await s.inference.settings.reset(model.id)
