@@ -64,9 +64,9 @@ export function createModelSettings(deps: ModelSettingsDeps) {
       hostDefaults: {
         backend: LABELS[auto] ?? auto,
         threads,
-        contextSize: '2048 tokens, more when max tokens needs it (up to the training context)',
+        contextSize: '2048, more for long max tokens',
         batchSize: 'min(context size, 512)',
-        gpuLayers: auto === 'cpu' ? '0 (no GPU)' : 'as many as fit'
+        gpuLayers: auto === 'cpu' ? 'none, no GPU here' : 'as many as fit'
       }
     }
   }

@@ -11,7 +11,7 @@ import { ResultList, type ResultListHandle } from './ResultList'
 import { ItemPane, NoItem } from './ItemPane'
 import { facetOptions, filtersFromQuery, filtersToQuery, toSearchInput, type BrowseFilters } from './filters'
 import { useSearchPages } from './useSearchPages'
-import { useHotkeyLayer } from '../../keyboard/hotkeys'
+import { activatesControl, useHotkeyLayer } from '../../keyboard/hotkeys'
 import './browse.css'
 
 /** The item a route opens: #/item/42. */
@@ -83,6 +83,8 @@ export default function BrowsePage({ route }: { route: Route }) {
     else if (key === 'Home') moveTo(0)
     else if (key === 'End') moveTo((pages.total ?? 1) - 1)
     else if (key === 'Enter' || key === 'ArrowRight') {
+      // Enter on a button of the item pane (Generate, Regenerate...) is that button's, not "open".
+      if (activatesControl(e)) return false
       const item = cursor >= 0 ? pages.itemAt(cursor) : undefined
       if (item) open(item.id)
       else return false
