@@ -25,7 +25,9 @@ export function createRecorder() {
     openDialogs: [] as unknown[],
     /** URLs a window was asked to load (loadURL). */
     urls: [] as string[],
-    userData: ''
+    userData: '',
+    /** safeStorage: whether the OS keychain answers, and the Linux backend it reports. */
+    keychain: { available: true, backend: 'gnome_libsecret' }
   }
   return state
 }
@@ -101,7 +103,24 @@ export function electronModule(rec: Recorder, opts: { isPackaged: boolean }) {
     showErrorBox: (title: string, message: string) => rec.calls.push(`errorBox:${title}:${message}`)
   }
   const shell = { openExternal: async (url: string) => void rec.openExternal.push(url) }
-  return { app, BrowserWindow, session, ipcMain, dialog, shell, default: { app, BrowserWindow, session, ipcMain, dialog, shell } }
+  // A reversible stand-in for the OS keychain's encryption: the bytes never hold the plain text.
+  const scramble = (b: Buffer) => Buffer.from(b.map((x) => x ^ 0x5a))
+  const safeStorage = {
+    isEncryptionAvailable: () => rec.keychain.available,
+    getSelectedStorageBackend: () => rec.keychain.backend,
+    encryptString: (plain: string) => {
+      if (!rec.keychain.available) throw new Error('Encryption is not available.')
+      rec.calls.push('safeStorage.encryptString')
+      return Buffer.concat([Buffer.from('v10'), scramble(Buffer.from(plain, 'utf8'))])
+    },
+    decryptString: (encrypted: Buffer) => {
+      if (!rec.keychain.available) throw new Error('Decryption is not available.')
+      if (encrypted.subarray(0, 3).toString() !== 'v10') throw new Error('Error while decrypting the ciphertext provided to safeStorage.decryptString.')
+      rec.calls.push('safeStorage.decryptString')
+      return scramble(encrypted.subarray(3)).toString('utf8')
+    }
+  }
+  return { app, BrowserWindow, session, ipcMain, dialog, shell, safeStorage, default: { app, BrowserWindow, session, ipcMain, dialog, shell, safeStorage } }
 }
 
 /** Waits until the app has created its window (or a second, whichever comes first). */

@@ -9,6 +9,7 @@ import { registerIpc } from './ipc'
 import { APP_VERSION } from '../version'
 import { packageRoot } from '../paths'
 import { USER_DATA_NAME } from './userData'
+import { electronKeyStore } from './keychain'
 
 const here = fileURLToPath(new URL('.', import.meta.url))
 const rendererIndex = join(here, '../renderer/index.html')
@@ -120,6 +121,7 @@ async function start(): Promise<void> {
       transport: 'electron',
       version: APP_VERSION,
       dbFile,
+      apiKeys: electronKeyStore(),
       pickPath: async (kind, opts) => {
         const parent = mainWindow ?? undefined
         if (kind === 'save') {

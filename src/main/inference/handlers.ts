@@ -37,6 +37,7 @@ export function inferenceHandlers(s: Services): Pick<Handlers, InferenceMethod> 
     'inference.engines.add': (input) => inf.engines.add(input),
     'inference.engines.remove': (input) => inf.removeEngine(input.id),
     'inference.engines.check': (input) => inf.checkEngine(input.id),
+    'inference.engines.keychain': () => inf.engines.keychain(),
     ...modelSettingsHandlers(s)
   }
 }

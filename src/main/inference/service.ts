@@ -127,7 +127,7 @@ export function createInferenceService(ctx: ServiceContext, deps: { imhi: ImhiSe
   const downloadStallMs = opts.downloadStallMs ?? (Number.isFinite(envStall) && envStall > 0 ? envStall : 60_000)
   const modelsDir = join(ctx.dataDir, 'models')
   const library = createModelLibrary(db, modelsDir)
-  const engines = createEngineRegistry(db)
+  const engines = createEngineRegistry(db, ctx.platform.apiKeys)
 
   let workerState: WorkerState | null = null
   const worker = new InferenceWorker({
@@ -283,7 +283,7 @@ export function createInferenceService(ctx: ServiceContext, deps: { imhi: ImhiSe
 
   /** The engine session that makes a run's or a request's text: a GGUF in llama.cpp, or a registered server. */
   function sessionFor(target: { modelId?: number | null; adapterId?: number | null; engineId?: number | null }): EngineSession {
-    if (target.engineId) return openAiSession(engines.get(target.engineId))
+    if (target.engineId) return openAiSession(engines.get(target.engineId), engines.storedKey)
     if (!target.modelId) throw new AppError('invalid_input', 'Choose a model or a registered server.', { field: 'modelId' })
     const { ref, model, adapter } = modelRef(target.modelId, target.adapterId)
     return llamaCppSession({ worker, ensureInit, memoryLimitBytes }, { ref, model, adapter })
@@ -529,7 +529,7 @@ export function createInferenceService(ctx: ServiceContext, deps: { imhi: ImhiSe
     },
 
     /** Asks a registered server what it offers (its models, prompt log-probabilities); sends no post. */
-    checkEngine: (id: number) => checkServer(engines.get(id)),
+    checkEngine: (id: number) => checkServer(engines.get(id), engines.storedKey),
 
     removeEngine(id: number): { removed: number } {
       engines.get(id)
@@ -540,7 +540,7 @@ export function createInferenceService(ctx: ServiceContext, deps: { imhi: ImhiSe
     },
 
     /** scoreLogProb on a registered server, from its prompt log-probabilities (where it offers them). */
-    scoreLogProbRemote: (input: { engineId: number; context: string; continuation: string }) => remoteScoreLogProb(engines.get(input.engineId), input.context, input.continuation),
+    scoreLogProbRemote: (input: { engineId: number; context: string; continuation: string }) => remoteScoreLogProb(engines.get(input.engineId), input.context, input.continuation, engines.storedKey),
     ensureInit,
 
     async addModel(input: { path: string; baseModelId?: number }): Promise<ModelInfo> {
