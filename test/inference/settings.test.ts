@@ -155,6 +155,19 @@ describe('per-model settings on the real llama.cpp (tiny GGUF written by the pro
     expect(s.db.prepare('SELECT COUNT(*) AS n FROM model_settings').get()).toEqual({ n: 0 })
   })
 
+  it('serve --engine: the local engine session of a model loads it with its settings', async () => {
+    await s.inference.settings.set(model.id, modelSettingsSchema.parse({ backend: 'cpu', contextSize: 320, threads: 1 }))
+    try {
+      const session = s.inference.localSession(model.id, { lanes: 2 })
+      expect(await session.prepare()).toBe('cpu')
+      const { generationParamsSchema } = await import('../../src/shared/api/inference')
+      const stats = await session.generate('serve-job', { text: 'Hello there', template: 'none' }, generationParamsSchema.parse({ maxTokens: 4 }))
+      expect(stats.contextSize).toBe(320)
+    } finally {
+      await s.inference.settings.reset(model.id)
+    }
+  })
+
   it('refuses a batch larger than the context, and a LoRA adapter or unknown model, by field', async () => {
     await expect(s.inference.settings.set(model.id, modelSettingsSchema.parse({ contextSize: 256, batchSize: 512 }))).rejects.toMatchObject({ code: 'invalid_input', details: { field: 'batchSize' } })
     await expect(s.inference.settings.view(9999)).rejects.toMatchObject({ code: 'not_found' })
