@@ -106,9 +106,6 @@ export function NewRunForm({ models, onStarted }: { models: ModelInfo[]; onStart
             data-testid="run-parallel"
           />
           <Select label="Prompt format" data={PROMPT_FORMATS.map((f) => ({ value: f, label: f === 'raw' ? 'raw (as IMHI.py)' : f }))} value={format} onChange={(v) => v && setFormat(v as PromptFormat)} w={170} allowDeselect={false} />
-          <Button onClick={() => void start()} loading={busy} disabled={!chosenModel || datasets.length === 0 || (!!server && !sendConfirmed) || !sampling.params} data-testid="run-start">
-            Start run
-          </Button>
         </Group>
         <SamplingFields value={samplingForm} onChange={setSamplingForm} errors={sampling.errors} size="sm" testIdPrefix="run" />
         {server && (
@@ -122,6 +119,11 @@ export function NewRunForm({ models, onStarted }: { models: ModelInfo[]; onStart
             </Stack>
           </Alert>
         )}
+        <Group>
+          <Button onClick={() => void start()} loading={busy} disabled={!chosenModel || datasets.length === 0 || (!!server && !sendConfirmed) || !sampling.params} data-testid="run-start">
+            Start run
+          </Button>
+        </Group>
       </Stack>
     </Card>
   )
