@@ -134,6 +134,8 @@ describe('per-model settings on the real llama.cpp (tiny GGUF written by the pro
     const e = await s.inference.generate({ requestId: 'g1', itemId: item, modelId: model.id, format: 'raw', params: greedy })
     expect(e.provenance.contextSize).toBe(256)
     expect(e.provenance.backend).toBe('cpu')
+    // What llama.cpp ran it with, as the settings asked (recorded in the provenance).
+    expect(e.provenance.load).toEqual({ gpuLayers: 0, threads: 1, batchSize: 64 })
     expect(s.inference.status().context.contextSize).toBe(256)
     // A request's own context size wins over the model's.
     const e2 = await s.inference.generate({ requestId: 'g2', itemId: item, modelId: model.id, format: 'raw', params: { ...greedy, contextSize: 384 } })
@@ -147,6 +149,8 @@ describe('per-model settings on the real llama.cpp (tiny GGUF written by the pro
     await s.inference.settings.set(model.id, modelSettingsSchema.parse({ contextSize: 512 }))
     const e3 = await s.inference.generate({ requestId: 'g3', itemId: item, modelId: model.id, format: 'raw', params: greedy })
     expect(e3.provenance.contextSize).toBe(512)
+    // Unset threads and batch: the host default threads, llama.cpp's default batch min(context, 512).
+    expect(e3.provenance.load).toEqual({ gpuLayers: 0, threads: (await s.inference.settings.view(model.id)).hostDefaults.threads, batchSize: 512 })
     // Greedy text does not depend on the context size when nothing is truncated.
     expect(e3.text).toBe(e.text)
 
@@ -251,5 +255,27 @@ describe('the shared tiny model (../shared/models/llama-2-tiny-random.gguf)', ()
     const item = (s.db.prepare("SELECT id FROM items WHERE split = 'test_instruction' LIMIT 1").get() as { id: number }).id
     const e = await s.inference.generate({ requestId: 'shared', itemId: item, modelId: m.id, format: 'raw', params: { maxTokens: 4 } })
     expect(e.provenance.contextSize).toBe(512)
+  })
+})
+
+describe('repeat penalty (run option, also for single posts)', () => {
+  const dir = tempDir('imhi-repeat-')
+  const s = testServices('repeat.db')
+  const TINY = writeTinyGguf(join(dir, 'imhi-tiny.gguf'))
+  it('changes the greedy text of a model that repeats itself, is recorded, and is repeatable', async () => {
+    await s.imhi.importPath(writeManyItems(dir, 1))
+    const m = await s.inference.addModel({ path: TINY })
+    const item = (s.db.prepare("SELECT id FROM items WHERE split = 'test_instruction' LIMIT 1").get() as { id: number }).id
+    const base = { maxTokens: 48 }
+    const plain = await s.inference.generate({ requestId: 'r0', itemId: item, modelId: m.id, format: 'raw', params: base })
+    const pen1 = await s.inference.generate({ requestId: 'r1', itemId: item, modelId: m.id, format: 'raw', params: { ...base, repeatPenalty: 1.8 } })
+    const pen2 = await s.inference.generate({ requestId: 'r2', itemId: item, modelId: m.id, format: 'raw', params: { ...base, repeatPenalty: 1.8 } })
+    expect(plain.provenance.params).not.toHaveProperty('repeatPenalty')
+    expect(pen1.provenance.params.repeatPenalty).toBe(1.8)
+    expect(pen2.text).toBe(pen1.text)
+    // The tiny random model loops over a few tokens greedily; the penalty breaks the loop.
+    const distinct = (t: string) => new Set(t.split('')).size
+    expect(pen1.text).not.toBe(plain.text)
+    expect(distinct(pen1.text)).toBeGreaterThanOrEqual(distinct(plain.text))
   })
 })

@@ -22,6 +22,13 @@ describe('the sampling form of single-post generation and runs: the run options 
     expect(r.errors.temperature).toBe(schemaIssue)
   })
 
+  it('repeat penalty: empty or 1 = none (left out, as runs without one); above 1 kept; below 1 refused', () => {
+    expect(samplingParams({ ...DEFAULT_SAMPLING, repeatPenalty: '' }).params).not.toHaveProperty('repeatPenalty')
+    expect(samplingParams({ ...DEFAULT_SAMPLING, repeatPenalty: 1 }).params).not.toHaveProperty('repeatPenalty')
+    expect(samplingParams({ ...DEFAULT_SAMPLING, repeatPenalty: 1.3 }).params).toMatchObject({ repeatPenalty: 1.3 })
+    expect(Object.keys(samplingParams({ ...DEFAULT_SAMPLING, repeatPenalty: 0.5 }).errors)).toEqual(['repeatPenalty'])
+  })
+
   it('a form from stored params (regenerate, saved preferences) keeps them', () => {
     const p = generationParamsSchema.parse({ temperature: 0.8, seed: 7, maxTokens: 64 })
     expect(samplingParams(samplingForm(p)).params).toEqual(p)

@@ -27,7 +27,12 @@ export const generationParamsSchema = z
     maxTokens: z.number().int().min(1).max(8192).default(256),
     /** Tokens per sequence; default max(2048, maxTokens + 512), at most the model's training context. */
     contextSize: z.number().int().min(64).max(131072).optional(),
-    truncation: z.enum(TRUNCATION_POLICIES).default('middle')
+    truncation: z.enum(TRUNCATION_POLICIES).default('middle'),
+    /**
+     * Repeat penalty over the last 64 tokens (llama.cpp's repeat_penalty, repeat_last_n 64; sent as
+     * vLLM's repetition_penalty to a server). Absent or 1 = none, as the benchmark's IMHI.py decodes.
+     */
+    repeatPenalty: z.number().min(1).max(2).optional()
   })
   .strict()
 export type GenerationParams = z.output<typeof generationParamsSchema>
@@ -144,6 +149,8 @@ export interface Provenance {
   contextSize: number
   /** For the chat format: the template wrapper used (e.g. "ChatML", "Jinja", "General"). */
   chatWrapper?: string
+  /** How llama.cpp ran it (the model's settings as applied): GPU layers, threads, batch size. */
+  load?: { gpuLayers: number; threads: number; batchSize: number }
   /** Made by a remote OpenAI-compatible server: what it said it ran and what was asked of it. */
   remote?: RemoteProvenance
 }

@@ -37,7 +37,8 @@ export function llamaCppProvenance(stats: GenerationStats, backend: string, targ
     backend,
     truncation: stats.truncation,
     contextSize: stats.contextSize,
-    ...(stats.chatWrapper ? { chatWrapper: stats.chatWrapper } : {})
+    ...(stats.chatWrapper ? { chatWrapper: stats.chatWrapper } : {}),
+    ...(stats.load ? { load: stats.load } : {})
   }
 }
 

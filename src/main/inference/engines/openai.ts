@@ -122,7 +122,9 @@ export function requestParams(model: string, params: GenerationParams): Record<s
     top_p: params.topP,
     seed: params.seed,
     // top_k is not in OpenAI's API; vLLM, llama-server and Ollama's OpenAI layer accept it.
-    ...(params.topK > 0 ? { top_k: params.topK } : {})
+    ...(params.topK > 0 ? { top_k: params.topK } : {}),
+    // Not in OpenAI's API either: vLLM's (and this workbench's serve --engine) name for it.
+    ...(params.repeatPenalty && params.repeatPenalty > 1 ? { repetition_penalty: params.repeatPenalty } : {})
   }
 }
 

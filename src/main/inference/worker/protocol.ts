@@ -36,6 +36,8 @@ export interface GenerationStats {
   truncation: TruncationRecord | null
   contextSize: number
   chatWrapper: string | null
+  /** How llama.cpp ran it (local engine): GPU layers of the model, the context's threads and batch size. */
+  load?: { gpuLayers: number; threads: number; batchSize: number }
 }
 
 export interface WorkerState {

@@ -70,11 +70,14 @@ function ExplanationCard({ e, onRegenerate, onDelete, busy }: { e: ExplanationIn
         <Text size="xs" c="dimmed" data-testid="explanation-provenance">
           {p.modelFile}
           {p.sha256 ? ` (sha256 ${p.sha256.slice(0, 12)}…)` : ''}
-          {p.adapterFile ? ` + ${p.adapterFile}` : ''} · {p.params.temperature > 0 ? `T ${p.params.temperature}, top-p ${p.params.topP}, seed ${p.seed}` : 'greedy'} · {p.promptTokens} prompt +{' '}
+          {p.adapterFile ? ` + ${p.adapterFile}` : ''} · {p.params.temperature > 0 ? `T ${p.params.temperature}, top-p ${p.params.topP}, seed ${p.seed}` : 'greedy'}
+          {p.params.repeatPenalty ? `, repeat penalty ${p.params.repeatPenalty}` : ''} · {p.promptTokens} prompt +{' '}
           {p.generatedTokens} generated tokens ·{' '}
           {p.remote
             ? `server ${p.remote.server} (${p.remote.url}, ${p.remote.endpoint}, ${p.remote.attempts} attempt${p.remote.attempts === 1 ? '' : 's'})`
-            : `first token ${Math.round(p.timeToFirstTokenMs)} ms · ${p.tokensPerSecond.toFixed(1)} tokens/s · ${p.backend} · context ${p.contextSize}`}
+            : `first token ${Math.round(p.timeToFirstTokenMs)} ms · ${p.tokensPerSecond.toFixed(1)} tokens/s · ${p.backend} · context ${p.contextSize}${
+                p.load ? ` · ${p.load.gpuLayers} GPU layers, ${p.load.threads} thread${p.load.threads === 1 ? '' : 's'}, batch ${p.load.batchSize}` : ''
+              }`}
         </Text>
       </Stack>
     </Card>

@@ -9,9 +9,11 @@ export interface SamplingForm {
   maxTokens: number | string
   contextSize: number | string
   truncation: TruncationPolicy
+  /** '' = none (1). */
+  repeatPenalty: number | string
 }
 
-export const DEFAULT_SAMPLING: SamplingForm = { temperature: 0, topP: 1, topK: 0, seed: 0, maxTokens: 256, contextSize: '', truncation: 'middle' }
+export const DEFAULT_SAMPLING: SamplingForm = { temperature: 0, topP: 1, topK: 0, seed: 0, maxTokens: 256, contextSize: '', truncation: 'middle', repeatPenalty: '' }
 
 export { TRUNCATION_POLICIES }
 
@@ -29,10 +31,15 @@ export function samplingParams(f: SamplingForm): { params: GenerationParams | nu
     seed: num(f.seed),
     maxTokens: num(f.maxTokens),
     contextSize: num(f.contextSize),
-    truncation: f.truncation
+    truncation: f.truncation,
+    repeatPenalty: num(f.repeatPenalty)
   }
   const r = generationParamsSchema.safeParse(raw)
-  if (r.success) return { params: r.data, errors: {} }
+  if (r.success) {
+    // 1 is no penalty: kept out of the params, as a request without one.
+    const { repeatPenalty, ...rest } = r.data
+    return { params: repeatPenalty !== undefined && repeatPenalty > 1 ? { ...rest, repeatPenalty } : rest, errors: {} }
+  }
   const errors: Partial<Record<keyof SamplingForm, string>> = {}
   for (const issue of r.error.issues) {
     const k = issue.path[0] as keyof SamplingForm
@@ -50,6 +57,7 @@ export function samplingForm(p: Partial<GenerationParams> | undefined): Sampling
     seed: p?.seed ?? DEFAULT_SAMPLING.seed,
     maxTokens: p?.maxTokens ?? DEFAULT_SAMPLING.maxTokens,
     contextSize: p?.contextSize ?? '',
-    truncation: p?.truncation && (TRUNCATION_POLICIES as readonly string[]).includes(p.truncation) ? p.truncation : 'middle'
+    truncation: p?.truncation && (TRUNCATION_POLICIES as readonly string[]).includes(p.truncation) ? p.truncation : 'middle',
+    repeatPenalty: p?.repeatPenalty ?? ''
   }
 }
