@@ -279,3 +279,29 @@ describe('repeat penalty (run option, also for single posts)', () => {
     expect(distinct(pen1.text)).toBeGreaterThanOrEqual(distinct(plain.text))
   })
 })
+
+describe('imhi models settings (the CLI)', () => {
+  it('shows, changes field by field, estimates and resets a model’s settings; a bad value names its flag', async () => {
+    const { spawnSync } = await import('node:child_process')
+    const dir = tempDir('imhi-settings-cli-')
+    const db = join(dir, 'cli.db')
+    const root = join(__dirname, '..', '..')
+    const cli = (...args: string[]) => spawnSync(process.execPath, [join(root, 'bin', 'imhi.js'), ...args, '--db', db], { encoding: 'utf8', cwd: root })
+    expect(cli('models', 'add', writeTinyGguf(join(dir, 'cli-tiny.gguf'))).status).toBe(0)
+    const first = cli('models', 'settings', '1')
+    expect(first.status).toBe(0)
+    expect(first.stdout).toContain('backend auto, GPU layers auto, threads default, context default, batch default (defaults: nothing saved)')
+    const set = cli('models', 'settings', '1', '--backend', 'cpu', '--threads', '1', '--context-size', '1024', '--json')
+    expect(set.status).toBe(0)
+    const out = JSON.parse(set.stdout) as { settings: Record<string, unknown>; fit: { fits: boolean; contextSize: number } }
+    expect(out.settings).toEqual({ backend: 'cpu', gpuLayers: 'auto', threads: 1, contextSize: 1024, batchSize: null })
+    expect(out.fit).toMatchObject({ fits: true, contextSize: 1024 })
+    // Only the flags given change.
+    const batch = cli('models', 'settings', '1', '--batch-size', '128', '--json')
+    expect((JSON.parse(batch.stdout) as { settings: Record<string, unknown> }).settings).toEqual({ backend: 'cpu', gpuLayers: 'auto', threads: 1, contextSize: 1024, batchSize: 128 })
+    const bad = cli('models', 'settings', '1', '--threads', '0')
+    expect(bad.status).toBe(2)
+    expect(bad.stderr).toContain('--threads must be default or an integer >= 1, got "0"')
+    expect(cli('models', 'settings', '1', '--reset').stdout).toContain('(defaults: nothing saved)')
+  }, 60_000)
+})

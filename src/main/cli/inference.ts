@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { dbOption, intArg, jsonOption, printJson, withServices } from './common'
 import type { Services } from '../services'
+import { registerModelSettingsCommand } from './modelSettings'
 import { AppError } from '../../shared/api/errors'
 import { generationParamsSchema, type EngineInfo, PROMPT_FORMATS, TRUNCATION_POLICIES, type ModelInfo, type PromptFormat, type RunInfo, type RunSplit } from '../../shared/api/inference'
 
@@ -251,6 +252,8 @@ export function registerInference(program: Command): void {
         else process.stdout.write(`removed model ${id}\n`)
       })
     })
+
+  registerModelSettingsCommand(models)
 
   program
     .command('generate')
