@@ -52,7 +52,10 @@ export function createModelSettings(deps: ModelSettingsDeps) {
           value: k,
           label: LABELS[k],
           available: k === auto,
-          note: k === auto ? `found: ${backend.deviceNames.join(', ') || 'GPU device'}` : 'not found on this machine (no device or driver); loading will say why'
+          note:
+            k === auto
+              ? `in use: ${backend.deviceNames.join(', ') || 'GPU device'}`
+              : `not what this machine picked (${LABELS[auto] ?? auto}); tried when the model loads, refused with the reason if it cannot run here`
         })),
       { value: 'cpu', label: 'CPU', available: true, note: 'always available; the weights are memory-mapped from the file' }
     ]

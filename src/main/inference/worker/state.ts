@@ -35,6 +35,8 @@ export class NativeState {
   contextSpec: { sequences: number; contextSize: number; adapterPath: string | null; threads: number; batchSize: number | null } | null = null
   /** llama.cpp started for a backend other than the host's (a model's settings chose it), by kind. */
   private otherLlamas = new Map<string, Llama>()
+  /** Backends that could not start here, with why (asked once: each try loads a native binary). */
+  private failedLlamas = new Map<string, AppError>()
   /** The llama the loaded model runs on (the host's, or one from otherLlamas). */
   modelLlama: Llama | null = null
   /** The embedding context of the loaded model (separate from the generation context), and its size. */
@@ -148,17 +150,21 @@ export class NativeState {
     if (!choice || choice === 'auto' || (base.gpu === false ? 'cpu' : base.gpu) === choice) return base
     const cached = this.otherLlamas.get(choice)
     if (cached) return cached
+    const failed = this.failedLlamas.get(choice)
+    if (failed) throw failed
     try {
       const llama = await getLlama({ ...this.llamaOptions(), gpu: choice === 'cpu' ? false : choice })
       this.otherLlamas.set(choice, llama)
       return llama
     } catch (err) {
       const label = choice === 'cpu' ? 'CPU' : choice === 'cuda' ? 'CUDA' : choice === 'vulkan' ? 'Vulkan' : 'Metal'
-      throw new AppError(
+      const e = new AppError(
         'unsupported',
         `The ${label} backend is not available on this machine (${err instanceof Error ? err.message.split('\n')[0] : String(err)}). Choose Auto (${this.backend?.kind ?? 'the host default'}) or CPU in the model's settings.`,
         { field: 'backend' }
       )
+      this.failedLlamas.set(choice, e)
+      throw e
     }
   }
 

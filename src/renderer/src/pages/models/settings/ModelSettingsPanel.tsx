@@ -126,7 +126,7 @@ export function ModelSettingsPanel({ model, onClose }: { model: ModelInfo; onClo
         <NativeSelect
           label="Backend"
           description={chosen?.note}
-          data={v.backends.map((b) => ({ value: b.value, label: b.available ? b.label : `${b.label} (not found here)` }))}
+          data={v.backends.map((b) => ({ value: b.value, label: b.available ? b.label : `${b.label} (untested here)` }))}
           value={form.backend}
           onChange={(e) => set('backend', e.currentTarget.value as BackendChoice)}
           data-testid="settings-backend"
