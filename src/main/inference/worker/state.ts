@@ -318,8 +318,12 @@ export class NativeState {
       // The model's own settings (backend, GPU layers, context size): refused with what would fit.
       const modelLlama = await this.llamaFor(ref.backend)
       if (hasSettings(ref)) {
-        const fit = await estimateModelFit(modelLlama, ref, memoryLimitBytes)
-        if (!fit.fits) throw new AppError('unsupported', fit.message, { file: ref.path, field: 'settings', alternatives: fit.alternatives })
+        // An estimate that cannot be made does not stop the load (llama.cpp still refuses what it cannot hold).
+        const fit = await estimateModelFit(modelLlama, ref, memoryLimitBytes).catch((err: unknown) => {
+          this.log('warn', `${name}: no memory estimate for its settings (${err instanceof Error ? err.message : String(err)})`)
+          return null
+        })
+        if (fit && !fit.fits) throw new AppError('unsupported', fit.message, { file: ref.path, field: 'settings', alternatives: fit.alternatives })
       }
       this.model = await modelLlama.loadModel({ modelPath: ref.path, gpuLayers: ref.gpuLayers })
       this.modelLlama = modelLlama
