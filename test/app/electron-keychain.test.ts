@@ -183,3 +183,34 @@ describe('without the desktop app (CLI, imhi serve): no keychain, the environmen
     expect(s.inference.engines.keychain().available).toBe(false)
   })
 })
+
+describe('the key file (createFileKeyStore)', () => {
+  it('a damaged file or a key the keychain cannot decrypt: a clear error naming what to do, never the key', async () => {
+    const { createFileKeyStore } = await import('../../src/main/inference/engines/keys')
+    const { writeFileSync } = await import('node:fs')
+    const dir = tempDir()
+    const file = join(dir, 'server-keys.json')
+    let broken = false
+    const cipher = {
+      isEncryptionAvailable: () => true,
+      encryptString: (p: string) => Buffer.from([...Buffer.from(p)].map((b) => b ^ 0x33)),
+      decryptString: (b: Buffer) => {
+        if (broken) throw new Error('keychain changed')
+        return Buffer.from([...b].map((x) => x ^ 0x33)).toString()
+      }
+    }
+    const store = createFileKeyStore(file, cipher)
+    store.set('box', KEY)
+    expect(store.get('box')).toBe(KEY)
+    expect(readFileSync(file, 'utf8')).not.toContain(KEY)
+    broken = true
+    expect(() => store.get('box')).toThrow(/The stored API key of server "box" cannot be decrypted \(the keychain changed\?\): register the server again/)
+    writeFileSync(file, '{"version": 1, "keys": ')
+    expect(() => store.get('box')).toThrow(/server-keys\.json is damaged .*remove it and store the keys again/)
+    try {
+      store.get('box')
+    } catch (err) {
+      expect(String((err as Error).message)).not.toContain(KEY)
+    }
+  })
+})
