@@ -5,6 +5,7 @@ import { createInferenceService, type InferenceOptions } from './inference/servi
 import { createEvaluationService } from './evaluation/service'
 import { createAnnotationService } from './annotation/service'
 import { OnnxEngine } from './inference/engines/onnx'
+import type { ApiKeyStore } from './inference/engines/keys'
 
 /** What only the host (Electron, serve, CLI, tests) can provide. */
 export interface Platform {
@@ -13,6 +14,8 @@ export interface Platform {
   dbFile: string
   /** Native file/folder picker: the desktop app only. */
   pickPath?: (kind: 'folder' | 'file' | 'save', opts: { title?: string; defaultPath?: string }) => Promise<string | null>
+  /** The OS keychain for servers' API keys: the desktop app only (CLI and serve use environment variables). */
+  apiKeys?: ApiKeyStore
 }
 
 export interface ServiceContext {

@@ -30,7 +30,9 @@ export function createRecorder() {
     sent: [] as unknown[][],
     /** Utility processes forked (the core's lanes), each run in a worker thread of this process. */
     utility: [] as { entry: string; args: string[]; options: Record<string, unknown>; kill: () => void; exited: boolean }[],
-    userData: ''
+    userData: '',
+    /** safeStorage: whether the OS keychain answers, and the Linux backend it reports. */
+    keychain: { available: true, backend: 'gnome_libsecret' }
   }
   return state
 }
@@ -106,10 +108,27 @@ export function electronModule(rec: Recorder, opts: { isPackaged: boolean }) {
     showErrorBox: (title: string, message: string) => rec.calls.push(`errorBox:${title}:${message}`)
   }
   const shell = { openExternal: async (url: string) => void rec.openExternal.push(url) }
+  // A reversible stand-in for the OS keychain's encryption: the bytes never hold the plain text.
+  const scramble = (b: Buffer) => Buffer.from(b.map((x) => x ^ 0x5a))
+  const safeStorage = {
+    isEncryptionAvailable: () => rec.keychain.available,
+    getSelectedStorageBackend: () => rec.keychain.backend,
+    encryptString: (plain: string) => {
+      if (!rec.keychain.available) throw new Error('Encryption is not available.')
+      rec.calls.push('safeStorage.encryptString')
+      return Buffer.concat([Buffer.from('v10'), scramble(Buffer.from(plain, 'utf8'))])
+    },
+    decryptString: (encrypted: Buffer) => {
+      if (!rec.keychain.available) throw new Error('Decryption is not available.')
+      if (encrypted.subarray(0, 3).toString() !== 'v10') throw new Error('Error while decrypting the ciphertext provided to safeStorage.decryptString.')
+      rec.calls.push('safeStorage.decryptString')
+      return scramble(encrypted.subarray(3)).toString('utf8')
+    }
+  }
   // utilityProcess.fork: the entry runs for real, in a worker thread whose port plays process.parentPort.
   const utilityProcess = {
     fork: (entry: string, args: string[] = [], options: Record<string, unknown> = {}) => {
-      const worker = new Worker(new URL('./utility-process-bootstrap.mjs', import.meta.url), { workerData: { entry }, argv: args, stdout: false, stderr: false })
+      const worker = new Worker(new URL('./utility-process-bootstrap.mjs', import.meta.url), { workerData: { entry }, argv: args, stdout: false, stderr: false, env: (options.env as NodeJS.ProcessEnv | undefined) ?? process.env })
       const record = { entry, args, options, kill: () => void worker.terminate(), exited: false }
       worker.once('exit', () => (record.exited = true))
       rec.utility.push(record)
@@ -136,7 +155,8 @@ export function electronModule(rec: Recorder, opts: { isPackaged: boolean }) {
     dialog,
     shell,
     utilityProcess,
-    default: { app, BrowserWindow, session, ipcMain, dialog, shell, utilityProcess }
+    safeStorage,
+    default: { app, BrowserWindow, session, ipcMain, dialog, shell, utilityProcess, safeStorage }
   }
 }
 

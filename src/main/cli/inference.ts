@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { dbOption, intArg, jsonOption, printJson, withServices } from './common'
 import type { Services } from '../services'
+import { registerModelSettingsCommand } from './modelSettings'
 import { AppError } from '../../shared/api/errors'
 import { generationParamsSchema, type EngineInfo, PROMPT_FORMATS, TRUNCATION_POLICIES, type ModelInfo, type PromptFormat, type RunInfo, type RunSplit } from '../../shared/api/inference'
 
@@ -252,6 +253,8 @@ export function registerInference(program: Command): void {
       })
     })
 
+  registerModelSettingsCommand(models)
+
   program
     .command('generate')
     .description('Run a model over IMHI test sets as IMHI.py does (a benchmark run); progress on stderr, Ctrl+C pauses')
@@ -268,7 +271,8 @@ export function registerInference(program: Command): void {
     .addOption(new Option('--seed <n>', 'sampling seed (with --temperature > 0)').default(0).argParser(intArg('--seed', 0)))
     .addOption(new Option('--temperature <t>', '0 = greedy (default)').default(0).argParser(numberArg('--temperature', 0, 2)))
     .addOption(new Option('--top-p <p>', 'nucleus sampling').default(1).argParser(numberArg('--top-p', 0.0001, 1)))
-    .addOption(new Option('--context-size <n>', 'tokens per sequence (default min(model context, 2048))').argParser(intArg('--context-size', 64)))
+    .addOption(new Option('--repeat-penalty <r>', 'repeat penalty over the last 64 tokens, 1..2 (default: none)').argParser(numberArg('--repeat-penalty', 1, 2)))
+    .addOption(new Option('--context-size <n>', "tokens per sequence (default: the model's saved setting, else min(model context, 2048))").argParser(intArg('--context-size', 64)))
     .addOption(new Option('--truncation <policy>', 'prompts longer than the context: middle (drop the middle) or error').default('middle').argParser(choiceArg('--truncation', TRUNCATION_POLICIES)))
     .addOption(new Option('--name <name>', 'a name for the run'))
     .addOption(new Option('--quiet', 'no progress on stderr'))
@@ -288,6 +292,7 @@ export function registerInference(program: Command): void {
         seed: number
         temperature: number
         topP: number
+        repeatPenalty?: number
         contextSize?: number
         truncation: 'middle' | 'error'
         name?: string
@@ -307,7 +312,8 @@ export function registerInference(program: Command): void {
             seed: opts.seed,
             maxTokens: opts.maxTokens,
             truncation: opts.truncation,
-            ...(opts.contextSize ? { contextSize: opts.contextSize } : {})
+            ...(opts.contextSize ? { contextSize: opts.contextSize } : {}),
+            ...(opts.repeatPenalty && opts.repeatPenalty > 1 ? { repeatPenalty: opts.repeatPenalty } : {})
           })
           const planned = s.inference.createRun(
             {

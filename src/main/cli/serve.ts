@@ -59,7 +59,7 @@ export function registerServe(program: Command): void {
     .addOption(new Option('--token <token>', 'owner token (default: a new random one)').env('IMHI_TOKEN'))
     .addOption(new Option('--engine <path|id>', 'also answer the OpenAI-compatible API (/v1/models, /v1/completions, /v1/chat/completions) with this GGUF; the API key is the token'))
     .addOption(new Option('--engine-parallel <n>', 'with --engine: requests decoding side by side (more wait their turn)').default(8).argParser(intArg('--engine-parallel')))
-    .addOption(new Option('--engine-context <n>', "with --engine: tokens per sequence (default min(the model's context, 2048))").argParser(intArg('--engine-context', 64)))
+    .addOption(new Option('--engine-context <n>', "with --engine: tokens per sequence (default: the model's saved setting, else min(its context, 2048))").argParser(intArg('--engine-context', 64)))
     .action(async (opts: { db: string; port: number; host: string; token?: string; engine?: string; engineParallel: number; engineContext?: number }) => {
       const config = readConfig()
       const dbFile = resolve(opts.db)
@@ -110,7 +110,8 @@ export function registerServe(program: Command): void {
         const session = s.inference.localSession(model.id, { lanes: opts.engineParallel })
         await session.prepare()
         await s.inference.load({ id: model.id, gpuLayers: 'auto' })
-        const contextSize = opts.engineContext ?? Math.min(model.metadata.contextLength || 2048, 2048)
+        // The flag, else the model's saved context size (its other settings apply in localSession), else the default.
+        const contextSize = opts.engineContext ?? s.inference.settings.store.get(model.id)?.settings.contextSize ?? Math.min(model.metadata.contextLength || 2048, 2048)
         openAiApi = createOpenAiApi({ session, modelName: model.fileName, contextSize, lanes: opts.engineParallel, maxBodyBytes: 16 * 1024 * 1024 })
         engineLine = `model ${model.fileName}, ${opts.engineParallel} in flight, ${contextSize}-token context`
       }

@@ -7,6 +7,8 @@ import type { CallMessage, RpcMessage } from '../../shared/api/protocol'
 import { createRpcEndpoint, type RpcEndpoint } from '../../shared/api/rpc'
 import type { Lane } from './lanes'
 import { lowerLanePriority } from './priority'
+import { join } from 'node:path'
+import { KEY_FILE_NAME, createFileKeyStore, dataKeyCipher, type KeychainInfo } from '../inference/engines/keys'
 
 /** What a host tells the core it starts: plain data (it crosses a thread or process boundary). */
 export interface CoreOptions {
@@ -25,7 +27,18 @@ export interface CoreOptions {
    */
   busyTimeoutMs?: number
   services?: ServicesOptions
+  /** The desktop app: the OS keychain's state; servers' API keys are kept (encrypted) in the user-data folder. */
+  keychain?: KeychainInfo
 }
+
+/** Secrets a host hands its core apart from CoreOptions (never on a command line). */
+export interface CoreSecrets {
+  /** The data key that encrypts servers' API keys (engines/keys.ts, dataKeyCipher). */
+  dataKey?: Buffer | null
+}
+
+/** How a host hands the data key to a utility process: an environment entry, read once and removed. */
+export const DATA_KEY_ENV = 'IMHI_CORE_DATA_KEY'
 
 /** How the core's messages travel: a worker thread's parentPort or a utility process's parentPort. */
 export interface CorePort {
@@ -62,7 +75,7 @@ export const CORE_CONTROL = {
  * envelope. The host has identified each caller (msg.as); events reach a client only through the
  * EventHub's audience rules (api/audience.ts), applied here exactly as in one process.
  */
-export function startCore(port: CorePort, opts: CoreOptions): { services: Services; rpc: RpcEndpoint } {
+export function startCore(port: CorePort, opts: CoreOptions, secrets: CoreSecrets = {}): { services: Services; rpc: RpcEndpoint } {
   // Long jobs take the CPU the answering threads leave (the ping stays within a frame on a busy machine).
   if (opts.lane === 'jobs') lowerLanePriority()
   const db = openDatabase(opts.dbFile, { nativeBinding: opts.sqliteBinding })
@@ -76,6 +89,7 @@ export function startCore(port: CorePort, opts: CoreOptions): { services: Servic
       transport: opts.transport,
       version: opts.version,
       dbFile: opts.dbFile,
+      ...(opts.keychain ? { apiKeys: createFileKeyStore(join(opts.dataDir, KEY_FILE_NAME), dataKeyCipher(secrets.dataKey ?? null, opts.keychain)) } : {}),
       ...(opts.canPickPath ? { pickPath: async (kind, o) => ((await rpc.call('host.pickPath', { kind, ...o })) as { path: string | null }).path } : {})
     },
     // Runs run in the core lane only: the jobs lane (same process id under imhi serve) leaves

@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { RpcMessage } from '../../shared/api/protocol'
-import type { CoreOptions } from '../core/core'
+import { DATA_KEY_ENV, type CoreOptions } from '../core/core'
 import type { LaneProcess, SpawnLane } from '../core/host'
 
 const here = fileURLToPath(new URL('.', import.meta.url))
@@ -17,11 +17,13 @@ export function coreProcessEntry(): string {
 }
 
 /** Lanes as Electron utility processes: a crash or a kill of one never takes the window with it. */
-export function utilityLanes(opts: Omit<CoreOptions, 'lane'>, entry = coreProcessEntry()): SpawnLane {
+export function utilityLanes(opts: Omit<CoreOptions, 'lane'>, entry = coreProcessEntry(), dataKey: Buffer | null = null): SpawnLane {
   if (!existsSync(entry)) throw new Error(`The core's entry ${entry} is missing: run "npm run build".`)
   return (lane) => {
     const child = utilityProcess.fork(entry, [JSON.stringify({ ...opts, lane } satisfies CoreOptions)], {
       serviceName: `IMHI Workbench ${lane}`,
+      // The data key of the API-key store travels in this process's own environment, not argv.
+      env: dataKey ? { ...process.env, [DATA_KEY_ENV]: dataKey.toString('base64') } : { ...process.env },
       stdio: 'inherit'
     })
     const proc: LaneProcess = {

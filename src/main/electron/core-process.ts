@@ -1,6 +1,6 @@
 import { AppError } from '../../shared/api/errors'
 import type { RpcMessage } from '../../shared/api/protocol'
-import { startCore, type CoreOptions } from '../core/core'
+import { DATA_KEY_ENV, startCore, type CoreOptions } from '../core/core'
 
 // A lane of the core as an Electron utility process (utilityProcess.fork in core-lanes.ts): the
 // services answer the main process over process.parentPort, so the window's main process never
@@ -21,8 +21,13 @@ try {
 } catch {
   throw new Error('the core process takes its options as JSON in its last argument')
 }
+// The data key for servers' API keys comes in the environment the host gave this process only
+// (never argv, which other users can list); it is taken out at once.
+const dataKeyText = process.env[DATA_KEY_ENV]
+delete process.env[DATA_KEY_ENV]
+const dataKey = dataKeyText ? Buffer.from(dataKeyText, 'base64') : null
 try {
-  startCore({ post: (msg) => port.postMessage(msg), onMessage: (l) => port.on('message', (e) => l(e.data)) }, options)
+  startCore({ post: (msg) => port.postMessage(msg), onMessage: (l) => port.on('message', (e) => l(e.data)) }, options, { dataKey })
   port.postMessage({ type: 'event', event: 'core.ready', payload: {} })
 } catch (err) {
   port.postMessage({ type: 'event', event: 'core.failed', payload: AppError.from(err).toBody() })

@@ -10,6 +10,7 @@ import { APP_VERSION } from '../version'
 import { packageRoot } from '../paths'
 import { USER_DATA_NAME } from './userData'
 import { APP_CSP } from '../../shared/api/csp'
+import { electronKeychain } from './keychain'
 
 const here = fileURLToPath(new URL('.', import.meta.url))
 const rendererIndex = join(here, '../renderer/index.html')
@@ -113,6 +114,7 @@ async function start(): Promise<void> {
   // The services run in the core's utility processes (core/host.ts, core/lanes.ts): this process
   // keeps the window, its IPC and the native dialogs, so the window answers within a frame while
   // an import, a training or an evaluation runs; a core that dies is restarted (app.core event).
+  const keychain = electronKeychain()
   core = new CoreHost({
     spawn: utilityLanes({
       dbFile,
@@ -121,8 +123,9 @@ async function start(): Promise<void> {
       version: APP_VERSION,
       sqliteBinding: binding,
       canPickPath: true,
-      services: config.services
-    }),
+      services: config.services,
+      keychain: keychain.info
+    }, undefined, keychain.dataKey),
     dbFile,
     answerHost: async (method, params) => {
       if (method !== 'host.pickPath') throw new Error(`unknown host call ${method}`)

@@ -1,6 +1,7 @@
 import type { Handlers } from '../api/dispatch'
 import type { Services } from '../services'
 import type { MethodName } from '../../shared/api/contract'
+import { modelSettingsHandlers } from './settings/handlers'
 
 type InferenceMethod = Extract<MethodName, `inference.${string}`>
 
@@ -35,6 +36,8 @@ export function inferenceHandlers(s: Services): Pick<Handlers, InferenceMethod> 
     'inference.engines.list': () => inf.engines.list(),
     'inference.engines.add': (input) => inf.engines.add(input),
     'inference.engines.remove': (input) => inf.removeEngine(input.id),
-    'inference.engines.check': (input) => inf.checkEngine(input.id)
+    'inference.engines.check': (input) => inf.checkEngine(input.id),
+    'inference.engines.keychain': () => inf.engines.keychain(),
+    ...modelSettingsHandlers(s)
   }
 }

@@ -19,6 +19,8 @@ export interface RuntimeOptions {
   /** The worker's state changed (llama.cpp, model or context loaded, failed or released). */
   onStateChange: () => void
   onLog: (level: 'info' | 'warn' | 'error', message: string) => void
+  /** The model's saved settings applied to a load (null: a file outside the library). */
+  applySettings?: (modelId: number | null, ref: ModelRef) => ModelRef
 }
 
 /**
@@ -27,6 +29,7 @@ export interface RuntimeOptions {
  * registered OpenAI-compatible server.
  */
 export function createLocalRuntime(opts: RuntimeOptions) {
+  const applySettings = (modelId: number | null, ref: ModelRef): ModelRef => (opts.applySettings ? opts.applySettings(modelId, ref) : ref)
   const { library, engines, memoryLimitBytes, gpu, threads } = opts
 
   let workerState: WorkerState | null = null
@@ -85,12 +88,12 @@ export function createLocalRuntime(opts: RuntimeOptions) {
     if (adapter && adapter.architecture !== model.architecture) {
       throw new AppError('invalid_input', `The adapter ${adapter.fileName} is for ${adapter.architecture}, the model ${model.fileName} is ${model.architecture}.`, { field: 'adapterId' })
     }
-    return { ref: { path: model.path, adapterPath: adapter?.path ?? null, gpuLayers }, model, adapter }
+    return { ref: applySettings(model.id, { path: model.path, adapterPath: adapter?.path ?? null, gpuLayers }), model, adapter }
   }
 
   /** The engine session that makes a run's or a request's text: a GGUF in llama.cpp, or a registered server. */
   function sessionFor(target: { modelId?: number | null; adapterId?: number | null; engineId?: number | null }): EngineSession {
-    if (target.engineId) return openAiSession(engines.get(target.engineId))
+    if (target.engineId) return openAiSession(engines.get(target.engineId), engines.storedKey)
     if (!target.modelId) throw new AppError('invalid_input', 'Choose a model or a registered server.', { field: 'modelId' })
     const { ref, model, adapter } = modelRef(target.modelId, target.adapterId)
     return llamaCppSession({ worker, ensureInit, memoryLimitBytes }, { ref, model, adapter })
@@ -127,7 +130,7 @@ export function createLocalRuntime(opts: RuntimeOptions) {
   async function scoreLogProb(input: { modelPath: string; context: string; continuation: string; contextSize?: number }): Promise<{ meanLogProb: number; tokens: number; logProbs: number[] }> {
     await readGgufHeader(resolve(input.modelPath))
     await ensureInit()
-    const ref: ModelRef = { path: resolve(input.modelPath), adapterPath: null, gpuLayers: 'auto' }
+    const ref: ModelRef = applySettings(library.findByPath(resolve(input.modelPath))?.id ?? null, { path: resolve(input.modelPath), adapterPath: null, gpuLayers: 'auto' })
     await worker.request({ op: 'load', model: ref, memoryLimitBytes })
     return await worker.request({ op: 'score', model: ref, context: input.context, continuation: input.continuation, contextSize: input.contextSize ?? null })
   }
@@ -150,7 +153,7 @@ export function createLocalRuntime(opts: RuntimeOptions) {
     }
     if (input.texts.length === 0) return { dimension: 0, contextSize: input.contextSize ?? 0, vectors: [], tokens: [], truncatedFrom: [] }
     await ensureInit()
-    const ref: ModelRef = { path, adapterPath: null, gpuLayers: 'auto' }
+    const ref: ModelRef = applySettings(library.findByPath(path)?.id ?? null, { path, adapterPath: null, gpuLayers: 'auto' })
     await worker.request({ op: 'load', model: ref, memoryLimitBytes })
     return await worker.request({ op: 'embed', model: ref, texts: [...input.texts], contextSize: input.contextSize ?? null })
   }

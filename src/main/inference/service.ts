@@ -13,6 +13,7 @@ import { createDownloads } from './downloads'
 import { createGeneration } from './generation'
 import type { InferenceItems } from './prompt'
 import { createRuns } from './runs'
+import { createModelSettings } from './settings'
 
 export interface InferenceOptions {
   /** Caps the memory a model may need (tests; IMHI_MEMORY_LIMIT, e.g. "8G"); default: the machine's RAM. */
@@ -45,7 +46,7 @@ export function createInferenceService(ctx: ServiceContext, deps: { imhi: ImhiSe
   const downloadStallMs = opts.downloadStallMs ?? 60_000
   const modelsDir = join(ctx.dataDir, 'models')
   const library = createModelLibrary(db, modelsDir)
-  const engines = createEngineRegistry(db)
+  const engines = createEngineRegistry(db, ctx.platform.apiKeys)
   const store = createInferenceStore(db)
   // Benchmark items are the imhi domain's: read through its service, never its tables.
   const items: InferenceItems = deps.imhi
@@ -57,9 +58,12 @@ export function createInferenceService(ctx: ServiceContext, deps: { imhi: ImhiSe
     gpu,
     threads,
     onStateChange: () => ctx.events.broadcast('inference.status', status()),
-    onLog: (level, message) => ctx.events.broadcast('app.log', { level, message })
+    onLog: (level, message) => ctx.events.broadcast('app.log', { level, message }),
+    // Saved per-model settings (inference/settings) shape every load of that model.
+    applySettings: (modelId, ref) => modelSettings.applyTo(modelId, ref)
   })
   const { worker, ensureInit } = runtime
+  const modelSettings = createModelSettings({ db, library, worker, ensureInit, memoryLimitBytes })
 
   async function addModel(input: { path: string; baseModelId?: number }): Promise<ModelInfo> {
     const path = resolve(input.path)
@@ -79,11 +83,13 @@ export function createInferenceService(ctx: ServiceContext, deps: { imhi: ImhiSe
   const service = {
     library,
     engines,
+    /** Per-model settings (backend, GPU layers, threads, context, batch): inference/settings. */
+    settings: modelSettings,
     status,
     localSession: runtime.localSession,
 
     /** Asks a registered server what it offers (its models, prompt log-probabilities); sends no post. */
-    checkEngine: (id: number) => checkServer(engines.get(id)),
+    checkEngine: (id: number) => checkServer(engines.get(id), engines.storedKey),
 
     removeEngine(id: number): { removed: number } {
       engines.get(id)
@@ -93,7 +99,7 @@ export function createInferenceService(ctx: ServiceContext, deps: { imhi: ImhiSe
     },
 
     /** scoreLogProb on a registered server, from its prompt log-probabilities (where it offers them). */
-    scoreLogProbRemote: (input: { engineId: number; context: string; continuation: string }) => remoteScoreLogProb(engines.get(input.engineId), input.context, input.continuation),
+    scoreLogProbRemote: (input: { engineId: number; context: string; continuation: string }) => remoteScoreLogProb(engines.get(input.engineId), input.context, input.continuation, engines.storedKey),
     ensureInit,
 
     addModel,

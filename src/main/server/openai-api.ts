@@ -30,6 +30,9 @@ const common = {
   top_p: z.number().gt(0).max(1).nullish(),
   top_k: z.number().int().min(-1).max(1000).nullish(),
   seed: z.number().int().min(0).max(2 ** 31 - 1).nullish(),
+  /** vLLM's name and llama-server's name of the repeat penalty (1 = none). */
+  repetition_penalty: z.number().min(1).max(2).nullish(),
+  repeat_penalty: z.number().min(1).max(2).nullish(),
   n: z.literal(1).nullish(),
   stream: z.boolean().nullish(),
   stream_options: z.object({ include_usage: z.boolean().nullish() }).passthrough().nullish(),
@@ -97,7 +100,7 @@ function readJson(req: IncomingMessage, max: number): Promise<unknown> {
 function zodMessage(err: z.ZodError): string {
   const i = err.issues[0]
   const path = i.path.join('.')
-  if (i.code === 'unrecognized_keys') return `Unsupported parameter(s): ${i.keys.join(', ')} (this server offers model, prompt/messages, max_tokens, temperature, top_p, top_k, seed, stream).`
+  if (i.code === 'unrecognized_keys') return `Unsupported parameter(s): ${i.keys.join(', ')} (this server offers model, prompt/messages, max_tokens, temperature, top_p, top_k, seed, repetition_penalty, stream).`
   return `${path ? `${path}: ` : ''}${i.message}`
 }
 
@@ -148,7 +151,8 @@ export function createOpenAiApi(opts: OpenAiApiOptions): (req: IncomingMessage, 
       seed: b.seed ?? 0,
       maxTokens,
       contextSize: opts.contextSize,
-      truncation: 'middle'
+      truncation: 'middle',
+      ...((b.repetition_penalty ?? b.repeat_penalty ?? 1) > 1 ? { repeatPenalty: (b.repetition_penalty ?? b.repeat_penalty)! } : {})
     }
     const prompt: PromptSpec =
       'prompt' in b

@@ -2,6 +2,7 @@ import type { z } from 'zod'
 import { appMethods, type AppEvents } from './app'
 import { imhiMethods, type ImhiEvents } from './imhi'
 import { inferenceMethods, type InferenceEvents } from './inference'
+import { modelSettingsMethods } from './modelSettings'
 import { evaluationMethods, type EvaluationEvents } from './evaluation'
 import { annotationMethods, type AnnotationEvents } from './annotation'
 
@@ -10,6 +11,7 @@ export const contract = {
   ...appMethods,
   ...imhiMethods,
   ...inferenceMethods,
+  ...modelSettingsMethods,
   ...evaluationMethods,
   ...annotationMethods
 }

@@ -27,7 +27,12 @@ export const generationParamsSchema = z
     maxTokens: z.number().int().min(1).max(8192).default(256),
     /** Tokens per sequence; default max(2048, maxTokens + 512), at most the model's training context. */
     contextSize: z.number().int().min(64).max(131072).optional(),
-    truncation: z.enum(TRUNCATION_POLICIES).default('middle')
+    truncation: z.enum(TRUNCATION_POLICIES).default('middle'),
+    /**
+     * Repeat penalty over the last 64 tokens (llama.cpp's repeat_penalty, repeat_last_n 64; sent as
+     * vLLM's repetition_penalty to a server). Absent or 1 = none, as the benchmark's IMHI.py decodes.
+     */
+    repeatPenalty: z.number().min(1).max(2).optional()
   })
   .strict()
 export type GenerationParams = z.output<typeof generationParamsSchema>
@@ -144,6 +149,8 @@ export interface Provenance {
   contextSize: number
   /** For the chat format: the template wrapper used (e.g. "ChatML", "Jinja", "General"). */
   chatWrapper?: string
+  /** How llama.cpp ran it (the model's settings as applied): GPU layers, threads, batch size. */
+  load?: { gpuLayers: number; threads: number; batchSize: number }
   /** Made by a remote OpenAI-compatible server: what it said it ran and what was asked of it. */
   remote?: RemoteProvenance
 }
@@ -251,8 +258,10 @@ export interface EngineInfo {
   url: string
   /** The environment variable holding the API key (null: no key). */
   apiKeyEnv: string | null
-  /** Whether that variable is set in this process (the key itself is never returned). */
+  /** Whether a key is at hand: the variable is set in this process, or one is in the keychain (the key itself is never returned). */
   apiKeySet: boolean
+  /** A key is kept in the desktop app's system keychain (used when the variable is not set). */
+  apiKeyStored: boolean
   /** The server's model id to ask for (null: the first one /v1/models lists). */
   model: string | null
   /** Seconds before a request counts as timed out (then retried). */
@@ -267,6 +276,11 @@ export const engineAddSchema = z
     name: z.string().trim().min(1).max(64).regex(/^[\w.-]+$/, 'letters, digits, _ . - only'),
     url: z.string().trim().min(8).max(2048),
     apiKeyEnv: z.string().trim().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'an environment variable name (letters, digits, _)').max(128).optional(),
+    /**
+     * The key itself, kept in the desktop app's system keychain (an encrypted file in its user
+     * data; never in the database or a log). Refused where there is no keychain (browser, CLI).
+     */
+    apiKey: z.string().min(1, 'the API key is empty').max(4096, 'an API key of at most 4,096 characters').optional(),
     model: z.string().trim().min(1).max(256).optional(),
     timeoutSeconds: z.number().int().min(1).max(3600).default(120),
     maxRetries: z.number().int().min(0).max(20).default(4)
@@ -351,6 +365,8 @@ export const inferenceMethods = {
   /** Registers an OpenAI-compatible server (vLLM, llama-server, Ollama, TGI, imhi serve --engine). */
   'inference.engines.add': method<EngineInfo>()(engineAddSchema),
   'inference.engines.remove': method<{ removed: number }>()(z.object({ id: idSchema }).strict()),
+  /** Whether API keys can be kept in this host's system keychain (the desktop app), and why not. */
+  'inference.engines.keychain': method<{ available: boolean; reason: string }>()(z.object({}).strict()),
   /** Asks the server for its models (and whether it offers prompt log-probabilities); sends no post. */
   'inference.engines.check': method<EngineCheck>()(z.object({ id: idSchema }).strict()),
   'inference.stop': method<{ stopped: boolean }>()(z.object({ requestId: z.string().min(1).max(64) }).strict()),

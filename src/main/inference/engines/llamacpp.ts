@@ -37,7 +37,8 @@ export function llamaCppProvenance(stats: GenerationStats, backend: string, targ
     backend,
     truncation: stats.truncation,
     contextSize: stats.contextSize,
-    ...(stats.chatWrapper ? { chatWrapper: stats.chatWrapper } : {})
+    ...(stats.chatWrapper ? { chatWrapper: stats.chatWrapper } : {}),
+    ...(stats.load ? { load: stats.load } : {})
   }
 }
 
@@ -54,7 +55,9 @@ export function llamaCppSession(deps: LlamaCppDeps, target: LlamaCppTarget): Eng
     modelFile: target.model.fileName,
 
     async prepare(): Promise<string> {
-      backend = (await deps.ensureInit()).kind
+      const hostBackend = (await deps.ensureInit()).kind
+      // A model whose settings chose a backend runs there (the worker says so when it cannot).
+      backend = target.ref.backend && target.ref.backend !== 'auto' ? target.ref.backend : hostBackend
       return backend
     },
 

@@ -8,8 +8,9 @@ import type { BatchListeners, BatchOutcome, EngineItem, EngineSession, EngineSta
 
 // The OpenAI-compatible engine: a run or a single post sent to a server that speaks the OpenAI
 // HTTP API (vLLM, llama.cpp's llama-server, Ollama, TGI, `imhi serve --engine`), through the
-// official `openai` client. The API key is read from the environment variable the user named,
-// at request time; it is never stored, logged or put in an error message.
+// official `openai` client. The API key is read at request time from the environment variable the
+// user named, else from the desktop app's keychain (engines/keys.ts); it is never written to the
+// database, logged or put in an error message.
 
 /** Counts the HTTP attempts of one request (the client retries on its own). */
 const attemptCounter = new AsyncLocalStorage<{ n: number }>()
@@ -19,22 +20,25 @@ const countingFetch: typeof fetch = (input, init) => {
   return fetch(input, init)
 }
 
-/** The API key for a server: from its environment variable, or none. */
-function apiKeyOf(info: EngineInfo): string {
+/** Looks up a server's key in the host's keychain (the desktop app); null when none is kept. */
+export type StoredKeyLookup = (info: EngineInfo) => string | null
+
+/** The API key for a server: from its environment variable, else the keychain, else none. */
+function apiKeyOf(info: EngineInfo, storedKey?: StoredKeyLookup): string {
+  const fromEnv = info.apiKeyEnv ? process.env[info.apiKeyEnv] : undefined
+  if (fromEnv) return fromEnv
+  const stored = storedKey?.(info) ?? null
+  if (stored) return stored
   if (!info.apiKeyEnv) return 'no-key'
-  const key = process.env[info.apiKeyEnv]
-  if (!key) {
-    throw new AppError('invalid_input', `Server "${info.name}" needs an API key in the environment variable ${info.apiKeyEnv}, which is not set in this process.`, {
-      field: 'apiKeyEnv'
-    })
-  }
-  return key
+  throw new AppError('invalid_input', `Server "${info.name}" needs an API key in the environment variable ${info.apiKeyEnv}, which is not set in this process.`, {
+    field: 'apiKeyEnv'
+  })
 }
 
-export function openAiClient(info: EngineInfo): OpenAI {
+export function openAiClient(info: EngineInfo, storedKey?: StoredKeyLookup): OpenAI {
   return new OpenAI({
     baseURL: info.url,
-    apiKey: apiKeyOf(info),
+    apiKey: apiKeyOf(info, storedKey),
     timeout: info.timeoutSeconds * 1000,
     maxRetries: info.maxRetries,
     fetch: countingFetch,
@@ -60,7 +64,7 @@ export function describeServerError(info: EngineInfo, err: unknown, model: strin
     const detail = serverMessage(err)
     switch (err.status) {
       case 401:
-        return { message: `${where} refused the API key (401)${info.apiKeyEnv ? `: check ${info.apiKeyEnv}` : ': it needs one (register the server with an API key variable)'}.`, pause: true }
+        return { message: `${where} refused the API key (401)${info.apiKeyEnv ? `: check ${info.apiKeyEnv}` : info.apiKeyStored ? ': check the key kept in the keychain (register the server again with the right one)' : ': it needs one (register the server with an API key)'}.`, pause: true }
       case 403:
         return { message: `${where} refused access (403)${detail}.`, pause: true }
       case 404:
@@ -118,7 +122,9 @@ export function requestParams(model: string, params: GenerationParams): Record<s
     top_p: params.topP,
     seed: params.seed,
     // top_k is not in OpenAI's API; vLLM, llama-server and Ollama's OpenAI layer accept it.
-    ...(params.topK > 0 ? { top_k: params.topK } : {})
+    ...(params.topK > 0 ? { top_k: params.topK } : {}),
+    // Not in OpenAI's API either: vLLM's (and this workbench's serve --engine) name for it.
+    ...(params.repeatPenalty && params.repeatPenalty > 1 ? { repetition_penalty: params.repeatPenalty } : {})
   }
 }
 
@@ -249,10 +255,10 @@ export async function resolveServerModel(client: OpenAI, info: EngineInfo, signa
 }
 
 /** What the server offers: its models, the one a run would use, prompt log-probabilities. Sends no post. */
-export async function checkServer(info: EngineInfo): Promise<EngineCheck> {
+export async function checkServer(info: EngineInfo, storedKey?: StoredKeyLookup): Promise<EngineCheck> {
   let client: OpenAI
   try {
-    client = openAiClient(info)
+    client = openAiClient(info, storedKey)
   } catch (err) {
     return { engineId: info.id, ok: false, models: [], model: null, promptLogprobs: null, message: AppError.from(err).message }
   }
@@ -290,8 +296,8 @@ export async function checkServer(info: EngineInfo): Promise<EngineCheck> {
  * prompt log-probabilities (echo + logprobs on /completions, as vLLM and the OpenAI legacy API
  * return them): the tokens whose text starts at or after the end of the context.
  */
-export async function remoteScoreLogProb(info: EngineInfo, context: string, continuation: string): Promise<{ meanLogProb: number; tokens: number; logProbs: number[] }> {
-  const client = openAiClient(info)
+export async function remoteScoreLogProb(info: EngineInfo, context: string, continuation: string, storedKey?: StoredKeyLookup): Promise<{ meanLogProb: number; tokens: number; logProbs: number[] }> {
+  const client = openAiClient(info, storedKey)
   const { model } = await resolveServerModel(client, info)
   let r: { choices?: { logprobs?: { token_logprobs?: unknown[]; text_offset?: unknown[] } | null }[] }
   try {
@@ -333,7 +339,7 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
  * no new items, lets the requests in flight finish (each stored as it arrives) and pauses with
  * the reason: resume continues with the items not stored, so nothing is lost or stored twice.
  */
-export function openAiSession(info: EngineInfo): EngineSession {
+export function openAiSession(info: EngineInfo, storedKey?: StoredKeyLookup): EngineSession {
   const jobs = new Map<string, AbortController>()
   let resolvedModel: string | null = info.model
 
@@ -422,7 +428,7 @@ export function openAiSession(info: EngineInfo): EngineSession {
       jobs.set(jobId, controller)
       let streamed = ''
       try {
-        const client = openAiClient(info)
+        const client = openAiClient(info, storedKey)
         const { model } = await resolveServerModel(client, info, controller.signal)
         resolvedModel = model
         return await once(client, model, prompt, params, controller.signal, onText ? (t, n) => ((streamed += t), onText(t, n)) : undefined)
@@ -470,7 +476,7 @@ export function openAiSession(info: EngineInfo): EngineSession {
         let client: OpenAI
         let model: string
         try {
-          client = openAiClient(info)
+          client = openAiClient(info, storedKey)
           model = (await resolveServerModel(client, info, controller.signal)).model
           resolvedModel = model
         } catch (err) {

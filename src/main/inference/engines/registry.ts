@@ -1,6 +1,7 @@
 import type { Db } from '../../db/open'
 import { AppError } from '../../../shared/api/errors'
 import { engineAddSchema, type EngineAddInput, type EngineInfo } from '../../../shared/api/inference'
+import type { ApiKeyStore } from './keys'
 
 interface EngineRow {
   id: number
@@ -14,14 +15,16 @@ interface EngineRow {
   added_at: string
 }
 
-function toInfo(r: EngineRow): EngineInfo {
+function toInfo(r: EngineRow, keys: ApiKeyStore | undefined): EngineInfo {
+  const stored = safeHas(keys, r.name)
   return {
     id: r.id,
     name: r.name,
     kind: r.kind,
     url: r.url,
     apiKeyEnv: r.api_key_env,
-    apiKeySet: r.api_key_env !== null && !!process.env[r.api_key_env],
+    apiKeySet: (r.api_key_env !== null && !!process.env[r.api_key_env]) || stored,
+    apiKeyStored: stored,
     model: r.model,
     timeoutSeconds: r.timeout_seconds,
     maxRetries: r.max_retries,
@@ -50,8 +53,19 @@ export function normalizeServerUrl(raw: string): string {
   return `${u.protocol}//${u.host}${path}`
 }
 
-/** Registered OpenAI-compatible servers (the engines table). */
-export function createEngineRegistry(db: Db) {
+function safeHas(keys: ApiKeyStore | undefined, name: string): boolean {
+  try {
+    return keys?.has(name) ?? false
+  } catch {
+    return false
+  }
+}
+
+/**
+ * Registered OpenAI-compatible servers (the engines table). `keys`: the host's keychain (the
+ * desktop app), where a server's API key may be kept instead of an environment variable.
+ */
+export function createEngineRegistry(db: Db, keys?: ApiKeyStore) {
   const q = {
     all: db.prepare<[], EngineRow>('SELECT * FROM engines ORDER BY name'),
     byId: db.prepare<[number], EngineRow>('SELECT * FROM engines WHERE id = ?'),
@@ -63,28 +77,51 @@ export function createEngineRegistry(db: Db) {
     remove: db.prepare<[number]>('DELETE FROM engines WHERE id = ?')
   }
   return {
-    list: (): EngineInfo[] => q.all.all().map(toInfo),
+    list: (): EngineInfo[] => q.all.all().map((r) => toInfo(r, keys)),
     get(id: number): EngineInfo {
       const r = q.byId.get(id)
       if (!r) throw new AppError('not_found', `No registered server with id ${id}.`, { field: 'engineId' })
-      return toInfo(r)
+      return toInfo(r, keys)
     },
     byName(name: string): EngineInfo | null {
       const r = q.byName.get(name)
-      return r ? toInfo(r) : null
+      return r ? toInfo(r, keys) : null
     },
     add(input: EngineAddInput): EngineInfo {
       const v = engineAddSchema.parse(input)
       const url = normalizeServerUrl(v.url)
       if (q.byName.get(v.name)) throw new AppError('conflict', `A server named "${v.name}" is already registered.`, { field: 'name' })
-      const id = Number(
-        q.insert.run({ name: v.name, url, apiKeyEnv: v.apiKeyEnv ?? null, model: v.model ?? null, timeoutSeconds: v.timeoutSeconds, maxRetries: v.maxRetries }).lastInsertRowid
-      )
-      return toInfo(q.byId.get(id)!)
+      if (v.apiKey !== undefined) {
+        if (v.apiKeyEnv) throw new AppError('invalid_input', 'Give the API key or the name of the environment variable holding it, not both.', { field: 'apiKey' })
+        if (!keys) throw new AppError('unsupported', 'Keeping an API key needs the desktop app (its system keychain); here, give the name of an environment variable that holds the key.', { field: 'apiKey' })
+        const s = keys.status()
+        if (!s.available) throw new AppError('unsupported', `Cannot keep the API key: ${s.reason}.`, { field: 'apiKey' })
+      }
+      // The row (never the key) and the key (in the keychain file) together: a key that cannot be
+      // kept leaves no server behind.
+      const id = db.transaction(() => {
+        const newId = Number(
+          q.insert.run({ name: v.name, url, apiKeyEnv: v.apiKeyEnv ?? null, model: v.model ?? null, timeoutSeconds: v.timeoutSeconds, maxRetries: v.maxRetries }).lastInsertRowid
+        )
+        if (v.apiKey !== undefined) keys!.set(v.name, v.apiKey)
+        else if (safeHas(keys, v.name)) keys!.remove(v.name) // a key left by an earlier server of this name
+        return newId
+      })()
+      return toInfo(q.byId.get(id)!, keys)
     },
     /** Its runs keep their rows (engine_id becomes NULL); they cannot be resumed until it is added again. */
     remove(id: number): { removed: number } {
-      return { removed: q.remove.run(id).changes }
+      const r = q.byId.get(id)
+      const removed = q.remove.run(id).changes
+      if (r && safeHas(keys, r.name)) keys!.remove(r.name)
+      return { removed }
+    },
+    /** The key kept for a server in the keychain (null: none, or no keychain here). */
+    storedKey(info: EngineInfo): string | null {
+      return keys && safeHas(keys, info.name) ? keys.get(info.name) : null
+    },
+    keychain(): { available: boolean; reason: string } {
+      return keys ? keys.status() : { available: false, reason: 'API keys can be kept only in the desktop app (its system keychain); use an environment variable' }
     }
   }
 }

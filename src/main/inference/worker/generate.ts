@@ -20,8 +20,10 @@ export interface PreparedPrompt {
  * The default context per sequence: 2,048 tokens (IMHI queries and answers fit), more when max
  * tokens asks for it (max tokens + 512 for the prompt), never beyond the model's training context.
  */
-export function defaultContextSize(model: LlamaModel, params: GenerationParams): number {
+export function defaultContextSize(model: LlamaModel, params: GenerationParams, modelSetting?: number | null): number {
   if (params.contextSize) return params.contextSize
+  // The model's saved context size (inference/settings) when the request names none.
+  if (modelSetting) return modelSetting
   return Math.min(model.trainContextSize || 2048, Math.max(2048, params.maxTokens + 512))
 }
 
@@ -53,10 +55,16 @@ export function preparePrompt(model: LlamaModel, prompt: PromptSpec, contextSize
   return { tokens: t.tokens, truncation: t.record, chatWrapper, promptTokens }
 }
 
-function samplingOptions(params: GenerationParams) {
+/** Tokens the repeat penalty looks back over, as llama.cpp's repeat_last_n default. */
+const REPEAT_LAST_N = 64
+
+function samplingOptions(params: GenerationParams, history: () => Token[]) {
+  // Applies under greedy decoding too (the penalty changes the logits before the argmax).
+  const repeat = params.repeatPenalty && params.repeatPenalty > 1 ? { repeatPenalty: { punishTokens: history, maxPunishTokens: REPEAT_LAST_N, penalty: params.repeatPenalty } } : {}
   // temperature 0 is llama.cpp's greedy sampler (argmax), the benchmark's decoding.
-  if (params.temperature <= 0) return {}
+  if (params.temperature <= 0) return repeat
   return {
+    ...repeat,
     temperature: params.temperature,
     topP: params.topP,
     ...(params.topK > 0 ? { topK: params.topK } : {}),
@@ -85,7 +93,8 @@ export async function generateOnSequence(
   let finish: GenerationStats['finish'] = 'eog'
   let sent = ''
   if (!job.aborted) {
-    for await (const token of sequence.evaluate(prepared.tokens, samplingOptions(params))) {
+    const history = () => [...prepared.tokens, ...out].slice(-REPEAT_LAST_N)
+    for await (const token of sequence.evaluate(prepared.tokens, samplingOptions(params, history))) {
       if (out.length === 0) firstAt = performance.now()
       out.push(token)
       onToken?.()
@@ -122,7 +131,8 @@ export async function generateOnSequence(
     seconds: (ended - started) / 1000,
     truncation: prepared.truncation,
     contextSize: sequence.contextSize,
-    chatWrapper: prepared.chatWrapper
+    chatWrapper: prepared.chatWrapper,
+    load: { gpuLayers: model.gpuLayers, threads: sequence.context.currentThreads, batchSize: sequence.context.batchSize }
   }
 }
 

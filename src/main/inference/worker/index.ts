@@ -34,6 +34,10 @@ async function handle(req: WorkerRequest): Promise<WorkerResults[keyof WorkerRes
       return state.snapshot()
     case 'inspect':
       return await state.inspect(req.path, req.memoryLimitBytes)
+    case 'estimate':
+      return await state.estimate(req.model, req.memoryLimitBytes)
+    case 'backends':
+      return await state.backends()
     case 'load':
       await state.load(req.model, req.memoryLimitBytes)
       return state.snapshot()
@@ -50,7 +54,7 @@ async function handle(req: WorkerRequest): Promise<WorkerResults[keyof WorkerRes
       jobs.set(req.jobId, job)
       try {
         const model = await state.load(req.model, null)
-        const contextSize = defaultContextSize(model, req.params)
+        const contextSize = defaultContextSize(model, req.params, req.model.contextSize)
         const prepared = preparePrompt(model, req.prompt, contextSize, req.params)
         const context = await state.ensureContext(1, contextSize, req.lanes ?? 1)
         const sequence = context.getSequence()
@@ -72,7 +76,7 @@ async function handle(req: WorkerRequest): Promise<WorkerResults[keyof WorkerRes
       jobs.set(req.jobId, job)
       try {
         const model = await state.load(req.model, null)
-        const contextSize = defaultContextSize(model, req.params)
+        const contextSize = defaultContextSize(model, req.params, req.model.contextSize)
         const lanes = Math.max(1, Math.min(req.parallel, req.items.length))
         // One spare sequence beyond the run's lanes lets a single-post generation run beside it.
         const context = await state.ensureContext(req.parallel + 1, contextSize)
@@ -119,7 +123,7 @@ async function handle(req: WorkerRequest): Promise<WorkerResults[keyof WorkerRes
     }
     case 'score': {
       const model = await state.load(req.model, null)
-      const contextSize = req.contextSize ?? Math.min(model.trainContextSize || 2048, 2048)
+      const contextSize = req.contextSize ?? req.model.contextSize ?? Math.min(model.trainContextSize || 2048, 2048)
       const context = await state.ensureContext(1, contextSize)
       const sequence = context.getSequence()
       state.busySequences++

@@ -1,4 +1,5 @@
 import type { ApiErrorBody } from '../../../shared/api/errors'
+import type { FitEstimate } from '../../../shared/api/modelSettings'
 import type { BackendInfo, GenerationParams, ModelMetadata, StageState, TruncationRecord } from '../../../shared/api/inference'
 
 /** Messages between the inference service (main thread) and the worker thread that owns llama.cpp. */
@@ -7,6 +8,12 @@ export interface ModelRef {
   path: string
   adapterPath: string | null
   gpuLayers: 'auto' | number
+  /** The model's saved settings (inference/settings), absent or null = the host's default. */
+  backend?: 'auto' | 'cuda' | 'vulkan' | 'metal' | 'cpu'
+  threads?: number | null
+  /** Tokens per sequence when the request names none. */
+  contextSize?: number | null
+  batchSize?: number | null
 }
 
 /** A prompt as the worker tokenizes it: plain text (raw/completion) or wrapped in the model's chat template. */
@@ -29,6 +36,8 @@ export interface GenerationStats {
   truncation: TruncationRecord | null
   contextSize: number
   chatWrapper: string | null
+  /** How llama.cpp ran it (local engine): GPU layers of the model, the context's threads and batch size. */
+  load?: { gpuLayers: number; threads: number; batchSize: number }
 }
 
 export interface WorkerState {
@@ -47,6 +56,10 @@ export type WorkerRequest =
   | { op: 'init'; threads: number | null; gpu: 'auto' | false }
   | { op: 'state' }
   | { op: 'inspect'; path: string; memoryLimitBytes: number | null }
+  /** Whether a model fits under its settings (weights not loaded); see settings/fit.ts. */
+  | { op: 'estimate'; model: ModelRef; memoryLimitBytes: number | null }
+  /** The llama.cpp backends this platform has binaries for, and the one auto picks. */
+  | { op: 'backends' }
   | { op: 'load'; model: ModelRef; memoryLimitBytes: number | null }
   | { op: 'unload' }
   /** lanes: sequences to create the context with, so that many generations can run side by side (serve --engine). */
@@ -60,6 +73,8 @@ export interface WorkerResults {
   init: BackendInfo
   state: WorkerState
   inspect: { metadata: ModelMetadata; tensorBytes: number; dataOffset: number }
+  estimate: FitEstimate
+  backends: { supported: string[]; auto: string; threads: number }
   load: WorkerState
   unload: WorkerState
   generate: GenerationStats

@@ -5,6 +5,7 @@ import { basename } from 'node:path'
 import * as nodeLlamaCpp from 'node-llama-cpp'
 import {
   getLlama,
+  getLlamaGpuTypes,
   readGgufFileInfo,
   GgufInsights,
   GgufFileType,
@@ -17,7 +18,9 @@ import {
 } from 'node-llama-cpp'
 import { AppError } from '../../../shared/api/errors'
 import type { BackendInfo, ModelMetadata, StageState } from '../../../shared/api/inference'
+import type { FitEstimate } from '../../../shared/api/modelSettings'
 import type { ModelRef, WorkerState } from './protocol'
+import { estimateModelFit, hasSettings } from './estimate'
 
 /**
  * The one place that owns llama.cpp's native handles in this thread: the backend (llama), the
@@ -29,7 +32,13 @@ export class NativeState {
   model: LlamaModel | null = null
   modelRef: ModelRef | null = null
   context: LlamaContext | null = null
-  contextSpec: { sequences: number; contextSize: number; adapterPath: string | null } | null = null
+  contextSpec: { sequences: number; contextSize: number; adapterPath: string | null; threads: number; batchSize: number | null } | null = null
+  /** llama.cpp started for a backend other than the host's (a model's settings chose it), by kind. */
+  private otherLlamas = new Map<string, Llama>()
+  /** Backends that could not start here, with why (asked once: each try loads a native binary). */
+  private failedLlamas = new Map<string, AppError>()
+  /** The llama the loaded model runs on (the host's, or one from otherLlamas). */
+  modelLlama: Llama | null = null
   /** The embedding context of the loaded model (separate from the generation context), and its size. */
   embeddingContext: LlamaEmbeddingContext | null = null
   embeddingContextSize = 0
@@ -72,15 +81,7 @@ export class NativeState {
   async init(opts: { threads: number | null; gpu: 'auto' | false }): Promise<BackendInfo> {
     if (this.llama && this.backend) return this.backend
     this.set('llama', 'loading')
-    const common = {
-      build: 'never' as const,
-      logLevel: LlamaLogLevel.warn,
-      logger: (level: LlamaLogLevel, message: string) => {
-        const text = message.trim()
-        if (!text) return
-        this.log(level === LlamaLogLevel.error || level === LlamaLogLevel.fatal ? 'error' : level === LlamaLogLevel.warn ? 'warn' : 'info', `llama.cpp: ${text}`)
-      }
-    }
+    const common = this.llamaOptions()
     let reason: string
     try {
       if (opts.gpu === false) {
@@ -125,6 +126,59 @@ export class NativeState {
       this.set('llama', 'error', message)
       throw new AppError('internal', message)
     }
+  }
+
+  private llamaOptions() {
+    return {
+      build: 'never' as const,
+      logLevel: LlamaLogLevel.warn,
+      logger: (level: LlamaLogLevel, message: string) => {
+        const text = message.trim()
+        if (!text) return
+        this.log(level === LlamaLogLevel.error || level === LlamaLogLevel.fatal ? 'error' : level === LlamaLogLevel.warn ? 'warn' : 'info', `llama.cpp: ${text}`)
+      }
+    }
+  }
+
+  /**
+   * The llama for a model's backend setting: the host's for auto (or when it is that kind), else
+   * llama.cpp started for that kind (kept for the next model); a kind this machine cannot run gets
+   * a clear error naming what works.
+   */
+  async llamaFor(choice: ModelRef['backend']): Promise<Llama> {
+    const base = this.requireLlama()
+    if (!choice || choice === 'auto' || (base.gpu === false ? 'cpu' : base.gpu) === choice) return base
+    const cached = this.otherLlamas.get(choice)
+    if (cached) return cached
+    const failed = this.failedLlamas.get(choice)
+    if (failed) throw failed
+    try {
+      const llama = await getLlama({ ...this.llamaOptions(), gpu: choice === 'cpu' ? false : choice })
+      this.otherLlamas.set(choice, llama)
+      return llama
+    } catch (err) {
+      const label = choice === 'cpu' ? 'CPU' : choice === 'cuda' ? 'CUDA' : choice === 'vulkan' ? 'Vulkan' : 'Metal'
+      const e = new AppError(
+        'unsupported',
+        `The ${label} backend is not available on this machine (${err instanceof Error ? err.message.split('\n')[0] : String(err)}). Choose Auto (${this.backend?.kind ?? 'the host default'}) or CPU in the model's settings.`,
+        { field: 'backend' }
+      )
+      this.failedLlamas.set(choice, e)
+      throw e
+    }
+  }
+
+  /** The GPU kinds this platform has llama.cpp binaries for, and what auto picked. */
+  async backends(): Promise<{ supported: string[]; auto: string; threads: number }> {
+    const llama = this.requireLlama()
+    const supported = (await getLlamaGpuTypes('supported')).map((g) => (g === false ? 'cpu' : g))
+    return { supported, auto: llama.gpu === false ? 'cpu' : llama.gpu, threads: this.threads }
+  }
+
+  /** Whether a model fits under its settings, from llama.cpp's estimates (no weights loaded). */
+  async estimate(ref: ModelRef, memoryLimitBytes: number | null): Promise<FitEstimate> {
+    const llama = await this.llamaFor(ref.backend)
+    return await estimateModelFit(llama, ref, memoryLimitBytes)
   }
 
   requireLlama(): Llama {
@@ -232,12 +286,13 @@ export class NativeState {
   /** Loads (or keeps) the model; refuses a model larger than the memory it would run in. */
   async load(ref: ModelRef, memoryLimitBytes: number | null): Promise<LlamaModel> {
     const llama = this.requireLlama()
-    if (this.model && this.modelRef && this.modelRef.path === ref.path && this.modelRef.gpuLayers === ref.gpuLayers) {
+    if (this.model && this.modelRef && this.modelRef.path === ref.path && this.modelRef.gpuLayers === ref.gpuLayers && (this.modelRef.backend ?? 'auto') === (ref.backend ?? 'auto')) {
       if (this.modelRef.adapterPath !== ref.adapterPath) {
         if (this.activeJobs() > 0) throw busy()
         await this.disposeContext()
-        this.modelRef = { ...ref }
       }
+      // Threads, batch and context size take effect at the next context (ensureContext compares them).
+      if (this.activeJobs() === 0) this.modelRef = { ...ref }
       return this.model
     }
     if (this.activeJobs() > 0) throw busy()
@@ -260,7 +315,18 @@ export class NativeState {
           { file: ref.path, needsBytes: needs, limitBytes: limit }
         )
       }
-      this.model = await llama.loadModel({ modelPath: ref.path, gpuLayers: ref.gpuLayers })
+      // The model's own settings (backend, GPU layers, context size): refused with what would fit.
+      const modelLlama = await this.llamaFor(ref.backend)
+      if (hasSettings(ref)) {
+        // An estimate that cannot be made does not stop the load (llama.cpp still refuses what it cannot hold).
+        const fit = await estimateModelFit(modelLlama, ref, memoryLimitBytes).catch((err: unknown) => {
+          this.log('warn', `${name}: no memory estimate for its settings (${err instanceof Error ? err.message : String(err)})`)
+          return null
+        })
+        if (fit && !fit.fits) throw new AppError('unsupported', fit.message, { file: ref.path, field: 'settings', alternatives: fit.alternatives })
+      }
+      this.model = await modelLlama.loadModel({ modelPath: ref.path, gpuLayers: ref.gpuLayers })
+      this.modelLlama = modelLlama
       this.modelRef = { ...ref }
       this.set('model', 'loaded')
       return this.model
@@ -298,7 +364,17 @@ export class NativeState {
     if (!model || !this.modelRef) throw new AppError('internal', 'no model loaded')
     const adapterPath = this.modelRef.adapterPath
     const spec = this.contextSpec
-    if (this.context && spec && spec.contextSize === contextSize && spec.adapterPath === adapterPath && this.context.sequencesLeft >= sequences) {
+    const threads = this.modelRef.threads ?? this.threads
+    const batchSize = this.modelRef.batchSize ?? null
+    if (
+      this.context &&
+      spec &&
+      spec.contextSize === contextSize &&
+      spec.adapterPath === adapterPath &&
+      spec.threads === threads &&
+      spec.batchSize === batchSize &&
+      this.context.sequencesLeft >= sequences
+    ) {
       return this.context
     }
     if (this.activeJobs() > 0) throw busy()
@@ -309,10 +385,11 @@ export class NativeState {
       this.context = await model.createContext({
         sequences,
         contextSize,
-        threads: this.threads,
+        threads,
+        ...(batchSize ? { batchSize } : {}),
         ...(adapterPath ? { lora: { adapters: [{ filePath: adapterPath }] } } : {})
       })
-      this.contextSpec = { sequences, contextSize, adapterPath }
+      this.contextSpec = { sequences, contextSize, adapterPath, threads, batchSize }
       this.set('context', 'loaded')
       return this.context
     } catch (err) {
@@ -336,7 +413,7 @@ export class NativeState {
     if (this.embeddingContext && this.activeJobs() > 0) throw busy()
     await this.disposeEmbeddingContext()
     try {
-      this.embeddingContext = await model.createEmbeddingContext({ contextSize, threads: this.threads })
+      this.embeddingContext = await model.createEmbeddingContext({ contextSize, threads: this.modelRef.threads ?? this.threads })
       this.embeddingContextSize = contextSize
       return this.embeddingContext
     } catch (err) {

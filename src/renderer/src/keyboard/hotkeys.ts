@@ -25,6 +25,16 @@ export function isTextField(el: Element | null | undefined): boolean {
   return role === 'textbox' || role === 'combobox' || role === 'searchbox' || role === 'spinbutton'
 }
 
+/** Controls that Enter or Space activate themselves (a button in a pane must not also open an item). */
+const ACTIVATABLE = 'button, a[href], summary, input[type="button"], input[type="submit"], input[type="reset"], input[type="checkbox"], input[type="radio"], [role="button"], [role="link"], [role="checkbox"], [role="radio"], [role="switch"], [role="tab"], [role="menuitem"]'
+
+/** True when the key is Enter or Space on a control that it activates. */
+export function activatesControl(e: KeyboardEvent): boolean {
+  if (e.key !== 'Enter' && e.key !== ' ') return false
+  const el = (e.target instanceof Element ? e.target : null) ?? document.activeElement
+  return !!el && el instanceof HTMLElement && el.matches(ACTIVATABLE)
+}
+
 /** Everything that counts as "open on top of the page". */
 const OVERLAY_SELECTOR = ['[role="dialog"]', '[role="alertdialog"]', '[aria-modal="true"]', '[role="menu"]', '[role="listbox"]', '[data-hotkeys-overlay]'].join(',')
 

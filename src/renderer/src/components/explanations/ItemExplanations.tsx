@@ -1,9 +1,11 @@
 import { useCallback, useEffect, useRef, useState } from 'react'
-import { Alert, Badge, Button, Card, Group, NumberInput, Paper, SegmentedControl, Select, Stack, Text, Tooltip } from '@mantine/core'
+import { Alert, Badge, Button, Card, Group, Paper, SegmentedControl, Select, Stack, Text, Tooltip } from '@mantine/core'
 import { api } from '@renderer/api/client'
 import { useCall } from '@renderer/api/hooks'
 import { notifyError } from '../errors/notify'
 import type { ExplanationInfo, GenerationParamsInput, PromptFormat } from '../../../../shared/api/inference'
+import { SamplingFields } from '../sampling/SamplingFields'
+import { samplingForm, samplingParams, type SamplingForm } from '../sampling/form'
 
 const PREFS_KEY = 'imhi-generate-prefs'
 
@@ -11,15 +13,17 @@ interface Prefs {
   modelId: string | null
   adapterId: string | null
   format: PromptFormat
-  maxTokens: number
+  /** The sampling options, as runs have them (validated by the same schema). */
+  sampling: SamplingForm
 }
 
 function loadPrefs(): Prefs {
   try {
-    const p = JSON.parse(localStorage.getItem(PREFS_KEY) ?? '{}') as Partial<Prefs>
-    return { modelId: p.modelId ?? null, adapterId: p.adapterId ?? null, format: p.format ?? 'raw', maxTokens: p.maxTokens ?? 256 }
+    const p = JSON.parse(localStorage.getItem(PREFS_KEY) ?? '{}') as Partial<Prefs> & { maxTokens?: number }
+    // Earlier versions kept only max tokens.
+    return { modelId: p.modelId ?? null, adapterId: p.adapterId ?? null, format: p.format ?? 'raw', sampling: p.sampling ? { ...samplingForm(undefined), ...p.sampling } : samplingForm(p.maxTokens ? { maxTokens: p.maxTokens } : undefined) }
   } catch {
-    return { modelId: null, adapterId: null, format: 'raw', maxTokens: 256 }
+    return { modelId: null, adapterId: null, format: 'raw', sampling: samplingForm(undefined) }
   }
 }
 
@@ -66,11 +70,14 @@ function ExplanationCard({ e, onRegenerate, onDelete, busy }: { e: ExplanationIn
         <Text size="xs" c="dimmed" data-testid="explanation-provenance">
           {p.modelFile}
           {p.sha256 ? ` (sha256 ${p.sha256.slice(0, 12)}…)` : ''}
-          {p.adapterFile ? ` + ${p.adapterFile}` : ''} · {p.params.temperature > 0 ? `T ${p.params.temperature}, top-p ${p.params.topP}, seed ${p.seed}` : 'greedy'} · {p.promptTokens} prompt +{' '}
+          {p.adapterFile ? ` + ${p.adapterFile}` : ''} · {p.params.temperature > 0 ? `T ${p.params.temperature}, top-p ${p.params.topP}, seed ${p.seed}` : 'greedy'}
+          {p.params.repeatPenalty ? `, repeat penalty ${p.params.repeatPenalty}` : ''} · {p.promptTokens} prompt +{' '}
           {p.generatedTokens} generated tokens ·{' '}
           {p.remote
             ? `server ${p.remote.server} (${p.remote.url}, ${p.remote.endpoint}, ${p.remote.attempts} attempt${p.remote.attempts === 1 ? '' : 's'})`
-            : `first token ${Math.round(p.timeToFirstTokenMs)} ms · ${p.tokensPerSecond.toFixed(1)} tokens/s · ${p.backend} · context ${p.contextSize}`}
+            : `first token ${Math.round(p.timeToFirstTokenMs)} ms · ${p.tokensPerSecond.toFixed(1)} tokens/s · ${p.backend} · context ${p.contextSize}${
+                p.load ? ` · ${p.load.gpuLayers} GPU layers, ${p.load.threads} thread${p.load.threads === 1 ? '' : 's'}, batch ${p.load.batchSize}` : ''
+              }`}
         </Text>
       </Stack>
     </Card>
@@ -83,6 +90,7 @@ export function ItemExplanations({ itemId }: { itemId: number }) {
   const stored = useCall('inference.explanations', { itemId })
   const [prefs, setPrefs] = useState<Prefs>(loadPrefs)
   const [streaming, setStreaming] = useState<{ requestId: string; text: string; tokens: number } | null>(null)
+  const sampling = samplingParams(prefs.sampling)
   const requestRef = useRef<string | null>(null)
   const reloadStored = stored.reload
 
@@ -185,10 +193,9 @@ export function ItemExplanations({ itemId }: { itemId: number }) {
           <Select label="LoRA" size="xs" w={180} clearable placeholder="none" data={adapters.map((m) => ({ value: String(m.id), label: m.fileName }))} value={prefs.adapterId} onChange={(v) => update({ adapterId: v })} />
         )}
         <Stack gap={2}>
-          <Text size="xs" fw={500}>Prompt</Text>
-          <SegmentedControl size="xs" data={['raw', 'chat', 'completion']} value={prefs.format} onChange={(v) => update({ format: v as PromptFormat })} />
+          <Text size="xs" fw={500}>Prompt template</Text>
+          <SegmentedControl size="xs" aria-label="Prompt template" data={["raw", "chat", "completion"]} value={prefs.format} onChange={(v) => update({ format: v as PromptFormat })} />
         </Stack>
-        <NumberInput label="Max tokens" size="xs" w={100} min={1} max={8192} value={prefs.maxTokens} onChange={(v) => update({ maxTokens: Number(v) || 256 })} />
         {streaming ? (
           <Button size="xs" color="red" variant="light" onClick={() => void stop()} data-testid="gen-stop">
             Stop
@@ -196,14 +203,15 @@ export function ItemExplanations({ itemId }: { itemId: number }) {
         ) : (
           <Button
             size="xs"
-            disabled={!modelId}
-            onClick={() => modelId && void generate({ modelId, adapterId: prefs.adapterId, format: prefs.format, params: { maxTokens: prefs.maxTokens } })}
+            disabled={!modelId || !sampling.params}
+            onClick={() => modelId && sampling.params && void generate({ modelId, adapterId: prefs.adapterId, format: prefs.format, params: sampling.params })}
             data-testid="gen-start"
           >
             Generate
           </Button>
         )}
       </Group>
+      <SamplingFields value={prefs.sampling} onChange={(v) => update({ sampling: v })} errors={sampling.errors} testIdPrefix="gen" />
       {server && (
         <Text size="xs" c="orange" data-testid="gen-network-warning">
           Generate sends this post over the network to {server.url} (server “{server.name}”{server.url.startsWith('https:') ? ', HTTPS' : ', plain HTTP'}).

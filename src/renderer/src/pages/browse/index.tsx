@@ -11,7 +11,7 @@ import { ResultList, type ResultListHandle } from './ResultList'
 import { ItemPane, NoItem } from './ItemPane'
 import { facetOptions, filtersFromQuery, filtersToQuery, toSearchInput, type BrowseFilters } from './filters'
 import { useSearchPages } from './useSearchPages'
-import { useHotkeyLayer } from '@renderer/keyboard/hotkeys'
+import { activatesControl, useHotkeyLayer } from '@renderer/keyboard/hotkeys'
 import './browse.css'
 
 /** The item a route opens: #/item/42. */
@@ -84,6 +84,9 @@ export default function BrowsePage({ route }: { route: Route }) {
     else if (key === 'Home') moveTo(0)
     else if (key === 'End') moveTo((pages.total ?? 1) - 1)
     else if (key === 'Enter' || key === 'ArrowRight') {
+      // Enter on a button of the open item (Generate, Regenerate, Stop...) presses that button; it
+      // does not open the cursor's item. Elsewhere (the header, after a click) Enter keeps opening.
+      if (activatesControl(e) && e.target instanceof Element && e.target.closest('[data-testid="item-detail"]')) return false
       const item = cursor >= 0 ? pages.itemAt(cursor) : undefined
       if (item) open(item.id)
       else return false

@@ -1,6 +1,6 @@
 import { useEffect, useState } from 'react'
 import { Alert, Button, Group, Loader, ScrollArea, Select, Stack, Table, Text, TextInput } from '@mantine/core'
-import { ModelPicker } from '@renderer/components/pickers/ModelPicker'
+import { LmModelPicker } from '@renderer/components/pickers/LmModelPicker'
 import { StudyPicker } from '@renderer/components/pickers/StudyPicker'
 import { CartesianGrid, ResponsiveContainer, Scatter, ScatterChart, Tooltip, XAxis, YAxis, ZAxis } from 'recharts'
 import type { CorrelationReport, CorrelationValue, EvaluationEvents } from '../../../../shared/api/evaluation'
@@ -73,7 +73,7 @@ export function Agreement() {
       </Text>
       <Group align="end">
         <StudyPicker label="Study (optional)" value={studyId} onChange={setStudyId} placeholder="released DR_annotation ratings" testId="agreement-study" />
-        <ModelPicker label="Model for the LM score (optional)" value={model} onChange={setModel} testId="agreement-lm-model" />
+        <LmModelPicker label="Model for the LM score (optional)" value={model} onChange={setModel} testId="agreement-lm-model" />
         <TextInput size="xs" label="BART export for BART-score (optional)" value={bartModel} onChange={(e) => setBartModel(e.currentTarget.value)} w={280} data-testid="agreement-bart-model" />
         <TextInput size="xs" label="Encoder export for BERTScore (optional)" value={bertModel} onChange={(e) => setBertModel(e.currentTarget.value)} w={280} data-testid="agreement-bertscore-model" />
         <Button size="xs" onClick={run} loading={loading} data-testid="run-correlations">

@@ -1,5 +1,5 @@
 import { progressText } from './progressText'
-import { ModelPicker } from '@renderer/components/pickers/ModelPicker'
+import { LmModelPicker } from '@renderer/components/pickers/LmModelPicker'
 import { useEffect, useMemo, useState } from 'react'
 import { Alert, Button, Card, Group, List, SegmentedControl, Select, Stack, Tabs, Text, TextInput, Title } from '@mantine/core'
 import type { Route } from '@renderer/router'
@@ -177,7 +177,7 @@ function NewEvaluation({ onDone }: { onDone: (id: number) => void }) {
               )}
             </>
           )}
-          <ModelPicker label="Model for the LM score (optional, slow)" value={model} onChange={setModel} testId="lm-model" />
+          <LmModelPicker label="Model for the LM score (optional, slow)" value={model} onChange={setModel} testId="lm-model" />
         </Group>
         <Group align="end" wrap="wrap">
           <TextInput

@@ -64,6 +64,10 @@ export function ServersPanel() {
                         <Badge variant="light" tt="none" maw="none" color={e.apiKeySet ? 'teal' : 'red'}>
                           ${e.apiKeyEnv} {e.apiKeySet ? 'set' : 'not set'}
                         </Badge>
+                      ) : e.apiKeyStored ? (
+                        <Badge variant="light" tt="none" maw="none" color="teal">
+                          in the keychain
+                        </Badge>
                       ) : (
                         <Text c="dimmed" size="sm">none</Text>
                       )}

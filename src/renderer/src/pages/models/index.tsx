@@ -8,6 +8,7 @@ import { notifyError, notifySuccess } from '@renderer/components/errors/notify'
 import type { ModelInfo } from '../../../../shared/api/inference'
 import { BackendCard } from './BackendCard'
 import { ServersPanel } from './ServersPanel'
+import { ModelSettingsPanel } from './settings/ModelSettingsPanel'
 import { formatBytes, formatFileType, formatParams } from './format'
 import { useDownloads, useInferenceStatus } from './useInference'
 
@@ -98,6 +99,7 @@ export default function ModelsPage(_props: { route: Route }) {
   const [base, setBase] = useState<string | null>(null)
   const [busy, setBusy] = useState<string | null>(null)
   const [details, setDetails] = useState<ModelInfo | null>(null)
+  const [settingsOf, setSettingsOf] = useState<ModelInfo | null>(null)
   const list = models.data ?? []
   const bases = list.filter((m) => m.kind === 'model')
 
@@ -248,6 +250,11 @@ export default function ModelsPage(_props: { route: Route }) {
                         Details
                       </Button>
                       {m.kind === 'model' && (
+                        <Button size="xs" variant="subtle" disabled={m.missing} onClick={() => setSettingsOf(m)} aria-label={`Settings of ${m.fileName}`} data-testid="model-settings-open">
+                          Settings
+                        </Button>
+                      )}
+                      {m.kind === 'model' && (
                         <Button
                           size="xs"
                           variant="light"
@@ -280,6 +287,9 @@ export default function ModelsPage(_props: { route: Route }) {
         </Table>
       )}
       <Details m={details} onClose={() => setDetails(null)} />
+      <Modal opened={settingsOf !== null} onClose={() => setSettingsOf(null)} title={settingsOf ? `Inference settings: ${settingsOf.fileName}` : ''} size="lg">
+        {settingsOf && <ModelSettingsPanel model={settingsOf} onClose={() => setSettingsOf(null)} />}
+      </Modal>
       <ServersPanel />
     </Stack>
   )

@@ -4,6 +4,8 @@ import { useCall } from '@renderer/api/hooks'
 import { api } from '@renderer/api/client'
 import { useAppState } from '@renderer/api/appState'
 import { notifyError, notifySuccess } from '@renderer/components/errors/notify'
+import { SamplingFields } from '@renderer/components/sampling/SamplingFields'
+import { DEFAULT_SAMPLING, samplingParams, type SamplingForm } from '@renderer/components/sampling/form'
 import { PROMPT_FORMATS, RUN_SPLITS, type ModelInfo, type PromptFormat, type RunSplit } from '../../../../shared/api/inference'
 
 const SPLIT_LABELS: Record<RunSplit, string> = {
@@ -23,9 +25,8 @@ export function NewRunForm({ models, onStarted }: { models: ModelInfo[]; onStart
   const [limit, setLimit] = useState<number | string>('')
   const [parallel, setParallel] = useState<number | string>(1)
   const [format, setFormat] = useState<PromptFormat>('raw')
-  const [maxTokens, setMaxTokens] = useState<number | string>(256)
-  const [temperature, setTemperature] = useState<number | string>(0)
-  const [seed, setSeed] = useState<number | string>(0)
+  const [samplingForm, setSamplingForm] = useState<SamplingForm>(DEFAULT_SAMPLING)
+  const sampling = samplingParams(samplingForm)
   const [busy, setBusy] = useState(false)
   const adapters = models.filter((m) => m.kind === 'lora' && (!m.baseModelId || String(m.baseModelId) === modelId))
   const engines = useCall('inference.engines.list', {}).data ?? []
@@ -35,7 +36,7 @@ export function NewRunForm({ models, onStarted }: { models: ModelInfo[]; onStart
   const [sendConfirmed, setSendConfirmed] = useState(false)
 
   const start = async () => {
-    if (!chosenModel || datasets.length === 0 || (server && !sendConfirmed)) return
+    if (!chosenModel || datasets.length === 0 || (server && !sendConfirmed) || !sampling.params) return
     setBusy(true)
     try {
       const run = await api.call('inference.runs.create', {
@@ -45,7 +46,7 @@ export function NewRunForm({ models, onStarted }: { models: ModelInfo[]; onStart
         limit: typeof limit === 'number' && limit > 0 ? limit : undefined,
         parallel: Number(parallel) || 1,
         format,
-        params: { maxTokens: Number(maxTokens) || 256, temperature: Number(temperature) || 0, seed: Number(seed) || 0 }
+        params: sampling.params
       })
       notifySuccess(`${run.total} items`, `Run ${run.id} started`)
       // The next run to a server asks again.
@@ -105,13 +106,8 @@ export function NewRunForm({ models, onStarted }: { models: ModelInfo[]; onStart
             data-testid="run-parallel"
           />
           <Select label="Prompt format" data={PROMPT_FORMATS.map((f) => ({ value: f, label: f === 'raw' ? 'raw (as IMHI.py)' : f }))} value={format} onChange={(v) => v && setFormat(v as PromptFormat)} w={170} allowDeselect={false} />
-          <NumberInput label="Max tokens" min={1} max={8192} value={maxTokens} onChange={setMaxTokens} w={110} />
-          <NumberInput label="Temperature" description="0 = greedy" min={0} max={2} step={0.1} decimalScale={2} value={temperature} onChange={setTemperature} w={110} />
-          <NumberInput label="Seed" min={0} value={seed} onChange={setSeed} w={100} />
-          <Button onClick={() => void start()} loading={busy} disabled={!chosenModel || datasets.length === 0 || (!!server && !sendConfirmed)} data-testid="run-start">
-            Start run
-          </Button>
         </Group>
+        <SamplingFields value={samplingForm} onChange={setSamplingForm} errors={sampling.errors} size="sm" testIdPrefix="run" />
         {server && (
           <Alert color="orange" variant="light" title="The posts will leave this machine" data-testid="run-network-warning">
             <Stack gap={6}>
@@ -123,6 +119,11 @@ export function NewRunForm({ models, onStarted }: { models: ModelInfo[]; onStart
             </Stack>
           </Alert>
         )}
+        <Group>
+          <Button onClick={() => void start()} loading={busy} disabled={!chosenModel || datasets.length === 0 || (!!server && !sendConfirmed) || !sampling.params} data-testid="run-start">
+            Start run
+          </Button>
+        </Group>
       </Stack>
     </Card>
   )
