@@ -27,10 +27,10 @@ export interface ServiceContext {
 export function createServices(ctx: Omit<ServiceContext, 'events'> & { events?: EventHub }) {
   const base: ServiceContext = { ...ctx, events: ctx.events ?? new EventHub() }
   const imhi = createImhiService(base)
-  const inference = createInferenceService(base, { imhi })
-  const annotation = createAnnotationService(base, { imhi, inference })
-  // ONNX Runtime (MentalBERT, BART-score, BERTScore...): one worker thread, started on first use.
+  // ONNX Runtime (MentalBERT, BART-score, BERTScore, MentalBART/MentalT5 generation): one worker thread, started on first use.
   const onnx = new OnnxEngine()
+  const inference = createInferenceService(base, { imhi, onnx })
+  const annotation = createAnnotationService(base, { imhi, inference })
   const evaluation = createEvaluationService(base, { imhi, inference, annotation, onnx })
   return {
     ...base,

@@ -8,6 +8,7 @@ import { AppError } from '../../shared/api/errors'
 import { findDataset } from '../../shared/imhi/datasets'
 import {
   generationParamsSchema,
+  seq2seqAddSchema,
   type BackendInfo,
   type DownloadProgress,
   type ExplanationInfo,
@@ -33,6 +34,8 @@ import { llamaCppSession } from './engines/llamacpp'
 import { checkServer, openAiSession, remoteScoreLogProb } from './engines/openai'
 import { createEngineRegistry } from './engines/registry'
 import type { EngineSession, EngineStats } from './engines/types'
+import { createSeq2seqEngines } from './engines/seq2seq'
+import { OnnxEngine } from './engines/onnx'
 
 export interface InferenceOptions {
   /** Caps the memory a model may need (tests; IMHI_MEMORY_LIMIT, e.g. "8G"); default: the machine's RAM. */
@@ -114,7 +117,7 @@ function pidAlive(pid: number): boolean {
   }
 }
 
-export function createInferenceService(ctx: ServiceContext, deps: { imhi: ImhiService }, opts: InferenceOptions = {}) {
+export function createInferenceService(ctx: ServiceContext, deps: { imhi: ImhiService; onnx?: OnnxEngine }, opts: InferenceOptions = {}) {
   // deps.imhi is not needed yet: items are read from the core `items` table directly.
   void deps
   const { db } = ctx
@@ -127,6 +130,9 @@ export function createInferenceService(ctx: ServiceContext, deps: { imhi: ImhiSe
   const modelsDir = join(ctx.dataDir, 'models')
   const library = createModelLibrary(db, modelsDir)
   const engines = createEngineRegistry(db)
+  // Converted MentalBART / MentalT5 folders run in the ONNX worker (engines/seq2seq.ts).
+  const onnx = deps.onnx ?? new OnnxEngine()
+  const seq2seq = createSeq2seqEngines({ onnx, engines, threads })
 
   let workerState: WorkerState | null = null
   const worker = new InferenceWorker({
@@ -280,7 +286,10 @@ export function createInferenceService(ctx: ServiceContext, deps: { imhi: ImhiSe
 
   /** The engine session that makes a run's or a request's text: a GGUF in llama.cpp, or a registered server. */
   function sessionFor(target: { modelId?: number | null; adapterId?: number | null; engineId?: number | null }): EngineSession {
-    if (target.engineId) return openAiSession(engines.get(target.engineId))
+    if (target.engineId) {
+      const e = engines.get(target.engineId)
+      return e.kind === 'onnx-seq2seq' ? seq2seq.session(e) : openAiSession(e)
+    }
     if (!target.modelId) throw new AppError('invalid_input', 'Choose a model or a registered server.', { field: 'modelId' })
     const { ref, model, adapter } = modelRef(target.modelId, target.adapterId)
     return llamaCppSession({ worker, ensureInit, memoryLimitBytes }, { ref, model, adapter })
@@ -524,7 +533,13 @@ export function createInferenceService(ctx: ServiceContext, deps: { imhi: ImhiSe
     },
 
     /** Asks a registered server what it offers (its models, prompt log-probabilities); sends no post. */
-    checkEngine: (id: number) => checkServer(engines.get(id)),
+    checkEngine: (id: number) => {
+      const e = engines.get(id)
+      return e.kind === 'onnx-seq2seq' ? seq2seq.check(e) : checkServer(e)
+    },
+
+    /** Registers a converted MentalBART / MentalT5 folder (loaded and checked, then hashed) as an engine. */
+    addSeq2seqEngine: (input: { name: string; path: string }) => seq2seq.add(seq2seqAddSchema.parse(input)),
 
     removeEngine(id: number): { removed: number } {
       engines.get(id)
@@ -768,7 +783,8 @@ export function createInferenceService(ctx: ServiceContext, deps: { imhi: ImhiSe
       }
       const remote = input.engineId ? engines.get(input.engineId) : null
       const local = remote ? null : modelRef(input.modelId!, input.adapterId)
-      const model = local?.model ?? { id: null, fileName: `${remote!.model ?? 'server default'} @ ${remote!.name}`, sha256: null }
+      const folder = remote?.kind === 'onnx-seq2seq'
+      const model = local?.model ?? (folder ? { id: null, fileName: basename(remote!.url), sha256: remote!.model } : { id: null, fileName: `${remote!.model ?? 'server default'} @ ${remote!.name}`, sha256: null })
       const adapter = local?.adapter ?? null
       const datasets: string[] = []
       for (const name of input.datasets) {
@@ -801,7 +817,7 @@ export function createInferenceService(ctx: ServiceContext, deps: { imhi: ImhiSe
             datasets: JSON.stringify(datasets),
             split: input.split,
             limit: input.limit ?? null,
-            backend: remote ? `remote:${remote.name}` : (backend?.kind ?? null),
+            backend: remote ? (folder ? 'onnx-seq2seq' : `remote:${remote.name}`) : (backend?.kind ?? null),
             engineId: remote?.id ?? null
           }).lastInsertRowid
         )
@@ -909,6 +925,8 @@ export function createInferenceService(ctx: ServiceContext, deps: { imhi: ImhiSe
         await a.done
       }
       for (const d of downloads.values()) await d.cancel?.()
+      await seq2seq.close()
+      if (!deps.onnx) await onnx.close()
       await worker.terminate()
     }
   }

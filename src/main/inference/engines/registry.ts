@@ -5,7 +5,7 @@ import { engineAddSchema, type EngineAddInput, type EngineInfo } from '../../../
 interface EngineRow {
   id: number
   name: string
-  kind: 'openai'
+  kind: 'openai' | 'onnx-seq2seq'
   url: string
   api_key_env: string | null
   model: string | null
@@ -60,6 +60,7 @@ export function createEngineRegistry(db: Db) {
       `INSERT INTO engines (name, kind, url, api_key_env, model, timeout_seconds, max_retries)
        VALUES (@name, 'openai', @url, @apiKeyEnv, @model, @timeoutSeconds, @maxRetries)`
     ),
+    insertFolder: db.prepare(`INSERT INTO engines (name, kind, url, model) VALUES (@name, 'onnx-seq2seq', @folder, @fingerprint)`),
     remove: db.prepare<[number]>('DELETE FROM engines WHERE id = ?')
   }
   return {
@@ -80,6 +81,15 @@ export function createEngineRegistry(db: Db) {
       const id = Number(
         q.insert.run({ name: v.name, url, apiKeyEnv: v.apiKeyEnv ?? null, model: v.model ?? null, timeoutSeconds: v.timeoutSeconds, maxRetries: v.maxRetries }).lastInsertRowid
       )
+      return toInfo(q.byId.get(id)!)
+    },
+    /**
+     * A converted seq2seq folder (MentalBART, MentalT5) as engine kind 'onnx-seq2seq': url holds the
+     * folder, model its SHA-256 fingerprint (engines/seq2seq.ts checks the folder before this).
+     */
+    addFolder(input: { name: string; folder: string; fingerprint: string }): EngineInfo {
+      if (q.byName.get(input.name)) throw new AppError('conflict', `An engine named "${input.name}" is already registered.`, { field: 'name' })
+      const id = Number(q.insertFolder.run(input).lastInsertRowid)
       return toInfo(q.byId.get(id)!)
     },
     /** Its runs keep their rows (engine_id becomes NULL); they cannot be resumed until it is added again. */

@@ -224,7 +224,9 @@ interface Row {
   promptTokens: number
   promptTokensFull: number
   firstTokenMs: number
+  /** Text streamed so far, and the last decode of the row. */
   text: string
+  lastDecode: string
 }
 
 /**
@@ -269,7 +271,7 @@ async function generateBatch(model: OnnxModel, plan: Seq2seqPlan, items: readonl
   if (hidden.type !== 'float32' || hidden.dims.length !== 3 || hidden.dims[0] !== batchSize) {
     throw new AppError('bad_file', `${enc.file}: last_hidden_state is ${hidden.type} [${hidden.dims.join(', ')}], expected float32 [batch, tokens, hidden]`, { file: enc.file })
   }
-  let rows: Row[] = items.map((it, i) => ({ key: it.key, ids: [plan.decoderStart], promptTokens: encoded[i].ids.length, promptTokensFull: encoded[i].fullLength, firstTokenMs: 0, text: '' }))
+  let rows: Row[] = items.map((it, i) => ({ key: it.key, ids: [plan.decoderStart], promptTokens: encoded[i].ids.length, promptTokensFull: encoded[i].fullLength, firstTokenMs: 0, text: '', lastDecode: '' }))
   let past: Record<string, TensorValue> | null = null
   const wantFirst = plan.mode === 'with-past' ? ['logits', ...Array.from({ length: plan.layers }, (_, i) => [`present.${i}.decoder.key`, `present.${i}.decoder.value`, `present.${i}.encoder.key`, `present.${i}.encoder.value`]).flat()] : ['logits']
   const wantNext = ['logits', ...Array.from({ length: plan.layers }, (_, i) => [`present.${i}.decoder.key`, `present.${i}.decoder.value`]).flat()]
@@ -339,9 +341,17 @@ async function generateBatch(model: OnnxModel, plan: Seq2seqPlan, items: readonl
       state.tokens++
       if (r.ids.length === 2) r.firstTokenMs = now - started
       if (hooks.text) {
+        // Streamed: only what two successive decodes agree on (a half-decoded UTF-8 character, or
+        // a space that clean-up removes before punctuation, waits for the next token).
         const text = tok.decode(r.ids, { skipSpecialTokens: true })
-        if (text.startsWith(r.text) && text !== r.text) hooks.text(r.key, text.slice(r.text.length), r.ids.length - 1)
-        if (text.startsWith(r.text)) r.text = text
+        let common = 0
+        while (common < text.length && common < r.lastDecode.length && text[common] === r.lastDecode[common]) common++
+        const stable = text.slice(0, common)
+        if (stable.length > r.text.length && stable.startsWith(r.text)) {
+          hooks.text(r.key, stable.slice(r.text.length), r.ids.length - 1)
+          r.text = stable
+        }
+        r.lastDecode = text
       }
       if (plan.rules.eos.includes(id)) finish(r, 'eog')
       else if (r.ids.length >= maxLength) finish(r, 'maxTokens')

@@ -1,0 +1,237 @@
+import { createHash } from 'node:crypto'
+import { existsSync, readdirSync, statSync } from 'node:fs'
+import { basename, join, resolve } from 'node:path'
+import { AppError } from '../../../shared/api/errors'
+import type { EngineCheck, EngineInfo, GenerationParams, PromptFormat, Provenance, Seq2seqAddInput } from '../../../shared/api/inference'
+import { sha256File } from '../gguf'
+import type { PromptSpec } from '../worker/protocol'
+import type { OnnxEngine, OnnxModelInfo } from './onnx'
+import type { GeneratedItem, Seq2seqPlan } from './onnx/generate'
+import type { BatchListeners, BatchOutcome, EngineItem, EngineSession, EngineStats } from './types'
+import type { EngineRegistry } from './registry'
+
+// The ONNX seq2seq engine: a converted MentalBART / MentalT5 folder (Optimum's layout) run in the
+// ONNX worker thread, greedy as IMHI.py decodes non-LLaMA models (onnx/generate.ts). A folder is
+// registered once (engines table, kind 'onnx-seq2seq': url = the folder, model = its fingerprint);
+// runs and single-post generation choose it like any engine.
+
+/** Files whose bytes make the model: what the fingerprint covers. */
+function modelFiles(dir: string): string[] {
+  return readdirSync(dir)
+    .filter((f) => /\.(onnx|onnx_data|onnx\.data)$/.test(f) || ['config.json', 'generation_config.json', 'tokenizer.json', 'tokenizer_config.json', 'special_tokens_map.json', 'vocab.json', 'merges.txt', 'vocab.txt', 'spiece.model'].includes(f))
+    .filter((f) => statSync(join(dir, f)).isFile())
+    .sort()
+}
+
+/** SHA-256 over the folder's model files (name, size and SHA-256 of each): what a run's rows record and resume checks. */
+export async function folderFingerprint(dir: string): Promise<string> {
+  const h = createHash('sha256')
+  for (const f of modelFiles(dir)) h.update(`${f}\0${statSync(join(dir, f)).size}\0${await sha256File(join(dir, f))}\n`)
+  return h.digest('hex')
+}
+
+/** The graphs a generation session loads: the encoder, the first-step decoder, the decoder with past when there is one (never a merged decoder beside them). */
+export function generationSessions(dir: string): string[] {
+  return ['encoder_model', 'decoder_model', ...(existsSync(join(dir, 'decoder_with_past_model.onnx')) ? ['decoder_with_past_model'] : [])]
+}
+
+export interface Seq2seqEnginesDeps {
+  onnx: OnnxEngine
+  engines: EngineRegistry
+  /** ONNX Runtime intra-op threads (IMHI_THREADS); default ONNX Runtime's. */
+  threads?: number | null
+}
+
+/** Loaded folders (one ONNX Runtime model each, shared by the sessions that use it) and registration. */
+export function createSeq2seqEngines(deps: Seq2seqEnginesDeps) {
+  const loaded = new Map<string, Promise<{ info: OnnxModelInfo; plan: Seq2seqPlan }>>()
+
+  async function load(dir: string): Promise<{ info: OnnxModelInfo; plan: Seq2seqPlan }> {
+    let p = loaded.get(dir)
+    if (!p) {
+      p = (async () => {
+        const { readModelFolder } = await import('./onnx/folder')
+        const folder = readModelFolder(dir)
+        if (folder.kind !== 'seq2seq') {
+          throw new AppError('bad_file', `${dir}: not a seq2seq export: it holds model.onnx (an encoder or classifier); MentalBART / MentalT5 need encoder_model.onnx and decoder_model.onnx (scripts/convert_checkpoints.py seq2seq)`, { file: dir })
+        }
+        const info = await deps.onnx.load(dir, { sessions: generationSessions(dir), ...(deps.threads ? { threads: deps.threads } : {}) })
+        try {
+          return { info, plan: await deps.onnx.seq2seqPlan(info.id) }
+        } catch (err) {
+          await deps.onnx.unload(info.id).catch(() => undefined)
+          throw err
+        }
+      })()
+      loaded.set(dir, p)
+      p.catch(() => loaded.delete(dir))
+    }
+    return await p
+  }
+
+  return {
+    load,
+
+    /** Checks the folder (loads it, resolves its decoding), hashes it and registers it. */
+    async add(input: Seq2seqAddInput): Promise<EngineInfo> {
+      const dir = resolve(input.path)
+      if (deps.engines.byName(input.name)) throw new AppError('conflict', `An engine named "${input.name}" is already registered.`, { field: 'name' })
+      await load(dir)
+      return deps.engines.addFolder({ name: input.name, folder: dir, fingerprint: await folderFingerprint(dir) })
+    },
+
+    async check(info: EngineInfo): Promise<EngineCheck> {
+      try {
+        const { plan, info: m } = await load(info.url)
+        return {
+          engineId: info.id,
+          ok: true,
+          models: [basename(info.url)],
+          model: basename(info.url),
+          promptLogprobs: null,
+          message: `${info.url}: ${m.modelType ?? 'seq2seq'} export, decoder ${plan.mode === 'with-past' ? 'with past key values' : 'recomputed each step (no decoder_with_past_model.onnx)'}, on ${m.provider}; greedy decoding${plan.configNumBeams > 1 ? ` (its config asks num_beams ${plan.configNumBeams}: not applied)` : ''}`
+        }
+      } catch (err) {
+        return { engineId: info.id, ok: false, models: [], model: null, promptLogprobs: null, message: AppError.from(err).message }
+      }
+    },
+
+    session(info: EngineInfo): EngineSession {
+      return seq2seqSession(deps.onnx, load, info)
+    },
+
+    /** Unloads the folders from the ONNX worker. */
+    async close(): Promise<void> {
+      for (const p of loaded.values()) {
+        const m = await p.catch(() => null)
+        if (m) await deps.onnx.unload(m.info.id).catch(() => undefined)
+      }
+      loaded.clear()
+    }
+  }
+}
+export type Seq2seqEngines = ReturnType<typeof createSeq2seqEngines>
+
+/** What a generated row records. */
+export function seq2seqProvenance(info: EngineInfo, m: OnnxModelInfo, plan: Seq2seqPlan, fingerprint: string, stats: EngineStats, format: PromptFormat, params: GenerationParams): Provenance {
+  return {
+    modelFile: basename(info.url),
+    sha256: fingerprint,
+    adapterFile: null,
+    adapterSha256: null,
+    promptFormat: format,
+    params,
+    seed: params.seed,
+    promptTokens: stats.promptTokens,
+    generatedTokens: stats.generatedTokens,
+    finish: stats.finish,
+    timeToFirstTokenMs: stats.timeToFirstTokenMs,
+    tokensPerSecond: Math.round(stats.tokensPerSecond * 100) / 100,
+    backend: `onnxruntime-${m.provider}`,
+    truncation: null,
+    contextSize: plan.maxPositions ?? 0,
+    ...(stats.seq2seq ? { seq2seq: stats.seq2seq } : {})
+  }
+}
+
+function toStats(g: GeneratedItem, info: EngineInfo, m: OnnxModelInfo, plan: Seq2seqPlan, fingerprint: string): EngineStats {
+  return {
+    text: g.text,
+    promptTokens: g.promptTokens,
+    generatedTokens: g.generatedTokens,
+    finish: g.finish,
+    timeToFirstTokenMs: g.timeToFirstTokenMs,
+    tokensPerSecond: g.seconds > 0 ? g.generatedTokens / g.seconds : 0,
+    seconds: g.seconds,
+    truncation: null,
+    contextSize: plan.maxPositions ?? 0,
+    chatWrapper: null,
+    seq2seq: {
+      engine: 'onnx-seq2seq',
+      name: info.name,
+      folder: info.url,
+      fingerprint,
+      modelType: plan.modelType,
+      decoder: plan.mode,
+      decoding: {
+        strategy: 'greedy',
+        configFile: basename(plan.configFile),
+        decoderStartTokenId: plan.decoderStart,
+        eosTokenIds: plan.rules.eos,
+        minLength: plan.rules.minLength,
+        noRepeatNgramSize: plan.rules.noRepeatNgram,
+        repetitionPenalty: plan.rules.repetitionPenalty,
+        forcedBosTokenId: plan.rules.forcedBos,
+        forcedEosTokenIds: plan.rules.forcedEos,
+        maxLength: g.maxLength,
+        configNumBeams: plan.configNumBeams,
+        configDoSample: plan.configDoSample
+      },
+      batchSize: g.batchSize,
+      promptTokensFull: g.promptTokensFull,
+      provider: m.provider
+    }
+  }
+}
+
+/**
+ * One registered folder as an engine session. The prompt is the query as is (IMHI.py feeds the
+ * test_complete query to a non-LLaMA model with no template); `parallel` is the batch size (IMHI.py's
+ * --batch_size); params.maxTokens bounds the new tokens (IMHI.py's max_length 2048 = 2047 new).
+ * Sampling parameters do not apply: decoding is greedy.
+ */
+export function seq2seqSession(onnx: OnnxEngine, load: (dir: string) => Promise<{ info: OnnxModelInfo; plan: Seq2seqPlan }>, info: EngineInfo): EngineSession {
+  let model: { info: OnnxModelInfo; plan: Seq2seqPlan } | null = null
+  let fingerprint = info.model ?? ''
+  const ready = () => {
+    if (!model) throw new AppError('internal', 'the seq2seq session was not prepared')
+    return model
+  }
+  const prompt = (p: PromptSpec): string => {
+    if (p.template !== 'none' || p.messages) throw new AppError('invalid_input', `${info.name} is an encoder-decoder model: it takes the query as is (format raw or completion), not a chat template.`, { field: 'format' })
+    return p.text
+  }
+  return {
+    engine: 'onnx-seq2seq',
+    modelId: null,
+    modelFile: basename(info.url),
+
+    async prepare(): Promise<string> {
+      if (!existsSync(info.url)) throw new AppError('not_found', `${info.url}: the folder of engine "${info.name}" is gone; put it back or register the model again.`, { file: info.url })
+      const now = await folderFingerprint(info.url)
+      if (info.model && now !== info.model) {
+        throw new AppError('conflict', `${info.url}: the files of engine "${info.name}" changed since it was registered (SHA-256 ${info.model.slice(0, 12)}… now ${now.slice(0, 12)}…); its runs cannot continue with other weights. Register the folder again under a new name.`, { file: info.url })
+      }
+      fingerprint = now
+      model = await load(info.url)
+      return `onnxruntime-${model.info.provider}`
+    },
+
+    provenance: (stats, format, params) => seq2seqProvenance(info, ready().info, ready().plan, fingerprint, stats, format, params),
+
+    async generate(jobId: string, p: PromptSpec, params: GenerationParams, onText?: (text: string, tokens: number) => void): Promise<EngineStats> {
+      const m = ready()
+      let result: GeneratedItem | null = null
+      await onnx.seq2seqGenerate(m.info.id, jobId, [{ key: 0, text: prompt(p) }], { batchSize: 1, maxNewTokens: params.maxTokens, stream: !!onText, reportStopped: true }, (e) => {
+        if (e.kind === 'item') result = e.result
+        else if (e.kind === 'text') onText?.(e.text, e.tokens)
+      })
+      if (!result) throw new AppError('internal', `${info.name}: generation ended without a result`)
+      return toStats(result, info, m.info, m.plan, fingerprint)
+    },
+
+    async batch(jobId: string, items: EngineItem[], params: GenerationParams, parallel: number, listeners: BatchListeners): Promise<BatchOutcome> {
+      const m = ready()
+      const texts = items.map((it) => ({ key: it.key, text: prompt(it.prompt) }))
+      const out = await onnx.seq2seqGenerate(m.info.id, jobId, texts, { batchSize: parallel, maxNewTokens: params.maxTokens }, (e) => {
+        if (e.kind === 'item') listeners.item(e.result.key, toStats(e.result, info, m.info, m.plan, fingerprint))
+        else if (e.kind === 'tokens') listeners.tokens(e.total)
+      })
+      return { aborted: out.aborted, pausedBecause: null }
+    },
+
+    async abort(jobId: string): Promise<boolean> {
+      return (await onnx.abortJob(jobId)).aborted
+    }
+  }
+}
