@@ -8,6 +8,7 @@ import { notifyError, notifySuccess } from '../../components/errors/notify'
 import type { ModelInfo } from '../../../../shared/api/inference'
 import { BackendCard } from './BackendCard'
 import { ServersPanel } from './ServersPanel'
+import { Seq2seqPanel } from './Seq2seqPanel'
 import { formatBytes, formatFileType, formatParams } from './format'
 import { useDownloads, useInferenceStatus } from './useInference'
 
@@ -280,6 +281,7 @@ export default function ModelsPage(_props: { route: Route }) {
         </Table>
       )}
       <Details m={details} onClose={() => setDetails(null)} />
+      <Seq2seqPanel />
       <ServersPanel />
     </Stack>
   )
