@@ -1,5 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest'
 import { appendFileSync, cpSync, readFileSync, writeFileSync } from 'node:fs'
+import { spawnSync } from 'node:child_process'
 import { join } from 'node:path'
 import Papa from 'papaparse'
 import { testServices } from '../support/services'
@@ -140,5 +141,39 @@ describe('the onnx-seq2seq engine in the inference service', () => {
     const run = s.inference.createRun({ engineId: e.id, datasets: ['DR'], split: 'test_complete', limit: 2, parallel: 1, format: 'raw', params }, { start: false })
     await expect(s.inference.runToEnd(run.id)).rejects.toThrow(/changed since it was registered/)
     expect(s.inference.getRun(run.id)).toMatchObject({ status: 'failed', done: 0 })
+  })
+})
+
+describe('the onnx-seq2seq engine from the CLI', () => {
+  const ROOT = join(__dirname, '..', '..')
+  const imhi = (args: string[]) => {
+    const r = spawnSync(process.execPath, [join(ROOT, 'bin', 'imhi.js'), ...args], { cwd: ROOT, encoding: 'utf8' })
+    return { status: r.status, stdout: r.stdout, stderr: r.stderr }
+  }
+  it('engines add --seq2seq, generate --engine over the completion split, generate --model FOLDER, a bad folder', () => {
+    const cdir = tempDir('imhi-s2s-cli-')
+    const db = join(cdir, 'cli.db')
+    expect(imhi(['import', writeManyItems(cdir, 4), '--db', db]).status).toBe(0)
+    const folder = join(ONNX_FIXTURES, 't5-tiny')
+    const added = imhi(['engines', 'add', 'mentalt5', '--seq2seq', folder, '--db', db])
+    expect(added.status, added.stderr).toBe(0)
+    expect(added.stdout).toMatch(/engine 1: mentalt5 onnx-seq2seq .*t5-tiny \(sha256 [0-9a-f]{64}\)\n.*t5 export, decoder with past key values/)
+    expect(imhi(['engines', 'list', '--db', db]).stdout).toMatch(/^1\tmentalt5\tonnx-seq2seq\t.*t5-tiny\tsha256 [0-9a-f]{12}\n$/)
+    const run = imhi(['generate', '--engine', 'mentalt5', '--dataset', 'DR', '--split', 'completion', '--parallel', '2', '--max-tokens', '20', '--db', db, '--json', '--quiet'])
+    expect(run.status, run.stderr).toBe(0)
+    expect(JSON.parse(run.stdout)).toMatchObject({ run: 1, items: 4, status: 'completed', total: 4 })
+    expect(run.stderr).toContain('2 per batch')
+    expect(run.stderr).not.toMatch(/sent to|network/)
+    // the same folder as --model: the registered engine, not a second one
+    const again = imhi(['generate', '--model', folder, '--dataset', 'DR', '--split', 'completion', '--limit', '1', '--db', db, '--json', '--quiet'])
+    expect(again.status, again.stderr).toBe(0)
+    expect(JSON.parse(again.stdout)).toMatchObject({ run: 2, items: 1, status: 'completed' })
+    expect(imhi(['engines', 'list', '--db', db, '--json']).stdout.match(/"kind": "onnx-seq2seq"/g)).toHaveLength(1)
+    const bad = imhi(['engines', 'add', 'bad', '--seq2seq', join(ONNX_FIXTURES, 'roberta-tiny-l3'), '--db', db])
+    expect(bad.status).toBe(1)
+    expect(bad.stderr).toMatch(/not a seq2seq export: it holds model\.onnx/)
+    const both = imhi(['engines', 'add', 'x', '--seq2seq', folder, '--url', 'http://127.0.0.1:1', '--db', db])
+    expect(both.status).toBe(2) // invalid input
+    expect(both.stderr).toMatch(/give either --url .* or --seq2seq/)
   })
 })

@@ -1,6 +1,6 @@
 import { Option, type Command } from 'commander'
-import { existsSync } from 'node:fs'
-import { resolve } from 'node:path'
+import { existsSync, statSync } from 'node:fs'
+import { basename, resolve } from 'node:path'
 import { dbOption, intArg, jsonOption, printJson, withServices } from './common'
 import type { Services } from '../services'
 import { AppError } from '../../shared/api/errors'
@@ -76,6 +76,18 @@ function runSummary(r: RunInfo) {
     total: r.total,
     ...(r.error ? { error: r.error } : {})
   }
+}
+
+/**
+ * A converted MentalBART / MentalT5 folder given as --model: the engine registered for that folder,
+ * or a new one named after it (loaded, checked and hashed first).
+ */
+async function folderEngine(s: Services, dir: string): Promise<EngineInfo> {
+  const known = s.inference.engines.list().find((e) => e.kind === 'onnx-seq2seq' && e.url === dir)
+  if (known) return known
+  let name = basename(dir).replace(/[^\w.-]/g, '_') || 'seq2seq'
+  for (let i = 2; s.inference.engines.byName(name); i++) name = `${basename(dir).replace(/[^\w.-]/g, '_')}-${i}`
+  return await s.inference.addSeq2seqEngine({ name, path: dir })
 }
 
 function engineByName(s: Services, name: string): EngineInfo {
@@ -271,7 +283,7 @@ export function registerInference(program: Command): void {
     .command('generate')
     .description('Run a model over IMHI test sets as IMHI.py does (a benchmark run); progress on stderr, Ctrl+C pauses')
     .addOption(dbOption())
-    .addOption(new Option('--model <path|id>', 'a .gguf path (added to the library if new) or a library id'))
+    .addOption(new Option('--model <path|id>', 'a .gguf path (added to the library if new), a library id, or a converted MentalBART/MentalT5 folder (registered as an engine if new)'))
     .addOption(new Option('--engine <name>', 'a registered engine instead of a local model (imhi engines add): an OpenAI-compatible server (the posts are sent to it) or a MentalBART/MentalT5 folder (run here; --parallel is its batch size)'))
     .addOption(new Option('--adapter <path|id>', 'a LoRA adapter for the model'))
     .addOption(new Option('--dataset <names>', 'dataset(s), comma-separated, e.g. DR,dreaddit').makeOptionMandatory())
@@ -310,9 +322,11 @@ export function registerInference(program: Command): void {
         json?: boolean
       }) => {
         await withServices(opts.db, async (s) => {
-          if (!opts.model === !opts.engine) throw new AppError('invalid_input', 'give either --model (a local GGUF) or --engine (a registered server)')
-          const remote = opts.engine ? engineByName(s, opts.engine) : null
-          if (remote && opts.adapter) throw new AppError('invalid_input', '--adapter goes with a local --model, not with --engine')
+          if (!opts.model === !opts.engine) throw new AppError('invalid_input', 'give either --model (a local GGUF or MentalBART/MentalT5 folder) or --engine (a registered engine)')
+          const folder = opts.model && !/^\d+$/.test(opts.model) && existsSync(resolve(opts.model)) && statSync(resolve(opts.model)).isDirectory() ? resolve(opts.model) : null
+          if (folder) opts.model = undefined
+          const remote = opts.engine ? engineByName(s, opts.engine) : folder ? await folderEngine(s, folder) : null
+          if (remote && opts.adapter) throw new AppError('invalid_input', '--adapter goes with a local GGUF --model, not with an engine')
           const model = opts.model ? await resolveModel(s, opts.model, '--model') : null
           const adapter = opts.adapter ? await resolveModel(s, opts.adapter, '--adapter') : null
           const datasets = opts.dataset.split(',').map((d) => d.trim()).filter(Boolean)
@@ -340,7 +354,8 @@ export function registerInference(program: Command): void {
             { start: false }
           )
           if (remote && remote.kind === 'openai') process.stderr.write(networkNotice(remote, planned.total))
-          process.stderr.write(`run ${planned.id}: ${planned.total} items, ${planned.modelFile}, ${opts.format}, ${opts.parallel} ${remote ? 'requests in flight' : 'parallel'}\n`)
+          const per = remote?.kind === 'onnx-seq2seq' ? 'per batch' : remote ? 'requests in flight' : 'parallel'
+          process.stderr.write(`run ${planned.id}: ${planned.total} items, ${planned.modelFile}, ${opts.format}, ${opts.parallel} ${per}\n`)
           const stop = progressPrinter(s, !!opts.quiet)
           try {
             finishRunCommand(await runInForeground(s, planned.id, opts.parallel), !!opts.json)
