@@ -177,3 +177,15 @@ describe('the onnx-seq2seq engine from the CLI', () => {
     expect(both.stderr).toMatch(/give either --url .* or --seq2seq/)
   })
 })
+
+describe('the onnx-seq2seq engine: removal and the LM score', () => {
+  it('a removed folder engine is unloaded; it is not a server for the LM score', async () => {
+    const e = s.inference.engines.list().find((x) => x.name === 'mentalbart-tiny')!
+    await expect(s.inference.scoreLogProbRemote({ engineId: e.id, context: 'a', continuation: 'b' })).rejects.toThrow(/is a MentalBART\/MentalT5 folder, not a server/)
+    expect(s.inference.removeEngine(e.id)).toEqual({ removed: 1 })
+    expect(s.inference.engines.list().some((x) => x.name === 'mentalbart-tiny')).toBe(false)
+    // registered again: loaded again, the same fingerprint
+    const again = await s.inference.addSeq2seqEngine({ name: 'mentalbart-tiny', path: join(ONNX_FIXTURES, 'bart-gen-tiny') })
+    expect(again.model).toBe(e.model)
+  })
+})

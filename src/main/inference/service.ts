@@ -542,15 +542,21 @@ export function createInferenceService(ctx: ServiceContext, deps: { imhi: ImhiSe
     addSeq2seqEngine: (input: { name: string; path: string }) => seq2seq.add(seq2seqAddSchema.parse(input)),
 
     removeEngine(id: number): { removed: number } {
-      engines.get(id)
+      const e = engines.get(id)
       for (const runId of activeRuns.keys()) {
         if (q.run.get(runId)?.engine_id === id) throw new AppError('conflict', `Run ${runId} is using this server: pause it first.`)
       }
-      return engines.remove(id)
+      const removed = engines.remove(id)
+      if (e.kind === 'onnx-seq2seq') void seq2seq.forget(e.url)
+      return removed
     },
 
     /** scoreLogProb on a registered server, from its prompt log-probabilities (where it offers them). */
-    scoreLogProbRemote: (input: { engineId: number; context: string; continuation: string }) => remoteScoreLogProb(engines.get(input.engineId), input.context, input.continuation),
+    scoreLogProbRemote: async (input: { engineId: number; context: string; continuation: string }) => {
+      const e = engines.get(input.engineId)
+      if (e.kind !== 'openai') throw new AppError('unsupported', `"${e.name}" is a MentalBART/MentalT5 folder, not a server: the LM score needs a server's prompt log-probabilities or a local GGUF.`, { field: 'engineId' })
+      return await remoteScoreLogProb(e, input.context, input.continuation)
+    },
     ensureInit,
 
     async addModel(input: { path: string; baseModelId?: number }): Promise<ModelInfo> {

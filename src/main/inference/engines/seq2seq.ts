@@ -30,6 +30,14 @@ export async function folderFingerprint(dir: string): Promise<string> {
   return h.digest('hex')
 }
 
+/** The files' names, sizes and modification times: while it is unchanged, so is the fingerprint. */
+function folderStamp(dir: string): string {
+  return JSON.stringify(modelFiles(dir).map((f) => {
+    const st = statSync(join(dir, f))
+    return [f, st.size, st.mtimeMs]
+  }))
+}
+
 /** The graphs a generation session loads: the encoder, the first-step decoder, the decoder with past when there is one (never a merged decoder beside them). */
 export function generationSessions(dir: string): string[] {
   return ['encoder_model', 'decoder_model', ...(existsSync(join(dir, 'decoder_with_past_model.onnx')) ? ['decoder_with_past_model'] : [])]
@@ -45,6 +53,16 @@ export interface Seq2seqEnginesDeps {
 /** Loaded folders (one ONNX Runtime model each, shared by the sessions that use it) and registration. */
 export function createSeq2seqEngines(deps: Seq2seqEnginesDeps) {
   const loaded = new Map<string, Promise<{ info: OnnxModelInfo; plan: Seq2seqPlan }>>()
+  // Hashing bart-large's 3 GB takes seconds: hashed again only when a file's size or time changed.
+  const hashed = new Map<string, { stamp: string; fingerprint: string }>()
+  async function fingerprint(dir: string): Promise<string> {
+    const stamp = folderStamp(dir)
+    const known = hashed.get(dir)
+    if (known && known.stamp === stamp) return known.fingerprint
+    const fp = await folderFingerprint(dir)
+    hashed.set(dir, { stamp, fingerprint: fp })
+    return fp
+  }
 
   async function load(dir: string): Promise<{ info: OnnxModelInfo; plan: Seq2seqPlan }> {
     let p = loaded.get(dir)
@@ -77,7 +95,7 @@ export function createSeq2seqEngines(deps: Seq2seqEnginesDeps) {
       const dir = resolve(input.path)
       if (deps.engines.byName(input.name)) throw new AppError('conflict', `An engine named "${input.name}" is already registered.`, { field: 'name' })
       await load(dir)
-      return deps.engines.addFolder({ name: input.name, folder: dir, fingerprint: await folderFingerprint(dir) })
+      return deps.engines.addFolder({ name: input.name, folder: dir, fingerprint: await fingerprint(dir) })
     },
 
     async check(info: EngineInfo): Promise<EngineCheck> {
@@ -97,7 +115,17 @@ export function createSeq2seqEngines(deps: Seq2seqEnginesDeps) {
     },
 
     session(info: EngineInfo): EngineSession {
-      return seq2seqSession(deps.onnx, load, info)
+      return seq2seqSession(deps.onnx, load, fingerprint, info)
+    },
+
+    /** Unloads a folder no engine uses any more (after its engine was removed). */
+    async forget(dir: string): Promise<void> {
+      if (deps.engines.list().some((e) => e.kind === 'onnx-seq2seq' && e.url === dir)) return
+      const p = loaded.get(dir)
+      loaded.delete(dir)
+      hashed.delete(dir)
+      const m = await p?.catch(() => null)
+      if (m) await deps.onnx.unload(m.info.id).catch(() => undefined)
     },
 
     /** Unloads the folders from the ONNX worker. */
@@ -180,7 +208,12 @@ function toStats(g: GeneratedItem, info: EngineInfo, m: OnnxModelInfo, plan: Seq
  * --batch_size); params.maxTokens bounds the new tokens (IMHI.py's max_length 2048 = 2047 new).
  * Sampling parameters do not apply: decoding is greedy.
  */
-export function seq2seqSession(onnx: OnnxEngine, load: (dir: string) => Promise<{ info: OnnxModelInfo; plan: Seq2seqPlan }>, info: EngineInfo): EngineSession {
+export function seq2seqSession(
+  onnx: OnnxEngine,
+  load: (dir: string) => Promise<{ info: OnnxModelInfo; plan: Seq2seqPlan }>,
+  fingerprintOf: (dir: string) => Promise<string>,
+  info: EngineInfo
+): EngineSession {
   let model: { info: OnnxModelInfo; plan: Seq2seqPlan } | null = null
   let fingerprint = info.model ?? ''
   const ready = () => {
@@ -198,7 +231,7 @@ export function seq2seqSession(onnx: OnnxEngine, load: (dir: string) => Promise<
 
     async prepare(): Promise<string> {
       if (!existsSync(info.url)) throw new AppError('not_found', `${info.url}: the folder of engine "${info.name}" is gone; put it back or register the model again.`, { file: info.url })
-      const now = await folderFingerprint(info.url)
+      const now = await fingerprintOf(info.url)
       if (info.model && now !== info.model) {
         throw new AppError('conflict', `${info.url}: the files of engine "${info.name}" changed since it was registered (SHA-256 ${info.model.slice(0, 12)}… now ${now.slice(0, 12)}…); its runs cannot continue with other weights. Register the folder again under a new name.`, { file: info.url })
       }
