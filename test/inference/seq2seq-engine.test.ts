@@ -189,3 +189,28 @@ describe('the onnx-seq2seq engine: removal and the LM score', () => {
     expect(again.model).toBe(e.model)
   })
 })
+
+describe('the onnx-seq2seq engine: one item ONNX Runtime cannot run', () => {
+  it('fails that item alone; the rest of its batch is stored; the run says how many failed', async () => {
+    // config.json claims 4,096 positions but the graphs hold 258: no cut, and a query over 256
+    // tokens fails in the encoder's position lookup, the others do not.
+    const lying = join(dir, 'lying')
+    cpSync(join(ONNX_FIXTURES, 'bart-gen-tiny'), lying, { recursive: true })
+    const cfg = JSON.parse(readFileSync(join(lying, 'config.json'), 'utf8'))
+    writeFileSync(join(lying, 'config.json'), JSON.stringify({ ...cfg, max_position_embeddings: 4096 }))
+    const e = await s.inference.addSeq2seqEngine({ name: 'lying', path: lying })
+    const [longId] = [...queries.keys()]
+    s.db.prepare('UPDATE items SET query = ? WHERE id = ?').run('Post: ' + 'I feel alone and tired. '.repeat(60), longId)
+    try {
+      const run = s.inference.createRun({ engineId: e.id, datasets: ['DR'], split: 'test_complete', parallel: 4, format: 'raw', params }, { start: false })
+      const r = await s.inference.runToEnd(run.id)
+      expect(r.status).toBe('failed')
+      expect(r.done).toBe(N - 1)
+      expect(r.error).toMatch(new RegExp(`^1 item\\(s\\) failed; resume retries them\\. First: item ${longId}: .*encoder_model\\.onnx: ONNX Runtime failed to run the graph`))
+      const stored = s.db.prepare('SELECT item_id FROM explanations WHERE run_id = ?').all(run.id) as { item_id: number }[]
+      expect(stored.map((x) => x.item_id)).not.toContain(longId)
+    } finally {
+      s.db.prepare('UPDATE items SET query = ? WHERE id = ?').run(queries.get(longId)!, longId)
+    }
+  })
+})

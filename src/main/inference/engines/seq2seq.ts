@@ -7,6 +7,7 @@ import { sha256File } from '../gguf'
 import type { PromptSpec } from '../worker/protocol'
 import type { OnnxEngine, OnnxModelInfo } from './onnx'
 import type { GeneratedItem, Seq2seqPlan } from './onnx/generate'
+import type { Seq2seqEvent } from './onnx/protocol'
 import type { BatchListeners, BatchOutcome, EngineItem, EngineSession, EngineStats } from './types'
 import type { EngineRegistry } from './registry'
 
@@ -216,6 +217,8 @@ export function seq2seqSession(
 ): EngineSession {
   let model: { info: OnnxModelInfo; plan: Seq2seqPlan } | null = null
   let fingerprint = info.model ?? ''
+  // Jobs the user stopped: also between the one-by-one retries of a failed batch.
+  const stopped = new Set<string>()
   const ready = () => {
     if (!model) throw new AppError('internal', 'the seq2seq session was not prepared')
     return model
@@ -256,14 +259,42 @@ export function seq2seqSession(
     async batch(jobId: string, items: EngineItem[], params: GenerationParams, parallel: number, listeners: BatchListeners): Promise<BatchOutcome> {
       const m = ready()
       const texts = items.map((it) => ({ key: it.key, text: prompt(it.prompt) }))
-      const out = await onnx.seq2seqGenerate(m.info.id, jobId, texts, { batchSize: parallel, maxNewTokens: params.maxTokens }, (e) => {
-        if (e.kind === 'item') listeners.item(e.result.key, toStats(e.result, info, m.info, m.plan, fingerprint))
-        else if (e.kind === 'tokens') listeners.tokens(e.total)
-      })
-      return { aborted: out.aborted, pausedBecause: null }
+      const stored = new Set<number>()
+      const onEvent = (e: Seq2seqEvent) => {
+        if (e.kind === 'item') {
+          stored.add(e.result.key)
+          listeners.item(e.result.key, toStats(e.result, info, m.info, m.plan, fingerprint))
+        } else if (e.kind === 'tokens') listeners.tokens(e.total)
+      }
+      stopped.delete(jobId)
+      try {
+        try {
+          const out = await onnx.seq2seqGenerate(m.info.id, jobId, texts, { batchSize: parallel, maxNewTokens: params.maxTokens }, onEvent)
+          return { aborted: out.aborted, pausedBecause: null }
+        } catch {
+          // The batch's own error is not reported: each item's retry says why it fails, if it does.
+          if (stopped.has(jobId)) return { aborted: true, pausedBecause: null }
+          // A batch that failed (one input ONNX Runtime cannot run, say): its items not stored yet
+          // are tried one by one, so that only the failing ones fail (resume retries them).
+          for (const t of texts) {
+            if (stored.has(t.key)) continue
+            if (stopped.has(jobId)) return { aborted: true, pausedBecause: null }
+            try {
+              const out = await onnx.seq2seqGenerate(m.info.id, jobId, [t], { batchSize: 1, maxNewTokens: params.maxTokens }, onEvent)
+              if (out.aborted) return { aborted: true, pausedBecause: null }
+            } catch (one) {
+              listeners.itemError(t.key, AppError.from(one).message)
+            }
+          }
+          return { aborted: false, pausedBecause: null }
+        }
+      } finally {
+        stopped.delete(jobId)
+      }
     },
 
     async abort(jobId: string): Promise<boolean> {
+      stopped.add(jobId)
       return (await onnx.abortJob(jobId)).aborted
     }
   }
