@@ -64,7 +64,7 @@ describe('the onnx-seq2seq engine in the inference service', () => {
         fingerprint: engine.model,
         modelType: 'bart',
         decoder: 'with-past',
-        decoding: { strategy: 'greedy', configFile: 'generation_config.json', decoderStartTokenId: 2, forcedBosTokenId: 0, forcedEosTokenIds: [2], minLength: 5, noRepeatNgramSize: 3, maxLength: 40, configNumBeams: 1 }
+        decoding: { strategy: 'greedy', configFile: 'generation_config.json', decoderStartTokenId: 2, forcedBosTokenId: 0, forcedEosTokenIds: [2], minLength: 5, noRepeatNgramSize: 3, maxLength: 40, numBeams: 1 }
       })
       expect([4, 2]).toContain(p.seq2seq.batchSize) // 10 items: batches of 4, 4, 2
     }

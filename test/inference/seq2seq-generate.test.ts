@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, it } from 'vitest'
-import { cpSync, mkdtempSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs'
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { OnnxEngine } from '../../src/main/inference/engines/onnx'
@@ -19,7 +19,8 @@ interface ModelRef {
   texts: string[]
   ids_alone: number[][]
 }
-const ref = JSON.parse(readFileSync(join(ONNX_FIXTURES, 'generation-reference.json'), 'utf8')) as { queries: string[] } & Record<'bart-tiny' | 'bart-gen-tiny' | 't5-tiny', ModelRef>
+const ref = JSON.parse(readFileSync(join(ONNX_FIXTURES, 'generation-reference.json'), 'utf8')) as { queries: string[] } & Record<'bart-tiny' | 'bart-gen-tiny' | 't5-tiny', ModelRef> &
+  Record<'bart-gen-tiny-beams' | 't5-tiny-beams', Omit<ModelRef, 'input_ids'> & { overrides: Record<string, unknown> }>
 
 /** A row of generate's output up to its first EOS after the start token (transformers pads the rest). */
 function untilEos(ids: number[], eos: number): number[] {
@@ -35,7 +36,7 @@ const CASES = [
   { folder: 't5-tiny', eos: 1, mode: 'recompute', sessions: ['encoder_model', 'decoder_model'] }
 ] as const
 
-describe('greedy seq2seq generation in the ONNX worker, against torch', () => {
+describe('seq2seq generation (greedy and beam search) in the ONNX worker, against torch', () => {
   const engine = new OnnxEngine()
   afterAll(() => engine.close())
 
@@ -65,6 +66,48 @@ describe('greedy seq2seq generation in the ONNX worker, against torch', () => {
       await engine.unload(m.id)
     })
   }
+
+  const BEAMS = [
+    { folder: 'bart-gen-tiny', refName: 'bart-gen-tiny-beams', eos: 2, sessions: undefined },
+    { folder: 'bart-gen-tiny', refName: 'bart-gen-tiny-beams', eos: 2, sessions: ['encoder_model', 'decoder_model'] },
+    { folder: 't5-tiny', refName: 't5-tiny-beams', eos: 1, sessions: undefined }
+  ] as const
+  for (const c of BEAMS) {
+    const r = ref[c.refName]
+    it(`${c.folder} with num_beams ${r.overrides.num_beams} in its generation config (${c.sessions ? 'recompute' : 'with-past'}): transformers' beam search, identical ids and text`, async () => {
+      const tmp = mkdtempSync(join(tmpdir(), 'imhi-s2s-beams-'))
+      try {
+        const dir = join(tmp, c.folder)
+        cpSync(join(ONNX_FIXTURES, c.folder), dir, { recursive: true })
+        const genFile = join(dir, 'generation_config.json')
+        const gen = existsSync(genFile) ? JSON.parse(readFileSync(genFile, 'utf8')) : JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8'))
+        writeFileSync(genFile, JSON.stringify({ ...gen, ...r.overrides }))
+        const m = await engine.load(dir, c.sessions ? { sessions: [...c.sessions] } : {})
+        const plan = await engine.seq2seqPlan(m.id)
+        expect(plan).toMatchObject({ numBeams: r.overrides.num_beams, earlyStopping: r.overrides.early_stopping, lengthPenalty: r.overrides.length_penalty ?? 1 })
+        for (const batchSize of [r.batch_size, 1]) {
+          const got = new Map<number, GeneratedItem>()
+          await engine.seq2seqGenerate(m.id, `beams-${c.folder}-${batchSize}`, ref.queries.map((text, key) => ({ key, text })), { batchSize, maxNewTokens: r.max_length - 1 }, (e) => {
+            if (e.kind === 'item') got.set(e.result.key, e.result)
+          })
+          ref.queries.forEach((_, i) => {
+            expect(got.get(i)!.ids, `query ${i}, batch ${batchSize}`).toEqual(r.ids[i])
+            expect(got.get(i)!.ids).toEqual(r.ids_alone[i])
+            expect(got.get(i)!.text).toBe(r.texts[i])
+          })
+        }
+        await engine.unload(m.id)
+      } finally {
+        rmSync(tmp, { recursive: true, force: true })
+      }
+    })
+  }
+
+  it('beam search differs from greedy on these weights (the beam fixtures are not greedy in disguise)', () => {
+    expect(ref['bart-gen-tiny-beams'].ids).not.toEqual(ref['bart-gen-tiny'].ids.map((ids) => untilEos(ids, 2)))
+    expect(ref['t5-tiny-beams'].ids).not.toEqual(ref['t5-tiny'].ids.map((ids) => untilEos(ids, 1)))
+    expect(ref['bart-gen-tiny-beams'].ids.some((ids) => ids.length < ref['bart-gen-tiny-beams'].max_length)).toBe(true)
+  })
 
   it('the fixtures exercise what they claim: early EOS, rows running to max_length, forced BOS/EOS, min_length', () => {
     const gen = ref['bart-gen-tiny']

@@ -160,9 +160,9 @@ export interface Seq2seqProvenance {
   modelType: string | null
   /** 'with-past': decoder_with_past_model.onnx with the key/value cache; 'recompute': decoder_model.onnx over the whole sequence each step. */
   decoder: 'with-past' | 'recompute'
-  /** Greedy (num_beams 1), with the logits processors of the generation config named here. */
+  /** Greedy (num_beams 1) or transformers' beam search (num_beams > 1), with the logits processors of the generation config named here. */
   decoding: {
-    strategy: 'greedy'
+    strategy: 'greedy' | 'beam'
     configFile: string
     decoderStartTokenId: number
     eosTokenIds: number[]
@@ -173,8 +173,11 @@ export interface Seq2seqProvenance {
     forcedEosTokenIds: number[] | null
     /** transformers' max_length this text ran under (max tokens + 1, capped at the learned positions). */
     maxLength: number
-    /** What the config asks that is not applied: greedy is used (num_beams 1, no sampling). */
-    configNumBeams: number
+    /** The config's num_beams, length_penalty and early_stopping (beam search when num_beams > 1). */
+    numBeams: number
+    lengthPenalty: number
+    earlyStopping: boolean
+    /** do_sample in the config: not applied (decoding stays deterministic). */
     configDoSample: boolean
   }
   /** Rows decoded together. */

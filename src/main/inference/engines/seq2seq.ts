@@ -108,7 +108,7 @@ export function createSeq2seqEngines(deps: Seq2seqEnginesDeps) {
           models: [basename(info.url)],
           model: basename(info.url),
           promptLogprobs: null,
-          message: `${info.url}: ${m.modelType ?? 'seq2seq'} export, decoder ${plan.mode === 'with-past' ? 'with past key values' : 'recomputed each step (no decoder_with_past_model.onnx)'}, on ${m.provider}; greedy decoding${plan.configNumBeams > 1 ? ` (its config asks num_beams ${plan.configNumBeams}: not applied)` : ''}`
+          message: `${info.url}: ${m.modelType ?? 'seq2seq'} export, decoder ${plan.mode === 'with-past' ? 'with past key values' : 'recomputed each step (no decoder_with_past_model.onnx)'}, on ${m.provider}; ${plan.numBeams > 1 ? `beam search, ${plan.numBeams} beams (length_penalty ${plan.lengthPenalty}, early_stopping ${plan.earlyStopping}) as its ${basename(plan.configFile)} asks` : 'greedy decoding'}${plan.configDoSample ? ' (do_sample in its config is not applied)' : ''}`
         }
       } catch (err) {
         return { engineId: info.id, ok: false, models: [], model: null, promptLogprobs: null, message: AppError.from(err).message }
@@ -183,7 +183,7 @@ function toStats(g: GeneratedItem, info: EngineInfo, m: OnnxModelInfo, plan: Seq
       modelType: plan.modelType,
       decoder: plan.mode,
       decoding: {
-        strategy: 'greedy',
+        strategy: plan.numBeams > 1 ? 'beam' : 'greedy',
         configFile: basename(plan.configFile),
         decoderStartTokenId: plan.decoderStart,
         eosTokenIds: plan.rules.eos,
@@ -193,7 +193,9 @@ function toStats(g: GeneratedItem, info: EngineInfo, m: OnnxModelInfo, plan: Seq
         forcedBosTokenId: plan.rules.forcedBos,
         forcedEosTokenIds: plan.rules.forcedEos,
         maxLength: g.maxLength,
-        configNumBeams: plan.configNumBeams,
+        numBeams: plan.numBeams,
+        lengthPenalty: plan.lengthPenalty,
+        earlyStopping: plan.earlyStopping,
         configDoSample: plan.configDoSample
       },
       batchSize: g.batchSize,
