@@ -11,13 +11,15 @@
  * time, a few minutes, and reused after. Queries: the first DR IMHI-completion queries of
  * ../shared/imhi cut to BENCH_WORDS words (default 48), synthetic where ../shared is absent.
  * BENCH_ITEMS (default 8), BENCH_BATCH (default 4, IMHI.py's --batch_size), BENCH_NEW_TOKENS
- * (default 32), BENCH_THREADS (both sides' intra-op threads, default the cores). Random weights
+ * (default 32), BENCH_THREADS (both sides' intra-op threads, default the cores), BENCH_BEAMS (default
+ * 1: greedy; 4 is bart-large's config: beam search with early stopping, the workbench reading it from
+ * a generation_config.json beside links to the same graphs). Random weights
  * rarely emit EOS, so every item runs to BENCH_NEW_TOKENS: the figure is the decoding speed at
  * that length. Without /usr/bin/python3 and torch the bench says so and stops.
  */
 import Papa from 'papaparse'
 import { spawnSync } from 'node:child_process'
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, readFileSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs'
 import { cpus, loadavg, tmpdir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -36,6 +38,20 @@ const BATCH = Number(process.env.BENCH_BATCH ?? 4)
 const NEW_TOKENS = Number(process.env.BENCH_NEW_TOKENS ?? 32)
 const WORDS = Number(process.env.BENCH_WORDS ?? 48)
 const THREADS = Number(process.env.BENCH_THREADS ?? cpus().length)
+const BEAMS = Number(process.env.BENCH_BEAMS ?? 1)
+
+/** The model folder with num_beams in its generation_config.json: links to the same graphs and files. */
+function beamsFolder(): string {
+  const dir = join(WORK, `model-v1-beams${BEAMS}`)
+  mkdirSync(dir, { recursive: true })
+  for (const f of readdirSync(MODEL)) {
+    if (f === 'generation_config.json' || existsSync(join(dir, f))) continue
+    symlinkSync(join(MODEL, f), join(dir, f))
+  }
+  const gen = JSON.parse(readFileSync(join(MODEL, 'generation_config.json'), 'utf8'))
+  writeFileSync(join(dir, 'generation_config.json'), JSON.stringify({ ...gen, num_beams: BEAMS, early_stopping: true, length_penalty: 1.0 }))
+  return dir
+}
 
 function queries(): string[] {
   let qs: string[] = []
@@ -71,7 +87,7 @@ export async function benchSeq2seq(): Promise<void> {
   }
   mkdirSync(WORK, { recursive: true })
   const qs = queries()
-  console.log(`seq2seq benchmark: ${qs.length} IMHI-completion queries (${hasSharedImhi ? 'released DR test_complete, first ' + WORDS + ' words' : 'synthetic; ../shared/imhi not found'}), random weights of bart-large's shape, greedy, batch ${BATCH}, ${NEW_TOKENS} new tokens`)
+  console.log(`seq2seq benchmark: ${qs.length} IMHI-completion queries (${hasSharedImhi ? 'released DR test_complete, first ' + WORDS + ' words' : 'synthetic; ../shared/imhi not found'}), random weights of bart-large's shape, ${BEAMS > 1 ? `beam search (${BEAMS} beams, early stopping)` : 'greedy'}, batch ${BATCH}, ${NEW_TOKENS} new tokens`)
   console.log(`machine: ${cpus().length} cores, load average ${loadavg().map((x) => x.toFixed(2)).join(' ')}; torch ${probe.stdout.trim()}, onnxruntime-node CPU\n`)
   if (!existsSync(join(MODEL, 'decoder_with_past_model.onnx'))) {
     console.log(`generating the model into ${MODEL} (first run only, a few minutes, about 3.0 GB) ...`)
@@ -84,13 +100,14 @@ export async function benchSeq2seq(): Promise<void> {
   writeFileSync(queriesFile, JSON.stringify(qs))
 
   // torch: greedy generate with the cache on the same weights (its own process; peak RSS is its generation)
-  python(['generate', '--dir', MODEL, '--queries', queriesFile, '--results', resultsFile, '--threads', String(THREADS), '--batch-size', String(BATCH), '--max-new-tokens', String(NEW_TOKENS)])
+  python(['generate', '--dir', MODEL, '--queries', queriesFile, '--results', resultsFile, '--threads', String(THREADS), '--batch-size', String(BATCH), '--max-new-tokens', String(NEW_TOKENS), '--num-beams', String(BEAMS)])
   const torch = JSON.parse(readFileSync(resultsFile, 'utf8')) as { ids: number[][]; seconds: number; cpu_seconds: number; threads: number; peak_rss_mb: number }
 
   // the workbench: the ONNX worker thread, as a run uses it; load, one warm-up item, then the timed items
   const engine = new OnnxEngine()
   const t0 = performance.now()
-  const info = await engine.load(MODEL, { sessions: generationSessions(MODEL), threads: THREADS })
+  const folder = BEAMS > 1 ? beamsFolder() : MODEL
+  const info = await engine.load(folder, { sessions: generationSessions(folder), threads: THREADS })
   const plan = await engine.seq2seqPlan(info.id)
   const loadSeconds = (performance.now() - t0) / 1000
   await engine.seq2seqGenerate(info.id, 'warm-up', [{ key: 0, text: qs[0] }], { batchSize: 1, maxNewTokens: NEW_TOKENS }, () => {})
@@ -106,15 +123,15 @@ export async function benchSeq2seq(): Promise<void> {
 
   const eos = plan.rules.eos[0]
   const trim = (ids: number[]) => (ids.indexOf(eos, 1) < 0 ? ids : ids.slice(0, ids.indexOf(eos, 1) + 1))
-  const same = qs.filter((_, i) => JSON.stringify(got.get(i)?.ids) === JSON.stringify(trim(torch.ids[i]))).length
+  const same = qs.filter((_, i) => JSON.stringify(got.get(i)?.ids) === JSON.stringify(BEAMS > 1 ? torch.ids[i] : trim(torch.ids[i]))).length
   const tokens = [...got.values()].reduce((a, g) => a + g.generatedTokens, 0)
   const promptTokens = [...got.values()].reduce((a, g) => a + g.promptTokens, 0) / got.size
   const oursRate = qs.length / seconds
   const torchRate = qs.length / torch.seconds
   console.log(`mean input tokens: ${promptTokens.toFixed(0)}; generated tokens: ${tokens} (${(tokens / qs.length).toFixed(1)} per item)`)
-  console.log(`threads: ${THREADS} on each side; decoder: ${plan.mode === 'with-past' ? 'decoder_with_past_model.onnx (key/value cache)' : 'recomputed each step'}`)
+  console.log(`threads: ${THREADS} on each side; decoder: ${plan.mode === 'with-past' ? 'decoder_with_past_model.onnx (key/value cache)' : 'recomputed each step'}; ${plan.numBeams > 1 ? `${plan.numBeams} beams` : 'greedy'}`)
   console.log(`workbench (ONNX Runtime, ${info.provider}): ${oursRate.toFixed(3)} items/s, ${(tokens / seconds).toFixed(1)} tokens/s (${seconds.toFixed(1)} s wall, ${cpuSeconds.toFixed(1)} s CPU; model load ${loadSeconds.toFixed(1)} s), peak RSS ${peak.toFixed(0)} MB`)
-  console.log(`torch ${probe.stdout.trim()} generate (${torch.threads} threads): ${torchRate.toFixed(3)} items/s (${torch.seconds.toFixed(1)} s wall, ${torch.cpu_seconds.toFixed(1)} s CPU), peak RSS ${torch.peak_rss_mb.toFixed(0)} MB`)
+  console.log(`torch ${probe.stdout.trim()} ${BEAMS > 1 ? 'beam search' : 'greedy generate'} (${torch.threads} threads): ${torchRate.toFixed(3)} items/s (${torch.seconds.toFixed(1)} s wall, ${torch.cpu_seconds.toFixed(1)} s CPU), peak RSS ${torch.peak_rss_mb.toFixed(0)} MB`)
   console.log(`ratio workbench / torch: ${(oursRate / torchRate).toFixed(2)} by wall time (target >= 1.0); ${(torch.cpu_seconds / cpuSeconds).toFixed(2)} by CPU time (less sensitive to other work on the machine)`)
   console.log(`identical token ids: ${same} of ${qs.length} items`)
 }

@@ -26,7 +26,7 @@ import torch
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "scripts", "fixtures"))
 from seq2seq_models import ByteLevelBPE, TinyBart, bart_config, build_vocab, randomize, train_merges, write_json, write_tokenizer  # noqa: E402
-from seq2seq_generation import ByteLevelSeq2seqTokenizer, Seq2seq, export_seq2seq, generation_config, greedy_generate, pad_rows  # noqa: E402
+from seq2seq_generation import ByteLevelSeq2seqTokenizer, Seq2seq, beam_generate, export_seq2seq, generation_config, greedy_generate, pad_rows  # noqa: E402
 from make_seq2seq_fixtures import CORPUS  # noqa: E402
 
 SEED = 13
@@ -57,6 +57,7 @@ def main():
     ap.add_argument("--batch-size", type=int, default=4)
     ap.add_argument("--max-new-tokens", type=int, default=32)
     ap.add_argument("--threads", type=int, default=0, help="intra-op threads (0: torch's default)")
+    ap.add_argument("--num-beams", type=int, default=1, help="beam search with early stopping (bart-large's config: 4)")
     args = ap.parse_args()
     if args.threads > 0:
         torch.set_num_threads(args.threads)
@@ -76,6 +77,8 @@ def main():
     torch.set_grad_enabled(False)
     s2s = Seq2seq(bart)
     g = generation_config(cfg, GEN)
+    if args.num_beams > 1:
+        g = dict(g, num_beams=args.num_beams, early_stopping=True, length_penalty=1.0)
     max_length = args.max_new_tokens + 1
     unk = vocab["<unk>"]
 
@@ -83,8 +86,10 @@ def main():
         out = []
         for i in range(0, len(qs), args.batch_size):
             ids, mask = pad_rows([tok.encode(q) for q in qs[i:i + args.batch_size]], unk)
-            gen = greedy_generate(s2s, ids, mask, g, max_length)
-            out += [r.tolist() for r in gen]
+            if args.num_beams > 1:
+                out += beam_generate(s2s, ids, mask, g, max_length)
+            else:
+                out += [r.tolist() for r in greedy_generate(s2s, ids, mask, g, max_length)]
         return out
 
     run(queries[:1])  # warm-up, as the workbench's figure excludes loading too

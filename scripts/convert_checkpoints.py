@@ -277,7 +277,7 @@ def convert_seq2seq(out, repo, max_length):
             shutil.copy(os.path.join(work, f), partial)
     gen = GenerationConfig.from_pretrained(work)
     if (gen.num_beams or 1) > 1 or gen.do_sample:
-        print(f"  note: its generation config asks num_beams {gen.num_beams}, do_sample {gen.do_sample}; the workbench decodes greedily (num_beams 1)")
+        print(f"  note: its generation config asks num_beams {gen.num_beams}, do_sample {gen.do_sample}; the workbench runs transformers' beam search for num_beams > 1 (not sampling); the check below compares greedy decoding of the graphs")
     # Check: IMHI.py's batch (pad_token = unk_token, padding=True, no truncation) through transformers'
     # greedy generate and through the exported graphs with the workbench's loop: the same ids.
     tokenizer.pad_token = tokenizer.unk_token
