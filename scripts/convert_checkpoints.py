@@ -291,6 +291,18 @@ def convert_seq2seq(out, repo, max_length):
         if w != g:
             raise SystemExit(f"{repo}: check query {i + 1}: ONNX greedy ids differ from transformers' generate:\n  {w}\n  {g}")
         print(f"  checked query {i + 1}: {len(w)} ids identical; {tokenizer.decode(w, skip_special_tokens=True)[:80]!r}")
+    # What transformers gives for the check queries as IMHI.py calls generate (the config's own
+    # decoding: greedy, or its num_beams), written beside the model: `imhi engines add/check`
+    # tokenizes and generates them with the workbench and says whether every id and text is identical.
+    import transformers
+
+    with torch.no_grad():
+        as_imhi = model.generate(batch["input_ids"], attention_mask=batch["attention_mask"], max_length=max_length).tolist()
+    rows = [[int(t) for t, m in zip(ids, mask) if m] for ids, mask in zip(batch["input_ids"].tolist(), batch["attention_mask"].tolist())]
+    with open(os.path.join(partial, "imhi_reference.json"), "w", encoding="utf-8") as f:
+        json.dump({"transformers": transformers.__version__, "queries": CHECK_QUERIES, "input_ids": rows, "max_length": max_length,
+                   "batch_size": len(CHECK_QUERIES), "ids": as_imhi, "texts": [tokenizer.decode(r, skip_special_tokens=True, spaces_between_special_tokens=False) for r in as_imhi]},
+                  f, ensure_ascii=False, indent=1)
     shutil.rmtree(out, ignore_errors=True)
     os.rename(partial, out)
     shutil.rmtree(work, ignore_errors=True)

@@ -214,3 +214,36 @@ describe('the onnx-seq2seq engine: one item ONNX Runtime cannot run', () => {
     }
   })
 })
+
+describe('the onnx-seq2seq engine: the conversion\'s reference outputs (imhi_reference.json)', () => {
+  const gref = JSON.parse(readFileSync(join(ONNX_FIXTURES, 'generation-reference.json'), 'utf8'))
+  function folderWith(name: string, reference: Record<string, unknown>, genOverrides: Record<string, unknown> = {}): string {
+    const d = join(dir, name)
+    cpSync(join(ONNX_FIXTURES, 'bart-gen-tiny'), d, { recursive: true })
+    writeFileSync(join(d, 'imhi_reference.json'), JSON.stringify(reference))
+    const gen = JSON.parse(readFileSync(join(d, 'generation_config.json'), 'utf8'))
+    writeFileSync(join(d, 'generation_config.json'), JSON.stringify({ ...gen, ...genOverrides }))
+    return d
+  }
+  const reference = (r: { ids: number[][]; texts: string[]; batch_size: number }) => ({
+    transformers: 'torch-reference',
+    queries: gref.queries,
+    input_ids: gref['bart-gen-tiny'].input_ids,
+    max_length: 40,
+    batch_size: r.batch_size,
+    ids: r.ids,
+    texts: r.texts
+  })
+
+  it('checks the workbench\'s tokens and texts against them, greedy and with beams; says which differ', async () => {
+    const same = await s.inference.addSeq2seqEngine({ name: 'ref-greedy', path: folderWith('ref-greedy', reference(gref['bart-gen-tiny'])) })
+    expect((await s.inference.checkEngine(same.id)).message).toMatch(/greedy decoding; against transformers torch-reference \(imhi_reference\.json\): 5\/5 check queries give identical token ids and texts$/)
+    const beams = await s.inference.addSeq2seqEngine({ name: 'ref-beams', path: folderWith('ref-beams', reference(gref['bart-gen-tiny-beams']), gref['bart-gen-tiny-beams'].overrides) })
+    expect((await s.inference.checkEngine(beams.id)).message).toMatch(/beam search, 4 beams .*: 5\/5 check queries give identical token ids and texts$/)
+    const bad = reference(gref['bart-gen-tiny'])
+    bad.input_ids = bad.input_ids.map((r: number[], i: number) => (i === 0 ? r.slice(1) : r))
+    bad.texts = bad.texts.map((t: string, i: number) => (i === 2 ? t + 'x' : t))
+    const differs = await s.inference.addSeq2seqEngine({ name: 'ref-bad', path: folderWith('ref-bad', bad) })
+    expect((await s.inference.checkEngine(differs.id)).message).toMatch(/DIFFERS from transformers torch-reference \(imhi_reference\.json\): input token ids of query 1; generated ids or text of query 3$/)
+  })
+})

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto'
-import { existsSync, readdirSync, statSync } from 'node:fs'
+import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs'
 import { basename, join, resolve } from 'node:path'
 import { AppError } from '../../../shared/api/errors'
 import type { EngineCheck, EngineInfo, GenerationParams, PromptFormat, Provenance, Seq2seqAddInput } from '../../../shared/api/inference'
@@ -102,13 +102,14 @@ export function createSeq2seqEngines(deps: Seq2seqEnginesDeps) {
     async check(info: EngineInfo): Promise<EngineCheck> {
       try {
         const { plan, info: m } = await load(info.url)
+        const reference = await referenceCheck(deps.onnx, info.url, m, plan)
         return {
           engineId: info.id,
           ok: true,
           models: [basename(info.url)],
           model: basename(info.url),
           promptLogprobs: null,
-          message: `${info.url}: ${m.modelType ?? 'seq2seq'} export, decoder ${plan.mode === 'with-past' ? 'with past key values' : 'recomputed each step (no decoder_with_past_model.onnx)'}, on ${m.provider}; ${plan.numBeams > 1 ? `beam search, ${plan.numBeams} beams (length_penalty ${plan.lengthPenalty}, early_stopping ${plan.earlyStopping}) as its ${basename(plan.configFile)} asks` : 'greedy decoding'}${plan.configDoSample ? ' (do_sample in its config is not applied)' : ''}`
+          message: `${info.url}: ${m.modelType ?? 'seq2seq'} export, decoder ${plan.mode === 'with-past' ? 'with past key values' : 'recomputed each step (no decoder_with_past_model.onnx)'}, on ${m.provider}; ${plan.numBeams > 1 ? `beam search, ${plan.numBeams} beams (length_penalty ${plan.lengthPenalty}, early_stopping ${plan.earlyStopping}) as its ${basename(plan.configFile)} asks` : 'greedy decoding'}${plan.configDoSample ? ' (do_sample in its config is not applied)' : ''}${reference ? `; ${reference}` : ''}`
         }
       } catch (err) {
         return { engineId: info.id, ok: false, models: [], model: null, promptLogprobs: null, message: AppError.from(err).message }
@@ -140,6 +141,59 @@ export function createSeq2seqEngines(deps: Seq2seqEnginesDeps) {
   }
 }
 export type Seq2seqEngines = ReturnType<typeof createSeq2seqEngines>
+
+interface ImhiReference {
+  transformers: string
+  queries: string[]
+  input_ids: number[][]
+  max_length: number
+  batch_size: number
+  ids: number[][]
+  texts: string[]
+}
+
+/**
+ * transformers' own outputs for a few check queries, written into the folder by
+ * scripts/convert_checkpoints.py seq2seq (imhi_reference.json): the workbench tokenizes and
+ * generates the same queries and says whether every token id and text is identical. Null when the
+ * folder has no such file.
+ */
+export async function referenceCheck(onnx: OnnxEngine, dir: string, m: OnnxModelInfo, plan: Seq2seqPlan): Promise<string | null> {
+  const file = join(dir, 'imhi_reference.json')
+  if (!existsSync(file)) return null
+  let ref: ImhiReference
+  try {
+    ref = JSON.parse(readFileSync(file, 'utf8')) as ImhiReference
+  } catch (err) {
+    return `${file}: not valid JSON (${err instanceof Error ? err.message : String(err)})`
+  }
+  const n = Array.isArray(ref.queries) ? ref.queries.length : -1
+  const ok = n > 0 && n <= 64 && ref.queries.every((q) => typeof q === 'string') && [ref.input_ids, ref.ids, ref.texts].every((a) => Array.isArray(a) && a.length === n) && Number.isInteger(ref.max_length) && ref.max_length > 1 && Number.isInteger(ref.batch_size) && ref.batch_size > 0
+  if (!ok) return `${file}: not a reference file as scripts/convert_checkpoints.py writes it (queries, input_ids, ids, texts, max_length, batch_size)`
+  const tokens = await onnx.tokenize(m.id, ref.queries, plan.maxPositions)
+  const badIds: number[] = []
+  for (let i = 0; i < n; i++) {
+    const row = Array.from(tokens.inputIds.slice(i * tokens.length, i * tokens.length + tokens.lengths[i]), Number)
+    if (JSON.stringify(row) !== JSON.stringify(ref.input_ids[i])) badIds.push(i + 1)
+  }
+  const got = new Map<number, GeneratedItem>()
+  await onnx.seq2seqGenerate(m.id, `reference-${Date.now()}-${Math.random()}`, ref.queries.map((text, key) => ({ key, text })), { batchSize: ref.batch_size, maxNewTokens: ref.max_length - 1 }, (e) => {
+    if (e.kind === 'item') got.set(e.result.key, e.result)
+  })
+  const eos = plan.rules.eos
+  const untilEos = (ids: number[]) => {
+    const at = ids.findIndex((t, j) => j > 0 && eos.includes(t))
+    return at < 0 ? ids : ids.slice(0, at + 1)
+  }
+  const badGen: number[] = []
+  for (let i = 0; i < n; i++) {
+    const g = got.get(i)
+    if (!g || JSON.stringify(g.ids) !== JSON.stringify(untilEos(ref.ids[i])) || g.text !== ref.texts[i]) badGen.push(i + 1)
+  }
+  const against = `transformers ${typeof ref.transformers === 'string' ? ref.transformers : '?'} (imhi_reference.json)`
+  if (badIds.length === 0 && badGen.length === 0) return `against ${against}: ${n}/${n} check queries give identical token ids and texts`
+  return `DIFFERS from ${against}: ${badIds.length ? `input token ids of query ${badIds.join(', ')}` : 'input token ids identical'}; ${badGen.length ? `generated ids or text of query ${badGen.join(', ')}` : 'generated ids and texts identical'}`
+}
 
 /** What a generated row records. */
 export function seq2seqProvenance(info: EngineInfo, m: OnnxModelInfo, plan: Seq2seqPlan, fingerprint: string, stats: EngineStats, format: PromptFormat, params: GenerationParams): Provenance {
