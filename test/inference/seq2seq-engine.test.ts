@@ -120,6 +120,7 @@ describe('the onnx-seq2seq engine in the inference service', () => {
     expect(e.text.startsWith(pieces.join(''))).toBe(true)
     expect(query.length).toBeGreaterThan(0)
     await expect(s.inference.generate({ requestId: 'r2', itemId, engineId: engine.id, format: 'chat', params })).rejects.toThrow(/encoder-decoder model: it takes the query as is/)
+    expect(() => s.inference.createRun({ engineId: engine.id, datasets: ['DR'], split: 'test_instruction', parallel: 1, format: 'chat', params }, { start: false })).toThrow(/encoder-decoder model \(MentalBART \/ MentalT5\): it takes the query as is/)
   })
 
   it('bad folders: a clear error naming what is missing, nothing registered', async () => {

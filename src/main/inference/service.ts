@@ -790,6 +790,9 @@ export function createInferenceService(ctx: ServiceContext, deps: { imhi: ImhiSe
       const remote = input.engineId ? engines.get(input.engineId) : null
       const local = remote ? null : modelRef(input.modelId!, input.adapterId)
       const folder = remote?.kind === 'onnx-seq2seq'
+      if (folder && input.format === 'chat') {
+        throw new AppError('invalid_input', `${remote!.name} is an encoder-decoder model (MentalBART / MentalT5): it takes the query as is; choose the raw or completion format, not chat.`, { field: 'format' })
+      }
       const model = local?.model ?? (folder ? { id: null, fileName: basename(remote!.url), sha256: remote!.model } : { id: null, fileName: `${remote!.model ?? 'server default'} @ ${remote!.name}`, sha256: null })
       const adapter = local?.adapter ?? null
       const datasets: string[] = []
