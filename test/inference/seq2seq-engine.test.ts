@@ -189,6 +189,17 @@ describe('the onnx-seq2seq engine: removal and the LM score', () => {
     const again = await s.inference.addSeq2seqEngine({ name: 'mentalbart-tiny', path: join(ONNX_FIXTURES, 'bart-gen-tiny') })
     expect(again.model).toBe(e.model)
   })
+
+  it('a run whose folder engine was removed resumes once the same folder is registered again (under any name)', async () => {
+    // (the 'copy' engine of an earlier test was registered with these same files, then changed)
+    s.inference.removeEngine(s.inference.engines.byName('copy')!.id)
+    const e = s.inference.engines.list().find((x) => x.name === 'mentalbart-tiny')!
+    const run = s.inference.createRun({ engineId: e.id, datasets: ['DR'], split: 'test_complete', limit: 2, parallel: 1, format: 'raw', params }, { start: false })
+    s.inference.removeEngine(e.id)
+    await expect(s.inference.runToEnd(run.id)).rejects.toThrow(/made with the folder bart-gen-tiny \(SHA-256 [0-9a-f]{12}…\), which is no longer registered: register that folder again/)
+    await s.inference.addSeq2seqEngine({ name: 'mentalbart-again', path: join(ONNX_FIXTURES, 'bart-gen-tiny') })
+    expect(await s.inference.runToEnd(run.id)).toMatchObject({ status: 'completed', done: 2 })
+  })
 })
 
 describe('the onnx-seq2seq engine: one item ONNX Runtime cannot run', () => {

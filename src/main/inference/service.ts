@@ -346,6 +346,16 @@ export function createInferenceService(ctx: ServiceContext, deps: { imhi: ImhiSe
    * the server registered under the same name; the run's rows record the URL of each request.
    */
   function relinkServer(run: RunInfo): number | null {
+    if (run.modelId === null && (run.backend === 'onnx-seq2seq' || run.backend?.startsWith('onnxruntime'))) {
+      // A MentalBART / MentalT5 folder engine removed and registered again: the same files (fingerprint) take its runs on.
+      const e = engines
+        .list()
+        .filter((x) => x.kind === 'onnx-seq2seq' && x.model !== null && x.model === run.modelSha256)
+        .sort((x, y) => y.id - x.id)[0]
+      if (!e) throw new AppError('not_found', `Run ${run.id} was made with the folder ${run.modelFile} (SHA-256 ${run.modelSha256?.slice(0, 12) ?? '?'}…), which is no longer registered: register that folder again (imhi engines add NAME --seq2seq DIR) to resume the run.`)
+      db.prepare('UPDATE runs SET engine_id = ? WHERE id = ?').run(e.id, run.id)
+      return e.id
+    }
     if (run.modelId !== null || !run.backend?.startsWith('remote:')) return null
     const name = run.backend.slice('remote:'.length)
     const e = engines.byName(name)
