@@ -1,5 +1,6 @@
-// npm run bench:engines [-- --model PATH] [--items N] [--max-tokens N] [--rounds N]
+// npm run bench:engines [-- --model PATH] [--items N] [--max-tokens N] [--rounds N] [--seq2seq]
 //
+// --seq2seq adds the ONNX seq2seq engine's figures (npm run bench:seq2seq, bench/seq2seq.ts).
 // Remote engine overhead: the same greedy run (same model, items and tokens) on the local
 // llama.cpp engine and through `imhi serve --engine` on 127.0.0.1 (the OpenAI-compatible engine,
 // the official client, HTTP, the server's own llama.cpp), with 1 and 8 requests in flight.
@@ -103,7 +104,12 @@ async function main() {
   }
 }
 
-main().catch((err) => {
-  console.error(err)
-  process.exit(1)
-})
+main()
+  // The seq2seq part (MentalBART shape, ONNX Runtime against torch): also alone as npm run bench:seq2seq.
+  .then(async () => {
+    if (process.argv.includes('--seq2seq')) await (await import('./seq2seq')).benchSeq2seq()
+  })
+  .catch((err) => {
+    console.error(err)
+    process.exit(1)
+  })

@@ -36,10 +36,10 @@ export function createServices(ctx: Omit<ServiceContext, 'events'> & { events?: 
   const { options, ...rest } = ctx
   const base: ServiceContext = { ...rest, events: ctx.events ?? new EventHub() }
   const imhi = createImhiService(base)
-  const inference = createInferenceService(base, { imhi }, options?.inference)
-  const annotation = createAnnotationService(base, { imhi, inference })
-  // ONNX Runtime (MentalBERT, BART-score, BERTScore...): one worker thread, started on first use.
+  // ONNX Runtime (MentalBERT, BART-score, BERTScore, MentalBART/MentalT5 generation): one worker thread, started on first use.
   const onnx = new OnnxEngine()
+  const inference = createInferenceService(base, { imhi, onnx }, options?.inference)
+  const annotation = createAnnotationService(base, { imhi, inference })
   const evaluation = createEvaluationService(base, { imhi, inference, annotation, onnx })
   return {
     ...base,

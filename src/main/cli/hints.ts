@@ -14,7 +14,8 @@ const FLAG_OF_FIELD: Record<string, string> = {
 const COMMAND_FOR_NEED: Record<string, string> = {
   classifiers: 'imhi classifiers train --db FILE',
   imhiData: 'imhi import PATH --db FILE',
-  model: 'imhi models add PATH --db FILE'
+  model: 'imhi models add PATH --db FILE',
+  seq2seqEngine: 'imhi engines add NAME --seq2seq DIR --db FILE'
 }
 
 /** The command-line hint for an error's details (or a skipped file), or null when there is none. */

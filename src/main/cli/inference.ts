@@ -1,6 +1,6 @@
 import { Option, type Command } from 'commander'
-import { existsSync } from 'node:fs'
-import { resolve } from 'node:path'
+import { existsSync, statSync } from 'node:fs'
+import { basename, resolve } from 'node:path'
 import { dbOption, intArg, jsonOption, printJson, withServices } from './common'
 import type { Services } from '../services'
 import { registerModelSettingsCommand } from './modelSettings'
@@ -79,6 +79,18 @@ function runSummary(r: RunInfo) {
   }
 }
 
+/**
+ * A converted MentalBART / MentalT5 folder given as --model: the engine registered for that folder,
+ * or a new one named after it (loaded, checked and hashed first).
+ */
+async function folderEngine(s: Services, dir: string): Promise<EngineInfo> {
+  const known = s.inference.engines.list().find((e) => e.kind === 'onnx-seq2seq' && e.url === dir)
+  if (known) return known
+  let name = basename(dir).replace(/[^\w.-]/g, '_') || 'seq2seq'
+  for (let i = 2; s.inference.engines.byName(name); i++) name = `${basename(dir).replace(/[^\w.-]/g, '_')}-${i}`
+  return await s.inference.addSeq2seqEngine({ name, path: dir })
+}
+
 function engineByName(s: Services, name: string): EngineInfo {
   const e = /^\d+$/.test(name) ? s.inference.engines.get(Number(name)) : s.inference.engines.byName(name)
   if (!e) throw new AppError('not_found', `No registered server "${name}" (imhi engines list; add one with imhi engines add NAME --url URL).`)
@@ -94,21 +106,33 @@ export function networkNotice(e: EngineInfo, items: number): string {
 }
 
 function registerEngines(program: Command): void {
-  const engines = program.command('engines').description('Remote OpenAI-compatible servers (vLLM, llama-server, Ollama, TGI, imhi serve --engine) that runs can be sent to')
+  const engines = program
+    .command('engines')
+    .description('Engines runs can choose besides a local GGUF: remote OpenAI-compatible servers (vLLM, llama-server, Ollama, TGI, imhi serve --engine) and converted MentalBART/MentalT5 folders (ONNX seq2seq)')
   engines
     .command('add')
-    .description('Register a server (nothing is sent to it but a request for its model list)')
-    .argument('<name>', 'a short name for the server')
+    .description('Register a server (nothing is sent to it but a request for its model list), or with --seq2seq a converted MentalBART/MentalT5 folder (loaded, checked and hashed)')
+    .argument('<name>', 'a short name for the engine')
     .addOption(dbOption())
-    .addOption(new Option('--url <url>', 'base URL of its OpenAI API, e.g. http://gpu-box:8000/v1').makeOptionMandatory())
+    .addOption(new Option('--url <url>', 'base URL of its OpenAI API, e.g. http://gpu-box:8000/v1'))
+    .addOption(new Option('--seq2seq <dir>', "a MentalBART / MentalT5 folder in Optimum's ONNX layout (scripts/convert_checkpoints.py seq2seq); it runs on this machine"))
     .addOption(new Option('--api-key-env <var>', 'environment variable that holds its API key (the key is never stored)'))
     .addOption(new Option('--model <id>', "the server's model id (default: the first it lists)"))
     .addOption(new Option('--timeout <s>', 'seconds before a request counts as timed out (then retried)').default(120).argParser(intArg('--timeout')))
     .addOption(new Option('--retries <n>', 'retries of a request on 429, 5xx, timeouts and dropped connections').default(4).argParser(intArg('--retries', 0)))
     .addOption(jsonOption())
-    .action(async (name: string, opts: { db: string; url: string; apiKeyEnv?: string; model?: string; timeout: number; retries: number; json?: boolean }) => {
+    .action(async (name: string, opts: { db: string; url?: string; seq2seq?: string; apiKeyEnv?: string; model?: string; timeout: number; retries: number; json?: boolean }) => {
+      if (!opts.url === !opts.seq2seq) throw new AppError('invalid_input', 'give either --url (a remote server) or --seq2seq (a converted MentalBART/MentalT5 folder)')
       await withServices(opts.db, async (s) => {
-        const e = s.inference.engines.add({ name, url: opts.url, apiKeyEnv: opts.apiKeyEnv, model: opts.model, timeoutSeconds: opts.timeout, maxRetries: opts.retries })
+        if (opts.seq2seq) {
+          if (opts.apiKeyEnv || opts.model) throw new AppError('invalid_input', '--api-key-env and --model go with --url, not with --seq2seq')
+          const e = await s.inference.addSeq2seqEngine({ name, path: opts.seq2seq })
+          const check = await s.inference.checkEngine(e.id)
+          if (opts.json) return printJson({ ...e, check })
+          process.stdout.write(`engine ${e.id}: ${e.name} onnx-seq2seq ${e.url} (sha256 ${e.model})\n${check.message}\n`)
+          return
+        }
+        const e = s.inference.engines.add({ name, url: opts.url!, apiKeyEnv: opts.apiKeyEnv, model: opts.model, timeoutSeconds: opts.timeout, maxRetries: opts.retries })
         const check = await s.inference.checkEngine(e.id)
         if (opts.json) return printJson({ ...e, check })
         process.stdout.write(`server ${e.id}: ${e.name} ${e.url}${e.model ? ` model ${e.model}` : ''}${e.apiKeyEnv ? ` (key from $${e.apiKeyEnv}${e.apiKeySet ? '' : ', not set now'})` : ''}\n`)
@@ -125,7 +149,10 @@ function registerEngines(program: Command): void {
         const list = s.inference.engines.list()
         if (opts.json) return printJson(list)
         if (list.length === 0) process.stdout.write('no servers; add one with: imhi engines add NAME --url URL --db FILE\n')
-        for (const e of list) process.stdout.write(`${e.id}\t${e.name}\t${e.url}\t${e.model ?? '(first listed)'}\t${e.apiKeyEnv ? `$${e.apiKeyEnv}` : 'no key'}\n`)
+        for (const e of list) {
+          if (e.kind === 'onnx-seq2seq') process.stdout.write(`${e.id}\t${e.name}\tonnx-seq2seq\t${e.url}\tsha256 ${e.model?.slice(0, 12) ?? '?'}\n`)
+          else process.stdout.write(`${e.id}\t${e.name}\t${e.url}\t${e.model ?? '(first listed)'}\t${e.apiKeyEnv ? `$${e.apiKeyEnv}` : 'no key'}\n`)
+        }
       })
     })
   engines
@@ -259,8 +286,8 @@ export function registerInference(program: Command): void {
     .command('generate')
     .description('Run a model over IMHI test sets as IMHI.py does (a benchmark run); progress on stderr, Ctrl+C pauses')
     .addOption(dbOption())
-    .addOption(new Option('--model <path|id>', 'a .gguf path (added to the library if new) or a library id'))
-    .addOption(new Option('--engine <name>', 'a registered OpenAI-compatible server instead of a local model (imhi engines add); the posts are sent to it'))
+    .addOption(new Option('--model <path|id>', 'a .gguf path (added to the library if new), a library id, or a converted MentalBART/MentalT5 folder (registered as an engine if new)'))
+    .addOption(new Option('--engine <name>', 'a registered engine instead of a local model (imhi engines add): an OpenAI-compatible server (the posts are sent to it) or a MentalBART/MentalT5 folder (run here; --parallel is its batch size)'))
     .addOption(new Option('--adapter <path|id>', 'a LoRA adapter for the model'))
     .addOption(new Option('--dataset <names>', 'dataset(s), comma-separated, e.g. DR,dreaddit').makeOptionMandatory())
     .addOption(new Option('--split <split>', 'instruction, completion or expert').makeOptionMandatory().argParser(splitArg))
@@ -300,9 +327,11 @@ export function registerInference(program: Command): void {
         json?: boolean
       }) => {
         await withServices(opts.db, async (s) => {
-          if (!opts.model === !opts.engine) throw new AppError('invalid_input', 'give either --model (a local GGUF) or --engine (a registered server)')
-          const remote = opts.engine ? engineByName(s, opts.engine) : null
-          if (remote && opts.adapter) throw new AppError('invalid_input', '--adapter goes with a local --model, not with --engine')
+          if (!opts.model === !opts.engine) throw new AppError('invalid_input', 'give either --model (a local GGUF or MentalBART/MentalT5 folder) or --engine (a registered engine)')
+          const folder = opts.model && !/^\d+$/.test(opts.model) && existsSync(resolve(opts.model)) && statSync(resolve(opts.model)).isDirectory() ? resolve(opts.model) : null
+          if (folder) opts.model = undefined
+          const remote = opts.engine ? engineByName(s, opts.engine) : folder ? await folderEngine(s, folder) : null
+          if (remote && opts.adapter) throw new AppError('invalid_input', '--adapter goes with a local GGUF --model, not with an engine')
           const model = opts.model ? await resolveModel(s, opts.model, '--model') : null
           const adapter = opts.adapter ? await resolveModel(s, opts.adapter, '--adapter') : null
           const datasets = opts.dataset.split(',').map((d) => d.trim()).filter(Boolean)
@@ -330,8 +359,9 @@ export function registerInference(program: Command): void {
             },
             { start: false }
           )
-          if (remote) process.stderr.write(networkNotice(remote, planned.total))
-          process.stderr.write(`run ${planned.id}: ${planned.total} items, ${planned.modelFile}, ${opts.format}, ${opts.parallel} ${remote ? 'requests in flight' : 'parallel'}\n`)
+          if (remote && remote.kind === 'openai') process.stderr.write(networkNotice(remote, planned.total))
+          const per = remote?.kind === 'onnx-seq2seq' ? 'per batch' : remote ? 'requests in flight' : 'parallel'
+          process.stderr.write(`run ${planned.id}: ${planned.total} items, ${planned.modelFile}, ${opts.format}, ${opts.parallel} ${per}\n`)
           const stop = progressPrinter(s, !!opts.quiet)
           try {
             finishRunCommand(await runInForeground(s, planned.id, opts.parallel), !!opts.json)

@@ -35,6 +35,7 @@ export function inferenceHandlers(s: Services): Pick<Handlers, InferenceMethod> 
     'inference.runs.export': (input) => inf.exportRun(input.id, input.dir),
     'inference.engines.list': () => inf.engines.list(),
     'inference.engines.add': (input) => inf.engines.add(input),
+    'inference.engines.addSeq2seq': (input) => inf.addSeq2seqEngine(input),
     'inference.engines.remove': (input) => inf.removeEngine(input.id),
     'inference.engines.check': (input) => inf.checkEngine(input.id),
     'inference.engines.keychain': () => inf.engines.keychain(),

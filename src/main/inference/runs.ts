@@ -1,5 +1,5 @@
 import { mkdir, rename, writeFile } from 'node:fs/promises'
-import { join, resolve } from 'node:path'
+import { basename, join, resolve } from 'node:path'
 import { randomUUID } from 'node:crypto'
 import { AppError } from '../../shared/api/errors'
 import { findDataset } from '../../shared/imhi/datasets'
@@ -114,6 +114,16 @@ export function createRuns(deps: {
    * the server registered under the same name; the run's rows record the URL of each request.
    */
   function relinkServer(run: RunInfo): number | null {
+    if (run.modelId === null && (run.backend === 'onnx-seq2seq' || run.backend?.startsWith('onnxruntime'))) {
+      // A MentalBART / MentalT5 folder engine removed and registered again: the same files (fingerprint) take its runs on.
+      const e = engines
+        .list()
+        .filter((x) => x.kind === 'onnx-seq2seq' && x.model !== null && x.model === run.modelSha256)
+        .sort((x, y) => y.id - x.id)[0]
+      if (!e) throw new AppError('not_found', `Run ${run.id} was made with the folder ${run.modelFile} (SHA-256 ${run.modelSha256?.slice(0, 12) ?? '?'}…), which is no longer registered: register that folder again to resume the run.`, { needs: 'seq2seqEngine' })
+      q.relinkEngine.run(e.id, run.id)
+      return e.id
+    }
     if (run.modelId !== null || !run.backend?.startsWith('remote:')) return null
     const name = run.backend.slice('remote:'.length)
     const e = engines.byName(name)
@@ -302,7 +312,11 @@ export function createRuns(deps: {
     }
     const remote = input.engineId ? engines.get(input.engineId) : null
     const local = remote ? null : runtime.modelRef(input.modelId!, input.adapterId)
-    const model = local?.model ?? { id: null, fileName: `${remote!.model ?? 'server default'} @ ${remote!.name}`, sha256: null }
+    const folder = remote?.kind === 'onnx-seq2seq'
+    if (folder && input.format === 'chat') {
+      throw new AppError('invalid_input', `${remote!.name} is an encoder-decoder model (MentalBART / MentalT5): it takes the query as is; choose the raw or completion format, not chat.`, { field: 'format' })
+    }
+    const model = local?.model ?? (folder ? { id: null, fileName: basename(remote!.url), sha256: remote!.model } : { id: null, fileName: `${remote!.model ?? 'server default'} @ ${remote!.name}`, sha256: null })
     const adapter = local?.adapter ?? null
     const datasets: string[] = []
     for (const name of input.datasets) {
@@ -335,7 +349,7 @@ export function createRuns(deps: {
           datasets: JSON.stringify(datasets),
           split: input.split,
           limit: input.limit ?? null,
-          backend: remote ? `remote:${remote.name}` : (runtime.backend()?.kind ?? null),
+          backend: remote ? (folder ? 'onnx-seq2seq' : `remote:${remote.name}`) : (runtime.backend()?.kind ?? null),
           engineId: remote?.id ?? null
         }).lastInsertRowid
       )

@@ -6,6 +6,7 @@ import { llamaCppSession } from './engines/llamacpp'
 import { openAiSession } from './engines/openai'
 import type { EngineRegistry } from './engines/registry'
 import type { EngineSession } from './engines/types'
+import type { Seq2seqEngines } from './engines/seq2seq'
 import { readGgufHeader } from './gguf'
 import type { ModelLibrary } from './library'
 import type { EmbedResult, ModelRef, WorkerState } from './worker/protocol'
@@ -13,6 +14,8 @@ import type { EmbedResult, ModelRef, WorkerState } from './worker/protocol'
 export interface RuntimeOptions {
   library: ModelLibrary
   engines: EngineRegistry
+  /** MentalBART / MentalT5 folders registered as engines (the ONNX worker). */
+  seq2seq?: Seq2seqEngines
   memoryLimitBytes: number | null
   gpu: 'auto' | false
   threads: number | null
@@ -93,7 +96,14 @@ export function createLocalRuntime(opts: RuntimeOptions) {
 
   /** The engine session that makes a run's or a request's text: a GGUF in llama.cpp, or a registered server. */
   function sessionFor(target: { modelId?: number | null; adapterId?: number | null; engineId?: number | null }): EngineSession {
-    if (target.engineId) return openAiSession(engines.get(target.engineId), engines.storedKey)
+    if (target.engineId) {
+      const e = engines.get(target.engineId)
+      if (e.kind === 'onnx-seq2seq') {
+        if (!opts.seq2seq) throw new AppError('unsupported', `"${e.name}" is a MentalBART/MentalT5 folder: this service has no ONNX engine to run it.`, { field: 'engineId' })
+        return opts.seq2seq.session(e)
+      }
+      return openAiSession(e, engines.storedKey)
+    }
     if (!target.modelId) throw new AppError('invalid_input', 'Choose a model or a registered server.', { field: 'modelId' })
     const { ref, model, adapter } = modelRef(target.modelId, target.adapterId)
     return llamaCppSession({ worker, ensureInit, memoryLimitBytes }, { ref, model, adapter })

@@ -2,7 +2,7 @@ import { join, resolve } from 'node:path'
 import type { ServiceContext } from '../services'
 import type { ImhiService } from '../imhi/service'
 import { AppError } from '../../shared/api/errors'
-import type { InferenceStatus, ModelInfo } from '../../shared/api/inference'
+import { seq2seqAddSchema, type InferenceStatus, type ModelInfo } from '../../shared/api/inference'
 import { createModelLibrary, inspectGguf } from './library'
 import { sha256File } from './gguf'
 import { checkServer, remoteScoreLogProb } from './engines/openai'
@@ -14,6 +14,8 @@ import { createGeneration } from './generation'
 import type { InferenceItems } from './prompt'
 import { createRuns } from './runs'
 import { createModelSettings } from './settings'
+import { createSeq2seqEngines } from './engines/seq2seq'
+import { OnnxEngine } from './engines/onnx'
 
 export interface InferenceOptions {
   /** Caps the memory a model may need (tests; IMHI_MEMORY_LIMIT, e.g. "8G"); default: the machine's RAM. */
@@ -37,7 +39,7 @@ export interface InferenceOptions {
  * the domain's modules: store.ts (its SQL), runtime.ts (the llama.cpp worker, model refs, engine
  * sessions), library.ts (the model library), downloads.ts, generation.ts, runs.ts, prompt.ts.
  */
-export function createInferenceService(ctx: ServiceContext, deps: { imhi: ImhiService }, opts: InferenceOptions = {}) {
+export function createInferenceService(ctx: ServiceContext, deps: { imhi: ImhiService; onnx?: OnnxEngine }, opts: InferenceOptions = {}) {
   const { db } = ctx
   // The hosts read the environment (src/main/config.ts) and pass it here; a service never reads it.
   const memoryLimitBytes = opts.memoryLimitBytes ?? null
@@ -48,12 +50,16 @@ export function createInferenceService(ctx: ServiceContext, deps: { imhi: ImhiSe
   const library = createModelLibrary(db, modelsDir)
   const engines = createEngineRegistry(db, ctx.platform.apiKeys)
   const store = createInferenceStore(db)
+  // Converted MentalBART / MentalT5 folders run in the ONNX worker (engines/seq2seq.ts).
+  const onnx = deps.onnx ?? new OnnxEngine()
+  const seq2seq = createSeq2seqEngines({ onnx, engines, threads })
   // Benchmark items are the imhi domain's: read through its service, never its tables.
   const items: InferenceItems = deps.imhi
 
   const runtime = createLocalRuntime({
     library,
     engines,
+    seq2seq,
     memoryLimitBytes,
     gpu,
     threads,
@@ -89,17 +95,29 @@ export function createInferenceService(ctx: ServiceContext, deps: { imhi: ImhiSe
     localSession: runtime.localSession,
 
     /** Asks a registered server what it offers (its models, prompt log-probabilities); sends no post. */
-    checkEngine: (id: number) => checkServer(engines.get(id), engines.storedKey),
+    checkEngine: (id: number) => {
+      const e = engines.get(id)
+      return e.kind === 'onnx-seq2seq' ? seq2seq.check(e) : checkServer(e, engines.storedKey)
+    },
+
+    /** Registers a converted MentalBART / MentalT5 folder (loaded and checked, then hashed) as an engine. */
+    addSeq2seqEngine: (input: { name: string; path: string }) => seq2seq.add(seq2seqAddSchema.parse(input)),
 
     removeEngine(id: number): { removed: number } {
-      engines.get(id)
+      const e = engines.get(id)
       const runId = runs.runOnEngine(id)
       if (runId !== null) throw new AppError('conflict', `Run ${runId} is using this server: pause it first.`)
-      return engines.remove(id)
+      const removed = engines.remove(id)
+      if (e.kind === 'onnx-seq2seq') void seq2seq.forget(e.url)
+      return removed
     },
 
     /** scoreLogProb on a registered server, from its prompt log-probabilities (where it offers them). */
-    scoreLogProbRemote: (input: { engineId: number; context: string; continuation: string }) => remoteScoreLogProb(engines.get(input.engineId), input.context, input.continuation, engines.storedKey),
+    scoreLogProbRemote: async (input: { engineId: number; context: string; continuation: string }) => {
+      const e = engines.get(input.engineId)
+      if (e.kind !== 'openai') throw new AppError('unsupported', `"${e.name}" is a MentalBART/MentalT5 folder, not a server: the LM score needs a server's prompt log-probabilities or a local GGUF.`, { field: 'engineId' })
+      return await remoteScoreLogProb(e, input.context, input.continuation, engines.storedKey)
+    },
     ensureInit,
 
     addModel,
@@ -160,6 +178,8 @@ export function createInferenceService(ctx: ServiceContext, deps: { imhi: ImhiSe
     async close(): Promise<void> {
       await runs.pauseAll()
       await downloads.cancelAll()
+      await seq2seq.close()
+      if (!deps.onnx) await onnx.close()
       await runtime.terminate()
     }
   }

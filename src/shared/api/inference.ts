@@ -153,6 +153,46 @@ export interface Provenance {
   load?: { gpuLayers: number; threads: number; batchSize: number }
   /** Made by a remote OpenAI-compatible server: what it said it ran and what was asked of it. */
   remote?: RemoteProvenance
+  /** Made by the ONNX seq2seq engine (MentalBART, MentalT5): the folder and how it decoded. */
+  seq2seq?: Seq2seqProvenance
+}
+
+/** How the ONNX seq2seq engine made a text (IMHI.py's handling of non-LLaMA models, docs/inference.md). */
+export interface Seq2seqProvenance {
+  engine: 'onnx-seq2seq'
+  /** The registered folder's name and path, and the SHA-256 over its files (config, tokenizer, graphs). */
+  name: string
+  folder: string
+  fingerprint: string
+  modelType: string | null
+  /** 'with-past': decoder_with_past_model.onnx with the key/value cache; 'recompute': decoder_model.onnx over the whole sequence each step. */
+  decoder: 'with-past' | 'recompute'
+  /** Greedy (num_beams 1) or transformers' beam search (num_beams > 1), with the logits processors of the generation config named here. */
+  decoding: {
+    strategy: 'greedy' | 'beam'
+    configFile: string
+    decoderStartTokenId: number
+    eosTokenIds: number[]
+    minLength: number
+    noRepeatNgramSize: number
+    repetitionPenalty: number
+    forcedBosTokenId: number | null
+    forcedEosTokenIds: number[] | null
+    /** transformers' max_length this text ran under (max tokens + 1, capped at the learned positions). */
+    maxLength: number
+    /** The config's num_beams, length_penalty and early_stopping (beam search when num_beams > 1). */
+    numBeams: number
+    lengthPenalty: number
+    earlyStopping: boolean
+    /** do_sample in the config: not applied (decoding stays deterministic). */
+    configDoSample: boolean
+  }
+  /** Rows decoded together. */
+  batchSize: number
+  /** Encoder tokens before the cut at the learned positions (equal to promptTokens when not cut). */
+  promptTokensFull: number
+  /** ONNX Runtime's execution provider. */
+  provider: string
 }
 
 /** The engine that made an explanation: local llama.cpp, a remote OpenAI-compatible server, ONNX seq2seq. */
@@ -253,8 +293,9 @@ function oneModelOrServer(v: { modelId?: number; engineId?: number; adapterId?: 
 export interface EngineInfo {
   id: number
   name: string
-  kind: 'openai'
-  /** Base URL of the OpenAI-compatible API, e.g. http://gpu-box:8000/v1 */
+  /** 'openai': a remote server; 'onnx-seq2seq': a converted MentalBART/MentalT5 folder run here. */
+  kind: 'openai' | 'onnx-seq2seq'
+  /** Base URL of the OpenAI-compatible API, e.g. http://gpu-box:8000/v1; for onnx-seq2seq, the model folder. */
   url: string
   /** The environment variable holding the API key (null: no key). */
   apiKeyEnv: string | null
@@ -262,7 +303,7 @@ export interface EngineInfo {
   apiKeySet: boolean
   /** A key is kept in the desktop app's system keychain (used when the variable is not set). */
   apiKeyStored: boolean
-  /** The server's model id to ask for (null: the first one /v1/models lists). */
+  /** The server's model id to ask for (null: the first one /v1/models lists); for onnx-seq2seq, the folder's SHA-256 when registered. */
   model: string | null
   /** Seconds before a request counts as timed out (then retried). */
   timeoutSeconds: number
@@ -287,6 +328,15 @@ export const engineAddSchema = z
   })
   .strict()
 export type EngineAddInput = z.output<typeof engineAddSchema>
+
+/** A converted MentalBART / MentalT5 folder (Optimum's seq2seq layout) registered as an engine. */
+export const seq2seqAddSchema = z
+  .object({
+    name: z.string().trim().min(1).max(64).regex(/^[\w.-]+$/, 'letters, digits, _ . - only'),
+    path: z.string().min(1).max(4096)
+  })
+  .strict()
+export type Seq2seqAddInput = z.output<typeof seq2seqAddSchema>
 
 export interface EngineCheck {
   engineId: number
@@ -364,6 +414,8 @@ export const inferenceMethods = {
   'inference.engines.list': method<EngineInfo[]>()(z.object({}).strict()),
   /** Registers an OpenAI-compatible server (vLLM, llama-server, Ollama, TGI, imhi serve --engine). */
   'inference.engines.add': method<EngineInfo>()(engineAddSchema),
+  /** Registers a converted MentalBART / MentalT5 folder (checked by loading it; hashed) as an 'onnx-seq2seq' engine. */
+  'inference.engines.addSeq2seq': method<EngineInfo>()(seq2seqAddSchema),
   'inference.engines.remove': method<{ removed: number }>()(z.object({ id: idSchema }).strict()),
   /** Whether API keys can be kept in this host's system keychain (the desktop app), and why not. */
   'inference.engines.keychain': method<{ available: boolean; reason: string }>()(z.object({}).strict()),

@@ -6,7 +6,7 @@ import type { ApiKeyStore } from './keys'
 interface EngineRow {
   id: number
   name: string
-  kind: 'openai'
+  kind: 'openai' | 'onnx-seq2seq'
   url: string
   api_key_env: string | null
   model: string | null
@@ -74,6 +74,7 @@ export function createEngineRegistry(db: Db, keys?: ApiKeyStore) {
       `INSERT INTO engines (name, kind, url, api_key_env, model, timeout_seconds, max_retries)
        VALUES (@name, 'openai', @url, @apiKeyEnv, @model, @timeoutSeconds, @maxRetries)`
     ),
+    insertFolder: db.prepare(`INSERT INTO engines (name, kind, url, model) VALUES (@name, 'onnx-seq2seq', @folder, @fingerprint)`),
     remove: db.prepare<[number]>('DELETE FROM engines WHERE id = ?')
   }
   return {
@@ -107,6 +108,15 @@ export function createEngineRegistry(db: Db, keys?: ApiKeyStore) {
         else if (safeHas(keys, v.name)) keys!.remove(v.name) // a key left by an earlier server of this name
         return newId
       })()
+      return toInfo(q.byId.get(id)!, keys)
+    },
+    /**
+     * A converted seq2seq folder (MentalBART, MentalT5) as engine kind 'onnx-seq2seq': url holds the
+     * folder, model its SHA-256 fingerprint (engines/seq2seq.ts checks the folder before this).
+     */
+    addFolder(input: { name: string; folder: string; fingerprint: string }): EngineInfo {
+      if (q.byName.get(input.name)) throw new AppError('conflict', `An engine named "${input.name}" is already registered.`, { field: 'name' })
+      const id = Number(q.insertFolder.run(input).lastInsertRowid)
       return toInfo(q.byId.get(id)!, keys)
     },
     /** Its runs keep their rows (engine_id becomes NULL); they cannot be resumed until it is added again. */

@@ -14,6 +14,8 @@ export interface EngineItem {
 export interface EngineStats extends GenerationStats {
   /** A remote server's own account of the request (its model id, the parameters sent, ...). */
   remote?: Provenance['remote']
+  /** The ONNX seq2seq engine's account of how it decoded. */
+  seq2seq?: Provenance['seq2seq']
 }
 
 export interface BatchListeners {

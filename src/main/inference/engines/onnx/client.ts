@@ -1,7 +1,8 @@
 import { Worker } from 'node:worker_threads'
 import { fileURLToPath } from 'node:url'
 import { AppError } from '../../../../shared/api/errors'
-import type { ClassifyResult, FromOnnxWorker, OnnxRequest, OnnxResults, ToOnnxWorker } from './protocol'
+import type { ClassifyResult, FromOnnxWorker, OnnxRequest, OnnxResults, Seq2seqEvent, ToOnnxWorker } from './protocol'
+import type { GenerateItem, Seq2seqPlan } from './generate'
 import type { ForwardBatch, LoadOptions, OnnxModelInfo } from './model'
 import type { TensorValue } from './session'
 import type { EncodedBatch } from './tokenizer'
@@ -28,7 +29,7 @@ type Progress = (done: number, total: number) => void
 export class OnnxEngine {
   private worker: Worker | null = null
   private nextId = 1
-  private readonly pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: unknown) => void; progress?: Progress }>()
+  private readonly pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: unknown) => void; progress?: Progress; partial?: (e: Seq2seqEvent) => void }>()
 
   private start(): Worker {
     if (this.worker) return this.worker
@@ -56,16 +57,20 @@ export class OnnxEngine {
       p.progress?.(msg.done, msg.total)
       return
     }
+    if (msg.type === 'partial') {
+      p.partial?.(msg.value)
+      return
+    }
     this.pending.delete(msg.id)
     if (msg.type === 'result') p.resolve(msg.value)
     else p.reject(AppError.from(msg.error))
     if (this.pending.size === 0) this.worker?.unref()
   }
 
-  private request<R extends OnnxRequest>(req: R, progress?: Progress): Promise<OnnxResults[R['op']]> {
+  private request<R extends OnnxRequest>(req: R, progress?: Progress, partial?: (e: Seq2seqEvent) => void): Promise<OnnxResults[R['op']]> {
     const w = this.start()
     const id = this.nextId++
-    const promise = new Promise<unknown>((resolve, reject) => this.pending.set(id, { resolve, reject, progress }))
+    const promise = new Promise<unknown>((resolve, reject) => this.pending.set(id, { resolve, reject, progress, partial }))
     // While requests are in flight the worker keeps the process alive; idle, it does not.
     w.ref()
     w.postMessage({ id, req } satisfies ToOnnxWorker)
@@ -113,6 +118,25 @@ export class OnnxEngine {
   /** BERTScore P/R/F1 of each candidate against its reference with an encoder export (bertscore.ts); `layer` is checked against the export. */
   bertScore(id: number, candidates: string[], references: string[], opts: { batchSize: number; layer: number | null }): Promise<BertScorePairs & { layer: number | null }> {
     return this.request({ op: 'bertScore', id, candidates, references, ...opts })
+  }
+
+  /** Whether a loaded encoder-decoder folder can generate, and the decoding settings it will use (generate.ts). */
+  seq2seqPlan(id: number): Promise<Seq2seqPlan> {
+    return this.request({ op: 'seq2seqPlan', id })
+  }
+
+  /**
+   * Greedy generation with an encoder-decoder export, IMHI.py's way for non-LLaMA models
+   * (generate.ts); each finished row (and, with `stream`, each row's new text) comes to `onEvent`.
+   */
+  seq2seqGenerate(id: number, jobId: string, items: GenerateItem[], opts: { batchSize: number; maxNewTokens: number; stream?: boolean; reportStopped?: boolean }, onEvent: (e: Seq2seqEvent) => void): Promise<{ aborted: boolean }> {
+    return this.request({ op: 'seq2seqGenerate', id, jobId, items, batchSize: opts.batchSize, maxNewTokens: opts.maxNewTokens, stream: !!opts.stream, reportStopped: !!opts.reportStopped }, undefined, onEvent)
+  }
+
+  /** Stops a seq2seqGenerate between two decoder steps; false when no such job runs. */
+  abortJob(jobId: string): Promise<{ aborted: boolean }> {
+    if (!this.worker) return Promise.resolve({ aborted: false })
+    return this.request({ op: 'abortJob', jobId })
   }
 
   /** Ends the worker and every session in it. Safe to call twice. */

@@ -38,7 +38,7 @@ export interface ModelConfig {
 
 const MAX_JSON_BYTES = 64 * 1024 * 1024
 
-function readJson(file: string, what: string): Record<string, unknown> {
+export function readJson(file: string, what: string): Record<string, unknown> {
   const size = statSync(file).size
   if (size > MAX_JSON_BYTES) throw new AppError('bad_file', `${file}: ${size} bytes, too large for a ${what}`, { file })
   let value: unknown

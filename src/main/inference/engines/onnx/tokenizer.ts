@@ -117,6 +117,20 @@ export class TextTokenizer {
     return { ids, fullLength }
   }
 
+  /**
+   * Token ids back to text as transformers' `tokenizer.decode(ids, skip_special_tokens=True)` does
+   * on a fast tokenizer: special tokens dropped, the decoder's pieces joined, then
+   * clean_up_tokenization where tokenizer_config.json's clean_up_tokenization_spaces is true or absent.
+   */
+  decode(ids: readonly number[], opts: { skipSpecialTokens: boolean }): string {
+    return this.tokenizer.decode([...ids], { skip_special_tokens: opts.skipSpecialTokens })
+  }
+
+  /** The id of a token (e.g. "<unk>"), or undefined when the vocabulary lacks it. */
+  tokenId(token: string): number | undefined {
+    return this.tokenizer.token_to_id(token)
+  }
+
   /** Tokens of a text without special tokens (for tests and messages). */
   tokens(text: string): string[] {
     return this.tokenizer.tokenize(text)

@@ -4,6 +4,7 @@ import { OnnxModel, type ForwardBatch } from './model'
 import { runSession } from './session'
 import { seq2seqLikelihoods, type PairLikelihood } from './seq2seq'
 import { bertScorePairs, checkBertScoreModel } from './bertscore'
+import { generateSeq2seq, seq2seqPlan } from './generate'
 import type { ClassifyResult, FromOnnxWorker, OnnxRequest, OnnxResults, ToOnnxWorker } from './protocol'
 
 // The ONNX worker thread: owns every ONNX Runtime session and tokenizer, so tokenizing and
@@ -15,6 +16,8 @@ const post = (msg: FromOnnxWorker, transfer: ArrayBuffer[] = []) => port.postMes
 
 const models = new Map<number, OnnxModel>()
 let nextModel = 1
+/** Generation jobs in flight, by job id: set to true to stop one between decoder steps. */
+const stopped = new Map<string, boolean>()
 
 function model(id: number): OnnxModel {
   const m = models.get(id)
@@ -84,6 +87,31 @@ async function handle(msgId: number, req: OnnxRequest): Promise<OnnxResults[keyo
       const m = model(req.id)
       const { layer } = checkBertScoreModel(m, req.layer)
       return { layer, ...(await bertScorePairs(m, req.candidates, req.references, { batchSize: req.batchSize })) }
+    }
+    case 'seq2seqPlan':
+      return seq2seqPlan(model(req.id))
+    case 'seq2seqGenerate': {
+      const m = model(req.id)
+      const plan = seq2seqPlan(m)
+      if (stopped.has(req.jobId)) throw new AppError('conflict', `generation job ${req.jobId} is already running`)
+      stopped.set(req.jobId, false)
+      const partial = (value: import('./protocol').Seq2seqEvent) => post({ type: 'partial', id: msgId, value })
+      try {
+        return await generateSeq2seq(m, plan, req.items, { batchSize: req.batchSize, maxNewTokens: req.maxNewTokens }, {
+          item: (result) => partial({ kind: 'item', result }),
+          tokens: (total) => partial({ kind: 'tokens', total }),
+          text: req.stream ? (key, text, tokens) => partial({ kind: 'text', key, text, tokens }) : undefined,
+          aborted: () => stopped.get(req.jobId) === true,
+          reportStopped: req.reportStopped
+        })
+      } finally {
+        stopped.delete(req.jobId)
+      }
+    }
+    case 'abortJob': {
+      const running = stopped.has(req.jobId)
+      if (running) stopped.set(req.jobId, true)
+      return { aborted: running }
     }
   }
 }

@@ -75,9 +75,11 @@ function ExplanationCard({ e, onRegenerate, onDelete, busy }: { e: ExplanationIn
           {p.generatedTokens} generated tokens ·{' '}
           {p.remote
             ? `server ${p.remote.server} (${p.remote.url}, ${p.remote.endpoint}, ${p.remote.attempts} attempt${p.remote.attempts === 1 ? '' : 's'})`
-            : `first token ${Math.round(p.timeToFirstTokenMs)} ms · ${p.tokensPerSecond.toFixed(1)} tokens/s · ${p.backend} · context ${p.contextSize}${
-                p.load ? ` · ${p.load.gpuLayers} GPU layers, ${p.load.threads} thread${p.load.threads === 1 ? '' : 's'}, batch ${p.load.batchSize}` : ''
-              }`}
+            : p.seq2seq
+              ? `${p.seq2seq.name} (ONNX seq2seq, decoder ${p.seq2seq.decoder}, batch ${p.seq2seq.batchSize}) · ${p.tokensPerSecond.toFixed(1)} tokens/s · ${p.backend}`
+              : `first token ${Math.round(p.timeToFirstTokenMs)} ms · ${p.tokensPerSecond.toFixed(1)} tokens/s · ${p.backend} · context ${p.contextSize}${
+                  p.load ? ` · ${p.load.gpuLayers} GPU layers, ${p.load.threads} thread${p.load.threads === 1 ? '' : 's'}, batch ${p.load.batchSize}` : ''
+                }`}
         </Text>
       </Stack>
     </Card>
@@ -96,9 +98,11 @@ export function ItemExplanations({ itemId }: { itemId: number }) {
 
   const bases = (models.data ?? []).filter((m) => m.kind === 'model' && !m.missing)
   const engines = useCall('inference.engines.list', {}).data ?? []
-  // A registered server is chosen as "server:ID" beside the local models.
-  const server = engines.find((e) => `server:${e.id}` === prefs.modelId) ?? null
-  const modelId = server || (prefs.modelId && bases.some((m) => String(m.id) === prefs.modelId)) ? prefs.modelId : bases[0] ? String(bases[0].id) : null
+  // A registered engine (a server, or a MentalBART/MentalT5 folder run here) is chosen as "server:ID" beside the local models.
+  const engine = engines.find((e) => `server:${e.id}` === prefs.modelId) ?? null
+  // Only a remote server sends the post over the network.
+  const server = engine?.kind === 'openai' ? engine : null
+  const modelId = engine || (prefs.modelId && bases.some((m) => String(m.id) === prefs.modelId)) ? prefs.modelId : bases[0] ? String(bases[0].id) : null
   const adapters = (models.data ?? []).filter((m) => m.kind === 'lora' && (!m.baseModelId || String(m.baseModelId) === modelId))
 
   const update = (p: Partial<Prefs>) =>
@@ -182,14 +186,15 @@ export function ItemExplanations({ itemId }: { itemId: number }) {
           w={240}
           data={[
             { group: 'Local models', items: bases.map((m) => ({ value: String(m.id), label: m.fileName })) },
-            { group: 'Remote servers', items: engines.map((e) => ({ value: `server:${e.id}`, label: `${e.name} (${e.model ?? 'server default'})` })) }
+            { group: 'MentalBART / MentalT5 (ONNX)', items: engines.filter((e) => e.kind === 'onnx-seq2seq').map((e) => ({ value: `server:${e.id}`, label: e.name })) },
+            { group: 'Remote servers', items: engines.filter((e) => e.kind === 'openai').map((e) => ({ value: `server:${e.id}`, label: `${e.name} (${e.model ?? 'server default'})` })) }
           ].filter((g) => g.items.length > 0)}
           value={modelId}
           onChange={(v) => update({ modelId: v, adapterId: null })}
           allowDeselect={false}
           data-testid="gen-model"
         />
-        {adapters.length > 0 && !server && (
+        {adapters.length > 0 && !engine && (
           <Select label="LoRA" size="xs" w={180} clearable placeholder="none" data={adapters.map((m) => ({ value: String(m.id), label: m.fileName }))} value={prefs.adapterId} onChange={(v) => update({ adapterId: v })} />
         )}
         <Stack gap={2}>
@@ -234,7 +239,8 @@ export function ItemExplanations({ itemId }: { itemId: number }) {
           busy={!!streaming}
           onDelete={() => void remove(e.id)}
           onRegenerate={() => {
-            const server = e.provenance.remote ? engines.find((x) => x.name === e.provenance.remote!.server) : undefined
+            const byName = e.provenance.remote?.server ?? e.provenance.seq2seq?.name
+            const server = byName ? engines.find((x) => x.name === byName) : undefined
             if (server) return void generate({ modelId: `server:${server.id}`, adapterId: null, format: e.promptFormat, params: e.provenance.params })
             return e.modelId !== null
               ? void generate({

@@ -27,11 +27,12 @@ export function LmModelPicker(props: { label: string; value: string; onChange: (
   const models = useCall('inference.models.list', {})
   const engines = useCall('inference.engines.list', {})
   const [checks, setChecks] = useState<Record<number, EngineCheck | 'asking' | 'failed'>>({})
-  const servers = engines.data ?? []
+  // Servers only: a MentalBART/MentalT5 folder engine gives no prompt log-probabilities.
+  const servers = (engines.data ?? []).filter((e) => e.kind === 'openai')
   const serverIds = servers.map((e) => e.id).join(',')
 
   useEffect(() => {
-    for (const e of engines.data ?? []) {
+    for (const e of servers) {
       setChecks((c) => (c[e.id] ? c : { ...c, [e.id]: 'asking' }))
       checkOnce(e.id).then(
         (r) => setChecks((c) => ({ ...c, [e.id]: r })),

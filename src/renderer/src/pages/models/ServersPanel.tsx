@@ -26,7 +26,8 @@ export function ServersPanel() {
       notifyError(err, 'Cannot remove the server')
     }
   }
-  const list = engines.data ?? []
+  // MentalBART / MentalT5 folders are engines too, listed by Seq2seqPanel.
+  const list = (engines.data ?? []).filter((e) => e.kind === 'openai')
   return (
     <Card withBorder padding="sm" data-testid="servers">
       <Stack gap="xs">

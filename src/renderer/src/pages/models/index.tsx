@@ -9,6 +9,7 @@ import type { ModelInfo } from '../../../../shared/api/inference'
 import { BackendCard } from './BackendCard'
 import { ServersPanel } from './ServersPanel'
 import { ModelSettingsPanel } from './settings/ModelSettingsPanel'
+import { Seq2seqPanel } from './Seq2seqPanel'
 import { formatBytes, formatFileType, formatParams } from './format'
 import { useDownloads, useInferenceStatus } from './useInference'
 
@@ -290,6 +291,7 @@ export default function ModelsPage(_props: { route: Route }) {
       <Modal opened={settingsOf !== null} onClose={() => setSettingsOf(null)} title={settingsOf ? `Inference settings: ${settingsOf.fileName}` : ''} size="lg">
         {settingsOf && <ModelSettingsPanel model={settingsOf} onClose={() => setSettingsOf(null)} />}
       </Modal>
+      <Seq2seqPanel />
       <ServersPanel />
     </Stack>
   )

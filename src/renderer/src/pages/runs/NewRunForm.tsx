@@ -31,8 +31,11 @@ export function NewRunForm({ models, onStarted }: { models: ModelInfo[]; onStart
   const adapters = models.filter((m) => m.kind === 'lora' && (!m.baseModelId || String(m.baseModelId) === modelId))
   const engines = useCall('inference.engines.list', {}).data ?? []
   const chosenModel = modelId ?? (bases.length === 1 && engines.length === 0 ? String(bases[0].id) : null)
-  // A registered server is chosen as "server:ID" beside the local models.
-  const server = chosenModel?.startsWith('server:') ? (engines.find((e) => `server:${e.id}` === chosenModel) ?? null) : null
+  // A registered engine (a server, or a MentalBART/MentalT5 folder run here) is chosen as "server:ID" beside the local models.
+  const engine = chosenModel?.startsWith('server:') ? (engines.find((e) => `server:${e.id}` === chosenModel) ?? null) : null
+  // Only a remote server sends the posts over the network.
+  const server = engine?.kind === 'openai' ? engine : null
+  const seq2seq = engine?.kind === 'onnx-seq2seq' ? engine : null
   const [sendConfirmed, setSendConfirmed] = useState(false)
 
   const start = async () => {
@@ -40,7 +43,7 @@ export function NewRunForm({ models, onStarted }: { models: ModelInfo[]; onStart
     setBusy(true)
     try {
       const run = await api.call('inference.runs.create', {
-        ...(server ? { engineId: server.id } : { modelId: Number(chosenModel), adapterId: adapterId ? Number(adapterId) : undefined }),
+        ...(engine ? { engineId: engine.id } : { modelId: Number(chosenModel), adapterId: adapterId ? Number(adapterId) : undefined }),
         datasets,
         split,
         limit: typeof limit === 'number' && limit > 0 ? limit : undefined,
@@ -69,7 +72,8 @@ export function NewRunForm({ models, onStarted }: { models: ModelInfo[]; onStart
             placeholder={bases.length || engines.length ? 'choose' : 'add a model first'}
             data={[
               { group: 'Local models', items: bases.map((m) => ({ value: String(m.id), label: m.fileName })) },
-              { group: 'Remote servers', items: engines.map((e) => ({ value: `server:${e.id}`, label: `${e.name} (${e.model ?? 'server default'})` })) }
+              { group: 'MentalBART / MentalT5 (ONNX, this machine)', items: engines.filter((e) => e.kind === 'onnx-seq2seq').map((e) => ({ value: `server:${e.id}`, label: e.name })) },
+              { group: 'Remote servers', items: engines.filter((e) => e.kind === 'openai').map((e) => ({ value: `server:${e.id}`, label: `${e.name} (${e.model ?? 'server default'})` })) }
             ].filter((g) => g.items.length > 0)}
             value={chosenModel}
             onChange={(v) => {
@@ -80,7 +84,7 @@ export function NewRunForm({ models, onStarted }: { models: ModelInfo[]; onStart
             w={260}
             data-testid="run-model"
           />
-          <Select label="LoRA adapter" placeholder="none" clearable data={adapters.map((m) => ({ value: String(m.id), label: m.fileName }))} value={adapterId} onChange={setAdapterId} w={200} disabled={adapters.length === 0 || !!server} />
+          <Select label="LoRA adapter" placeholder="none" clearable data={adapters.map((m) => ({ value: String(m.id), label: m.fileName }))} value={adapterId} onChange={setAdapterId} w={200} disabled={adapters.length === 0 || !!engine} />
           <MultiSelect
             label="Datasets"
             placeholder="choose"
@@ -96,8 +100,8 @@ export function NewRunForm({ models, onStarted }: { models: ModelInfo[]; onStart
         <Group align="flex-end" gap="xs">
           <NumberInput label="Limit per dataset" placeholder="all" min={1} value={limit} onChange={setLimit} w={140} />
           <NumberInput
-            label={server ? 'Requests in flight' : 'Parallel sequences'}
-            description={server ? undefined : '1: deterministic (same text on a rerun)'}
+            label={server ? 'Requests in flight' : seq2seq ? 'Batch size' : 'Parallel sequences'}
+            description={server ? undefined : seq2seq ? 'IMHI.py: 24; 1: deterministic' : '1: deterministic (same text on a rerun)'}
             min={1}
             max={64}
             value={parallel}

@@ -109,7 +109,7 @@ export default function RunsPage(_props: { route: Route }) {
                   <Table.Td>
                     <Text size="sm" fw={500}>{r.name}</Text>
                     <Text size="xs" c="dimmed">
-                      {r.promptFormat} · {r.params.parallel} {r.engineId !== null || r.backend?.startsWith('remote:') ? 'in flight' : 'parallel'} · max {r.params.maxTokens} tokens · {r.params.temperature > 0 ? `T ${r.params.temperature}, seed ${r.params.seed}` : 'greedy'}
+                      {r.promptFormat} · {r.params.parallel} {r.backend === 'onnx-seq2seq' || r.backend?.startsWith('onnxruntime') ? 'per batch' : r.engineId !== null || r.backend?.startsWith('remote:') ? 'in flight' : 'parallel'} · max {r.params.maxTokens} tokens · {r.params.temperature > 0 ? `T ${r.params.temperature}, seed ${r.params.seed}` : 'greedy'}
                       {r.backend ? ` · ${r.backend}` : ''}
                     </Text>
                   </Table.Td>
