@@ -71,6 +71,9 @@ test.describe('Annotation in Chromium against imhi serve', () => {
       await page.getByTestId('per-item').fill('1')
       await page.getByTestId('annotator-names').fill('alice')
       await page.keyboard.press('Enter')
+      // A fixed seed: the same four posts every time (a random draw can open on a post behind the
+      // content notice, which has its own test above).
+      await page.getByLabel('Seed').fill('1')
       // One explanation form for every source (blinding), the reasoning only unless the lead chooses.
       await expect(page.getByTestId('explanation-form')).toHaveValue('reasoning')
       await page.getByTestId('create-study').click()
