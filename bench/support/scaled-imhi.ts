@@ -13,7 +13,8 @@ import { basename, dirname, join, relative } from 'node:path'
 import { createHash } from 'node:crypto'
 import Papa from 'papaparse'
 
-function csvFiles(dir: string): string[] {
+/** Every .csv file under a folder, in a stable (sorted) order. */
+export function csvFiles(dir: string): string[] {
   const out: string[] = []
   for (const name of readdirSync(dir).sort()) {
     const p = join(dir, name)

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { readdirSync, statSync, writeFileSync } from 'node:fs'
+import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { createHash } from 'node:crypto'
 import { csvRows, decodeUtf8, parseCsv, readLimited, scanCsvFile } from '../../src/main/imhi/csv'
@@ -7,20 +7,12 @@ import { AppError } from '../../src/shared/api/errors'
 import { tempDir } from '../support/tmp'
 import { writeImhiFixture } from '../support/imhi-fixture'
 import { hasSharedImhi, SHARED_IMHI } from '../support/shared'
+import { csvFiles } from '../../bench/support/scaled-imhi'
 
 // The streaming reader (two passes over fixed-size pieces) must give exactly what reading the
 // whole file gave: the same header and rows, the same errors naming the same row, byte and line,
 // whatever the piece size (pieces that split a CRLF, a doubled quote, a multi-byte character).
 
-function csvFiles(dir: string): string[] {
-  const out: string[] = []
-  for (const name of readdirSync(dir).sort()) {
-    const p = join(dir, name)
-    if (statSync(p).isDirectory()) out.push(...csvFiles(p))
-    else if (name.toLowerCase().endsWith('.csv')) out.push(p)
-  }
-  return out
-}
 
 function whole(file: string): { header: string[]; rows: string[][] } | string {
   try {

@@ -4,20 +4,11 @@ import { DATASETS, findDataset, SPLITS, TASKS, type SplitName, type TaskId } fro
 import type { Facets, ItemDetail, SearchResult, Stats, StatsSplit } from '../../shared/api/imhi'
 import { createImporter, type ImportOptions } from './importer'
 import { createSearch, type SearchFilters } from './search'
-import { createItemReads } from './items'
+import { createItemReads, type ItemRow } from './items'
 
 /** One benchmark item as other domains read it (runs feed `query` to a model; metrics use `goldLabel`). */
-export interface ItemRecord {
-  id: number
-  dataset: string
-  split: SplitName
-  query: string
-  post: string
-  question: string | null
-  goldResponse: string | null
-  goldLabel: string | null
-  goldExplanation: string | null
-}
+/** An item as listItems returns it (ItemRow without where it sits in its file). */
+export type ItemRecord = Omit<ItemRow, 'sourceRow'>
 
 export interface ReferenceRating {
   id: number

@@ -1,7 +1,7 @@
 import type { BackendInfo, GenerationParams, ModelInfo, PromptFormat, Provenance } from '../../../shared/api/inference'
 import type { InferenceWorker } from '../client'
 import type { GenerationStats, ModelRef, PromptSpec } from '../worker/protocol'
-import type { BatchListeners, BatchOutcome, EngineItem, EngineSession, EngineStats } from './types'
+import { generationProvenance, type BatchListeners, type BatchOutcome, type EngineItem, type EngineSession, type EngineStats } from './types'
 
 export interface LlamaCppDeps {
   worker: InferenceWorker
@@ -26,14 +26,7 @@ export function llamaCppProvenance(stats: GenerationStats, backend: string, targ
     sha256: model.sha256,
     adapterFile: adapter?.fileName ?? null,
     adapterSha256: adapter?.sha256 ?? null,
-    promptFormat: format,
-    params,
-    seed: params.seed,
-    promptTokens: stats.promptTokens,
-    generatedTokens: stats.generatedTokens,
-    finish: stats.finish,
-    timeToFirstTokenMs: stats.timeToFirstTokenMs,
-    tokensPerSecond: Math.round(stats.tokensPerSecond * 100) / 100,
+    ...generationProvenance(stats, format, params),
     backend,
     truncation: stats.truncation,
     contextSize: stats.contextSize,

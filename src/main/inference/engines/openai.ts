@@ -4,7 +4,7 @@ import OpenAI, { APIConnectionError, APIConnectionTimeoutError, APIError, APIUse
 import { AppError } from '../../../shared/api/errors'
 import type { EngineCheck, EngineInfo, GenerationParams, PromptFormat, Provenance, RemoteProvenance } from '../../../shared/api/inference'
 import type { PromptSpec } from '../worker/protocol'
-import type { BatchListeners, BatchOutcome, EngineItem, EngineSession, EngineStats } from './types'
+import { generationProvenance, type BatchListeners, type BatchOutcome, type EngineItem, type EngineSession, type EngineStats } from './types'
 
 // The OpenAI-compatible engine: a run or a single post sent to a server that speaks the OpenAI
 // HTTP API (vLLM, llama.cpp's llama-server, Ollama, TGI, `imhi serve --engine`), through the
@@ -408,14 +408,7 @@ export function openAiSession(info: EngineInfo, storedKey?: StoredKeyLookup): En
         sha256: null,
         adapterFile: null,
         adapterSha256: null,
-        promptFormat: format,
-        params,
-        seed: params.seed,
-        promptTokens: stats.promptTokens,
-        generatedTokens: stats.generatedTokens,
-        finish: stats.finish,
-        timeToFirstTokenMs: stats.timeToFirstTokenMs,
-        tokensPerSecond: Math.round(stats.tokensPerSecond * 100) / 100,
+        ...generationProvenance(stats, format, params),
         backend: `remote:${info.name}`,
         truncation: null,
         contextSize: 0,

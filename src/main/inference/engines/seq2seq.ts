@@ -8,7 +8,7 @@ import type { PromptSpec } from '../worker/protocol'
 import type { OnnxEngine, OnnxModelInfo } from './onnx'
 import type { GeneratedItem, Seq2seqPlan } from './onnx/generate'
 import type { Seq2seqEvent } from './onnx/protocol'
-import type { BatchListeners, BatchOutcome, EngineItem, EngineSession, EngineStats } from './types'
+import { generationProvenance, type BatchListeners, type BatchOutcome, type EngineItem, type EngineSession, type EngineStats } from './types'
 import type { EngineRegistry } from './registry'
 
 // The ONNX seq2seq engine: a converted MentalBART / MentalT5 folder (Optimum's layout) run in the
@@ -202,14 +202,7 @@ export function seq2seqProvenance(info: EngineInfo, m: OnnxModelInfo, plan: Seq2
     sha256: fingerprint,
     adapterFile: null,
     adapterSha256: null,
-    promptFormat: format,
-    params,
-    seed: params.seed,
-    promptTokens: stats.promptTokens,
-    generatedTokens: stats.generatedTokens,
-    finish: stats.finish,
-    timeToFirstTokenMs: stats.timeToFirstTokenMs,
-    tokensPerSecond: Math.round(stats.tokensPerSecond * 100) / 100,
+    ...generationProvenance(stats, format, params),
     backend: `onnxruntime-${m.provider}`,
     truncation: null,
     contextSize: plan.maxPositions ?? 0,

@@ -55,3 +55,17 @@ export interface EngineSession {
   /** Stops a generate() or batch() by its job id. */
   abort(jobId: string): Promise<boolean>
 }
+
+/** The provenance fields every engine records alike: the request (format, decoding) and what generation took. */
+export function generationProvenance(stats: EngineStats, format: PromptFormat, params: GenerationParams) {
+  return {
+    promptFormat: format,
+    params,
+    seed: params.seed,
+    promptTokens: stats.promptTokens,
+    generatedTokens: stats.generatedTokens,
+    finish: stats.finish,
+    timeToFirstTokenMs: stats.timeToFirstTokenMs,
+    tokensPerSecond: Math.round(stats.tokensPerSecond * 100) / 100
+  } satisfies Partial<Provenance>
+}

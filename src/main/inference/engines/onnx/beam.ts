@@ -3,6 +3,7 @@ import type { OnnxModel } from './model'
 import { runSession, type TensorValue } from './session'
 import { processScores } from './logits'
 import { selectRows } from './tensors'
+import { encodeBatch } from './encode'
 import type { GeneratedItem, GenerateHooks, GenerateItem, Seq2seqPlan } from './generate'
 
 // Beam search for the seq2seq engine (generate.ts runs it when the folder's generation config asks
@@ -71,26 +72,8 @@ export async function beamSearch(model: OnnxModel, plan: Seq2seqPlan, items: rea
   const started = performance.now()
   const k = plan.numBeams
   const b = items.length
-  const enc = model.session('encoder_model')
-  const dec = model.session('decoder_model')
-  const withPast = plan.mode === 'with-past' ? model.session('decoder_with_past_model') : null
+  const { encoded, hidden: hidden1, mask: batchMask, dec, withPast } = await encodeBatch(model, plan, items)
   const tok = model.tokenizer
-  const encoded = items.map((it) => tok.encode(it.text, plan.maxPositions))
-  const length = Math.max(...encoded.map((e) => e.ids.length))
-  const inputIds = new BigInt64Array(b * length).fill(BigInt(plan.inputPad))
-  const mask = new BigInt64Array(b * length)
-  encoded.forEach((e, i) => {
-    for (let j = 0; j < e.ids.length; j++) {
-      inputIds[i * length + j] = BigInt(e.ids[j])
-      mask[i * length + j] = 1n
-    }
-  })
-  const batchMask: TensorValue = { type: 'int64', data: mask, dims: [b, length] }
-  const hidden1 = (await runSession(enc, { input_ids: { type: 'int64', data: inputIds, dims: [b, length] }, attention_mask: batchMask }, ['last_hidden_state'])).last_hidden_state
-  if (hidden1.type !== 'float32' || hidden1.dims.length !== 3 || hidden1.dims[0] !== b) {
-    throw new AppError('bad_file', `${enc.file}: last_hidden_state is ${hidden1.type} [${hidden1.dims.join(', ')}], expected float32 [batch, tokens, hidden]`, { file: enc.file })
-  }
-  // every input's rows k times (repeat_interleave)
   const expand = Array.from({ length: b * k }, (_, r) => Math.floor(r / k))
   const hidden = selectRows(hidden1, expand)
   const encMask = selectRows(batchMask, expand)

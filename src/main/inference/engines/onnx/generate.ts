@@ -7,6 +7,7 @@ import { runSession, type GraphSession, type TensorValue } from './session'
 import { argmax, processScores, type GreedyRules } from './logits'
 import { selectRows } from './tensors'
 import { beamSearch } from './beam'
+import { encodeBatch } from './encode'
 
 /**
  * Greedy generation with an encoder-decoder export in Optimum's layout (MentalBART, MentalT5), as
@@ -250,27 +251,11 @@ export async function generateSeq2seq(model: OnnxModel, plan: Seq2seqPlan, items
 async function generateBatch(model: OnnxModel, plan: Seq2seqPlan, items: readonly GenerateItem[], maxLength: number, hooks: GenerateHooks, state: { tokens: number }): Promise<{ aborted: boolean }> {
   const started = performance.now()
   const batchSize = items.length
-  const enc = model.session('encoder_model')
-  const dec = model.session('decoder_model')
-  const withPast = plan.mode === 'with-past' ? model.session('decoder_with_past_model') : null
+  const first = await encodeBatch(model, plan, items)
+  const { encoded, dec, withPast } = first
+  let encMask: TensorValue = first.mask
+  let hidden: TensorValue = first.hidden
   const tok = model.tokenizer
-  // Encoder input: the model's special tokens around each query; cut (from the right, keeping the
-  // closing </s>) only where learned positions end, where transformers would fail instead.
-  const encoded = items.map((it) => tok.encode(it.text, plan.maxPositions))
-  const length = Math.max(...encoded.map((e) => e.ids.length))
-  const inputIds = new BigInt64Array(batchSize * length).fill(BigInt(plan.inputPad))
-  const mask = new BigInt64Array(batchSize * length)
-  encoded.forEach((e, i) => {
-    for (let j = 0; j < e.ids.length; j++) {
-      inputIds[i * length + j] = BigInt(e.ids[j])
-      mask[i * length + j] = 1n
-    }
-  })
-  let encMask: TensorValue = { type: 'int64', data: mask, dims: [batchSize, length] }
-  let hidden = (await runSession(enc, { input_ids: { type: 'int64', data: inputIds, dims: [batchSize, length] }, attention_mask: encMask }, ['last_hidden_state'])).last_hidden_state
-  if (hidden.type !== 'float32' || hidden.dims.length !== 3 || hidden.dims[0] !== batchSize) {
-    throw new AppError('bad_file', `${enc.file}: last_hidden_state is ${hidden.type} [${hidden.dims.join(', ')}], expected float32 [batch, tokens, hidden]`, { file: enc.file })
-  }
   let rows: Row[] = items.map((it, i) => ({ key: it.key, ids: [plan.decoderStart], promptTokens: encoded[i].ids.length, promptTokensFull: encoded[i].fullLength, firstTokenMs: 0, text: '', lastDecode: '' }))
   let past: Record<string, TensorValue> | null = null
   const wantFirst = plan.mode === 'with-past' ? ['logits', ...Array.from({ length: plan.layers }, (_, i) => [`present.${i}.decoder.key`, `present.${i}.decoder.value`, `present.${i}.encoder.key`, `present.${i}.encoder.value`]).flat()] : ['logits']

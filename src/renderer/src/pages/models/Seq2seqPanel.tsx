@@ -4,6 +4,7 @@ import { api } from '@renderer/api/client'
 import { useCall } from '@renderer/api/hooks'
 import { notifyError, notifySuccess } from '@renderer/components/errors/notify'
 import type { EngineCheck } from '../../../../shared/api/inference'
+import { EngineRowEnd } from './EngineRowEnd'
 
 /**
  * MentalBART / MentalT5 converted to ONNX (scripts/convert_checkpoints.py seq2seq): registered by
@@ -81,17 +82,7 @@ export function Seq2seqPanel() {
                         {e.model ? `${e.model.slice(0, 12)}…` : '?'}
                       </Text>
                     </Table.Td>
-                    <Table.Td maw={360}>{c ? <Text size="sm" c={c.ok ? undefined : 'red'}>{c.message}</Text> : <Text c="dimmed" size="sm">not checked</Text>}</Table.Td>
-                    <Table.Td>
-                      <Group gap={4} wrap="nowrap">
-                        <Button size="xs" variant="light" onClick={() => void check(e.id)}>
-                          Check
-                        </Button>
-                        <Button size="xs" variant="subtle" color="red" onClick={() => void remove(e.id)}>
-                          Remove
-                        </Button>
-                      </Group>
-                    </Table.Td>
+                    <EngineRowEnd check={c} onCheck={() => void check(e.id)} onRemove={() => void remove(e.id)} />
                   </Table.Tr>
                 )
               })}

@@ -1,10 +1,11 @@
 import { useState } from 'react'
-import { Alert, Badge, Button, Card, Group, Stack, Table, Text } from '@mantine/core'
+import { Alert, Badge, Card, Stack, Table, Text } from '@mantine/core'
 import { api } from '@renderer/api/client'
 import { useCall } from '@renderer/api/hooks'
 import { notifyError } from '@renderer/components/errors/notify'
 import type { EngineCheck } from '../../../../shared/api/inference'
 import { EngineForm } from './EngineForm'
+import { EngineRowEnd } from './EngineRowEnd'
 
 /** Remote OpenAI-compatible servers that runs and single posts can be sent to. */
 export function ServersPanel() {
@@ -73,17 +74,7 @@ export function ServersPanel() {
                         <Text c="dimmed" size="sm">none</Text>
                       )}
                     </Table.Td>
-                    <Table.Td maw={360}>{c ? <Text size="sm" c={c.ok ? undefined : 'red'}>{c.message}</Text> : <Text c="dimmed" size="sm">not checked</Text>}</Table.Td>
-                    <Table.Td>
-                      <Group gap={4} wrap="nowrap">
-                        <Button size="xs" variant="light" onClick={() => void check(e.id)}>
-                          Check
-                        </Button>
-                        <Button size="xs" variant="subtle" color="red" onClick={() => void remove(e.id)}>
-                          Remove
-                        </Button>
-                      </Group>
-                    </Table.Td>
+                    <EngineRowEnd check={c} onCheck={() => void check(e.id)} onRemove={() => void remove(e.id)} />
                   </Table.Tr>
                 )
               })}
