@@ -38,9 +38,9 @@ describe('electron-builder configuration', () => {
     expect(config.appId).toBe('org.imhi.workbench')
   })
 
-  it('better-sqlite3 and node-llama-cpp (and its per-platform binaries) are unpacked from the asar; node_modules is not rebuilt', () => {
+  it('better-sqlite3, node-llama-cpp (and its per-platform binaries) and onnxruntime-node are unpacked from the asar; node_modules is not rebuilt', () => {
     const unpack: string[] = config.asarUnpack
-    for (const mod of ['better-sqlite3', 'node-llama-cpp', '@node-llama-cpp']) expect(unpack).toContain(`**/node_modules/${mod}/**`)
+    for (const mod of ['better-sqlite3', 'node-llama-cpp', '@node-llama-cpp', 'onnxruntime-node']) expect(unpack).toContain(`**/node_modules/${mod}/**`)
     expect(config.asar).toBe(true)
     expect(config.npmRebuild).toBe(false)
     expect(config.files).toContain('out/**')
