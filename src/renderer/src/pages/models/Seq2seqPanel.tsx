@@ -98,7 +98,7 @@ export function Seq2seqPanel() {
         </Group>
         <Text size="xs" c="dimmed">
           A folder converted with scripts/convert_checkpoints.py seq2seq (encoder_model.onnx, decoder_model.onnx, decoder_with_past_model.onnx). It is loaded and checked, and its files are
-          hashed; runs then choose it like a local model and decode greedily, as IMHI.py runs MentalBART and MentalT5 on the completion split. Nothing leaves this machine.
+          hashed; runs then choose it like a local model and decode as its generation config asks (greedy, or beam search where it sets num_beams), as transformers did for IMHI.py on the completion split. Nothing leaves this machine.
         </Text>
       </Stack>
     </Card>
