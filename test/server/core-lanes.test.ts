@@ -42,20 +42,27 @@ async function serveWithCore(dir: string): Promise<{ server: RunningServer; host
   return { server, host, dbFile }
 }
 
+/** serve with lanes for one describe block: started before its tests (after `prepare`), closed after. */
+function lanesServer(dir: string, prepare?: () => Promise<void> | void): { server: RunningServer; host: CoreHost; dbFile: string } {
+  const lanes = {} as { server: RunningServer; host: CoreHost; dbFile: string }
+  beforeAll(async () => {
+    await prepare?.()
+    Object.assign(lanes, await serveWithCore(dir))
+  }, 60_000)
+  afterAll(async () => {
+    await lanes.server?.close()
+    await lanes.host?.close()
+  })
+  return lanes
+}
+
 describe('imhi serve answers while the jobs lane works', () => {
   const dir = tempDir()
-  let server: RunningServer
-  let host: CoreHost
   // The released data when it is here; otherwise the synthetic fixture at 1,500 times its rows.
   const source = hasSharedImhi ? SHARED_IMHI : scaledImhi(writeImhiFixture(join(dir, 'fixture')), 1500)
 
-  beforeAll(async () => {
+  const lanes = lanesServer(dir, async () => {
     if (!hasSharedImhi) console.warn('core-lanes.test: ../shared/imhi is absent; the import under load is the synthetic fixture at 1,500x.')
-    ;({ server, host } = await serveWithCore(dir))
-  }, 60_000)
-  afterAll(async () => {
-    await server?.close()
-    await host?.close()
   })
 
   it.skipIf(!existsSync('/proc/self/task'))('runs the jobs lane at a lower CPU priority than the threads that answer (Linux)', () => {
@@ -67,9 +74,9 @@ describe('imhi serve answers while the jobs lane works', () => {
   })
 
   it('answers a WebSocket call and an HTTP request within a frame (loosely) during an import', async () => {
-    const owner = await wsClient(server.port, server.token)
+    const owner = await wsClient(lanes.server.port, lanes.server.token)
     try {
-      const { result, ws, http } = await pingWhile(server.port, server.token, owner.call('imhi.import', { path: source }))
+      const { result, ws, http } = await pingWhile(lanes.server.port, lanes.server.token, owner.call('imhi.import', { path: source }))
       const report = resultOf<{ added: number; errors: number }>(result)
       expect(report.errors).toBe(0)
       expect(report.added).toBeGreaterThan(1000)
@@ -87,10 +94,10 @@ describe('imhi serve answers while the jobs lane works', () => {
   }, 600_000)
 
   it('answers within a frame (loosely) while classifiers train', async () => {
-    const owner = await wsClient(server.port, server.token)
+    const owner = await wsClient(lanes.server.port, lanes.server.token)
     try {
       const datasets = hasSharedImhi ? ['DR', 'dreaddit'] : undefined
-      const { result, ws } = await pingWhile(server.port, server.token, owner.call('evaluation.trainClassifiers', datasets ? { datasets } : {}))
+      const { result, ws } = await pingWhile(lanes.server.port, lanes.server.token, owner.call('evaluation.trainClassifiers', datasets ? { datasets } : {}))
       const trained = resultOf<{ dataset: string }[]>(result)
       expect(trained.length).toBeGreaterThan(0)
       const w = figures(ws)
@@ -105,28 +112,20 @@ describe('imhi serve answers while the jobs lane works', () => {
 
 describe('a lane killed mid-import', () => {
   const dir = tempDir()
-  let server: RunningServer
-  let host: CoreHost
   const source = scaledImhi(writeImhiFixture(join(dir, 'fixture')), 1500)
   const clean = testServices('clean.db')
 
-  beforeAll(async () => {
-    ;({ server, host } = await serveWithCore(dir))
-  }, 60_000)
-  afterAll(async () => {
-    await server?.close()
-    await host?.close()
-  })
+  const lanes = lanesServer(dir)
 
   it('is restarted; the owner is told; the import resumes and adds nothing twice', async () => {
-    const owner = await wsClient(server.port, server.token)
+    const owner = await wsClient(lanes.server.port, lanes.server.token)
     try {
       const importing = owner.call('imhi.import', { path: source })
       // Kill it once the first files are committed.
       for (let i = 0; i < 600 && !owner.events.some((e) => e.event === 'imhi.importProgress' && (e.payload as { filesDone: number }).filesDone >= 2); i++) {
         await new Promise((r) => setTimeout(r, 10))
       }
-      host.kill('jobs')
+      lanes.host.kill('jobs')
       const failed = await importing
       expect(failed.type).toBe('error')
       expect((failed as { error: { message: string } }).error.message).toMatch(/jobs lane stopped .*while running imhi\.import.*restarted/)
@@ -164,29 +163,20 @@ describe('a lane killed mid-import', () => {
 
 describe('the core lane killed while the jobs lane imports', () => {
   const dir = tempDir()
-  let server: RunningServer
-  let host: CoreHost
-  let dbFile = ''
   const source = scaledImhi(writeImhiFixture(join(dir, 'fixture')), 1500)
 
-  beforeAll(async () => {
-    ;({ server, host, dbFile } = await serveWithCore(dir))
-  }, 60_000)
-  afterAll(async () => {
-    await server?.close()
-    await host?.close()
-  })
+  const lanes = lanesServer(dir)
 
   it('the import goes on and completes; its lock stays held meanwhile; the core lane comes back', async () => {
-    const owner = await wsClient(server.port, server.token)
+    const owner = await wsClient(lanes.server.port, lanes.server.token)
     try {
       let settled = false
       const importing = owner.call('imhi.import', { path: source }).finally(() => (settled = true))
       for (let i = 0; i < 600 && !owner.events.some((e) => e.event === 'imhi.importProgress'); i++) await new Promise((r) => setTimeout(r, 10))
-      host.kill('core')
+      lanes.host.kill('core')
       // Once the host has handled the core lane's death, the import's lock is still there.
       for (let i = 0; i < 500 && !owner.events.some((e) => e.event === 'app.core'); i++) await new Promise((r) => setTimeout(r, 2))
-      const lockHeld = existsSync(`${dbFile}.import-lock`)
+      const lockHeld = existsSync(`${lanes.dbFile}.import-lock`)
       if (!settled) expect(lockHeld).toBe(true)
       else console.warn('core-lanes.test: the import ended before the core lane died; the lock check was not made')
       const first = await importing
@@ -194,7 +184,7 @@ describe('the core lane killed while the jobs lane imports', () => {
       for (let i = 0; i < 1000 && !owner.events.some((e) => e.event === 'app.core' && (e.payload as { state: string }).state === 'ready'); i++) {
         await new Promise((r) => setTimeout(r, 10))
       }
-      expect(existsSync(`${dbFile}.import-lock`)).toBe(false)
+      expect(existsSync(`${lanes.dbFile}.import-lock`)).toBe(false)
       expect(resultOf<{ role: string }>(await owner.call('app.info')).role).toBe('owner')
     } finally {
       owner.close()
@@ -204,15 +194,13 @@ describe('the core lane killed while the jobs lane imports', () => {
 
 describe('blinding across the lanes', () => {
   const dir = tempDir()
-  let server: RunningServer
-  let host: CoreHost
   const tokens: Record<string, string> = {}
   let studyA = 0
   let studyB = 0
   let bobId = 0
   const fixture = writeImhiFixture(join(dir, 'imhi'))
 
-  beforeAll(async () => {
+  const lanes = lanesServer(dir, async () => {
     // The studies are made in this thread on the same file, before the core opens it.
     const dbFile = join(dir, 'core.db')
     const local = createServices({ db: openDatabase(dbFile), dataDir: dir, platform: { transport: 'test', version: APP_VERSION, dbFile } })
@@ -222,18 +210,13 @@ describe('blinding across the lanes', () => {
     for (const a of local.annotation.annotators()) tokens[a.name] = a.token
     bobId = local.annotation.annotators().find((a) => a.name === 'bob')!.id
     await local.close()
-    ;({ server, host } = await serveWithCore(dir))
-  }, 60_000)
-  afterAll(async () => {
-    await server?.close()
-    await host?.close()
   })
 
   it('events from either lane reach only whom api/audience.ts allows', async () => {
-    const owner = await wsClient(server.port, server.token)
-    const alice = await wsClient(server.port, tokens.alice)
-    const bob = await wsClient(server.port, tokens.bob)
-    const carol = await wsClient(server.port, tokens.carol)
+    const owner = await wsClient(lanes.server.port, lanes.server.token)
+    const alice = await wsClient(lanes.server.port, tokens.alice)
+    const bob = await wsClient(lanes.server.port, tokens.bob)
+    const carol = await wsClient(lanes.server.port, tokens.carol)
     try {
       // Annotators' tokens were looked up in the core lane: each is who the token says.
       expect(resultOf<{ role: string }>(await alice.call('app.info')).role).toBe('annotator')
@@ -245,7 +228,7 @@ describe('blinding across the lanes', () => {
       await owner.call('annotation.updateStudy', { studyId: studyA, name: 'A (renamed)' })
       await owner.call('annotation.updateStudy', { studyId: studyB, name: 'B (renamed)' })
       resultOf(await owner.call('imhi.import', { path: fixture }))
-      host.kill('jobs')
+      lanes.host.kill('jobs')
       for (let i = 0; i < 1000 && !owner.events.some((e) => e.event === 'app.core' && (e.payload as { state: string }).state === 'ready'); i++) {
         await new Promise((r) => setTimeout(r, 10))
       }
@@ -279,19 +262,11 @@ describe('blinding across the lanes', () => {
 
 describe('a run on the core lane while the jobs lane restarts', () => {
   const dir = tempDir()
-  let server: RunningServer
-  let host: CoreHost
 
-  beforeAll(async () => {
-    ;({ server, host } = await serveWithCore(dir))
-  }, 60_000)
-  afterAll(async () => {
-    await server?.close()
-    await host?.close()
-  })
+  const lanes = lanesServer(dir)
 
   it('keeps running: the restarted jobs lane (same process id) does not take it for an interrupted one', async () => {
-    const owner = await wsClient(server.port, server.token)
+    const owner = await wsClient(lanes.server.port, lanes.server.token)
     try {
       resultOf(await owner.call('imhi.import', { path: writeManyItems(dir, 400) }))
       const model = resultOf<{ id: number }>(await owner.call('inference.models.add', { path: writeTinyGguf(join(dir, 'tiny.gguf')) }))
@@ -301,7 +276,7 @@ describe('a run on the core lane while the jobs lane restarts', () => {
       const status = async () => resultOf<{ status: string; done: number }>(await owner.call('inference.runs.get', { id: run.id }))
       for (let i = 0; i < 500 && (await status()).done < 2; i++) await new Promise((r) => setTimeout(r, 20))
       expect((await status()).status).toBe('running')
-      host.kill('jobs')
+      lanes.host.kill('jobs')
       for (let i = 0; i < 1000 && !owner.events.some((e) => e.event === 'app.core' && (e.payload as { state: string }).state === 'ready'); i++) {
         await new Promise((r) => setTimeout(r, 10))
       }
