@@ -15,6 +15,7 @@ import { testServices } from '../support/services'
 import { createServices } from '../../src/main/services'
 import { openDatabase } from '../../src/main/db/open'
 import { writeManyItems } from '../inference/helpers'
+import { drResponses, seedItems } from '../evaluation/seed'
 import { writeTinyGguf } from '../support/tiny-gguf'
 
 /**
@@ -324,4 +325,37 @@ describe('calls made while the lanes start', () => {
       await host.close()
     }
   }, 60_000)
+})
+
+describe('one copy of a model across the lanes', () => {
+  const dir = tempDir()
+  // Training data for DR, written before the lanes open the file.
+  const lanes = lanesServer(dir, () => {
+    const db = openDatabase(join(dir, 'core.db'))
+    seedItems(db, 'DR', 'train_instruction', drResponses(60, 21))
+    db.close()
+  })
+
+  it("the jobs lane loading a model (embedding features) first releases the core lane's idle one", async () => {
+    const owner = await wsClient(lanes.server.port, lanes.server.token)
+    try {
+      const path = writeTinyGguf(join(dir, 'tiny.gguf'))
+      const model = resultOf<{ id: number }>(await owner.call('inference.models.add', { path }))
+      type Status = { model: { status: string; fileName: string | null } }
+      // Loaded in the core lane (where runs and single posts run).
+      const loaded = resultOf<Status>(await owner.call('inference.models.load', { id: model.id }))
+      expect(loaded.model).toMatchObject({ status: 'loaded', fileName: 'tiny.gguf' })
+      // Training with embedding features runs in the jobs lane and loads the model there.
+      const trained = resultOf<{ dataset: string; features: string }[]>(await owner.call('evaluation.trainClassifiers', { datasets: ['DR'], embeddingModel: path }))
+      expect(trained.map((c) => [c.dataset, c.features])).toEqual([['DR', 'tfidf+embedding:tiny.gguf']])
+      // The core lane's copy was released before the jobs lane loaded its own.
+      const after = resultOf<Status>(await owner.call('inference.status', {}))
+      expect(after.model.status).not.toBe('loaded')
+      expect(after.model.fileName).toBeNull()
+      // And back: loading in the core lane again releases the jobs lane's idle copy (and works).
+      expect(resultOf<Status>(await owner.call('inference.models.load', { id: model.id })).model.status).toBe('loaded')
+    } finally {
+      owner.close()
+    }
+  }, 120_000)
 })

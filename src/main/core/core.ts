@@ -61,12 +61,18 @@ function isBusy(err: unknown): boolean {
   return typeof code === 'string' && code.startsWith('SQLITE_BUSY')
 }
 
+/** The call a lane makes on its host before it loads a model: the other lane releases an idle one. */
+export const HOST_RELEASE_MODELS = 'host.releaseModels'
+/** How long a load waits for the other lane's release before it goes ahead anyway. */
+const RELEASE_WAIT_MS = 3000
+
 /** Control calls a host makes on its core (everything else is an API method, dispatched). */
 export const CORE_CONTROL = {
   ping: 'core.ping',
   subscribe: 'core.subscribe',
   unsubscribe: 'core.unsubscribe',
   resolveToken: 'core.resolveToken',
+  releaseModels: 'core.releaseModels',
   close: 'core.close'
 } as const
 
@@ -94,7 +100,17 @@ export function startCore(port: CorePort, opts: CoreOptions, secrets: CoreSecret
     },
     // Runs run in the core lane only: the jobs lane (same process id under imhi serve) leaves
     // their 'running' state alone.
-    options: { ...opts.services, inference: { ...opts.services?.inference, ownsRuns: opts.lane === 'core' } }
+    options: {
+      ...opts.services,
+      inference: {
+        ...opts.services?.inference,
+        ownsRuns: opts.lane === 'core',
+        // One copy of a model's weights per machine: before this lane loads one, the other lane
+        // releases its own if idle (a run's model when evaluation's LM score starts, and back).
+        // A lane busy with a long synchronous step does not hold the load up beyond RELEASE_WAIT_MS.
+        beforeModelLoad: () => Promise.race([rpc.call(HOST_RELEASE_MODELS, {}), new Promise((r) => setTimeout(r, RELEASE_WAIT_MS).unref())])
+      }
+    }
   })
   const handlers = createHandlers(services)
   const subscriptions = new Map<string, () => void>()
@@ -121,6 +137,8 @@ export function startCore(port: CorePort, opts: CoreOptions, secrets: CoreSecret
         subscriptions.delete(id)
         return { subscribed: false }
       }
+      case CORE_CONTROL.releaseModels:
+        return { released: await services.inference.releaseIdleModel() }
       case CORE_CONTROL.resolveToken:
         return services.annotation.resolveToken(String(p.token))
       case CORE_CONTROL.close:

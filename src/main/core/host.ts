@@ -7,7 +7,7 @@ import type { ApiBackend, TokenIdentity } from '../api/backend'
 import type { CallContext, ClientInfo } from '../api/dispatch'
 import type { EventListener } from '../api/events'
 import { mayReceive } from '../api/audience'
-import { CORE_CONTROL } from './core'
+import { CORE_CONTROL, HOST_RELEASE_MODELS } from './core'
 import { laneOf, type Lane } from './lanes'
 
 /** A running lane as its host sees it: a worker thread or an Electron utility process. */
@@ -149,6 +149,11 @@ export class CoreHost implements ApiBackend {
     const rpc = createRpcEndpoint({
       send: (msg) => proc.post(msg),
       answer: (msg) => {
+        if (msg.method === HOST_RELEASE_MODELS) {
+          const other = this.record(lane === 'core' ? 'jobs' : 'core')
+          if (other.state !== 'ready' || !other.rpc) return { released: false }
+          return other.rpc.call(CORE_CONTROL.releaseModels, {}).catch(() => ({ released: false }))
+        }
         if (!this.opts.answerHost) throw new AppError('unsupported', `The host answers no ${msg.method}.`)
         return this.opts.answerHost(msg.method, msg.params)
       },

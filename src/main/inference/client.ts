@@ -1,13 +1,15 @@
 import { Worker } from 'node:worker_threads'
 import { fileURLToPath } from 'node:url'
 import { AppError } from '../../shared/api/errors'
-import type { GenerationStats, WorkerEvent, WorkerRequest, WorkerResults, WorkerState } from './worker/protocol'
+import type { GenerationStats, ModelRef, WorkerEvent, WorkerRequest, WorkerResults, WorkerState } from './worker/protocol'
 import type { EventMessage, RpcMessage } from '../../shared/api/protocol'
 import { createRpcEndpoint, type RpcEndpoint } from '../../shared/api/rpc'
 
 export interface WorkerListeners {
   onState?: (s: WorkerState) => void
   onLog?: (level: 'info' | 'warn' | 'error', message: string) => void
+  /** Runs before a model is loaded (the core's lanes: the other lane releases an idle copy first). */
+  beforeLoad?: (model: ModelRef) => Promise<void>
 }
 
 type JobListener = {
@@ -81,6 +83,13 @@ export class InferenceWorker {
   }
 
   request<R extends WorkerRequest>(req: R, job?: { jobId: string } & JobListener): Promise<WorkerResults[R['op']]> {
+    const before = req.op === 'load' ? this.listeners.beforeLoad : undefined
+    // A failing beforeLoad (the other lane gone) never stops this load.
+    if (before) return before((req as Extract<WorkerRequest, { op: 'load' }>).model).catch(() => {}).then(() => this.send(req, job))
+    return this.send(req, job)
+  }
+
+  private send<R extends WorkerRequest>(req: R, job?: { jobId: string } & JobListener): Promise<WorkerResults[R['op']]> {
     const { w, rpc } = this.start()
     if (job) this.jobs.set(job.jobId, job)
     // While requests are in flight the worker keeps the process alive; idle, it does not.
@@ -94,6 +103,11 @@ export class InferenceWorker {
 
   get running(): boolean {
     return this.worker !== null
+  }
+
+  /** Whether any request (a load, a generation, a score, an embedding) is in flight. */
+  get busy(): boolean {
+    return this.inFlight > 0
   }
 
   async terminate(): Promise<void> {

@@ -24,6 +24,11 @@ export interface RuntimeOptions {
   onLog: (level: 'info' | 'warn' | 'error', message: string) => void
   /** The model's saved settings applied to a load (null: a file outside the library). */
   applySettings?: (modelId: number | null, ref: ModelRef) => ModelRef
+  /**
+   * Called before this runtime loads a model it does not hold (the core's lanes: asks the other
+   * lane to release an idle copy, so one machine does not hold the same weights twice).
+   */
+  beforeModelLoad?: () => Promise<unknown>
 }
 
 /**
@@ -43,6 +48,12 @@ export function createLocalRuntime(opts: RuntimeOptions) {
     },
     onLog: (level, message) => {
       if (level !== 'info') opts.onLog(level, message)
+    },
+    beforeLoad: async (model) => {
+      if (!opts.beforeModelLoad) return
+      const held = workerState?.model
+      if (held?.status === 'loaded' && held.path === model.path && (held.adapterPath ?? null) === (model.adapterPath ?? null)) return
+      await opts.beforeModelLoad()
     }
   })
   let backend: BackendInfo | null = null
@@ -182,7 +193,13 @@ export function createLocalRuntime(opts: RuntimeOptions) {
     release,
     scoreLogProb,
     embed,
-    terminate: () => worker.terminate()
+    terminate: () => worker.terminate(),
+    /** Unloads the model when nothing uses it (no generation, score or embedding in flight); true when it did. */
+    async releaseIfIdle(): Promise<boolean> {
+      if (!worker.running || worker.busy || !workerState?.model.path) return false
+      await worker.request({ op: 'unload' })
+      return true
+    }
   }
 }
 

@@ -32,6 +32,8 @@ export interface InferenceOptions {
    * not take that lane's running runs for ones a dead process left.
    */
   ownsRuns?: boolean
+  /** Called before a local model is loaded (the core's lanes: the other lane releases an idle copy). */
+  beforeModelLoad?: () => Promise<unknown>
 }
 
 /**
@@ -66,7 +68,8 @@ export function createInferenceService(ctx: ServiceContext, deps: { imhi: ImhiSe
     onStateChange: () => ctx.events.broadcast('inference.status', status()),
     onLog: (level, message) => ctx.events.broadcast('app.log', { level, message }),
     // Saved per-model settings (inference/settings) shape every load of that model.
-    applySettings: (modelId, ref) => modelSettings.applyTo(modelId, ref)
+    applySettings: (modelId, ref) => modelSettings.applyTo(modelId, ref),
+    beforeModelLoad: opts.beforeModelLoad
   })
   const { worker, ensureInit } = runtime
   const modelSettings = createModelSettings({ db, library, worker, ensureInit, memoryLimitBytes })
@@ -121,6 +124,9 @@ export function createInferenceService(ctx: ServiceContext, deps: { imhi: ImhiSe
     ensureInit,
 
     addModel,
+
+    /** Unloads this service's model when nothing uses it (the core's other lane is about to load one); true when it did. */
+    releaseIdleModel: () => runtime.releaseIfIdle(),
 
     async removeModel(input: { id: number; deleteFile: boolean }): Promise<{ removed: number }> {
       const m = library.get(input.id)
