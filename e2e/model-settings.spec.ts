@@ -15,11 +15,20 @@ async function tabTo(page: Page, selector: string, opts: { back?: boolean; max?:
   throw new Error(`Tab never reached ${selector}`)
 }
 
-/** Replaces the focused input's text by typing (keyboard only). */
+/**
+ * Replaces the focused input's text by typing (keyboard only), and checks the field shows it. On a
+ * loaded machine the live fit estimate can re-render the number field between two synthetic key
+ * presses (far faster than a person types) and move its caret; the whole replacement is then typed
+ * again, a few times at most, and a field that never shows the text fails the test.
+ */
 async function typeInto(page: Page, text: string): Promise<void> {
-  await page.keyboard.press('ControlOrMeta+a')
-  await page.keyboard.press('Backspace')
-  if (text) await page.keyboard.type(text)
+  for (let attempt = 0; attempt < 3; attempt++) {
+    await page.keyboard.press('ControlOrMeta+a')
+    await page.keyboard.press('Backspace')
+    if (text) await page.keyboard.type(text, { delay: attempt * 40 })
+    if ((await page.evaluate(() => (document.activeElement as HTMLInputElement | null)?.value ?? '')) === text) return
+  }
+  throw new Error(`the focused field does not show "${text}" after typing it three times`)
 }
 
 // The UI server runs under a 64 MiB memory allowance (IMHI_MEMORY_LIMIT): the tiny model fits with a
