@@ -1,6 +1,7 @@
 import { closeSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs'
 import { hostname } from 'node:os'
 import { AppError } from '../../shared/api/errors'
+import { pidAlive } from '../pid'
 
 /**
  * One import at a time per database file, across processes (the app, `imhi serve`, `imhi import`):
@@ -13,15 +14,6 @@ interface LockInfo {
   pid: number
   host: string
   since: string
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM'
-  }
 }
 
 function readLock(file: string): LockInfo | null {
@@ -47,7 +39,7 @@ export function acquireImportLock(dbFile: string): () => void {
       }
       const held = readLock(file)
       // A lock from this host whose process is gone (killed mid-import) is stale: take it over.
-      if (held && held.host === info.host && !alive(held.pid)) {
+      if (held && held.host === info.host && !pidAlive(held.pid)) {
         try {
           unlinkSync(file)
         } catch {

@@ -20,6 +20,7 @@ import { imhiOutputCsv } from './export'
 import { completeTwinOf, promptFor, type InferenceItems } from './prompt'
 import type { LocalRuntime } from './runtime'
 import type { InferenceStore, RunRow } from './store'
+import { pidAlive } from '../pid'
 
 interface ActiveRun {
   jobId: string
@@ -33,15 +34,6 @@ interface ActiveRun {
 
 const HEARTBEAT_MS = 5000
 const STALE_MS = 30_000
-
-function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM'
-  }
-}
 
 /**
  * Benchmark runs: a run plans its items (the test files' order, frozen), executes them in an
