@@ -1,9 +1,8 @@
-import { AppError } from '../../../../shared/api/errors'
 import type { OnnxModel } from './model'
-import { runSession, type TensorValue } from './session'
+import type { TensorValue } from './session'
 import { processScores } from './logits'
 import { selectRows } from './tensors'
-import { encodeBatch } from './encode'
+import { decoderSteps, encodeBatch } from './encode'
 import type { GeneratedItem, GenerateHooks, GenerateItem, Seq2seqPlan } from './generate'
 
 // Beam search for the seq2seq engine (generate.ts runs it when the folder's generation config asks
@@ -83,9 +82,7 @@ export async function beamSearch(model: OnnxModel, plan: Seq2seqPlan, items: rea
   const done = items.map(() => false)
   const firstTokenMs = items.map(() => 0)
   let past: Record<string, TensorValue> | null = null
-  const wantFirst = plan.mode === 'with-past' ? ['logits', ...Array.from({ length: plan.layers }, (_, i) => [`present.${i}.decoder.key`, `present.${i}.decoder.value`, `present.${i}.encoder.key`, `present.${i}.encoder.value`]).flat()] : ['logits']
-  const wantNext = ['logits', ...Array.from({ length: plan.layers }, (_, i) => [`present.${i}.decoder.key`, `present.${i}.decoder.value`]).flat()]
-  const pastTakesHidden = withPast?.inputs.some((i) => i.name === 'encoder_hidden_states') ?? false
+  const step = decoderSteps(plan, dec, withPast)
   const pad = plan.pad
   const eos = plan.rules.eos
 
@@ -100,31 +97,9 @@ export async function beamSearch(model: OnnxModel, plan: Seq2seqPlan, items: rea
     }
     const rows = b * k
     const t = ids[0].length
-    let out: Record<string, TensorValue>
-    if (past === null || withPast === null) {
-      const decIds = new BigInt64Array(rows * t)
-      ids.forEach((r, i) => r.forEach((id, j) => (decIds[i * t + j] = BigInt(id))))
-      out = await runSession(dec, { input_ids: { type: 'int64', data: decIds, dims: [rows, t] }, encoder_hidden_states: hidden, encoder_attention_mask: encMask }, wantFirst)
-      if (plan.mode === 'with-past') {
-        past = {}
-        for (let i = 0; i < plan.layers; i++) {
-          for (const part of ['decoder.key', 'decoder.value', 'encoder.key', 'encoder.value']) past[`past_key_values.${i}.${part}`] = out[`present.${i}.${part}`]
-        }
-      }
-    } else {
-      const last = BigInt64Array.from(ids.map((r) => BigInt(r[r.length - 1])))
-      const feeds: Record<string, TensorValue> = { input_ids: { type: 'int64', data: last, dims: [rows, 1] }, encoder_attention_mask: encMask, ...past }
-      if (pastTakesHidden) feeds.encoder_hidden_states = hidden
-      out = await runSession(withPast, feeds, wantNext)
-      for (let i = 0; i < plan.layers; i++) {
-        past[`past_key_values.${i}.decoder.key`] = out[`present.${i}.decoder.key`]
-        past[`past_key_values.${i}.decoder.value`] = out[`present.${i}.decoder.value`]
-      }
-    }
-    const logits = out.logits
-    if (logits.type !== 'float32' || logits.dims.length !== 3 || logits.dims[0] !== rows) {
-      throw new AppError('bad_file', `${dec.file}: logits are ${logits.type} [${logits.dims.join(', ')}], expected float32 [${rows}, tokens, vocabulary]`, { file: dec.file })
-    }
+    const stepped = await step(ids, hidden, encMask, past)
+    past = stepped.past
+    const logits = stepped.logits
     const steps = logits.dims[1]
     const vocab = logits.dims[2]
     const curLen = t

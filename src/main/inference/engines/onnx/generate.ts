@@ -3,11 +3,11 @@ import { join } from 'node:path'
 import { AppError } from '../../../../shared/api/errors'
 import { readJson } from './folder'
 import type { OnnxModel } from './model'
-import { runSession, type GraphSession, type TensorValue } from './session'
+import type { GraphSession, TensorValue } from './session'
 import { argmax, processScores, type GreedyRules } from './logits'
 import { selectRows } from './tensors'
 import { beamSearch } from './beam'
-import { encodeBatch } from './encode'
+import { decoderSteps, encodeBatch } from './encode'
 
 /**
  * Greedy generation with an encoder-decoder export in Optimum's layout (MentalBART, MentalT5), as
@@ -258,9 +258,7 @@ async function generateBatch(model: OnnxModel, plan: Seq2seqPlan, items: readonl
   const tok = model.tokenizer
   let rows: Row[] = items.map((it, i) => ({ key: it.key, ids: [plan.decoderStart], promptTokens: encoded[i].ids.length, promptTokensFull: encoded[i].fullLength, firstTokenMs: 0, text: '', lastDecode: '' }))
   let past: Record<string, TensorValue> | null = null
-  const wantFirst = plan.mode === 'with-past' ? ['logits', ...Array.from({ length: plan.layers }, (_, i) => [`present.${i}.decoder.key`, `present.${i}.decoder.value`, `present.${i}.encoder.key`, `present.${i}.encoder.value`]).flat()] : ['logits']
-  const wantNext = ['logits', ...Array.from({ length: plan.layers }, (_, i) => [`present.${i}.decoder.key`, `present.${i}.decoder.value`]).flat()]
-  const pastTakesHidden = withPast?.inputs.some((i) => i.name === 'encoder_hidden_states') ?? false
+  const step = decoderSteps(plan, dec, withPast)
 
   const finish = (r: Row, how: GeneratedItem['finish']) => {
     const now = performance.now()
@@ -285,33 +283,9 @@ async function generateBatch(model: OnnxModel, plan: Seq2seqPlan, items: readonl
       return { aborted: true }
     }
     const b = rows.length
-    const t = rows[0].ids.length
-    let out: Record<string, TensorValue>
-    if (past === null || withPast === null) {
-      // First step (both modes), or every step without past key values: the whole decoder sequence.
-      const decIds = new BigInt64Array(b * t)
-      rows.forEach((r, i) => r.ids.forEach((id, j) => (decIds[i * t + j] = BigInt(id))))
-      out = await runSession(dec, { input_ids: { type: 'int64', data: decIds, dims: [b, t] }, encoder_hidden_states: hidden, encoder_attention_mask: encMask }, wantFirst)
-      if (plan.mode === 'with-past') {
-        past = {}
-        for (let i = 0; i < plan.layers; i++) {
-          for (const part of ['decoder.key', 'decoder.value', 'encoder.key', 'encoder.value']) past[`past_key_values.${i}.${part}`] = out[`present.${i}.${part}`]
-        }
-      }
-    } else {
-      const last = BigInt64Array.from(rows.map((r) => BigInt(r.ids[r.ids.length - 1])))
-      const feeds: Record<string, TensorValue> = { input_ids: { type: 'int64', data: last, dims: [b, 1] }, encoder_attention_mask: encMask, ...past }
-      if (pastTakesHidden) feeds.encoder_hidden_states = hidden
-      out = await runSession(withPast, feeds, wantNext)
-      for (let i = 0; i < plan.layers; i++) {
-        past[`past_key_values.${i}.decoder.key`] = out[`present.${i}.decoder.key`]
-        past[`past_key_values.${i}.decoder.value`] = out[`present.${i}.decoder.value`]
-      }
-    }
-    const logits = out.logits
-    if (logits.type !== 'float32' || logits.dims.length !== 3 || logits.dims[0] !== b) {
-      throw new AppError('bad_file', `${dec.file}: logits are ${logits.type} [${logits.dims.join(', ')}], expected float32 [${b}, tokens, vocabulary]`, { file: dec.file })
-    }
+    const stepped = await step(rows.map((r) => r.ids), hidden, encMask, past)
+    past = stepped.past
+    const logits = stepped.logits
     const steps = logits.dims[1]
     const vocab = logits.dims[2]
     const now = performance.now()
