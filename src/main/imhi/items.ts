@@ -1,20 +1,9 @@
 import type { Db } from '../db/open'
+import type { ItemDetail } from '../../shared/api/imhi'
 import type { SplitName } from '../../shared/imhi/datasets'
 
-/** One benchmark item with where it sits in its file, as runs and evaluations read it. */
-export interface ItemRow {
-  id: number
-  dataset: string
-  split: SplitName
-  /** Row of the item in its source file (0-based data row); the same row in another split is its twin. */
-  sourceRow: number
-  query: string
-  post: string
-  question: string | null
-  goldResponse: string | null
-  goldLabel: string | null
-  goldExplanation: string | null
-}
+/** One benchmark item with its row in its source file (the same row in another split is its twin), as runs and evaluations read it. */
+export type ItemRow = Pick<ItemDetail, 'id' | 'dataset' | 'split' | 'sourceRow' | 'query' | 'post' | 'question' | 'goldResponse' | 'goldLabel' | 'goldExplanation'>
 
 const ITEM_COLUMNS = `id, dataset, split, source_row AS sourceRow, query, post, question, gold_response AS goldResponse,
   gold_label AS goldLabel, gold_explanation AS goldExplanation`
