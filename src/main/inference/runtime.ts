@@ -15,7 +15,7 @@ export interface RuntimeOptions {
   library: ModelLibrary
   engines: EngineRegistry
   /** MentalBART / MentalT5 folders registered as engines (the ONNX worker). */
-  seq2seq?: Seq2seqEngines
+  seq2seq: Seq2seqEngines
   memoryLimitBytes: number | null
   gpu: 'auto' | false
   threads: number | null
@@ -109,11 +109,7 @@ export function createLocalRuntime(opts: RuntimeOptions) {
   function sessionFor(target: { modelId?: number | null; adapterId?: number | null; engineId?: number | null }): EngineSession {
     if (target.engineId) {
       const e = engines.get(target.engineId)
-      if (e.kind === 'onnx-seq2seq') {
-        if (!opts.seq2seq) throw new AppError('unsupported', `"${e.name}" is a MentalBART/MentalT5 folder: this service has no ONNX engine to run it.`, { field: 'engineId' })
-        return opts.seq2seq.session(e)
-      }
-      return openAiSession(e, engines.storedKey)
+      return e.kind === 'onnx-seq2seq' ? opts.seq2seq.session(e) : openAiSession(e, engines.storedKey)
     }
     if (!target.modelId) throw new AppError('invalid_input', 'Choose a model or a registered server.', { field: 'modelId' })
     const { ref, model, adapter } = modelRef(target.modelId, target.adapterId)
