@@ -193,7 +193,7 @@ export function createLocalRuntime(opts: RuntimeOptions) {
     /** Unloads the model when nothing uses it (no generation, score or embedding in flight); true when it did. */
     async releaseIfIdle(): Promise<boolean> {
       if (!worker.running || worker.busy || !workerState?.model.path) return false
-      await worker.request({ op: 'unload' })
+      await unload()
       return true
     }
   }
