@@ -12,6 +12,7 @@
  * Prints figures; asserts nothing.
  */
 import { spawnServe } from '../test/support/serve-process'
+import { insertItem } from '../test/support/items'
 import { existsSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
@@ -40,9 +41,17 @@ function seed(db: Db, n: number): void {
   db.transaction(() => {
     db.prepare(`INSERT OR IGNORE INTO datasets (name, task, labels) VALUES ('DR', 'depression', '["no","yes"]')`).run()
     const sf = Number(db.prepare(`INSERT INTO source_files (path, kind, dataset, split, rows, sha256) VALUES ('bench/DR.csv', 'items', 'DR', 'test_instruction', ?, 'bench')`).run(n).lastInsertRowid)
-    const ins = db.prepare(`INSERT INTO items (dataset, split, source_file_id, source_row, query, post, gold_label, gold_explanation) VALUES ('DR', 'test_instruction', ?, ?, 'q', ?, 'no', ?)`)
     for (let i = 1; i <= n; i++) {
-      ins.run(sf, i, `Bench post ${i}. ${'I went to work, came home and watched a film. '.repeat(6)}`, `The poster describes an ordinary day (${i}); no sign of depression.`)
+      insertItem(db, {
+        dataset: 'DR',
+        split: 'test_instruction',
+        sourceFileId: sf,
+        sourceRow: i,
+        query: 'q',
+        post: `Bench post ${i}. ${'I went to work, came home and watched a film. '.repeat(6)}`,
+        goldLabel: 'no',
+        goldResponse: `no. Reasoning: The poster describes an ordinary day (${i}); no sign of depression.`
+      })
     }
   })()
 }

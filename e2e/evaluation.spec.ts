@@ -3,6 +3,7 @@ import { join } from 'node:path'
 import type { Page } from '@playwright/test'
 import { test, expect, imhi, tempDir, SCREENSHOTS, SHARED_IMHI, hasSharedImhi } from './fixtures'
 import { openDatabase } from '../src/main/db/open'
+import { insertItem } from '../test/support/items'
 
 const csvCell = (v: string) => `"${v.replace(/"/g, '""')}"`
 function writeOutputs(dir: string, name: string, rows: [string, string][]): void {
@@ -143,13 +144,14 @@ test.describe('Evaluate in Chromium against imhi serve', () => {
     try {
       db.prepare(`INSERT OR IGNORE INTO datasets (name, task, labels) VALUES ('CAMS', 'depression_cause', '["none","bias or abuse","jobs and career","medication","relationship","alienation"]')`).run()
       const file = db.prepare("INSERT INTO source_files (path, kind, dataset, split, rows, sha256) VALUES ('e2e/CAMS.csv', 'items', 'CAMS', 'test_instruction', 60, 'x')").run()
-      const item = db.prepare("INSERT INTO items (dataset, split, source_file_id, source_row, query, post, gold_response) VALUES ('CAMS', 'test_instruction', ?, ?, 'q', ?, ?)")
+      const item = (sourceRow: number, post: string, goldResponse: string) =>
+        insertItem(db, { dataset: 'CAMS', split: 'test_instruction', sourceFileId: file.lastInsertRowid, sourceRow, query: 'q', post, goldResponse })
       const run = db.prepare("INSERT INTO runs (name, model_file, prompt_format, datasets, split, status) VALUES ('cams run', 'tiny.gguf', 'raw', '[\"CAMS\"]', 'test_instruction', 'completed')").run()
       const expl = db.prepare("INSERT INTO explanations (item_id, run_id, model_file, text, prompt_format) VALUES (?, ?, 'tiny.gguf', ?, 'raw')")
       for (let i = 0; i < 60; i++) {
         const label = labels[(i * 7) % 3]
         const words = `word${i % 11} thing${i % 5} matter${i % 7} topic${i}`
-        const id = item.run(file.lastInsertRowid, i + 1, `CAMS post ${i} about ${words}`, `${SENT[label]} Reasoning: The post mentions ${words} and ${label}.`).lastInsertRowid
+        const id = item(i + 1, `CAMS post ${i} about ${words}`, `${SENT[label]} Reasoning: The post mentions ${words} and ${label}.`)
         expl.run(id, run.lastInsertRowid, `Reasoning: The post mentions ${words} and ${label}.`)
       }
     } finally {
@@ -178,12 +180,13 @@ test.describe('Evaluate in Chromium against imhi serve', () => {
     try {
       db.prepare(`INSERT OR IGNORE INTO datasets (name, task, labels) VALUES ('DR', 'depression', '["no","yes"]')`).run()
       const file = db.prepare("INSERT INTO source_files (path, kind, dataset, split, rows, sha256) VALUES ('e2e/DR.csv', 'items', 'DR', 'test_instruction', 8, 'x')").run()
-      const item = db.prepare("INSERT INTO items (dataset, split, source_file_id, source_row, query, post, gold_response) VALUES ('DR', 'test_instruction', ?, ?, 'q', ?, ?)")
+      const item = (sourceRow: number, post: string, goldResponse: string) =>
+        insertItem(db, { dataset: 'DR', split: 'test_instruction', sourceFileId: file.lastInsertRowid, sourceRow, query: 'q', post, goldResponse })
       const run = db.prepare("INSERT INTO runs (name, model_file, prompt_format, datasets, split, status) VALUES ('e2e run', 'tiny.gguf', 'raw', '[\"DR\"]', 'test_instruction', 'completed')").run()
       const expl = db.prepare("INSERT INTO explanations (item_id, run_id, model_file, text, prompt_format) VALUES (?, ?, 'tiny.gguf', ?, 'raw')")
       for (let i = 0; i < 8; i++) {
         const gold = i % 2 ? YES : NO
-        const id = item.run(file.lastInsertRowid, i + 1, `post ${i}`, gold).lastInsertRowid
+        const id = item(i + 1, `post ${i}`, gold)
         expl.run(id, run.lastInsertRowid, i < 6 ? gold : i % 2 ? NO : YES)
       }
     } finally {

@@ -1,4 +1,5 @@
 import type { Db } from '../../src/main/db/open'
+import { insertItem } from '../support/items'
 
 /** Writes a small benchmark into the core tables: DR test items with gold explanations, expert items and one run. */
 export function seedBenchmark(db: Db, n = 12): { itemIds: number[]; runId: number } {
@@ -8,13 +9,14 @@ export function seedBenchmark(db: Db, n = 12): { itemIds: number[]; runId: numbe
       db.prepare(`INSERT INTO source_files (path, kind, dataset, split, rows, sha256) VALUES ('test_data/test_instruction/DR.csv', 'items', 'DR', 'test_instruction', ?, 'x')`).run(n).lastInsertRowid
     )
     const ex = Number(db.prepare(`INSERT INTO source_files (path, kind, dataset, split, rows, sha256) VALUES ('human_evaluation/test_instruction_expert/DR.csv', 'items', 'DR', 'expert', 3, 'y')`).run().lastInsertRowid)
-    const ins = db.prepare(`INSERT INTO items (dataset, split, source_file_id, source_row, query, post, gold_label, gold_explanation) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`)
+    const ins = (split: string, sourceFileId: number, sourceRow: number, query: string, post: string, goldLabel: string, explanation: string) =>
+      insertItem(db, { dataset: 'DR', split, sourceFileId, sourceRow, query, post, goldLabel, goldResponse: `${goldLabel}. Reasoning: ${explanation}` })
     const itemIds: number[] = []
     for (let i = 1; i <= n; i++) {
       const post = i === 3 ? `Post ${i}: some nights I think about suicide.` : `Post ${i}: I have been feeling tired and empty.`
-      itemIds.push(Number(ins.run('DR', 'test_instruction', sf, i, `q${i}`, post, i % 2 ? 'yes' : 'no', `Gold explanation ${i}.`).lastInsertRowid))
+      itemIds.push(ins('test_instruction', sf, i, `q${i}`, post, i % 2 ? 'yes' : 'no', `Gold explanation ${i}.`))
     }
-    for (let i = 1; i <= 3; i++) ins.run('DR', 'expert', ex, i, `eq${i}`, `Expert post ${i}`, 'yes', `Expert explanation ${i}.`)
+    for (let i = 1; i <= 3; i++) ins('expert', ex, i, `eq${i}`, `Expert post ${i}`, 'yes', `Expert explanation ${i}.`)
     const runId = Number(
       db.prepare(`INSERT INTO runs (name, model_file, prompt_format, datasets, split, status) VALUES ('tiny run', 'tiny.gguf', 'chat', '["DR"]', 'test_instruction', 'completed')`).run().lastInsertRowid
     )

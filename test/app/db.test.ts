@@ -52,7 +52,7 @@ describe('database', () => {
   it('enforces foreign keys', () => {
     const db = openDatabase(join(dir, 'e.db'))
     expect(() =>
-      db.prepare("INSERT INTO items (dataset, split, source_file_id, source_row, query, post) VALUES ('nope', 'x', 999, 1, 'q', 'p')").run()
+      db.prepare("INSERT INTO items (dataset, split, source_file_id, source_row, query, post_id) VALUES ('nope', 'x', 999, 1, 'q', 1)").run()
     ).toThrow(/FOREIGN KEY/)
     db.close()
   })

@@ -1,6 +1,7 @@
 import type { Db } from '../../src/main/db/open'
 import { findDataset } from '../../src/shared/imhi/datasets'
 import { seededRandom } from '../../src/main/evaluation/logreg'
+import { insertItem } from '../support/items'
 
 /** Inserts items straight into the core tables (the importer's job in the app) for evaluation tests. */
 export function seedItems(db: Db, dataset: string, split: string, rows: { response: string; post?: string }[]): number[] {
@@ -9,9 +10,11 @@ export function seedItems(db: Db, dataset: string, split: string, rows: { respon
   const file = db
     .prepare("INSERT INTO source_files (path, kind, dataset, split, rows, sha256) VALUES (?, 'items', ?, ?, ?, 'x')")
     .run(`seed/${split}/${dataset}-${Math.random().toString(36).slice(2)}.csv`, info.name, split, rows.length)
-  const insert = db.prepare('INSERT INTO items (dataset, split, source_file_id, source_row, query, post, gold_response) VALUES (?, ?, ?, ?, ?, ?, ?)')
   return db.transaction(() =>
-    rows.map((r, i) => Number(insert.run(info.name, split, file.lastInsertRowid, i + 1, `Consider this post: "${r.post ?? `post ${i}`}" Question: ?`, r.post ?? `post ${i}`, r.response).lastInsertRowid))
+    rows.map((r, i) => {
+      const post = r.post ?? `post ${i}`
+      return insertItem(db, { dataset: info.name, split, sourceFileId: file.lastInsertRowid, sourceRow: i + 1, query: `Consider this post: "${post}" Question: ?`, post, goldResponse: r.response })
+    })
   )()
 }
 

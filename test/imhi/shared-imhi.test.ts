@@ -123,8 +123,8 @@ describe.skipIf(!hasSharedImhi)('the released IMHI files (../shared/imhi)', () =
   })
 
   it('splits every query into a non-empty post and question', () => {
-    expect(s.db.prepare("SELECT count(*) AS n FROM items WHERE post = '' OR question IS NULL OR question = ''").get()).toEqual({ n: 0 })
-    expect(s.db.prepare("SELECT count(*) AS n FROM items WHERE post LIKE 'Consider this post:%' OR post LIKE 'Post:%'").get()).toEqual({ n: 0 })
+    expect(s.db.prepare("SELECT count(*) AS n FROM items i JOIN posts p ON p.id = i.post_id WHERE p.text = '' OR i.question IS NULL OR i.question = ''").get()).toEqual({ n: 0 })
+    expect(s.db.prepare("SELECT count(*) AS n FROM posts WHERE text LIKE 'Consider this post:%' OR text LIKE 'Post:%'").get()).toEqual({ n: 0 })
   })
 
   it('adds nothing on a second import of the same folder', async () => {

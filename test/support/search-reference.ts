@@ -57,7 +57,7 @@ export function referenceSearch(db: Db) {
       const total = (db.prepare(`SELECT count(*) AS n FROM items i ${where}`).get(...filters.params) as { n: number }).n
       if (total === 0 || f.offset >= total) return { total, items: [] }
       const ids = db.prepare(`SELECT i.id FROM items i ${where} ORDER BY i.id LIMIT ? OFFSET ?`).pluck().all(...filters.params, f.limit, f.offset) as number[]
-      const rows = db.prepare(`SELECT id, dataset, split, gold_label, post_id, substr(post, 1, ${PREVIEW_CHARS + 1}) AS preview FROM items WHERE id IN (SELECT value FROM json_each(?))`).all(JSON.stringify(ids)) as (Row & { preview: string })[]
+      const rows = db.prepare(`SELECT i.id, i.dataset, i.split, i.gold_label, i.post_id, substr(p.text, 1, ${PREVIEW_CHARS + 1}) AS preview FROM items i JOIN posts p ON p.id = i.post_id WHERE i.id IN (SELECT value FROM json_each(?))`).all(JSON.stringify(ids)) as (Row & { preview: string })[]
       const byId = new Map(rows.map((r) => [r.id, r]))
       return {
         total,

@@ -160,8 +160,8 @@ export function createImporter(db: Db) {
   const findPost = db.prepare<[string], { id: number }>('SELECT id FROM posts WHERE hash = ?')
   const insertPost = db.prepare('INSERT INTO posts (hash, text) VALUES (?, ?)')
   const insertItem = db.prepare(
-    `INSERT INTO items (dataset, split, source_file_id, source_row, query, post, question, gold_response, gold_label, gold_explanation, post_id)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+    `INSERT INTO items (dataset, split, source_file_id, source_row, query, question, gold_response, gold_label, gold_explained, post_id)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
   )
   const insertRating = db.prepare(
     `INSERT INTO reference_ratings (source_file_id, source_row, system, post, label, explanation, explanation_column, fluency, completeness, reliability, overall)
@@ -246,19 +246,7 @@ export function createImporter(db: Db) {
         const gold = response.trim() ? response : null
         const gl = gold === null ? null : goldLabel(place.dataset, gold)
         if (gl === null) unlabeled++
-        insertItem.run(
-          place.dataset,
-          place.split,
-          source,
-          rowNo,
-          query,
-          post,
-          question,
-          gold,
-          gl,
-          gold === null ? null : goldExplanation(gold),
-          postId(post)
-        )
+        insertItem.run(place.dataset, place.split, source, rowNo, query, question, gold, gl, goldExplanation(gold) !== null ? 1 : 0, postId(post))
       }
       setSourceRows.run(rowNo, source)
       return { rows: rowNo, unlabeled }

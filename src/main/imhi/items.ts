@@ -1,12 +1,21 @@
 import type { Db } from '../db/open'
 import type { ItemDetail } from '../../shared/api/imhi'
 import type { SplitName } from '../../shared/imhi/datasets'
+import { goldExplanation } from './labels'
 
 /** One benchmark item with its row in its source file (the same row in another split is its twin), as runs and evaluations read it. */
 export type ItemRow = Pick<ItemDetail, 'id' | 'dataset' | 'split' | 'sourceRow' | 'query' | 'post' | 'question' | 'goldResponse' | 'goldLabel' | 'goldExplanation'>
 
-const ITEM_COLUMNS = `id, dataset, split, source_row AS sourceRow, query, post, question, gold_response AS goldResponse,
-  gold_label AS goldLabel, gold_explanation AS goldExplanation`
+/** An item's columns as `i` joined with its post `p` (the post's text is stored once, in posts). */
+const ITEM_COLUMNS = `i.id, i.dataset, i.split, i.source_row AS sourceRow, i.query, p.text AS post, i.question, i.gold_response AS goldResponse,
+  i.gold_label AS goldLabel`
+const ITEMS = 'items i JOIN posts p ON p.id = i.post_id'
+
+/** The gold explanation is the gold response from "Reasoning:" on: derived on read, as the importer derived gold_explained. */
+export const withExplanation = <T extends { goldResponse: string | null }>(r: T): T & { goldExplanation: string | null } => ({
+  ...r,
+  goldExplanation: goldExplanation(r.goldResponse)
+})
 
 /**
  * The item reads other domains make (inference plans and prompts runs, evaluation pairs outputs
@@ -14,36 +23,36 @@ const ITEM_COLUMNS = `id, dataset, split, source_row AS sourceRow, query, post, 
  * imhi domain's SQL on its own tables, prepared once, so no other domain queries `items`.
  */
 export function createItemReads(db: Db) {
-  const byIds = db.prepare<[string], ItemRow>(
-    `SELECT ${ITEM_COLUMNS} FROM items WHERE id IN (SELECT value FROM json_each(?)) ORDER BY dataset, source_file_id, source_row`
+  type Stored = Omit<ItemRow, 'goldExplanation'>
+  const byIds = db.prepare<[string], Stored>(
+    `SELECT ${ITEM_COLUMNS} FROM ${ITEMS} WHERE i.id IN (SELECT value FROM json_each(?)) ORDER BY i.dataset, i.source_file_id, i.source_row`
   )
   const twin = db.prepare<[string, string, number], { id: number; query: string; post: string }>(
-    'SELECT id, query, post FROM items WHERE dataset = ? AND split = ? AND source_row = ? LIMIT 1'
+    'SELECT i.id, i.query, p.text AS post FROM items i JOIN posts p ON p.id = i.post_id WHERE i.dataset = ? AND i.split = ? AND i.source_row = ? LIMIT 1'
   )
   const idsInOrder = db.prepare<[string, string, number], { id: number }>('SELECT id FROM items WHERE dataset = ? AND split = ? ORDER BY source_file_id, source_row LIMIT ?')
   const datasetCase = db.prepare<[string], { dataset: string }>('SELECT DISTINCT dataset FROM items WHERE lower(dataset) = lower(?)')
-  const ofDatasetSplits = db.prepare<[string, string], ItemRow>(
-    `SELECT ${ITEM_COLUMNS} FROM items WHERE dataset = ? AND split IN (SELECT value FROM json_each(?)) ORDER BY split, source_file_id, source_row`
+  const ofDatasetSplits = db.prepare<[string, string], Stored>(
+    `SELECT ${ITEM_COLUMNS} FROM ${ITEMS} WHERE i.dataset = ? AND i.split IN (SELECT value FROM json_each(?)) ORDER BY i.split, i.source_file_id, i.source_row`
   )
   const goldens = db.prepare<[string], { post: string; goldResponse: string; split: SplitName }>(
-    `SELECT post, gold_response AS goldResponse, split FROM items WHERE dataset = ? AND gold_response IS NOT NULL
-     ORDER BY CASE split WHEN 'test_instruction' THEN 0 WHEN 'expert' THEN 1 ELSE 2 END, id`
+    `SELECT p.text AS post, i.gold_response AS goldResponse, i.split FROM ${ITEMS} WHERE i.dataset = ? AND i.gold_response IS NOT NULL
+     ORDER BY CASE i.split WHEN 'test_instruction' THEN 0 WHEN 'expert' THEN 1 ELSE 2 END, i.id`
   )
-  const goldExplained = db.prepare<[string, string | null, string | null], ItemRow & { goldExplanation: string }>(
-    `SELECT ${ITEM_COLUMNS} FROM items WHERE split = ? AND (? IS NULL OR lower(dataset) = lower(?))
-     AND gold_explanation IS NOT NULL AND trim(gold_explanation) <> '' ORDER BY id`
+  const goldExplained = db.prepare<[string, string | null, string | null], Stored & { goldResponse: string }>(
+    `SELECT ${ITEM_COLUMNS} FROM ${ITEMS} WHERE i.split = ? AND (? IS NULL OR lower(i.dataset) = lower(?)) AND i.gold_explained = 1 ORDER BY i.id`
   )
   const goldExplainedCounts = db.prepare<[], { dataset: string; split: SplitName; items: number }>(
-    `SELECT dataset, split, count(*) AS items FROM items WHERE split <> 'expert' AND gold_explanation IS NOT NULL AND trim(gold_explanation) <> ''
+    `SELECT dataset, split, count(*) AS items FROM items WHERE split <> 'expert' AND gold_explained = 1
      AND split LIKE 'test%' GROUP BY dataset, split ORDER BY dataset, split`
   )
   const expertCounts = db.prepare<[], { dataset: string; items: number }>(
-    'SELECT dataset, count(*) AS items FROM items WHERE split = \'expert\' AND gold_explanation IS NOT NULL GROUP BY dataset ORDER BY dataset'
+    'SELECT dataset, count(*) AS items FROM items WHERE split = \'expert\' AND gold_explained = 1 GROUP BY dataset ORDER BY dataset'
   )
 
   return {
     /** The items with these ids (unknown ids are left out), by dataset then file order. */
-    itemsByIds: (ids: readonly number[]): ItemRow[] => (ids.length === 0 ? [] : byIds.all(JSON.stringify(ids))),
+    itemsByIds: (ids: readonly number[]): ItemRow[] => (ids.length === 0 ? [] : byIds.all(JSON.stringify(ids)).map(withExplanation)),
     /** The item of another split on the same row of the same dataset (test_complete <-> test_instruction). */
     twinItem: (dataset: string, split: SplitName, sourceRow: number) => twin.get(dataset, split, sourceRow),
     /** The ids of a dataset's split in file order, at most `limit`. */
@@ -51,11 +60,12 @@ export function createItemReads(db: Db) {
     /** The dataset's name as stored (whatever its case in `name`), when any item has it. */
     storedDatasetName: (name: string): string | undefined => datasetCase.get(name)?.dataset,
     /** A dataset's items of the given splits, by split then file order. */
-    itemsOfSplits: (dataset: string, splits: readonly SplitName[]): ItemRow[] => ofDatasetSplits.all(dataset, JSON.stringify(splits)),
+    itemsOfSplits: (dataset: string, splits: readonly SplitName[]): ItemRow[] => ofDatasetSplits.all(dataset, JSON.stringify(splits)).map(withExplanation),
     /** Every gold response of a dataset with its post; test_instruction first, then expert, then the rest. */
     goldResponses: (dataset: string) => goldens.all(dataset),
     /** Items of a split (optionally one dataset, any case) that carry a gold explanation, by id. */
-    goldExplained: (split: SplitName, dataset: string | null) => goldExplained.all(split, dataset, dataset),
+    goldExplained: (split: SplitName, dataset: string | null) =>
+      goldExplained.all(split, dataset, dataset).map((r) => ({ ...r, goldExplanation: goldExplanation(r.goldResponse) ?? '' })),
     /** How many test items carry a gold explanation, per dataset and split; and expert items per dataset. */
     goldExplainedCounts: () => ({ gold: goldExplainedCounts.all(), expert: expertCounts.all() })
   }

@@ -21,8 +21,9 @@ export function labelSentence(response: string): string {
   return (end < 0 ? text : text.slice(0, end + 1)).trim()
 }
 
-/** The explanation: the response from "Reasoning:" on; null when the response has none. */
-export function goldExplanation(response: string): string | null {
+/** The explanation: the response from "Reasoning:" on; null when the response has none (or there is no response). */
+export function goldExplanation(response: string | null): string | null {
+  if (response === null) return null
   const m = REASONING.exec(response)
   if (!m) return null
   const text = response.slice(m.index).trim()

@@ -258,7 +258,7 @@ export function createSearch(db: Db, opts: SearchOptions = {}) {
 
   const pageRows = (ids: number[]): Map<number, Row & { preview: string }> => {
     const rows = stmt(
-      `SELECT id, dataset, split, gold_label, post_id, substr(post, 1, ${PREVIEW_CHARS + 1}) AS preview FROM items WHERE id IN (SELECT value FROM json_each(?))`
+      `SELECT i.id, i.dataset, i.split, i.gold_label, i.post_id, substr(p.text, 1, ${PREVIEW_CHARS + 1}) AS preview FROM items i JOIN posts p ON p.id = i.post_id WHERE i.id IN (SELECT value FROM json_each(?))`
     ).all(JSON.stringify(ids)) as (Row & { preview: string })[]
     return new Map(rows.map((r) => [r.id, r]))
   }

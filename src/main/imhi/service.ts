@@ -4,7 +4,8 @@ import { DATASETS, findDataset, SPLITS, TASKS, type SplitName, type TaskId } fro
 import type { Facets, ItemDetail, SearchResult, Stats, StatsSplit } from '../../shared/api/imhi'
 import { createImporter, type ImportOptions } from './importer'
 import { createSearch, type SearchFilters } from './search'
-import { createItemReads, type ItemRow } from './items'
+import { createItemReads, withExplanation, type ItemRow } from './items'
+import { goldExplanation } from './labels'
 
 /** One benchmark item as other domains read it (runs feed `query` to a model; metrics use `goldLabel`). */
 /** An item as listItems returns it (ItemRow without where it sits in its file). */
@@ -47,17 +48,16 @@ export function createImhiService(ctx: ServiceContext) {
       question: string | null
       gold_response: string | null
       gold_label: string | null
-      gold_explanation: string | null
       source_row: number
       path: string
     }
   >(
-    `SELECT i.id, i.dataset, i.split, i.query, i.post, i.question, i.gold_response, i.gold_label, i.gold_explanation, i.source_row, s.path
-     FROM items i JOIN source_files s ON s.id = i.source_file_id WHERE i.id = ?`
+    `SELECT i.id, i.dataset, i.split, i.query, p.text AS post, i.question, i.gold_response, i.gold_label, i.source_row, s.path
+     FROM items i JOIN posts p ON p.id = i.post_id JOIN source_files s ON s.id = i.source_file_id WHERE i.id = ?`
   )
   const listStmt = db.prepare(
-    `SELECT id, dataset, split, query, post, question, gold_response AS goldResponse, gold_label AS goldLabel, gold_explanation AS goldExplanation
-     FROM items WHERE dataset = ? AND split = ? ORDER BY source_file_id, source_row LIMIT ?`
+    `SELECT i.id, i.dataset, i.split, i.query, p.text AS post, i.question, i.gold_response AS goldResponse, i.gold_label AS goldLabel
+     FROM items i JOIN posts p ON p.id = i.post_id WHERE i.dataset = ? AND i.split = ? ORDER BY i.source_file_id, i.source_row LIMIT ?`
   )
   const ratingsStmt = db.prepare(
     `SELECT r.id, r.system, r.source_row AS sourceRow, f.path AS sourceFile, r.post, r.label, r.explanation, r.explanation_column AS explanationColumn,
@@ -150,7 +150,7 @@ export function createImhiService(ctx: ServiceContext) {
       question: r.question,
       goldResponse: r.gold_response,
       goldLabel: r.gold_label,
-      goldExplanation: r.gold_explanation,
+      goldExplanation: goldExplanation(r.gold_response),
       sourceFile: r.path,
       sourceRow: r.source_row,
       labels: info?.labels ?? []
@@ -161,7 +161,7 @@ export function createImhiService(ctx: ServiceContext) {
   function listItems(dataset: string, split: SplitName, limit?: number): ItemRecord[] {
     const d = findDataset(dataset)
     if (!d) throw new AppError('invalid_input', `Unknown dataset "${dataset}".`, { field: 'dataset' })
-    return listStmt.all(d.name, split, limit ?? -1) as ItemRecord[]
+    return (listStmt.all(d.name, split, limit ?? -1) as Omit<ItemRecord, 'goldExplanation'>[]).map(withExplanation)
   }
 
   /** The released DR_annotation ratings (3 annotators x 4 aspects per explanation). */
