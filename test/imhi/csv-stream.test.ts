@@ -33,6 +33,19 @@ function streamed(file: string, chunk: number): { header: string[]; rows: string
   }
 }
 
+/** The same read as one pass (no scan first): the hash and size come with the last row. */
+function once(file: string, chunk: number): { header: string[]; rows: string[][] } | string {
+  try {
+    let end: { sha256: string; sizeBytes: number } | null = null
+    const all = [...csvRows(file, 'f.csv', null, undefined, chunk, (e) => (end = e))]
+    const { sha256, sizeBytes } = scanCsvFile(file, 'f.csv')
+    expect(end).toEqual({ sha256, sizeBytes })
+    return { header: all[0], rows: all.slice(1) }
+  } catch (err) {
+    return AppError.from(err).message
+  }
+}
+
 const TRICKY = [
   'query,gpt\r\n"a",yes\n"b\nc",no\r\n"d, ""q""",yes\r\n"e\r\nf",no\r\n',
   '\ufeffquery,gpt\n"é ü 😀 ok","yes"\n\n  \n"x""","no"\r',
@@ -55,7 +68,10 @@ describe('streaming CSV reading equals whole-file reading', () => {
       const file = join(dir, `t${k}.csv`)
       writeFileSync(file, text)
       const expected = whole(file)
-      for (const chunk of [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 16, 17, 4096]) expect(streamed(file, chunk), `text ${k}, pieces of ${chunk}`).toEqual(expected)
+      for (const chunk of [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 16, 17, 4096]) {
+        expect(streamed(file, chunk), `text ${k}, pieces of ${chunk}`).toEqual(expected)
+        expect(once(file, chunk), `text ${k}, one pass, pieces of ${chunk}`).toEqual(expected)
+      }
     })
   })
 
@@ -64,10 +80,16 @@ describe('streaming CSV reading equals whole-file reading', () => {
     writeFileSync(file, Buffer.concat([Buffer.from('query,gpt\n"a",yes\n"caf'), Buffer.from([0xc3, 0x28]), Buffer.from('",no\n')]))
     const expected = whole(file)
     expect(expected).toMatch(/not valid UTF-8 \(byte 22, line 3\)/)
-    for (const chunk of [1, 2, 3, 5, 22, 23, 24, 4096]) expect(streamed(file, chunk)).toEqual(expected)
+    for (const chunk of [1, 2, 3, 5, 22, 23, 24, 4096]) {
+      expect(streamed(file, chunk)).toEqual(expected)
+      expect(once(file, chunk)).toEqual(expected)
+    }
     // A file cut inside a multi-byte character.
     writeFileSync(file, Buffer.concat([Buffer.from('query,gpt\n"a",yes\n"caf'), Buffer.from([0xe2, 0x82])]))
-    for (const chunk of [1, 2, 7, 4096]) expect(streamed(file, chunk)).toEqual(whole(file))
+    for (const chunk of [1, 2, 7, 4096]) {
+      expect(streamed(file, chunk)).toEqual(whole(file))
+      expect(once(file, chunk)).toEqual(whole(file))
+    }
   })
 
   it('a file that changes between the hash and the parse is refused', () => {

@@ -306,11 +306,22 @@ interface PapaLowLevel {
 }
 
 /**
- * Second pass: the header, then each data row, as parseCsv would return them (the same parser,
- * papaparse, fed piece by piece the way its own streaming mode feeds it; the same errors, naming
- * the same rows). The file's SHA-256 must still be `sha256` when the last row has been read.
+ * The header, then each data row, as parseCsv would return them (the same parser, papaparse, fed
+ * piece by piece the way its own streaming mode feeds it; the same errors, naming the same rows).
+ *
+ * - After scanCsvFile (a second pass): `sha256` is what the scan found, and the file's SHA-256
+ *   must still be that when the last row has been read.
+ * - As the only pass (`sha256` null): the file's SHA-256 and size are handed to `onEnd` once the
+ *   last row has been read, and invalid UTF-8 gets scanCsvFile's message (byte and line).
  */
-export function* csvRows(file: string, label: string, sha256: string, maxBytes = MAX_CSV_BYTES, chunkBytes = CHUNK_BYTES): Generator<string[], void, undefined> {
+export function* csvRows(
+  file: string,
+  label: string,
+  sha256: string | null,
+  maxBytes = MAX_CSV_BYTES,
+  chunkBytes = CHUNK_BYTES,
+  onEnd?: (content: { sha256: string; sizeBytes: number }) => void
+): Generator<string[], void, undefined> {
   // Reading is synchronous and chunked: a generator cannot yield from inside eachChunk's callback,
   // so the file is walked with a cursor here instead.
   const { fd } = openRegularFileSync(file, { label, maxBytes, ...CSV_FILE })
@@ -340,6 +351,8 @@ export function* csvRows(file: string, label: string, sha256: string, maxBytes =
       try {
         text = decoder.decode(buf.subarray(0, n), { stream: !done })
       } catch {
+        // Not UTF-8: scanCsvFile says where (or, when it finds none, the file changed meanwhile).
+        if (sha256 === null) scanCsvFile(file, label, maxBytes, chunkBytes)
         throw changed(label)
       }
       const input = partial + rowEnds.push(text, done)
@@ -379,7 +392,9 @@ export function* csvRows(file: string, label: string, sha256: string, maxBytes =
     closeSync(fd)
   }
   if (header === null) throw new AppError('bad_file', `${label}: the file is empty (no header row).`, { file: label })
-  if (hash.digest('hex') !== sha256) throw changed(label)
+  const digest = hash.digest('hex')
+  if (sha256 !== null && digest !== sha256) throw changed(label)
+  onEnd?.({ sha256: digest, sizeBytes: pos })
 }
 
 function changed(label: string): AppError {

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto'
+import { hash } from 'node:crypto'
 import { readdirSync, statSync, type Stats as FsStats } from 'node:fs'
 import { homedir } from 'node:os'
 import { basename, join, relative, resolve, sep } from 'node:path'
@@ -10,7 +10,7 @@ import { acquireImportLock } from './importLock'
 import { csvRows, MAX_CSV_BYTES, scanCsvFile } from './csv'
 import { ASPECTS, parseScores, ratingLabel, shapeOf, type Shape } from './columns'
 import { datasetFromName, isValidationName, LAYOUT_HELP, placeByPath, type Placement } from './layout'
-import { goldExplanation, goldLabel, splitQuery, stripPostPrefix, stripQuestionPrefix } from './labels'
+import { goldExplanation, labelOfSentence, labelSentence, splitQuery, stripPostPrefix, stripQuestionPrefix } from './labels'
 
 /**
  * Imports a folder in the MentalLLaMA layout, or one CSV of it, into the database.
@@ -42,6 +42,22 @@ export interface ImportOptions {
 export const PROGRESS_ROWS = 10_000
 
 class ImportCancelled extends Error {}
+
+/** What a file read once turns out to be when its last row is in: a copy of one already imported. */
+interface Twin {
+  path: string
+  rows: number
+  reason: string
+}
+/** Thrown inside a file's transaction (rolling it back) when the file is a copy of one already imported. */
+class DuplicateFile extends Error {
+  constructor(readonly twin: Twin) {
+    super(twin.reason)
+  }
+}
+
+/** A file's SHA-256 and size, known after its first pass or, read once, after its last row. */
+type Content = { sha256: string; sizeBytes: number }
 const CANCELLED = '\u0000cancelled'
 
 const OUTPUTS_REASON = 'model outputs (goldens, generated_text), not benchmark items: not imported'
@@ -151,14 +167,14 @@ export function createImporter(db: Db) {
   const findSource = db.prepare<[string], { id: number; sha256: string; rows: number; imported_at: string; kind: string }>(
     'SELECT id, sha256, rows, imported_at, kind FROM source_files WHERE path = ?'
   )
-  const insertSource = db.prepare(
-    'INSERT INTO source_files (path, kind, dataset, split, rows, sha256, size_bytes, columns) VALUES (?, ?, ?, ?, ?, ?, ?, ?)'
-  )
+  // The row count, hash and size are known at the end of the file: set then, in the same transaction.
+  const insertSource = db.prepare("INSERT INTO source_files (path, kind, dataset, split, rows, sha256, size_bytes, columns) VALUES (?, ?, ?, ?, 0, '', 0, ?)")
+  const finishSource = db.prepare('UPDATE source_files SET rows = ?, sha256 = ?, size_bytes = ? WHERE id = ?')
   const findSameContent = db.prepare<[string, string, string, string | null, string | null], { path: string; rows: number }>(
     'SELECT path, rows FROM source_files WHERE sha256 = ? AND path <> ? AND kind = ? AND dataset IS ? AND split IS ? ORDER BY id LIMIT 1'
   )
   const findPost = db.prepare<[string], { id: number }>('SELECT id FROM posts WHERE hash = ?')
-  const insertPost = db.prepare('INSERT INTO posts (hash, text) VALUES (?, ?)')
+  const insertPost = db.prepare<[string, string], { id: number }>('INSERT INTO posts (hash, text) VALUES (?, ?) ON CONFLICT (hash) DO NOTHING RETURNING id')
   const insertItem = db.prepare(
     `INSERT INTO items (dataset, split, source_file_id, source_row, query, question, gold_response, gold_label, gold_explained, post_id)
      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
@@ -195,28 +211,50 @@ export function createImporter(db: Db) {
   const knownPosts = new Map<string, number>()
   let filePosts: [string, number][] = []
   const postId = (text: string): number => {
-    const hash = createHash('sha1').update(text).digest('base64')
-    const known = knownPosts.get(hash)
+    const key = hash('sha1', text, 'base64')
+    const known = knownPosts.get(key)
     if (known !== undefined) return known
-    const id = findPost.get(hash)?.id ?? Number(insertPost.run(hash, text).lastInsertRowid)
-    filePosts.push([hash, id])
+    const id = insertPost.get(key, text)?.id ?? findPost.get(key)!.id
+    filePosts.push([key, id])
     return id
+  }
+
+  // Gold labels by label sentence, during one import: the released responses state their label in
+  // a few hundred distinct sentences ("yes, the poster suffers from depression."), each parsed once.
+  const labels = new Map<string, string | null>()
+  const labelOf = (dataset: string, response: string): string | null => {
+    const sentence = labelSentence(response)
+    const key = `${dataset}\u0000${sentence}`
+    let label = labels.get(key)
+    if (label === undefined) {
+      label = labelOfSentence(dataset, sentence)
+      if (labels.size < 100_000) labels.set(key, label)
+    }
+    return label
   }
   const commitPosts = () => {
     for (const [hash, id] of filePosts) knownPosts.set(hash, id)
     filePosts = []
   }
 
-  const setSourceRows = db.prepare('UPDATE source_files SET rows = ? WHERE id = ?')
+  /**
+   * The end of a file's transaction: a file read once is now known by its hash, and a copy of a
+   * file already imported is rolled back (DuplicateFile); otherwise its source row gets its count.
+   */
+  const finishFile = (place: Placement, source: number, rows: number, content: () => Content) => {
+    const { sha256, sizeBytes } = content()
+    const twin = duplicateOf(place, sha256)
+    if (twin) throw new DuplicateFile(twin)
+    finishSource.run(rows, sha256, sizeBytes, source)
+  }
   let cancelRequested = false
   /** Called for every row read inside a file: progress now and then, and the cancel check. */
   let onRow: (rowsInFile: number) => void = () => {}
 
   const writeItems = db.transaction(
-    (place: Placement & { dataset: string; split: SplitName }, shape: Shape, header: string[], rows: Iterable<string[]>, sha256: string, size: number) => {
+    (place: Placement & { dataset: string; split: SplitName }, shape: Shape, header: string[], rows: Iterable<string[]>, content: () => Content) => {
       const label = place.layoutPath
-      // The row count is known at the end: set then, in the same transaction.
-      const source = Number(insertSource.run(label, 'items', place.dataset, place.split, 0, sha256, size, JSON.stringify(header)).lastInsertRowid)
+      const source = Number(insertSource.run(label, 'items', place.dataset, place.split, JSON.stringify(header)).lastInsertRowid)
       let unlabeled = 0
       let rowNo = 0
       for (const r of rows) {
@@ -244,19 +282,19 @@ export function createImporter(db: Db) {
           throw new AppError('bad_file', `${label}: row ${rowNo}: the ${shape.kind === 'instruction' ? 'query' : 'post'} is empty.`, { file: label, row: rowNo })
         }
         const gold = response.trim() ? response : null
-        const gl = gold === null ? null : goldLabel(place.dataset, gold)
+        const gl = gold === null ? null : labelOf(place.dataset, gold)
         if (gl === null) unlabeled++
         insertItem.run(place.dataset, place.split, source, rowNo, query, question, gold, gl, goldExplanation(gold) !== null ? 1 : 0, postId(post))
       }
-      setSourceRows.run(rowNo, source)
+      finishFile(place, source, rowNo, content)
       return { rows: rowNo, unlabeled }
     }
   )
 
-  const writeRatings = db.transaction((place: Placement, shape: Extract<Shape, { kind: 'ratings' }>, header: string[], rows: Iterable<string[]>, sha256: string, size: number) => {
+  const writeRatings = db.transaction((place: Placement, shape: Extract<Shape, { kind: 'ratings' }>, header: string[], rows: Iterable<string[]>, content: () => Content) => {
     const label = place.layoutPath
     const system = basename(place.layoutPath).replace(/\.csv$/i, '')
-    const source = Number(insertSource.run(label, 'reference_ratings', 'DR', null, 0, sha256, size, JSON.stringify(header)).lastInsertRowid)
+    const source = Number(insertSource.run(label, 'reference_ratings', 'DR', null, JSON.stringify(header)).lastInsertRowid)
     let row = 0
     for (const r of rows) {
       row++
@@ -266,7 +304,7 @@ export function createImporter(db: Db) {
       const scores = ASPECTS.map((a) => JSON.stringify(parseScores(r[shape.aspects[a]], { file: label, row, column: a })))
       insertRating.run(source, row, system, text, ratingLabel(r[shape.label], { file: label, row }), r[shape.explanation], shape.explanationColumn, ...scores)
     }
-    setSourceRows.run(row, source)
+    finishFile(place, source, row, content)
     return row
   })
 
@@ -363,6 +401,7 @@ export function createImporter(db: Db) {
     } finally {
       onRow = () => {}
       knownPosts.clear()
+      labels.clear()
       filePosts = []
       indexPendingPosts()
     }
@@ -396,17 +435,25 @@ export function createImporter(db: Db) {
     if (place?.kind === 'outputs') return skipOutputs(c, base, maxBytes)
     let label = place?.layoutPath ?? c.rel
     let rows: Generator<string[], void, undefined> | null = null
+    const skipped = (twin: Twin): ImportFileReport => ({ ...base, kind: 'skipped', rows: twin.rows, reason: twin.reason, duplicateOf: twin.path })
     try {
-      // First pass: hash and UTF-8 check, a piece at a time; unchanged or duplicate files stop here.
-      const { sha256, sizeBytes } = scanCsvFile(c.abs, label, maxBytes)
-      if (place) {
-        const done = checkExisting(place.layoutPath, sha256)
-        if (done) return { ...base, rows: done.rows, unchanged: done.rows }
-        const twin = duplicateOf(place, sha256)
-        if (twin) return { ...base, kind: 'skipped', rows: twin.rows, reason: twin.reason, duplicateOf: twin.path }
+      // A path imported before, and a file placed by its header, are hashed first (a piece at a
+      // time, with the UTF-8 check): unchanged, changed or duplicate files stop there. A new path
+      // is read once: its hash comes with its last row, inside its transaction (finishFile).
+      let content: Content | null = null
+      if (!place || findSource.get(place.layoutPath)) {
+        content = scanCsvFile(c.abs, label, maxBytes)
+        if (place) {
+          const done = checkExisting(place.layoutPath, content.sha256)
+          if (done) return { ...base, rows: done.rows, unchanged: done.rows }
+          const twin = duplicateOf(place, content.sha256)
+          if (twin) return skipped(twin)
+        }
       }
-      // Second pass: rows one at a time, straight into the file's transaction.
-      rows = csvRows(c.abs, label, sha256, maxBytes)
+      const read: { content: Content | null } = { content }
+      const readContent = (): Content => read.content!
+      // Rows one at a time, straight into the file's transaction.
+      rows = csvRows(c.abs, label, content?.sha256 ?? null, maxBytes, undefined, (end) => (read.content = end))
       const first = rows.next()
       const header = first.done ? [] : first.value
       const shape = shapeOf(header, label)
@@ -420,10 +467,10 @@ export function createImporter(db: Db) {
         label = place.layoutPath
         Object.assign(base, { file: label, kind: place.kind, dataset: place.dataset, split: place.split })
         if (place.kind === 'outputs') return { ...base, rows: countRest(), reason: OUTPUTS_REASON }
-        const done = checkExisting(place.layoutPath, sha256)
+        const done = checkExisting(place.layoutPath, content!.sha256)
         if (done) return { ...base, rows: done.rows, unchanged: done.rows }
-        const twin = duplicateOf(place, sha256)
-        if (twin) return { ...base, kind: 'skipped', rows: twin.rows, reason: twin.reason, duplicateOf: twin.path }
+        const twin = duplicateOf(place, content!.sha256)
+        if (twin) return skipped(twin)
       }
       if (shape.kind === 'outputs') return { ...base, kind: 'outputs', rows: countRest(), reason: OUTPUTS_REASON }
 
@@ -433,7 +480,7 @@ export function createImporter(db: Db) {
             file: label
           })
         }
-        const n = writeRatings(place, shape, header, rows, sha256, sizeBytes)
+        const n = writeRatings(place, shape, header, rows, readContent)
         return { ...base, rows: n, added: n }
       }
       if (shape.kind === 'ratings') {
@@ -449,11 +496,12 @@ export function createImporter(db: Db) {
       }
       const split = place.split as SplitName
       filePosts = []
-      const written = withoutForeignKeyChecks(() => writeItems({ ...place!, dataset, split }, shape, header, rows!, sha256, sizeBytes))
+      const written = withoutForeignKeyChecks(() => writeItems({ ...place!, dataset, split }, shape, header, rows!, readContent))
       commitPosts()
       return { ...base, rows: written.rows, added: written.rows, unlabeled: written.unlabeled }
     } catch (err) {
       if (err instanceof ImportCancelled) return { ...base, error: CANCELLED }
+      if (err instanceof DuplicateFile) return skipped(err.twin)
       return { ...base, error: fileError(label, err) }
     } finally {
       // Closes the file when a row was not read to the end (an error, an early return).
@@ -477,7 +525,7 @@ export function createImporter(db: Db) {
    * A byte-identical file already imported under another path (`train copy.csv`, `dr.csv` beside
    * `DR.csv`): its items would be counted twice, so it is skipped and the report names the original.
    */
-  function duplicateOf(place: Placement, sha256: string): { path: string; rows: number; reason: string } | null {
+  function duplicateOf(place: Placement, sha256: string): Twin | null {
     // Same kind, dataset and split: a test file and a training file that happen to hold the same
     // rows are two roles of the data, not a copy.
     const twin = findSameContent.get(sha256, place.layoutPath, place.kind, place.dataset, place.split)

@@ -142,9 +142,14 @@ function yesNoLabel(sentence: string): 'yes' | 'no' | null {
  * given dataset, or null when the response names none or names two.
  */
 export function goldLabel(dataset: string, response: string): string | null {
+  return labelOfSentence(dataset, labelSentence(response))
+}
+
+/** goldLabel of a response whose label sentence (labelSentence) is `labelSentence`: the label depends on nothing else. */
+export function labelOfSentence(dataset: string, labelSentence: string): string | null {
   const info = findDataset(dataset)
   if (!info) return null
-  const sentence = normalize(labelSentence(response))
+  const sentence = normalize(labelSentence)
   if (!sentence) return null
   const isYesNo = info.labels.length === 2 && info.labels.includes('yes') && info.labels.includes('no')
   const label = isYesNo ? yesNoLabel(sentence) : multiClassLabel(info.name, sentence)
