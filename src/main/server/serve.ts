@@ -414,6 +414,12 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
       debtAt = now
     }
     /**
+     * What this client's last core-lane call held (0 in one thread, where each call is charged as
+     * it runs): the guess for its calls still in a lane, so that near its allowance it starts one
+     * call at a time, as in one thread, rather than MAX_IN_FLIGHT at once before their time is known.
+     */
+    let lastHeld = 0
+    /**
      * What the lanes report: the core lane's time is the shared time every client's short calls
      * wait for, so it is charged when the answer arrives. The jobs lane's is not: an import or a
      * training holds its own lane for seconds to minutes, and charging that would hold back this
@@ -426,12 +432,6 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
       charge(heldMs)
       lastHeld = heldMs
     }
-    /**
-     * What this client's last core-lane call held (0 in one thread, where each call is charged as
-     * it runs): the guess for its calls still in a lane, so that near its allowance it starts one
-     * call at a time, as in one thread, rather than MAX_IN_FLIGHT at once before their time is known.
-     */
-    let lastHeld = 0
     const pump = (): void => {
       while (!overflowed && pending.length > 0 && inFlight < MAX_IN_FLIGHT) {
         if (ws.bufferedAmount > SOFT_QUEUED_BYTES) {
