@@ -5,6 +5,9 @@
  *     before and after.
  *  B. The same, plus one client that sends searches and never reads its socket: the others' p95,
  *     the server's RSS, and how the stalled client ended (told and disconnected past the bound).
+ *  C. The same, plus one client that reads its answers but keeps 16 searches of 1,000 results
+ *     asked at once (a greedy client): the others' p95, and how many searches it got answered
+ *     (serve's fair share holds it to a quarter of the core lane's time past its allowance).
  * Data: ../shared/imhi when present (all 43,089 items), else a generated DR set of 2,000 items.
  * Needs `npm run build` (imhi serve serves the built renderer). Prints figures; asserts nothing.
  */
@@ -75,7 +78,8 @@ class Client {
   }
 }
 
-async function phase(base: string, ownerToken: string, raters: { annotatorId: number; studyId: number }[], stalled: boolean, pid: number) {
+async function phase(base: string, ownerToken: string, raters: { annotatorId: number; studyId: number }[], extra: 'none' | 'stalled' | 'greedy', pid: number) {
+  const stalled = extra === 'stalled'
   // The owner's token (searching is the owner's), each client rating as its own annotator.
   const wsUrl = `${base}?token=${encodeURIComponent(ownerToken)}`
   const clients = await Promise.all(raters.map(() => Client.open(wsUrl)))
@@ -89,6 +93,25 @@ async function phase(base: string, ownerToken: string, raters: { annotatorId: nu
     ;(stalledClient.ws as unknown as { _socket: Socket })._socket.pause()
   }
   const end = performance.now() + SECONDS * 1000
+  let greedy: { ws: WebSocket; answered: number } | null = null
+  if (extra === 'greedy') {
+    const ws = new WebSocket(wsUrl)
+    await new Promise((res, rej) => {
+      ws.once('open', res)
+      ws.once('error', rej)
+    })
+    ws.on('error', () => {})
+    const g = { ws, answered: 0 }
+    greedy = g
+    let id = 0
+    const ask = () => ws.send(JSON.stringify({ type: 'call', id: ++id, method: 'imhi.search', params: { query: 'feel', limit: 1000 } }))
+    // Each answer is counted, not parsed (the other clients share this process), and asks again.
+    ws.on('message', () => {
+      g.answered++
+      if (performance.now() < end) ask()
+    })
+    for (let i = 0; i < 16; i++) ask()
+  }
   let stallTimer: NodeJS.Timeout | null = null
   if (stalledClient) {
     // Bounded: 200 pages of up to 1,000 results per second until it is cut off or the phase ends.
@@ -128,9 +151,11 @@ async function phase(base: string, ownerToken: string, raters: { annotatorId: nu
     rssBefore,
     rssAfter,
     rssPeak,
-    stalled: stalledClient ? { sent: stalledSent, closed: stalledClient.closed } : null
+    stalled: stalledClient ? { sent: stalledSent, closed: stalledClient.closed } : null,
+    greedy: greedy ? { answered: greedy.answered } : null
   }
   if (stalledClient) stalledClient.ws.terminate()
+  greedy?.ws.terminate()
   return out
 }
 
@@ -164,19 +189,26 @@ async function main(): Promise<void> {
       const base = url.replace(/^http/, 'ws').replace(/\/\?token=.*$/, '/api/ws')
       const ownerToken = decodeURIComponent(/token=([^&]+)/.exec(url)![1])
       console.log(`bench:serve: ${items.toLocaleString('en-US')} items (${hasSharedImhi ? '../shared/imhi' : 'generated'}), ${CLIENTS} clients x ${SECONDS} s on 127.0.0.1, search (limit 50) + rate alternately`)
-      const a = await phase(base, ownerToken, raters, false, child.pid!)
-      const b = await phase(base, ownerToken, raters, true, child.pid!)
+      const a = await phase(base, ownerToken, raters, 'none', child.pid!)
+      const b = await phase(base, ownerToken, raters, 'stalled', child.pid!)
+      const c = await phase(base, ownerToken, raters, 'greedy', child.pid!)
       const mb = (x: number) => `${(x / 1048576).toFixed(0)} MB`
-      for (const [name, r] of [['A. 20 clients', a], ['B. 20 clients + 1 that never reads', b]] as const) {
+      for (const [name, r] of [
+        [`A. ${CLIENTS} clients`, a],
+        [`B. ${CLIENTS} clients + 1 that never reads`, b],
+        [`C. ${CLIENTS} clients + 1 greedy (16 searches of 1,000 results asked at once)`, c]
+      ] as const) {
         console.log(`\n${name}`)
         console.log(`  requests/s       ${r.requestsPerSecond.toFixed(0)}   errors ${r.errors}`)
         console.log(`  search  n=${r.search.n}  p50 ${ms(r.search.p50)}  p95 ${ms(r.search.p95)}  p99 ${ms(r.search.p99)}`)
         console.log(`  rate    n=${r.rate.n}  p50 ${ms(r.rate.p50)}  p95 ${ms(r.rate.p95)}  p99 ${ms(r.rate.p99)}`)
         console.log(`  server RSS       before ${mb(r.rssBefore)}  after ${mb(r.rssAfter)}  peak ${mb(r.rssPeak)}  growth ${mb(r.rssAfter - r.rssBefore)} (target < 50 MB)`)
+        if (r.greedy) console.log(`  greedy client    ${r.greedy.answered} searches of 1,000 results answered (${(r.greedy.answered / SECONDS).toFixed(1)}/s)`)
         if (r.stalled) console.log(`  stalled client   sent ${r.stalled.sent} searches of up to 1,000 results; ended ${r.stalled.closed ? `close ${r.stalled.closed.code} "${r.stalled.closed.reason}"` : 'still open at the end of the phase'}`)
       }
       const ratio = (x: number, y: number) => `${((x / y - 1) * 100).toFixed(0)}%`
       console.log(`\nB vs A: search p95 ${ratio(b.search.p95, a.search.p95)}, rate p95 ${ratio(b.rate.p95, a.rate.p95)} (target: within 20%)`)
+      console.log(`C vs A: search p95 ${ratio(c.search.p95, a.search.p95)}, rate p95 ${ratio(c.rate.p95, a.rate.p95)}`)
     } finally {
       child.kill('SIGTERM')
     }

@@ -1,5 +1,6 @@
 import { dispatch, type CallContext, type ClientInfo, type Handlers } from './dispatch'
 import type { EventHub, EventListener } from './events'
+import type { Lane } from '../core/lanes'
 
 /** Who a token belongs to (the owner's, or an annotator's on a LAN). */
 export interface TokenIdentity {
@@ -14,11 +15,19 @@ export interface TokenIdentity {
  * Either way every call passes the one door, api/dispatch.ts, and every event the audience rules.
  */
 export interface ApiBackend {
-  call(method: string, params: unknown, ctx: CallContext): Promise<unknown>
+  /**
+   * `onHeld` hears, when the answer arrives, how long the call held the event loop of the lane that
+   * answered it (core/host.ts, as the lane measured it). The in-process backend never calls it: the
+   * caller's own thread ran the call, so the caller measures that itself.
+   */
+  call(method: string, params: unknown, ctx: CallContext, onHeld?: OnHeld): Promise<unknown>
   /** Events `client` may hear (api/audience.ts decides), until the returned function is called. */
   subscribe(client: ClientInfo, listener: EventListener): () => void
   resolveToken(token: string): Promise<TokenIdentity | null> | TokenIdentity | null
 }
+
+/** How long one call held the event loop of `lane` (ms), as that lane measured it. */
+export type OnHeld = (heldMs: number, lane: Lane) => void
 
 /** The services in this thread: dispatch directly, events from the hub. */
 export function inProcessBackend(handlers: Handlers, events: EventHub, resolveToken?: (token: string) => TokenIdentity | null): ApiBackend {

@@ -176,7 +176,9 @@ export function startCore(port: CorePort, opts: CoreOptions, secrets: CoreSecret
   rpc = createRpcEndpoint({
     send: (msg) => port.post(msg),
     answer,
-    onInternalError: (method, err) => console.error(`IMHI Workbench core (${opts.lane}): ${method} failed:`, err)
+    onInternalError: (method, err) => console.error(`IMHI Workbench core (${opts.lane}): ${method} failed:`, err),
+    // Each answer tells the host how long it held this lane's event loop (serve's fair share).
+    measureHeld: true
   })
   port.onMessage((msg) => rpc.receive(msg))
   return { services, rpc }

@@ -3,7 +3,7 @@ import { AppError } from '../../shared/api/errors'
 import type { EventName, ApiEvents } from '../../shared/api/contract'
 import type { EventMessage, RpcMessage } from '../../shared/api/protocol'
 import { createRpcEndpoint, type RpcEndpoint } from '../../shared/api/rpc'
-import type { ApiBackend, TokenIdentity } from '../api/backend'
+import type { ApiBackend, OnHeld, TokenIdentity } from '../api/backend'
 import type { CallContext, ClientInfo } from '../api/dispatch'
 import type { EventListener } from '../api/events'
 import { mayReceive } from '../api/audience'
@@ -244,7 +244,7 @@ export class CoreHost implements ApiBackend {
     return this.record(this.opts.singleLane ? 'core' : laneOf(method))
   }
 
-  private async onLane(r: LaneRecord, method: string, params: unknown, as?: ClientInfo): Promise<unknown> {
+  private async onLane(r: LaneRecord, method: string, params: unknown, as?: ClientInfo, onHeld?: OnHeld): Promise<unknown> {
     if (r.state === 'failed') throw new AppError('internal', `The core's ${r.lane} lane is down; restart the app.`)
     await this.whenReady(r)
     const rpc = r.rpc
@@ -252,14 +252,14 @@ export class CoreHost implements ApiBackend {
     const key = Symbol(method)
     r.inFlight.set(key, method)
     try {
-      return await rpc.call(method, params, as)
+      return await rpc.call(method, params, as, onHeld && ((heldMs) => onHeld(heldMs, r.lane)))
     } finally {
       r.inFlight.delete(key)
     }
   }
 
-  call(method: string, params: unknown, ctx: CallContext): Promise<unknown> {
-    return this.onLane(this.laneFor(method), method, params, ctx.client)
+  call(method: string, params: unknown, ctx: CallContext, onHeld?: OnHeld): Promise<unknown> {
+    return this.onLane(this.laneFor(method), method, params, ctx.client, onHeld)
   }
 
   subscribe(client: ClientInfo, listener: EventListener): () => void {

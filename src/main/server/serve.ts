@@ -7,7 +7,7 @@ import type { AddressInfo } from 'node:net'
 import { WebSocketServer, type WebSocket } from 'ws'
 import type { CallContext, ClientInfo, Handlers } from '../api/dispatch'
 import type { EventHub } from '../api/events'
-import { inProcessBackend, type ApiBackend, type TokenIdentity } from '../api/backend'
+import { inProcessBackend, type ApiBackend, type OnHeld, type TokenIdentity } from '../api/backend'
 import { AppError } from '../../shared/api/errors'
 import type { CallMessage, ServerMessage } from '../../shared/api/protocol'
 import { parseCall } from '../../shared/api/rpc'
@@ -136,9 +136,11 @@ const MAX_PENDING = 1024
 /** A client whose unread answers hold back its calls this long is disconnected. */
 const STALL_MS = 10_000
 /**
- * One client may keep the event loop busy for at most this share of the time once it has used its
- * allowance: beyond it, its next call waits (others' calls go first). Ordinary use (searches of a
- * few ms, ratings) never comes near it; a client firing 1,000-result searches does.
+ * One client may keep the event loop that answers the short calls busy for at most this share of
+ * the time once it has used its allowance: beyond it, its next call waits (others' calls go first).
+ * Ordinary use (searches of a few ms, ratings) never comes near it; a client firing 1,000-result
+ * searches does. That loop is this thread's with the in-process backend, the core lane's through
+ * the lanes (core/host.ts); the jobs lane's time is not charged (see `charge` in onConnection).
  */
 const FAIR_SHARE = 0.25
 const DEBT_ALLOWANCE_MS = 250
@@ -405,6 +407,31 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
     let retry: NodeJS.Timeout | null = null
     let debt = 0
     let debtAt = performance.now()
+    /** Pays back what the time since the last look allows (FAIR_SHARE of it), then adds `ms`. */
+    const charge = (ms: number): void => {
+      const now = performance.now()
+      debt = Math.max(0, debt - (now - debtAt) * FAIR_SHARE) + ms
+      debtAt = now
+    }
+    /**
+     * What this client's last core-lane call held (0 in one thread, where each call is charged as
+     * it runs): the guess for its calls still in a lane, so that near its allowance it starts one
+     * call at a time, as in one thread, rather than MAX_IN_FLIGHT at once before their time is known.
+     */
+    let lastHeld = 0
+    /**
+     * What the lanes report: the core lane's time is the shared time every client's short calls
+     * wait for, so it is charged when the answer arrives. The jobs lane's is not: an import or a
+     * training holds its own lane for seconds to minutes, and charging that would hold back this
+     * client's searches and ratings for four times as long, although they never wait for that lane.
+     * A client's jobs are bounded instead by MAX_IN_FLIGHT (and each job service runs one job of a
+     * kind at a time), and that lane runs at a lower CPU priority (core/priority.ts).
+     */
+    const onHeld: OnHeld = (heldMs, lane) => {
+      if (lane !== 'core') return
+      charge(heldMs)
+      lastHeld = heldMs
+    }
     const pump = (): void => {
       while (!overflowed && pending.length > 0 && inFlight < MAX_IN_FLIGHT) {
         if (ws.bufferedAmount > SOFT_QUEUED_BYTES) {
@@ -418,22 +445,24 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
         }
         stalledSince = null
         // Fair share: a client whose calls kept the event loop busy waits its turn.
-        const now = performance.now()
-        debt = Math.max(0, debt - (now - debtAt) * FAIR_SHARE)
-        debtAt = now
-        if (debt > DEBT_ALLOWANCE_MS) {
+        charge(0)
+        const owed = debt + inFlight * lastHeld
+        if (owed > DEBT_ALLOWANCE_MS) {
+          // Calls in flight wake it up too, when their answer comes.
           retry ??= setTimeout(() => {
             retry = null
             pump()
-          }, Math.ceil((debt - DEBT_ALLOWANCE_MS) / FAIR_SHARE))
+          }, Math.ceil((owed - DEBT_ALLOWANCE_MS) / FAIR_SHARE))
           return
         }
         const msg = pending.shift()!
         inFlight++
         const t0 = performance.now()
-        const answer = backend.call(msg.method, msg.params, ctx)
-        // The synchronous part of a call (a search, a rating) is the event loop time it took.
-        debt += performance.now() - t0
+        const answer = backend.call(msg.method, msg.params, ctx, onHeld)
+        // In this thread (the in-process backend) the synchronous part of a call (a search, a
+        // rating) is the event loop time it took. Through the lanes it only posts the call; the
+        // lane's own time comes with the answer (onHeld).
+        charge(performance.now() - t0)
         answer
           .then(
             (result) => post({ type: 'result', id: msg.id, result }),

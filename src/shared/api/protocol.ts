@@ -21,11 +21,21 @@ export interface ResultMessage {
   type: 'result'
   id: number
   result: unknown
+  /**
+   * How long answering the call held the answering end's event loop, in ms: the synchronous part
+   * of its dispatch, where a search or a rating does its work. Set only by a core lane answering
+   * its host (rpc.ts, `measureHeld`), so that `imhi serve` can charge it to the calling client's
+   * fair share; the server and the IPC handler build their own answers, so a browser or a window
+   * never sees it.
+   */
+  heldMs?: number
 }
 export interface ErrorMessage {
   type: 'error'
   id: number
   error: ApiErrorBody
+  /** As ResultMessage.heldMs: a call that failed held the event loop too. */
+  heldMs?: number
 }
 export interface EventMessage {
   type: 'event'
