@@ -176,6 +176,8 @@ export interface ShortWriteOptions {
   busyTimeoutMs: number
   /** How long the first try lets SQLite wait for the lock (another short writer is gone by then). */
   firstTryMs?: number
+  /** How often it tries again once announced (1 ms: the long writer waits up to MAX_YIELD_MS for it). */
+  retryMs?: number
 }
 
 /**
@@ -204,7 +206,7 @@ export async function shortWrite<T>(db: Db, write: () => Promise<T>, opts: Short
         if (!isBusy(err) || Date.now() > deadline) throw err
         if (announced) announced.refresh()
         else announced = announceWaitingWriter(db)
-        await new Promise((r) => setTimeout(r, 1))
+        await new Promise((r) => setTimeout(r, opts.retryMs ?? 1))
       }
     }
   } finally {
