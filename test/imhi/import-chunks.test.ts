@@ -152,6 +152,36 @@ describe('import in chunks: all or nothing per file, as every reader sees it', (
     await clean.close()
   }, 120_000)
 
+  it('a cancel made while a file is being written (not from a progress event) stops it after the current chunk; the file is rolled back whole', async () => {
+    const dbFile = join(dir, 'cancel.db')
+    const root = join(dir, 'cancel')
+    itemsFile(root, 'test_data/test_instruction/CAMS.csv', 'CAMS', 20)
+    itemsFile(root, 'test_data/test_instruction/DR.csv', 'DR', 8000)
+    const s = open(dbFile)
+    const rawDb = raw(dbFile)
+    const importing = s.imhi.importPath(root, { chunk: { rows: 250 } })
+    // Another call on this event loop, as imhi.cancelImport reaches the jobs lane: it runs between two chunks.
+    let cancelledAt = -1
+    let finished = false
+    void importing.finally(() => (finished = true))
+    while (!finished) {
+      await tick()
+      const r = rawDb.read()
+      if (r.last - r.upto >= 1000) {
+        expect(s.imhi.cancelImport()).toBe(true)
+        cancelledAt = r.last - r.upto
+        break
+      }
+    }
+    const report = await importing
+    expect(cancelledAt).toBeGreaterThanOrEqual(1000)
+    expect(report).toMatchObject({ cancelled: true, notRead: 1, added: 20 })
+    expect(rawDb.read()).toEqual({ items: 20, last: 20, upto: 20, incomplete: 0, orphans: 0 })
+    rawDb.close()
+    expect((await s.imhi.importPath(root)).added).toBe(8000)
+    await s.close()
+  }, 60_000)
+
   it('a rating on another connection (another process imports one long file) is written after the current chunk, well before the file completes', async () => {
     const dbFile = join(dir, 'rating.db')
     const s = open(dbFile)
