@@ -50,7 +50,7 @@ function dump(dbFile: string) {
       sources: db.prepare('SELECT id, path, kind, dataset, split, rows, sha256, size_bytes, columns, complete FROM source_files ORDER BY id').all(),
       items: db.prepare('SELECT * FROM items ORDER BY id').all(),
       posts: db.prepare('SELECT * FROM posts ORDER BY id').all(),
-      visible: db.prepare('SELECT upto FROM items_visible').get(),
+      pending: db.prepare('SELECT first_id FROM items_pending').get(),
       fts: db.prepare('SELECT indexed_upto FROM posts_fts_state').get(),
       sleep: db.prepare("SELECT rowid FROM posts_fts WHERE posts_fts MATCH 'sleep' ORDER BY rowid").pluck().all()
     }
@@ -130,11 +130,11 @@ expect(existsSync(`${db}.import-lock`)).toBe(false)
       child.kill('SIGKILL')
       await exited
       // Whatever was committed is whole as readers see it: every complete file all its rows, the
-      // items of a file cut short hidden (above items_visible.upto).
+      // items of a file cut short hidden (from items_pending.first_id on).
       if (existsSync(db)) {
         const db1 = new Database(db)
         const partial = db1
-          .prepare('SELECT s.rows, (SELECT count(*) FROM items i WHERE i.source_file_id = s.id AND i.id <= (SELECT upto FROM items_visible)) AS n FROM source_files s WHERE s.complete = 1')
+          .prepare('SELECT s.rows, (SELECT count(*) FROM items i WHERE i.source_file_id = s.id AND i.id < coalesce((SELECT first_id FROM items_pending), 1e18)) AS n FROM source_files s WHERE s.complete = 1')
           .all() as { rows: number; n: number }[]
         db1.close()
         for (const p of partial) expect(p.n).toBe(p.rows)
@@ -163,8 +163,8 @@ expect(existsSync(`${db}.import-lock`)).toBe(false)
         d.pragma('busy_timeout = 1000')
         return d
           .prepare(
-            `SELECT (SELECT count(*) FROM items WHERE id > (SELECT upto FROM items_visible)) AS hidden, (SELECT count(*) FROM source_files WHERE complete = 0) AS incomplete,
-               (SELECT count(*) FROM items WHERE id <= (SELECT upto FROM items_visible)) AS visible,
+            `SELECT (SELECT count(*) FROM items WHERE id >= (SELECT first_id FROM items_pending)) AS hidden, (SELECT count(*) FROM source_files WHERE complete = 0) AS incomplete,
+               (SELECT count(*) FROM items WHERE id < coalesce((SELECT first_id FROM items_pending), 1e18)) AS visible,
                (SELECT count(*) FROM posts p WHERE NOT EXISTS (SELECT 1 FROM items i WHERE i.post_id = p.id)) AS orphans`
           )
           .get() as { hidden: number; incomplete: number; visible: number; orphans: number }

@@ -34,8 +34,9 @@ function open(dbFile: string): Services {
 /** Items as stored, hidden or not (what a reader that forgot the visibility rule would count). */
 function raw(dbFile: string) {
   const db = new Database(dbFile, { readonly: true })
-  const stmt = db.prepare<[], { items: number; last: number; upto: number; incomplete: number; orphans: number }>(
-    `SELECT (SELECT count(*) FROM items) AS items, (SELECT coalesce(max(id), 0) FROM items) AS last, (SELECT upto FROM items_visible) AS upto,
+  const stmt = db.prepare<[], { items: number; last: number; hidden: number; incomplete: number; orphans: number }>(
+    `SELECT (SELECT count(*) FROM items) AS items, (SELECT coalesce(max(id), 0) FROM items) AS last,
+       (SELECT count(*) FROM items WHERE id >= (SELECT first_id FROM items_pending)) AS hidden,
        (SELECT count(*) FROM source_files WHERE complete = 0) AS incomplete,
        (SELECT count(*) FROM posts p WHERE NOT EXISTS (SELECT 1 FROM items i WHERE i.post_id = p.id)) AS orphans`
   )
@@ -84,7 +85,7 @@ describe('import in chunks: all or nothing per file, as every reader sees it', (
         ]
         for (const t of totals) seen.totals.add(t)
         // An item above what is visible is not found by id either.
-        if (r.last > r.upto) {
+        if (r.hidden > 0) {
           expect(() => reader.imhi.item(r.last)).toThrow(/No item with id/)
           expect(reader.imhi.itemsByIds([r.last])).toEqual([])
         }
@@ -120,7 +121,7 @@ describe('import in chunks: all or nothing per file, as every reader sees it', (
     const poll = (async () => {
       for (; !done; await tick()) {
         const r = rawDb.read()
-        hiddenSeen = Math.max(hiddenSeen, r.last - r.upto)
+        hiddenSeen = Math.max(hiddenSeen, r.hidden)
       }
     })()
     const r = await s.imhi.importPath(root, { chunk: { rows: 200 } })
@@ -131,7 +132,7 @@ describe('import in chunks: all or nothing per file, as every reader sees it', (
     expect(r.errors).toBe(1)
     expect(r.files.find((f) => f.file.endsWith('DR.csv'))!.error).toMatch(/DR\.csv: row 1700: the query is empty/)
     expect(r.added).toBe(350)
-    expect(rawDb.read()).toEqual({ items: 350, last: 350, upto: 350, incomplete: 0, orphans: 0 })
+    expect(rawDb.read()).toEqual({ items: 350, last: 350, hidden: 0, incomplete: 0, orphans: 0 })
     expect(s.imhi.search({ datasets: ['DR'], offset: 0, limit: 1 }).total).toBe(0)
     rawDb.close()
 
@@ -167,16 +168,16 @@ describe('import in chunks: all or nothing per file, as every reader sees it', (
     while (!finished) {
       await tick()
       const r = rawDb.read()
-      if (r.last - r.upto >= 1000) {
+      if (r.hidden >= 1000) {
         expect(s.imhi.cancelImport()).toBe(true)
-        cancelledAt = r.last - r.upto
+        cancelledAt = r.hidden
         break
       }
     }
     const report = await importing
     expect(cancelledAt).toBeGreaterThanOrEqual(1000)
     expect(report).toMatchObject({ cancelled: true, notRead: 1, added: 20 })
-    expect(rawDb.read()).toEqual({ items: 20, last: 20, upto: 20, incomplete: 0, orphans: 0 })
+    expect(rawDb.read()).toEqual({ items: 20, last: 20, hidden: 0, incomplete: 0, orphans: 0 })
     rawDb.close()
     expect((await s.imhi.importPath(root)).added).toBe(8000)
     await s.close()
@@ -208,7 +209,7 @@ describe('import in chunks: all or nothing per file, as every reader sees it', (
     const rawDb = raw(dbFile)
     try {
       // Wait for the file's first chunks.
-      while (rawDb.read().last - rawDb.read().upto < 2 * CHUNK_ROWS) {
+      while (rawDb.read().hidden < 2 * CHUNK_ROWS) {
         if (child.exitCode !== null) throw new Error(`the import ended before its file was half-written: ${stderr}`)
         await new Promise((r) => setTimeout(r, 5))
       }

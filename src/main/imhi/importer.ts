@@ -20,7 +20,7 @@ import { goldExplanation, labelOfSentence, labelSentence, splitQuery, stripPostP
  *   import still import, and the report lists each file's error. An items file is written in
  *   short transactions (chunks, CHUNK_MS / CHUNK_ROWS), so that SQLite's one write lock is free
  *   between them for a waiting short writer (a rating: db/waitingWriters.ts); its items stay
- *   invisible (above items_visible.upto, source_files.complete = 0) until the transaction that
+ *   invisible (from items_pending.first_id on, source_files.complete = 0) until the transaction that
  *   writes its last row, and a file that fails, is cancelled or is cut short by a crash has its
  *   chunks deleted (at once, or at the next start or import). A ratings file is one transaction.
  * - source_files.path is the layout path (test_data/test_instruction/DR.csv). Importing a file
@@ -190,13 +190,15 @@ export function createImporter(db: Db) {
   const findSameContent = db.prepare<[string, string, string, string | null, string | null], { path: string; rows: number }>(
     'SELECT path, rows FROM source_files WHERE sha256 = ? AND path <> ? AND kind = ? AND dataset IS ? AND split IS ? AND complete = 1 ORDER BY id LIMIT 1'
   )
-  // Items above items_visible.upto are the chunks of a file not complete yet: the last chunk shows them.
-  const showItems = db.prepare('UPDATE items_visible SET upto = (SELECT coalesce(max(id), 0) FROM items) WHERE id = 1')
+  // The items of the file being written are those from items_pending.first_id on (items get ever
+  // larger ids): hidden from its first chunk, shown by its last.
+  const hideFromHere = db.prepare('UPDATE items_pending SET first_id = (SELECT coalesce(max(id), 0) + 1 FROM items) WHERE id = 1')
+  const showAll = db.prepare('UPDATE items_pending SET first_id = NULL WHERE id = 1')
   const lastPostId = db.prepare<[], { id: number }>('SELECT coalesce(max(id), 0) AS id FROM posts')
   const hasLeftovers = db.prepare<[], { n: number }>(
-    'SELECT EXISTS (SELECT 1 FROM source_files WHERE complete = 0) OR EXISTS (SELECT 1 FROM items WHERE id > (SELECT upto FROM items_visible WHERE id = 1)) AS n'
+    'SELECT EXISTS (SELECT 1 FROM source_files WHERE complete = 0) OR (SELECT first_id FROM items_pending WHERE id = 1) IS NOT NULL AS n'
   )
-  const deleteHiddenItems = db.prepare('DELETE FROM items WHERE id IN (SELECT id FROM items WHERE id > (SELECT upto FROM items_visible WHERE id = 1) LIMIT ?)')
+  const deleteHiddenItems = db.prepare('DELETE FROM items WHERE id IN (SELECT id FROM items WHERE id >= (SELECT first_id FROM items_pending WHERE id = 1) LIMIT ?)')
   const deleteIncompleteSources = db.prepare('DELETE FROM source_files WHERE complete = 0')
   // Posts are added by the file that first has them: those a discarded file added belong to no item
   // now. None is in the full-text index yet (only posts of complete files are indexed).
@@ -243,6 +245,7 @@ export function createImporter(db: Db) {
     if (deleteHiddenItems.run(DISCARD_ROWS).changes >= DISCARD_ROWS) return false
     deleteIncompleteSources.run()
     deleteOrphanPosts.run(postsAbove)
+    showAll.run()
     return true
   })
   /** Deletes every incomplete file (the import lock held). */
@@ -345,12 +348,15 @@ export function createImporter(db: Db) {
   /**
    * One chunk of an items file, in its own transaction: rows until `until` (performance.now()) or
    * `maxRows`, at least one. The chunk that reads the last row completes the file: its source row
-   * gets its count and hash, and its items become visible (items_visible.upto), all at its commit.
+   * gets its count and hash, and its items become visible (items_pending cleared), all at its commit.
    */
   const writeChunk = db.transaction((w: ItemsWrite, until: number, maxRows: number) => {
     const { place, shape } = w
     const label = place.layoutPath
-    if (w.source === 0) w.source = Number(insertSource.run(label, 'items', place.dataset, place.split, JSON.stringify(w.header)).lastInsertRowid)
+    if (w.source === 0) {
+      w.source = Number(insertSource.run(label, 'items', place.dataset, place.split, JSON.stringify(w.header)).lastInsertRowid)
+      hideFromHere.run()
+    }
     const source = w.source
     for (let n = 0; ; n++) {
       if (n > 0 && (n >= maxRows || ((n & 7) === 0 && performance.now() >= until))) return
@@ -386,7 +392,7 @@ export function createImporter(db: Db) {
       insertItem.run(place.dataset, place.split, source, rowNo, query, question, gold, gl, goldExplanation(gold) !== null ? 1 : 0, postId(post))
     }
     finishFile(place, source, w.rowNo, w.content)
-    showItems.run()
+    showAll.run()
     w.done = true
   })
 

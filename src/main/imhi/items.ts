@@ -8,13 +8,13 @@ export type ItemRow = Pick<ItemDetail, 'id' | 'dataset' | 'split' | 'sourceRow' 
 
 /**
  * The items every imhi read may see: those of complete files (an `items` row aliased `i`). The file
- * an import is writing, chunk after chunk, has its items above items_visible.upto until its last
- * chunk commits (importer.ts); so does a file a crash cut short, until it is deleted. A rowid
- * comparison (every index holds the rowid) against one value read once per statement; the unary
- * `+` keeps it from steering the query plan (a rowid range over the wide rows instead of the
- * narrow covering indexes).
+ * an import is writing, chunk after chunk, has its items from items_pending.first_id on until its
+ * last chunk commits and clears it (importer.ts); so does a file a crash cut short, until it is
+ * deleted. A rowid comparison (every index holds the rowid) against one value read once per
+ * statement; the unary `+` keeps it from steering the query plan (a rowid range over the wide rows
+ * instead of the narrow covering indexes).
  */
-export const VISIBLE_ITEM = '+i.id <= (SELECT upto FROM items_visible WHERE id = 1)'
+export const VISIBLE_ITEM = '+i.id < (SELECT coalesce(first_id, 9223372036854775807) FROM items_pending WHERE id = 1)'
 
 /** An item's columns as `i` joined with its post `p` (the post's text is stored once, in posts). */
 const ITEM_COLUMNS = `i.id, i.dataset, i.split, i.source_row AS sourceRow, i.query, p.text AS post, i.question, i.gold_response AS goldResponse,
