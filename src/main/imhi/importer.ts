@@ -192,7 +192,9 @@ export function createImporter(db: Db) {
   )
   // The items of the file being written are those from items_pending.first_id on (items get ever
   // larger ids): hidden from its first chunk, shown by its last.
-  const hideFromHere = db.prepare('UPDATE items_pending SET first_id = (SELECT coalesce(max(id), 0) + 1 FROM items) WHERE id = 1')
+  const hideFromHere = db.prepare(
+    'INSERT INTO items_pending (id, first_id) VALUES (1, (SELECT coalesce(max(id), 0) + 1 FROM items)) ON CONFLICT (id) DO UPDATE SET first_id = excluded.first_id'
+  )
   const showAll = db.prepare('UPDATE items_pending SET first_id = NULL WHERE id = 1')
   const lastPostId = db.prepare<[], { id: number }>('SELECT coalesce(max(id), 0) AS id FROM posts')
   const hasLeftovers = db.prepare<[], { n: number }>(

@@ -14,7 +14,7 @@ export type ItemRow = Pick<ItemDetail, 'id' | 'dataset' | 'split' | 'sourceRow' 
  * statement; the unary `+` keeps it from steering the query plan (a rowid range over the wide rows
  * instead of the narrow covering indexes).
  */
-export const VISIBLE_ITEM = '+i.id < (SELECT coalesce(first_id, 9223372036854775807) FROM items_pending WHERE id = 1)'
+export const VISIBLE_ITEM = '+i.id < coalesce((SELECT first_id FROM items_pending WHERE id = 1), 9223372036854775807)'
 
 /** An item's columns as `i` joined with its post `p` (the post's text is stored once, in posts). */
 const ITEM_COLUMNS = `i.id, i.dataset, i.split, i.source_row AS sourceRow, i.query, p.text AS post, i.question, i.gold_response AS goldResponse,
