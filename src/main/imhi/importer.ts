@@ -221,22 +221,58 @@ export function createImporter(db: Db) {
   )
 
   const ftsUpto = db.prepare<[], { upto: number }>('SELECT indexed_upto AS upto FROM posts_fts_state WHERE id = 1')
-  const ftsAdd = db.prepare('INSERT INTO posts_fts (rowid, text) SELECT id, text FROM posts WHERE id > ? ORDER BY id')
-  const ftsSet = db.prepare('UPDATE posts_fts_state SET indexed_upto = (SELECT coalesce(max(id), 0) FROM posts) WHERE id = 1')
+  const ftsBatchEnd = db.prepare<[number, number], { last: number | null }>('SELECT max(id) AS last FROM (SELECT id FROM posts WHERE id > ? ORDER BY id LIMIT ?)')
+  const ftsAdd = db.prepare('INSERT INTO posts_fts (rowid, text) SELECT id, text FROM posts WHERE id > ? AND id <= ? ORDER BY id')
+  const ftsSet = db.prepare('UPDATE posts_fts_state SET indexed_upto = ? WHERE id = 1')
   const ftsPending = db.prepare<[], { pending: number }>(
     'SELECT (SELECT coalesce(max(id), 0) FROM posts) > (SELECT indexed_upto FROM posts_fts_state WHERE id = 1) AS pending'
   )
   /**
-   * Adds every post not yet in the full-text index, in one transaction (one FTS5 segment).
+   * Adds the next (at most) `n` posts not yet in the full-text index, in one transaction; how many.
    * IMMEDIATE (the write lock first, waiting for it): it reads indexed_upto before it writes.
    */
-  const indexPendingPostsTx = db.transaction((): number => {
+  const indexSomePostsTx = db.transaction((n: number): number => {
     const upto = ftsUpto.get()?.upto ?? 0
-    const added = ftsAdd.run(upto).changes
-    if (added > 0) ftsSet.run()
+    const last = ftsBatchEnd.get(upto, n)?.last
+    if (last === null || last === undefined) return 0
+    const added = ftsAdd.run(upto, last).changes
+    ftsSet.run(last)
     return added
   })
-  const indexPendingPosts = (): number => (ftsPending.get()?.pending ? indexPendingPostsTx.immediate() : 0)
+  /**
+   * Indexes every pending post in transactions of about CHUNK_MS (the number of posts per
+   * transaction follows the time the last one took), like the items: between two of them a waiting
+   * short writer gets the lock (`between`). FTS5 writes a segment per transaction and merges them as
+   * it goes (automerge), as it does for one large transaction, whose pending terms it flushes every
+   * megabyte anyway.
+   */
+  function* indexPendingPostsSteps(): Generator<void, number, void> {
+    let total = 0
+    let batch = 1000
+    while (ftsPending.get()?.pending) {
+      const t = performance.now()
+      total += indexSomePostsTx.immediate(batch)
+      const ms = performance.now() - t
+      batch = Math.max(100, Math.min(100_000, Math.round((batch * CHUNK_MS) / Math.max(ms, 1))))
+      yield
+    }
+    return total
+  }
+  const indexPendingPosts = (): number => {
+    const steps = indexPendingPostsSteps()
+    for (;;) {
+      const r = steps.next()
+      if (r.done) return r.value
+    }
+  }
+  const indexPendingPostsYielding = async (): Promise<number> => {
+    const steps = indexPendingPostsSteps()
+    for (;;) {
+      const r = steps.next()
+      if (r.done) return r.value
+      if ((await yieldToWaitingWriters(db)) === 0) await new Promise<void>((res) => setImmediate(res))
+    }
+  }
 
   /**
    * One step of deleting what a file left incomplete (failed, cancelled, or cut short by a crash):
@@ -256,16 +292,17 @@ export function createImporter(db: Db) {
     while (!discardStep.immediate(postsAbove));
   }
   /**
-   * After an import: files left incomplete deleted, then the posts of the new files indexed (never
-   * a post of an incomplete file: it may be deleted, and the index would keep it).
+   * After an import (and at start): files left incomplete deleted; true when none is left, and only
+   * then may the pending posts be indexed (never a post of an incomplete file: it may be deleted,
+   * and the index would keep it).
    */
-  const settle = (): void => {
+  const settle = (): boolean => {
     try {
       discardLeftovers()
     } catch {
       // Busy past the timeout: the leftovers stay hidden, and the next start or import deletes them.
     }
-    if (!hasLeftovers.get()?.n) indexPendingPosts()
+    return !hasLeftovers.get()?.n
   }
   // At start, catch up after a crash: a file cut short is deleted, and the posts of the files
   // completed before it are indexed (a read when nothing is due). Only when no import runs (in
@@ -279,7 +316,7 @@ export function createImporter(db: Db) {
     }
     if (release) {
       try {
-        settle()
+        if (settle()) indexPendingPosts()
       } finally {
         release()
       }
@@ -540,7 +577,7 @@ export function createImporter(db: Db) {
       knownPosts.clear()
       labels.clear()
       filePosts = []
-      settle()
+      if (settle()) await indexPendingPostsYielding()
     }
 
     return {
