@@ -1,4 +1,4 @@
-import { mkdirSync, readdirSync, realpathSync, rmdirSync, statSync, unlinkSync, utimesSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, readdirSync, realpathSync, rmdirSync, statSync, unlinkSync, utimesSync, writeFileSync } from 'node:fs'
 import { threadId } from 'node:worker_threads'
 import { basename, join } from 'node:path'
 import type { Db } from './open'
@@ -130,11 +130,13 @@ function removeStale(folder: string, own: string): void {
 export function waitingWriters(db: Db): number {
   const folder = waitingWritersFolder(db)
   if (!folder) return 0
+  // No folder: nobody waits (the usual case: one stat, no exception thrown).
+  if (!existsSync(folder)) return 0
   let names: string[]
   try {
     names = readdirSync(folder)
   } catch {
-    return 0 // no folder: nobody waits (the usual case, one failed system call)
+    return 0
   }
   if (names.length === 0) return 0
   const now = Date.now()
