@@ -56,8 +56,8 @@ export interface CorePort {
  * goes on.
  */
 const RETRY_WHEN_BUSY: ReadonlySet<string> = new Set(['annotation.rate', 'annotation.setItemState'])
-/** How long such a call lets SQLite wait for the lock in one try. */
-const SHORT_BUSY_MS = 5
+/** How long such a call lets SQLite wait for the lock in its first try (another short write is over by then); then it announces itself. */
+const SHORT_BUSY_MS = 1
 
 /** The call a lane makes on its host before it loads a model: the other lane releases an idle one. */
 export const HOST_RELEASE_MODELS = 'host.releaseModels'

@@ -7,7 +7,7 @@ import { AppError } from '../../shared/api/errors'
 import { DATASETS, findDataset, type SplitName } from '../../shared/imhi/datasets'
 import type { ImportFileReport, ImportReport } from '../../shared/api/imhi'
 import { acquireImportLock } from './importLock'
-import { yieldToWaitingWriters } from '../db/waitingWriters'
+import { waitingWriters, yieldToWaitingWriters } from '../db/waitingWriters'
 import { csvRows, MAX_CSV_BYTES, scanCsvFile } from './csv'
 import { ASPECTS, parseScores, ratingLabel, shapeOf, type Shape } from './columns'
 import { datasetFromName, isValidationName, LAYOUT_HELP, placeByPath, type Placement } from './layout'
@@ -386,7 +386,7 @@ export function createImporter(db: Db) {
 
   /**
    * One chunk of an items file, in its own transaction: rows until `until` (performance.now()) or
-   * `maxRows`, at least one. The chunk that reads the last row completes the file: its source row
+   * `maxRows`, or until a short writer waits, at least one. The chunk that reads the last row completes the file: its source row
    * gets its count and hash, and its items become visible (items_pending cleared), all at its commit.
    */
   const writeChunk = db.transaction((w: ItemsWrite, until: number, maxRows: number) => {
@@ -398,7 +398,9 @@ export function createImporter(db: Db) {
     }
     const source = w.source
     for (let n = 0; ; n++) {
-      if (n > 0 && (n >= maxRows || ((n & 7) === 0 && performance.now() >= until))) return
+      // The chunk ends at its bounds, or early when a short writer has announced itself (looked for
+      // every 64 rows: one stat of a folder that is usually absent).
+      if (n > 0 && (n >= maxRows || ((n & 7) === 0 && performance.now() >= until) || ((n & 63) === 0 && waitingWriters(db) > 0))) return
       const next = w.rows.next()
       if (next.done) break
       const r = next.value
