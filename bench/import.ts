@@ -59,7 +59,7 @@ async function main() {
   const csvRows = report.files.reduce((a, f) => a + f.rows, 0)
   const skippedOutputs = report.files.filter((f) => f.kind === 'outputs').length
   if (report.errors > 0) console.log(`WARNING: ${report.errors} file error(s):\n${report.files.filter((f) => f.error).map((f) => '  ' + f.error).join('\n')}`)
-  console.log('import (new database; each file streamed in 32 KB pieces into its own transaction; new posts indexed in one FTS5 statement at the end)')
+  console.log('import (new database; each file streamed in 32 KB pieces, written in chunks of <= 25 ms, visible whole at its last; new posts indexed at the end, in transactions of about 100 ms)')
   console.log(`  files             ${report.files.length} (${skippedOutputs} model-output files read, not stored)`)
   console.log(`  rows stored       ${report.added.toLocaleString('en-US')} of ${csvRows.toLocaleString('en-US')} CSV rows read`)
   console.log(`  wall              ${wall.toFixed(2)} s`)

@@ -7,6 +7,7 @@ import type { CallMessage, RpcMessage } from '../../shared/api/protocol'
 import { createRpcEndpoint, type RpcEndpoint } from '../../shared/api/rpc'
 import type { Lane } from './lanes'
 import { lowerLanePriority } from './priority'
+import { shortWrite } from '../db/waitingWriters'
 import { join } from 'node:path'
 import { KEY_FILE_NAME, createFileKeyStore, dataKeyCipher, type KeychainInfo } from '../inference/engines/keys'
 
@@ -49,17 +50,14 @@ export interface CorePort {
 /**
  * Calls whose only effect is one write (a transaction or one statement) made before anything
  * else happens: when the database is busy (the jobs lane's import holds the write lock for its
- * current file), they are run again a little later instead of holding the lane's event loop in
- * SQLite's busy wait, so every other call of the core lane (pings, searches, queues) goes on.
+ * current chunk), they announce themselves to the importer (db/waitingWriters.ts), which makes
+ * room after that chunk, and are run again every millisecond or so instead of holding the lane's
+ * event loop in SQLite's busy wait, so every other call of the core lane (pings, searches, queues)
+ * goes on.
  */
 const RETRY_WHEN_BUSY: ReadonlySet<string> = new Set(['annotation.rate', 'annotation.setItemState'])
-/** How long such a call lets SQLite wait for the lock in one try. */
-const SHORT_BUSY_MS = 5
-
-function isBusy(err: unknown): boolean {
-  const code = (err as { code?: unknown } | null)?.code
-  return typeof code === 'string' && code.startsWith('SQLITE_BUSY')
-}
+/** How long such a call lets SQLite wait for the lock in its first try (another short write is over by then); then it announces itself. */
+const SHORT_BUSY_MS = 1
 
 /** The call a lane makes on its host before it loads a model: the other lane releases an idle one. */
 export const HOST_RELEASE_MODELS = 'host.releaseModels'
@@ -154,23 +152,8 @@ export function startCore(port: CorePort, opts: CoreOptions, secrets: CoreSecret
       }
     }
     if (!RETRY_WHEN_BUSY.has(msg.method)) return await dispatch(handlers, msg.method, msg.params, ctx)
-    const deadline = Date.now() + busyMs
-    for (let attempt = 0; ; attempt++) {
-      // The handler's synchronous part (its whole transaction) runs inside this call of dispatch.
-      db.pragma(`busy_timeout = ${SHORT_BUSY_MS}`)
-      let answer: Promise<unknown>
-      try {
-        answer = dispatch(handlers, msg.method, msg.params, ctx)
-      } finally {
-        db.pragma(`busy_timeout = ${busyMs}`)
-      }
-      try {
-        return await answer
-      } catch (err) {
-        if (!isBusy(err) || Date.now() > deadline) throw err
-        await new Promise((r) => setTimeout(r, Math.min(40, 2 ** attempt)))
-      }
-    }
+    // A rating during an import: announced to the importer, which makes room after its current chunk.
+    return await shortWrite(db, () => dispatch(handlers, msg.method, msg.params, ctx), { timeoutMs: busyMs, busyTimeoutMs: busyMs, firstTryMs: SHORT_BUSY_MS })
   }
 
   rpc = createRpcEndpoint({

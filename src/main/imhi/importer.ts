@@ -7,6 +7,7 @@ import { AppError } from '../../shared/api/errors'
 import { DATASETS, findDataset, type SplitName } from '../../shared/imhi/datasets'
 import type { ImportFileReport, ImportReport } from '../../shared/api/imhi'
 import { acquireImportLock } from './importLock'
+import { waitingWriters, yieldToWaitingWriters } from '../db/waitingWriters'
 import { csvRows, MAX_CSV_BYTES, scanCsvFile } from './csv'
 import { ASPECTS, parseScores, ratingLabel, shapeOf, type Shape } from './columns'
 import { datasetFromName, isValidationName, LAYOUT_HELP, placeByPath, type Placement } from './layout'
@@ -15,8 +16,13 @@ import { goldExplanation, labelOfSentence, labelSentence, splitQuery, stripPostP
 /**
  * Imports a folder in the MentalLLaMA layout, or one CSV of it, into the database.
  *
- * - One transaction per file: a file is imported whole or not at all; the other files of the same
- *   import still import, and the report lists each file's error.
+ * - A file is imported whole or not at all, as every reader sees it; the other files of the same
+ *   import still import, and the report lists each file's error. An items file is written in
+ *   short transactions (chunks, CHUNK_MS / CHUNK_ROWS), so that SQLite's one write lock is free
+ *   between them for a waiting short writer (a rating: db/waitingWriters.ts); its items stay
+ *   invisible (from items_pending.first_id on, source_files.complete = 0) until the transaction that
+ *   writes its last row, and a file that fails, is cancelled or is cut short by a crash has its
+ *   chunks deleted (at once, or at the next start or import). A ratings file is one transaction.
  * - source_files.path is the layout path (test_data/test_instruction/DR.csv). Importing a file
  *   whose layout path is already imported with the same SHA-256 adds nothing ("unchanged").
  *   A file whose content CHANGED since it was imported is refused with a conflict error: items
@@ -36,10 +42,24 @@ export interface ImportProgress {
 export interface ImportOptions {
   onProgress?: (p: ImportProgress) => void
   maxFileBytes?: number
+  /** The bounds of one chunk of an items file (tests make them small); CHUNK_MS and CHUNK_ROWS by default. */
+  chunk?: { ms?: number; rows?: number }
 }
 
 /** Progress is reported at the end of each file and every this many rows inside one. */
 export const PROGRESS_ROWS = 10_000
+/**
+ * An items file is written in transactions of at most this long or this many rows, whichever comes
+ * first: a rating waits for at most one of them (about 1,000 rows of the released data at 25 ms).
+ */
+export const CHUNK_MS = 25
+export const CHUNK_ROWS = 5000
+/** The new posts enter the full-text index at the end of an import in transactions of about this long. */
+const INDEX_MS = 100
+/** How often a chunk looks for an announced short writer (then it ends early). */
+const LOOK_MS = 2
+/** The chunks of a discarded file are deleted this many items per transaction. */
+const DISCARD_ROWS = 5000
 
 class ImportCancelled extends Error {}
 
@@ -168,10 +188,30 @@ export function createImporter(db: Db) {
     'SELECT id, sha256, rows, imported_at, kind FROM source_files WHERE path = ?'
   )
   // The row count, hash and size are known at the end of the file: set then, in the same transaction.
-  const insertSource = db.prepare("INSERT INTO source_files (path, kind, dataset, split, rows, sha256, size_bytes, columns) VALUES (?, ?, ?, ?, 0, '', 0, ?)")
-  const finishSource = db.prepare('UPDATE source_files SET rows = ?, sha256 = ?, size_bytes = ? WHERE id = ?')
+  // A file's source row is written with its first chunk, incomplete; its last chunk completes it.
+  const insertSource = db.prepare("INSERT INTO source_files (path, kind, dataset, split, rows, sha256, size_bytes, columns, complete) VALUES (?, ?, ?, ?, 0, '', 0, ?, 0)")
+  const finishSource = db.prepare('UPDATE source_files SET rows = ?, sha256 = ?, size_bytes = ?, complete = 1 WHERE id = ?')
   const findSameContent = db.prepare<[string, string, string, string | null, string | null], { path: string; rows: number }>(
-    'SELECT path, rows FROM source_files WHERE sha256 = ? AND path <> ? AND kind = ? AND dataset IS ? AND split IS ? ORDER BY id LIMIT 1'
+    'SELECT path, rows FROM source_files WHERE sha256 = ? AND path <> ? AND kind = ? AND dataset IS ? AND split IS ? AND complete = 1 ORDER BY id LIMIT 1'
+  )
+  // The items of the file being written are those from items_pending.first_id on (items get ever
+  // larger ids): hidden from its first chunk, shown by its last.
+  const hideFromHere = db.prepare(
+    'INSERT INTO items_pending (id, first_id) VALUES (1, (SELECT coalesce(max(id), 0) + 1 FROM items)) ON CONFLICT (id) DO UPDATE SET first_id = excluded.first_id'
+  )
+  const showAll = db.prepare('UPDATE items_pending SET first_id = NULL WHERE id = 1')
+  const lastPostId = db.prepare<[], { id: number }>('SELECT coalesce(max(id), 0) AS id FROM posts')
+  const hasLeftovers = db.prepare<[], { n: number }>(
+    'SELECT EXISTS (SELECT 1 FROM source_files WHERE complete = 0) OR (SELECT first_id FROM items_pending WHERE id = 1) IS NOT NULL AS n'
+  )
+  const deleteHiddenItems = db.prepare('DELETE FROM items WHERE id IN (SELECT id FROM items WHERE id >= (SELECT first_id FROM items_pending WHERE id = 1) LIMIT ?)')
+  const deleteIncompleteSources = db.prepare('DELETE FROM source_files WHERE complete = 0')
+  // Posts are added by the file that first has them: those a discarded file added belong to no item
+  // now. None is in the full-text index yet (only posts of complete files are indexed).
+  // max(): never a post in the index, whatever the caller's floor.
+  const deleteOrphanPosts = db.prepare(
+    `DELETE FROM posts WHERE id > max(?, (SELECT indexed_upto FROM posts_fts_state WHERE id = 1))
+     AND NOT EXISTS (SELECT 1 FROM items i INDEXED BY items_post WHERE i.post_id = posts.id)`
   )
   const findPost = db.prepare<[string], { id: number }>('SELECT id FROM posts WHERE hash = ?')
   const insertPost = db.prepare<[string, string], { id: number }>('INSERT INTO posts (hash, text) VALUES (?, ?) ON CONFLICT (hash) DO NOTHING RETURNING id')
@@ -185,24 +225,108 @@ export function createImporter(db: Db) {
   )
 
   const ftsUpto = db.prepare<[], { upto: number }>('SELECT indexed_upto AS upto FROM posts_fts_state WHERE id = 1')
-  const ftsAdd = db.prepare('INSERT INTO posts_fts (rowid, text) SELECT id, text FROM posts WHERE id > ? ORDER BY id')
-  const ftsSet = db.prepare('UPDATE posts_fts_state SET indexed_upto = (SELECT coalesce(max(id), 0) FROM posts) WHERE id = 1')
+  const ftsBatchEnd = db.prepare<[number, number], { last: number | null }>('SELECT max(id) AS last FROM (SELECT id FROM posts WHERE id > ? ORDER BY id LIMIT ?)')
+  const ftsAdd = db.prepare('INSERT INTO posts_fts (rowid, text) SELECT id, text FROM posts WHERE id > ? AND id <= ? ORDER BY id')
+  const ftsSet = db.prepare('UPDATE posts_fts_state SET indexed_upto = ? WHERE id = 1')
   const ftsPending = db.prepare<[], { pending: number }>(
     'SELECT (SELECT coalesce(max(id), 0) FROM posts) > (SELECT indexed_upto FROM posts_fts_state WHERE id = 1) AS pending'
   )
   /**
-   * Adds every post not yet in the full-text index, in one transaction (one FTS5 segment).
+   * Adds the next (at most) `n` posts not yet in the full-text index, in one transaction; how many.
    * IMMEDIATE (the write lock first, waiting for it): it reads indexed_upto before it writes.
    */
-  const indexPendingPostsTx = db.transaction((): number => {
+  const indexSomePostsTx = db.transaction((n: number): number => {
     const upto = ftsUpto.get()?.upto ?? 0
-    const added = ftsAdd.run(upto).changes
-    if (added > 0) ftsSet.run()
+    const last = ftsBatchEnd.get(upto, n)?.last
+    if (last === null || last === undefined) return 0
+    const added = ftsAdd.run(upto, last).changes
+    ftsSet.run(last)
     return added
   })
-  const indexPendingPosts = (): number => (ftsPending.get()?.pending ? indexPendingPostsTx.immediate() : 0)
-  // Catch up after a crash between an import's last file and its indexing (a read when none is due).
-  if (!db.readonly) indexPendingPosts()
+  /**
+   * Indexes every pending post in transactions of about INDEX_MS (the number of posts per
+   * transaction follows the time the last one took, from 20,000: the released data's 16,560 new
+   * posts are one, as before): between two of them a waiting short writer gets the lock. Longer
+   * than an items chunk because FTS5 merges its segments again at each commit: batches of 25 ms cost
+   * the import 3-4 % more CPU at 1x, a first batch of 8,000 about 2 %. At 10x the first batch holds
+   * the lock about 280 ms (one transaction for all held it 475 ms).
+   */
+  function* indexPendingPostsSteps(): Generator<void, number, void> {
+    let total = 0
+    let batch = 20_000
+    while (ftsPending.get()?.pending) {
+      const t = performance.now()
+      total += indexSomePostsTx.immediate(batch)
+      const ms = performance.now() - t
+      batch = Math.max(1000, Math.min(200_000, Math.round((batch * INDEX_MS) / Math.max(ms, 1))))
+      yield
+    }
+    return total
+  }
+  const indexPendingPosts = (): number => {
+    const steps = indexPendingPostsSteps()
+    for (;;) {
+      const r = steps.next()
+      if (r.done) return r.value
+    }
+  }
+  const indexPendingPostsYielding = async (): Promise<number> => {
+    const steps = indexPendingPostsSteps()
+    for (;;) {
+      const r = steps.next()
+      if (r.done) return r.value
+      if ((await yieldToWaitingWriters(db)) === 0) await new Promise<void>((res) => setImmediate(res))
+    }
+  }
+
+  /**
+   * One step of deleting what a file left incomplete (failed, cancelled, or cut short by a crash):
+   * its hidden items, DISCARD_ROWS at a time, then its source row and the posts only it had (above
+   * `postsAbove` and above the full-text index). True when nothing is left.
+   */
+  const discardStep = db.transaction((postsAbove: number): boolean => {
+    if (deleteHiddenItems.run(DISCARD_ROWS).changes >= DISCARD_ROWS) return false
+    deleteIncompleteSources.run()
+    deleteOrphanPosts.run(postsAbove)
+    showAll.run()
+    return true
+  })
+  /** Deletes every incomplete file (the import lock held). */
+  const discardLeftovers = (postsAbove = 0): void => {
+    if (!hasLeftovers.get()?.n) return
+    while (!discardStep.immediate(postsAbove));
+  }
+  /**
+   * After an import (and at start): files left incomplete deleted; true when none is left, and only
+   * then may the pending posts be indexed (never a post of an incomplete file: it may be deleted,
+   * and the index would keep it).
+   */
+  const settle = (): boolean => {
+    try {
+      discardLeftovers()
+    } catch {
+      // Busy past the timeout: the leftovers stay hidden, and the next start or import deletes them.
+    }
+    return !hasLeftovers.get()?.n
+  }
+  // At start, catch up after a crash: a file cut short is deleted, and the posts of the files
+  // completed before it are indexed (a read when nothing is due). Only when no import runs (in
+  // another lane or process): a running import's chunks look exactly like leftovers.
+  if (!db.readonly && (hasLeftovers.get()?.n || ftsPending.get()?.pending)) {
+    let release: (() => void) | null = null
+    try {
+      release = acquireImportLock(db.name)
+    } catch {
+      // Another import holds the database: it settles at its end.
+    }
+    if (release) {
+      try {
+        if (settle()) indexPendingPosts()
+      } finally {
+        release()
+      }
+    }
+  }
 
   // Post ids known during one import run (the same post comes in both test styles and both
   // training styles), keyed by the post's SHA-1 (28 characters, never the text itself: 10x the
@@ -251,45 +375,108 @@ export function createImporter(db: Db) {
   /** Called for every row read inside a file: progress now and then, and the cancel check. */
   let onRow: (rowsInFile: number) => void = () => {}
 
-  const writeItems = db.transaction(
-    (place: Placement & { dataset: string; split: SplitName }, shape: Shape, header: string[], rows: Iterable<string[]>, content: () => Content) => {
-      const label = place.layoutPath
-      const source = Number(insertSource.run(label, 'items', place.dataset, place.split, JSON.stringify(header)).lastInsertRowid)
-      let unlabeled = 0
-      let rowNo = 0
-      for (const r of rows) {
-        rowNo++
-        onRow(rowNo)
-        let query: string
-        let post: string
-        let question: string | null
-        let response: string
-        if (shape.kind === 'instruction') {
-          query = r[shape.query]
-          response = r[shape.response]
-          const parts = splitQuery(query)
-          post = parts.post
-          question = parts.question
-        } else if (shape.kind === 'complete') {
-          query = r[shape.post] + r[shape.question]
-          response = r[shape.response]
-          post = stripPostPrefix(r[shape.post])
-          question = stripQuestionPrefix(r[shape.question])
-        } else {
-          throw new AppError('bad_file', `${label}: expected an items file, found a ${shape.kind} file.`, { file: label })
-        }
-        if (!query.trim() || !post) {
-          throw new AppError('bad_file', `${label}: row ${rowNo}: the ${shape.kind === 'instruction' ? 'query' : 'post'} is empty.`, { file: label, row: rowNo })
-        }
-        const gold = response.trim() ? response : null
-        const gl = gold === null ? null : labelOf(place.dataset, gold)
-        if (gl === null) unlabeled++
-        insertItem.run(place.dataset, place.split, source, rowNo, query, question, gold, gl, goldExplanation(gold) !== null ? 1 : 0, postId(post))
-      }
-      finishFile(place, source, rowNo, content)
-      return { rows: rowNo, unlabeled }
+  /** An items file being written, chunk after chunk. */
+  interface ItemsWrite {
+    place: Placement & { dataset: string; split: SplitName }
+    shape: Shape
+    header: string[]
+    rows: Iterator<string[]>
+    content: () => Content
+    /** The file's source row, from its first chunk on (0 before). */
+    source: number
+    rowNo: number
+    unlabeled: number
+    done: boolean
+  }
+
+  /**
+   * One chunk of an items file, in its own transaction: rows until `until` (performance.now()) or
+   * `maxRows`, or until a short writer waits, at least one. The chunk that reads the last row completes the file: its source row
+   * gets its count and hash, and its items become visible (items_pending cleared), all at its commit.
+   */
+  const writeChunk = db.transaction((w: ItemsWrite, until: number, maxRows: number) => {
+    const { place, shape } = w
+    const label = place.layoutPath
+    if (w.source === 0) {
+      w.source = Number(insertSource.run(label, 'items', place.dataset, place.split, JSON.stringify(w.header)).lastInsertRowid)
+      hideFromHere.run()
     }
-  )
+    const source = w.source
+    // The chunk ends at its bounds, or early when a short writer has announced itself (looked for
+    // every LOOK_MS: one stat of a folder that is usually absent). The clock is read every 16 rows.
+    let nextLook = performance.now() + LOOK_MS
+    for (let n = 0; ; n++) {
+      if (n > 0 && (n & 15) === 0) {
+        const now = performance.now()
+        if (now >= until) return
+        if (now >= nextLook) {
+          if (waitingWriters(db) > 0) return
+          nextLook = now + LOOK_MS
+        }
+      }
+      if (n >= maxRows && n > 0) return
+      const next = w.rows.next()
+      if (next.done) break
+      const r = next.value
+      const rowNo = ++w.rowNo
+      onRow(rowNo)
+      let query: string
+      let post: string
+      let question: string | null
+      let response: string
+      if (shape.kind === 'instruction') {
+        query = r[shape.query]
+        response = r[shape.response]
+        const parts = splitQuery(query)
+        post = parts.post
+        question = parts.question
+      } else if (shape.kind === 'complete') {
+        query = r[shape.post] + r[shape.question]
+        response = r[shape.response]
+        post = stripPostPrefix(r[shape.post])
+        question = stripQuestionPrefix(r[shape.question])
+      } else {
+        throw new AppError('bad_file', `${label}: expected an items file, found a ${shape.kind} file.`, { file: label })
+      }
+      if (!query.trim() || !post) {
+        throw new AppError('bad_file', `${label}: row ${rowNo}: the ${shape.kind === 'instruction' ? 'query' : 'post'} is empty.`, { file: label, row: rowNo })
+      }
+      const gold = response.trim() ? response : null
+      const gl = gold === null ? null : labelOf(place.dataset, gold)
+      if (gl === null) w.unlabeled++
+      insertItem.run(place.dataset, place.split, source, rowNo, query, question, gold, gl, goldExplanation(gold) !== null ? 1 : 0, postId(post))
+    }
+    finishFile(place, source, w.rowNo, w.content)
+    showAll.run()
+    w.done = true
+  })
+
+  /**
+   * Writes an items file chunk after chunk. Between two chunks the write lock is free: a short
+   * writer that announced itself (a rating) is let through first (db/waitingWriters.ts), and the
+   * event loop runs (a cancel, progress). A file that fails or is cancelled after some chunks has
+   * them deleted before the error goes on (whole, as if never written).
+   */
+  async function writeItems(w: ItemsWrite, chunk: { ms: number; rows: number }): Promise<void> {
+    const postsBefore = lastPostId.get()!.id
+    try {
+      for (;;) {
+        withoutForeignKeyChecks(() => writeChunk.immediate(w, performance.now() + chunk.ms, chunk.rows))
+        if (w.done) return
+        if (cancelRequested) throw new ImportCancelled()
+        if ((await yieldToWaitingWriters(db)) === 0) await new Promise<void>((r) => setImmediate(r))
+      }
+    } catch (err) {
+      if (w.source !== 0) {
+        try {
+          while (!discardStep.immediate(postsBefore)) await yieldToWaitingWriters(db)
+        } catch {
+          // Busy past the timeout: hidden, and deleted by the next start or import (settle()).
+        }
+      }
+      throw err
+    }
+  }
 
   const writeRatings = db.transaction((place: Placement, shape: Extract<Shape, { kind: 'ratings' }>, header: string[], rows: Iterable<string[]>, content: () => Content) => {
     const label = place.layoutPath
@@ -369,6 +556,9 @@ export function createImporter(db: Db) {
     }
 
     const maxBytes = opts.maxFileBytes ?? MAX_CSV_BYTES
+    const chunk = { ms: opts.chunk?.ms ?? CHUNK_MS, rows: Math.max(1, opts.chunk?.rows ?? CHUNK_ROWS) }
+    // What an import cut short left (a crash, a kill): deleted before anything else is written.
+    discardLeftovers()
     let rowsSoFar = 0
     let cancelled = false
     cancelRequested = false
@@ -386,7 +576,7 @@ export function createImporter(db: Db) {
             opts.onProgress?.({ file: shown, filesDone: n, filesTotal: candidates.length, rows: rowsSoFar + inFile })
           }
         }
-        const report = importOne(c, single, maxBytes)
+        const report = await importOne(c, single, maxBytes, chunk)
         onRow = () => {}
         if (report.error === CANCELLED) {
           cancelled = true
@@ -403,7 +593,7 @@ export function createImporter(db: Db) {
       knownPosts.clear()
       labels.clear()
       filePosts = []
-      indexPendingPosts()
+      if (settle()) await indexPendingPostsYielding()
     }
 
     return {
@@ -417,7 +607,7 @@ export function createImporter(db: Db) {
     }
   }
 
-  function importOne(c: Candidate, single: boolean, maxBytes: number): ImportFileReport {
+  async function importOne(c: Candidate, single: boolean, maxBytes: number, chunk: { ms: number; rows: number }): Promise<ImportFileReport> {
     let place = placeByPath(c.abs)
     const base: ImportFileReport = {
       file: place?.layoutPath ?? c.rel,
@@ -496,9 +686,10 @@ export function createImporter(db: Db) {
       }
       const split = place.split as SplitName
       filePosts = []
-      const written = withoutForeignKeyChecks(() => writeItems({ ...place!, dataset, split }, shape, header, rows!, readContent))
+      const w: ItemsWrite = { place: { ...place, dataset, split }, shape, header, rows, content: readContent, source: 0, rowNo: 0, unlabeled: 0, done: false }
+      await writeItems(w, chunk)
       commitPosts()
-      return { ...base, rows: written.rows, added: written.rows, unlabeled: written.unlabeled }
+      return { ...base, rows: w.rowNo, added: w.rowNo, unlabeled: w.unlabeled }
     } catch (err) {
       if (err instanceof ImportCancelled) return { ...base, error: CANCELLED }
       if (err instanceof DuplicateFile) return skipped(err.twin)
@@ -545,11 +736,11 @@ export function createImporter(db: Db) {
   }
 
   /**
-   * Runs a file's write with SQLite's foreign-key checks off: every reference it writes is one it
-   * has just made or read in the same transaction (the file's source row, the post it found or
-   * added, a dataset upserted at start-up), so the three lookups per item prove nothing. Nothing
-   * else runs on this connection meanwhile (the write is synchronous), and the checks are back on
-   * before anything else can.
+   * Runs a chunk's write with SQLite's foreign-key checks off: every reference it writes is one it
+   * has just made or read (the file's source row, the post it found or added, a dataset upserted at
+   * start-up), so the three lookups per item prove nothing. Nothing else runs on this connection
+   * meanwhile (a chunk is synchronous), and the checks are back on before anything else can (the
+   * pragma cannot change inside a transaction: it is set around each chunk, not around the file).
    */
   function withoutForeignKeyChecks<T>(write: () => T): T {
     db.pragma('foreign_keys = OFF')
@@ -561,8 +752,8 @@ export function createImporter(db: Db) {
   }
 
   /**
-   * Asks the running import to stop: it stops before its next file, or inside the current one at
-   * its next progress point (that file is rolled back whole). Files already imported stay, each
+   * Asks the running import to stop: it stops before its next file, or inside the current one after
+   * its current chunk (that file is rolled back whole: its chunks deleted). Files already imported stay, each
    * whole; the report says `cancelled` and how many files were not read. False when none runs.
    */
   function cancel(): boolean {

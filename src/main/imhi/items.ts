@@ -6,6 +6,16 @@ import { goldExplanation } from './labels'
 /** One benchmark item with its row in its source file (the same row in another split is its twin), as runs and evaluations read it. */
 export type ItemRow = Pick<ItemDetail, 'id' | 'dataset' | 'split' | 'sourceRow' | 'query' | 'post' | 'question' | 'goldResponse' | 'goldLabel' | 'goldExplanation'>
 
+/**
+ * The items every imhi read may see: those of complete files (an `items` row aliased `i`). The file
+ * an import is writing, chunk after chunk, has its items from items_pending.first_id on until its
+ * last chunk commits and clears it (importer.ts); so does a file a crash cut short, until it is
+ * deleted. A rowid comparison (every index holds the rowid) against one value read once per
+ * statement; the unary `+` keeps it from steering the query plan (a rowid range over the wide rows
+ * instead of the narrow covering indexes).
+ */
+export const VISIBLE_ITEM = '+i.id < coalesce((SELECT first_id FROM items_pending WHERE id = 1), 9223372036854775807)'
+
 /** An item's columns as `i` joined with its post `p` (the post's text is stored once, in posts). */
 const ITEM_COLUMNS = `i.id, i.dataset, i.split, i.source_row AS sourceRow, i.query, p.text AS post, i.question, i.gold_response AS goldResponse,
   i.gold_label AS goldLabel`
@@ -25,29 +35,29 @@ export const withExplanation = <T extends { goldResponse: string | null }>(r: T)
 export function createItemReads(db: Db) {
   type Stored = Omit<ItemRow, 'goldExplanation'>
   const byIds = db.prepare<[string], Stored>(
-    `SELECT ${ITEM_COLUMNS} FROM ${ITEMS} WHERE i.id IN (SELECT value FROM json_each(?)) ORDER BY i.dataset, i.source_file_id, i.source_row`
+    `SELECT ${ITEM_COLUMNS} FROM ${ITEMS} WHERE i.id IN (SELECT value FROM json_each(?)) AND ${VISIBLE_ITEM} ORDER BY i.dataset, i.source_file_id, i.source_row`
   )
   const twin = db.prepare<[string, string, number], { id: number; query: string; post: string }>(
-    'SELECT i.id, i.query, p.text AS post FROM items i JOIN posts p ON p.id = i.post_id WHERE i.dataset = ? AND i.split = ? AND i.source_row = ? LIMIT 1'
+    `SELECT i.id, i.query, p.text AS post FROM ${ITEMS} WHERE i.dataset = ? AND i.split = ? AND i.source_row = ? AND ${VISIBLE_ITEM} LIMIT 1`
   )
-  const idsInOrder = db.prepare<[string, string, number], { id: number }>('SELECT id FROM items WHERE dataset = ? AND split = ? ORDER BY source_file_id, source_row LIMIT ?')
-  const datasetCase = db.prepare<[string], { dataset: string }>('SELECT DISTINCT dataset FROM items WHERE lower(dataset) = lower(?)')
+  const idsInOrder = db.prepare<[string, string, number], { id: number }>(`SELECT i.id FROM items i WHERE i.dataset = ? AND i.split = ? AND ${VISIBLE_ITEM} ORDER BY i.source_file_id, i.source_row LIMIT ?`)
+  const datasetCase = db.prepare<[string], { dataset: string }>(`SELECT DISTINCT i.dataset FROM items i WHERE lower(i.dataset) = lower(?) AND ${VISIBLE_ITEM}`)
   const ofDatasetSplits = db.prepare<[string, string], Stored>(
-    `SELECT ${ITEM_COLUMNS} FROM ${ITEMS} WHERE i.dataset = ? AND i.split IN (SELECT value FROM json_each(?)) ORDER BY i.split, i.source_file_id, i.source_row`
+    `SELECT ${ITEM_COLUMNS} FROM ${ITEMS} WHERE i.dataset = ? AND i.split IN (SELECT value FROM json_each(?)) AND ${VISIBLE_ITEM} ORDER BY i.split, i.source_file_id, i.source_row`
   )
   const goldens = db.prepare<[string], { post: string; goldResponse: string; split: SplitName }>(
-    `SELECT p.text AS post, i.gold_response AS goldResponse, i.split FROM ${ITEMS} WHERE i.dataset = ? AND i.gold_response IS NOT NULL
+    `SELECT p.text AS post, i.gold_response AS goldResponse, i.split FROM ${ITEMS} WHERE i.dataset = ? AND i.gold_response IS NOT NULL AND ${VISIBLE_ITEM}
      ORDER BY CASE i.split WHEN 'test_instruction' THEN 0 WHEN 'expert' THEN 1 ELSE 2 END, i.id`
   )
   const goldExplained = db.prepare<[string, string | null, string | null], Stored & { goldResponse: string }>(
-    `SELECT ${ITEM_COLUMNS} FROM ${ITEMS} WHERE i.split = ? AND (? IS NULL OR lower(i.dataset) = lower(?)) AND i.gold_explained = 1 ORDER BY i.id`
+    `SELECT ${ITEM_COLUMNS} FROM ${ITEMS} WHERE i.split = ? AND (? IS NULL OR lower(i.dataset) = lower(?)) AND i.gold_explained = 1 AND ${VISIBLE_ITEM} ORDER BY i.id`
   )
   const goldExplainedCounts = db.prepare<[], { dataset: string; split: SplitName; items: number }>(
-    `SELECT dataset, split, count(*) AS items FROM items WHERE split <> 'expert' AND gold_explained = 1
-     AND split LIKE 'test%' GROUP BY dataset, split ORDER BY dataset, split`
+    `SELECT i.dataset, i.split, count(*) AS items FROM items i WHERE i.split <> 'expert' AND i.gold_explained = 1
+     AND i.split LIKE 'test%' AND ${VISIBLE_ITEM} GROUP BY i.dataset, i.split ORDER BY i.dataset, i.split`
   )
   const expertCounts = db.prepare<[], { dataset: string; items: number }>(
-    'SELECT dataset, count(*) AS items FROM items WHERE split = \'expert\' AND gold_explained = 1 GROUP BY dataset ORDER BY dataset'
+    `SELECT i.dataset, count(*) AS items FROM items i WHERE i.split = 'expert' AND i.gold_explained = 1 AND ${VISIBLE_ITEM} GROUP BY i.dataset ORDER BY i.dataset`
   )
 
   return {

@@ -4,6 +4,7 @@ import { AppError } from '../../shared/api/errors'
 import { HIGHLIGHT_END, HIGHLIGHT_START } from '../../shared/api/protocol'
 import { DATASETS, findDataset, TASKS, type SplitName, type TaskId } from '../../shared/imhi/datasets'
 import { SEARCH_COUNT_AHEAD, type ItemSummary, type SearchResult } from '../../shared/api/imhi'
+import { VISIBLE_ITEM } from './items'
 
 /**
  * Full-text search over post texts (SQLite FTS5, unicode61 tokenizer, diacritics folded) with
@@ -200,7 +201,8 @@ export function createSearch(db: Db, opts: SearchOptions = {}) {
   type Keep = { datasets: Set<string> | null; splits: Set<string> | null; labels: Set<string> | null }
   /** WHERE clauses and parameters for the filters (and the same as sets); null when a filter can match nothing. */
   function filterSql(f: SearchFilters): { where: string[]; params: unknown[]; keep: Keep } | null {
-    const where: string[] = []
+    // Only items of complete files (an import may be writing one, chunk after chunk).
+    const where: string[] = [VISIBLE_ITEM]
     const params: unknown[] = []
     const keep: Keep = { datasets: null, splits: null, labels: null }
     let datasets: string[] | null = null
@@ -353,7 +355,9 @@ export function createSearch(db: Db, opts: SearchOptions = {}) {
    */
   function rankedPage(fts: string, filters: { where: string[]; params: unknown[] }, offset: number, limit: number): Row[] {
     const need = offset + limit
-    const keep = filters.where.length
+    // Every post in the index has a visible item (a post is indexed once no file is left incomplete,
+    // and only posts no visible item has are ever deleted), so VISIBLE_ITEM alone needs no EXISTS.
+    const keep = filters.where.length > 1
       ? ` AND EXISTS (SELECT 1 FROM items i INDEXED BY items_post WHERE i.post_id = posts_fts.rowid AND ${filters.where.join(' AND ')})`
       : ''
     const rank = stmt(

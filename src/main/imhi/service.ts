@@ -4,7 +4,7 @@ import { DATASETS, findDataset, SPLITS, TASKS, type SplitName, type TaskId } fro
 import type { Facets, ItemDetail, SearchResult, Stats, StatsSplit } from '../../shared/api/imhi'
 import { createImporter, type ImportOptions } from './importer'
 import { createSearch, type SearchFilters } from './search'
-import { createItemReads, withExplanation, type ItemRow } from './items'
+import { createItemReads, VISIBLE_ITEM, withExplanation, type ItemRow } from './items'
 import { goldExplanation } from './labels'
 
 /** One benchmark item as other domains read it (runs feed `query` to a model; metrics use `goldLabel`). */
@@ -34,7 +34,7 @@ export function createImhiService(ctx: ServiceContext) {
   const importer = createImporter(db)
 
   const countsStmt = db.prepare<[], { dataset: string; split: SplitName; label: string | null; n: number }>(
-    'SELECT dataset, split, gold_label AS label, count(*) AS n FROM items GROUP BY dataset, split, gold_label'
+    `SELECT i.dataset, i.split, i.gold_label AS label, count(*) AS n FROM items i WHERE ${VISIBLE_ITEM} GROUP BY i.dataset, i.split, i.gold_label`
   )
   const ratingsCount = db.prepare<[], { n: number }>('SELECT count(*) AS n FROM reference_ratings')
   const itemStmt = db.prepare<
@@ -53,11 +53,11 @@ export function createImhiService(ctx: ServiceContext) {
     }
   >(
     `SELECT i.id, i.dataset, i.split, i.query, p.text AS post, i.question, i.gold_response, i.gold_label, i.source_row, s.path
-     FROM items i JOIN posts p ON p.id = i.post_id JOIN source_files s ON s.id = i.source_file_id WHERE i.id = ?`
+     FROM items i JOIN posts p ON p.id = i.post_id JOIN source_files s ON s.id = i.source_file_id WHERE i.id = ? AND ${VISIBLE_ITEM}`
   )
   const listStmt = db.prepare(
     `SELECT i.id, i.dataset, i.split, i.query, p.text AS post, i.question, i.gold_response AS goldResponse, i.gold_label AS goldLabel
-     FROM items i JOIN posts p ON p.id = i.post_id WHERE i.dataset = ? AND i.split = ? ORDER BY i.source_file_id, i.source_row LIMIT ?`
+     FROM items i JOIN posts p ON p.id = i.post_id WHERE i.dataset = ? AND i.split = ? AND ${VISIBLE_ITEM} ORDER BY i.source_file_id, i.source_row LIMIT ?`
   )
   const ratingsStmt = db.prepare(
     `SELECT r.id, r.system, r.source_row AS sourceRow, f.path AS sourceFile, r.post, r.label, r.explanation, r.explanation_column AS explanationColumn,
@@ -66,12 +66,13 @@ export function createImhiService(ctx: ServiceContext) {
   )
 
   /**
-   * What the database holds changes only by an import, and every import adds source_files rows in
-   * the same transaction as its items (from this process or another: `imhi import` beside the app).
-   * Their count and last id are read in microseconds, so the GROUP BY behind stats and facets runs
-   * once per import, not once per call (Browse's first paint asked for both).
+   * What the database shows changes only by an import, and a file's items become visible in the
+   * same transaction that completes its source_files row (from this process or another: `imhi
+   * import` beside the app); a file being written, or discarded, is never complete. The count and
+   * last id of complete files are read in microseconds, so the GROUP BY behind stats and facets
+   * runs once per file imported, not once per call (Browse's first paint asked for both).
    */
-  const generationStmt = db.prepare<[], { last: number; n: number }>('SELECT coalesce(max(id), 0) AS last, count(*) AS n FROM source_files')
+  const generationStmt = db.prepare<[], { last: number; n: number }>('SELECT coalesce(max(id), 0) AS last, count(*) AS n FROM source_files WHERE complete = 1')
   // Totals of searches without text come from the same counts once they are cached (Browse asks for
   // facets first); a one-shot CLI search counts with SQL instead of paying for the whole GROUP BY.
   const searcher = createSearch(db, {
