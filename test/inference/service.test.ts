@@ -212,10 +212,13 @@ describe('benchmark runs', () => {
     }
     const identical = [...a].filter(([item, text]) => b.get(item) === text).length
     expect(identical, 'items whose parallel output equals the sequential one').toBeGreaterThanOrEqual(8)
+    // A near-tie at the very first token can leave an output sharing a character or two with any
+    // text; a mix-up would share far more with another item's text than with its own.
+    const CHANCE = 16
     for (const [item, own] of a) {
       const par = b.get(item)!
       for (const [other, text] of a) {
-        if (other !== item && text !== own) expect(common(par, own), `item ${item} vs item ${other}`).toBeGreaterThanOrEqual(common(par, text))
+        if (other !== item && text !== own) expect(common(par, text), `item ${item} vs item ${other}`).toBeLessThanOrEqual(Math.max(common(par, own), CHANCE))
       }
     }
 
