@@ -25,6 +25,7 @@ import { SHARED_IMHI, hasSharedImhi } from '../test/support/shared'
 import { writeImhiFixture } from '../test/support/imhi-fixture'
 import { figures, wsClient, type PingFigures } from '../test/support/ping'
 import { scaledImhi, scaledRows } from './support/scaled-imhi'
+import { insertItem } from '../test/support/items'
 
 const ROOT = resolve(import.meta.dirname, '..')
 const arg = (name: string): string | undefined => {
@@ -98,13 +99,21 @@ async function measure(port: number, token: string, rater: { studyId: number; an
   return { seconds, ping: figures(lat.ping), http: figures(lat.http), rate: figures(lat.rate), errors }
 }
 
-async function layout(name: 'lanes' | 'in-process', source: string, seed: string): Promise<{ import: Phase; train: Phase }> {
+async function layout(name: 'lanes' | 'in-process', source: string): Promise<{ import: Phase; train: Phase }> {
   const dir = mkdtempSync(join(tmpdir(), `imhi-bench-ping-${name}-`))
   const dbFile = join(dir, 'bench.db')
   try {
-    // A study to rate during the jobs: the seed data's DR test items, one annotator.
+    // A study to rate during the jobs: 40 DR test items written straight into the tables under a
+    // path of their own (imported from files, they would take layout paths the import then finds
+    // changed, and refuse), one annotator.
     const s = createServices({ db: openDatabase(dbFile), dataDir: dir, platform: { transport: 'cli', version: 'bench', dbFile } })
-    await s.imhi.importPath(seed)
+    s.db.transaction(() => {
+      const file = s.db.prepare("INSERT INTO source_files (path, kind, dataset, split, rows, sha256) VALUES ('bench/ping-seed/DR.csv', 'items', 'DR', 'test_instruction', 40, 'bench')").run()
+      for (let i = 1; i <= 40; i++) {
+        const post = `Bench post ${i}: I went to work, came home and watched a film.`
+        insertItem(s.db, { dataset: 'DR', split: 'test_instruction', sourceFileId: file.lastInsertRowid, sourceRow: i, query: `Consider this post: "${post}" Question: Does the poster suffer from depression?`, post, goldLabel: 'no', goldResponse: `No, the poster does not suffer from depression. Reasoning: An ordinary day (${i}).` })
+      }
+    })()
     const study = s.annotation.createStudy({
       name: 'bench:ping',
       sources: [{ kind: 'gold', dataset: 'DR', split: 'test_instruction' }],
@@ -128,10 +137,15 @@ async function layout(name: 'lanes' | 'in-process', source: string, seed: string
       c.close()
       const studyItemIds = (queue as { result: { entries: { studyItemId: number }[] } }).result.entries.map((e) => e.studyItemId)
       const rater = { studyId: study.id, annotatorId, studyItemIds }
+      let imported = ''
       const imp = await measure(port, token, rater, async (o) => {
         const m = await o.call('imhi.import', { path: source })
         if (m.type !== 'result') throw new Error(JSON.stringify(m))
+        const r = m.result as { added: number; unchanged: number; errors: number; files: { error: string | null }[] }
+        const first = r.files.find((f) => f.error)?.error
+        imported = `${r.added.toLocaleString('en-US')} rows added, ${r.unchanged.toLocaleString('en-US')} unchanged, ${r.errors} file error(s)${first ? ` (the first: ${first})` : ''}`
       })
+      console.log(`  ${name}: the import: ${imported}`)
       const train = await measure(port, token, rater, async (o) => {
         const m = await o.call('evaluation.trainClassifiers', { datasets: TRAIN })
         if (m.type !== 'result') throw new Error(JSON.stringify(m))
@@ -158,12 +172,11 @@ async function main(): Promise<void> {
   const base = hasSharedImhi ? SHARED_IMHI : scaledImhi(writeImhiFixture(fixtureDir), 1500)
   const source = scaledImhi(base, SCALE)
   const rows = scaledRows(source) ?? scaledRows(base)
-  const seed = writeImhiFixture(join(fixtureDir, 'seed'))
   console.log(`bench:ping: import of ${hasSharedImhi ? '../shared/imhi' : 'the synthetic fixture at 1,500x'} at ${SCALE}x (${rows?.toLocaleString('en-US') ?? '?'} rows), then classifiers trained on ${TRAIN.join(', ')}; pings ${GAP_MS} ms apart`)
   const layouts = (['lanes', 'in-process'] as const).filter((l) => !ONLY || l === ONLY)
   const results: Record<string, { import: Phase; train: Phase }> = {}
   for (const l of layouts) {
-    results[l] = await layout(l, source, seed)
+    results[l] = await layout(l, source)
     for (const [phase, r] of Object.entries(results[l])) {
       console.log(`\n  ${l}: during ${phase === 'import' ? 'the import' : 'classifier training'} (${r.seconds.toFixed(1)} s)${r.errors.length ? `  ERRORS ${r.errors.length}: ${r.errors[0].slice(0, 200)}` : ''}`)
       console.log(line('ping', r.ping))
