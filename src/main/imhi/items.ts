@@ -16,8 +16,20 @@ export type ItemRow = Pick<ItemDetail, 'id' | 'dataset' | 'split' | 'sourceRow' 
  */
 export const VISIBLE_ITEM = '+i.id < coalesce((SELECT first_id FROM items_pending WHERE id = 1), 9223372036854775807)'
 
+/**
+ * What `items.query` stores: an instruction-style query that is exactly `Consider this post: "POST"
+ * Question: QUESTION` over the item's own post and question is stored as '' and rebuilt on read
+ * (QUERY, the same text to the byte); any other query as it is. An empty query is refused at
+ * import, so '' means nothing else. Half the released items are such queries (11 MB at 1x).
+ */
+export function storedQuery(query: string, post: string, question: string | null): string {
+  return question !== null && query === `Consider this post: "${post}" Question: ${question}` ? '' : query
+}
+/** The query as in the file, of an item `i` joined with its post `p` (storedQuery undone). */
+export const QUERY = `CASE WHEN i.query = '' THEN 'Consider this post: "' || p.text || '" Question: ' || i.question ELSE i.query END`
+
 /** An item's columns as `i` joined with its post `p` (the post's text is stored once, in posts). */
-const ITEM_COLUMNS = `i.id, i.dataset, i.split, i.source_row AS sourceRow, i.query, p.text AS post, i.question, i.gold_response AS goldResponse,
+const ITEM_COLUMNS = `i.id, i.dataset, i.split, i.source_row AS sourceRow, ${QUERY} AS query, p.text AS post, i.question, i.gold_response AS goldResponse,
   i.gold_label AS goldLabel`
 const ITEMS = 'items i JOIN posts p ON p.id = i.post_id'
 
@@ -38,7 +50,7 @@ export function createItemReads(db: Db) {
     `SELECT ${ITEM_COLUMNS} FROM ${ITEMS} WHERE i.id IN (SELECT value FROM json_each(?)) AND ${VISIBLE_ITEM} ORDER BY i.dataset, i.source_file_id, i.source_row`
   )
   const twin = db.prepare<[string, string, number], { id: number; query: string; post: string }>(
-    `SELECT i.id, i.query, p.text AS post FROM ${ITEMS} WHERE i.dataset = ? AND i.split = ? AND i.source_row = ? AND ${VISIBLE_ITEM} LIMIT 1`
+    `SELECT i.id, ${QUERY} AS query, p.text AS post FROM ${ITEMS} WHERE i.dataset = ? AND i.split = ? AND i.source_row = ? AND ${VISIBLE_ITEM} LIMIT 1`
   )
   const idsInOrder = db.prepare<[string, string, number], { id: number }>(`SELECT i.id FROM items i WHERE i.dataset = ? AND i.split = ? AND ${VISIBLE_ITEM} ORDER BY i.source_file_id, i.source_row LIMIT ?`)
   const datasetCase = db.prepare<[string], { dataset: string }>(`SELECT DISTINCT i.dataset FROM items i WHERE lower(i.dataset) = lower(?) AND ${VISIBLE_ITEM}`)

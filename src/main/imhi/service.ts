@@ -4,7 +4,7 @@ import { DATASETS, findDataset, SPLITS, TASKS, type SplitName, type TaskId } fro
 import type { Facets, ItemDetail, SearchResult, Stats, StatsSplit } from '../../shared/api/imhi'
 import { createImporter, type ImportOptions } from './importer'
 import { createSearch, type SearchFilters } from './search'
-import { createItemReads, VISIBLE_ITEM, withExplanation, type ItemRow } from './items'
+import { createItemReads, QUERY, VISIBLE_ITEM, withExplanation, type ItemRow } from './items'
 import { goldExplanation } from './labels'
 
 /** One benchmark item as other domains read it (runs feed `query` to a model; metrics use `goldLabel`). */
@@ -52,11 +52,11 @@ export function createImhiService(ctx: ServiceContext) {
       path: string
     }
   >(
-    `SELECT i.id, i.dataset, i.split, i.query, p.text AS post, i.question, i.gold_response, i.gold_label, i.source_row, s.path
+    `SELECT i.id, i.dataset, i.split, ${QUERY} AS query, p.text AS post, i.question, i.gold_response, i.gold_label, i.source_row, s.path
      FROM items i JOIN posts p ON p.id = i.post_id JOIN source_files s ON s.id = i.source_file_id WHERE i.id = ? AND ${VISIBLE_ITEM}`
   )
   const listStmt = db.prepare(
-    `SELECT i.id, i.dataset, i.split, i.query, p.text AS post, i.question, i.gold_response AS goldResponse, i.gold_label AS goldLabel
+    `SELECT i.id, i.dataset, i.split, ${QUERY} AS query, p.text AS post, i.question, i.gold_response AS goldResponse, i.gold_label AS goldLabel
      FROM items i JOIN posts p ON p.id = i.post_id WHERE i.dataset = ? AND i.split = ? AND ${VISIBLE_ITEM} ORDER BY i.source_file_id, i.source_row LIMIT ?`
   )
   const ratingsStmt = db.prepare(
