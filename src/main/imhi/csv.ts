@@ -298,6 +298,17 @@ export class RowEndNormalizer {
   }
 }
 
+/**
+ * A row whose cells are all white space (papaparse's skipEmptyLines: 'greedy', which joins the
+ * cells and trims): the same test without building the joined row, stopping at the first cell
+ * with anything in it (almost always the first).
+ */
+const NOT_SPACE = /\S/
+function isBlankRow(r: readonly string[]): boolean {
+  for (const c of r) if (NOT_SPACE.test(c)) return false
+  return true
+}
+
 /** A comma, LF or CR: what may come right before a quote that opens a quoted cell. */
 const isFieldEnd = (c: number): boolean => c === 44 || c === 10 || c === 13
 
@@ -371,7 +382,7 @@ export function* csvRows(
       rawRows += result.data.length
       for (const r of result.data) {
         // skipEmptyLines: 'greedy', as parseCsv.
-        if (r.length === 1 ? r[0].trim() === '' : r.join('').trim() === '') continue
+        if (isBlankRow(r)) continue
         if (header === null) {
           header = r
           yield r
