@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { goldExplanation, goldLabel, labelSentence, splitQuery, stripPostPrefix, stripQuestionPrefix } from '../../src/main/imhi/labels'
+import { goldExplanation, goldLabel, hasGoldExplanation, labelSentence, splitQuery, stripPostPrefix, stripQuestionPrefix } from '../../src/main/imhi/labels'
 import { toFtsQuery } from '../../src/main/imhi/search'
 import { datasetFromName, isValidationName, placeByPath } from '../../src/main/imhi/layout'
 
@@ -145,5 +145,12 @@ describe('parseCsv', () => {
     const r = parseCsv('query,gpt-3.5-turbo\n"a;b;c\tx","yes; no"\r\n', 'f.csv')
     expect(r.header).toEqual(['query', 'gpt-3.5-turbo'])
     expect(r.rows).toEqual([['a;b;c\tx', 'yes; no']])
+  })
+})
+
+describe('hasGoldExplanation', () => {
+  it('says exactly when goldExplanation finds one', () => {
+    const cases = [null, '', 'yes.', 'Yes. Reasoning: tired.', 'no. reasoning : none', 'No. Reasoning:', 'Reasoning:', 'the reasoningless post', 'x. Reasoning:   \n']
+    for (const c of cases) expect(hasGoldExplanation(c), JSON.stringify(c)).toBe(goldExplanation(c) !== null)
   })
 })

@@ -11,7 +11,7 @@ import { waitingWriters, yieldToWaitingWriters } from '../db/waitingWriters'
 import { csvRows, MAX_CSV_BYTES, scanCsvFile } from './csv'
 import { ASPECTS, parseScores, ratingLabel, shapeOf, type Shape } from './columns'
 import { datasetFromName, isValidationName, LAYOUT_HELP, placeByPath, type Placement } from './layout'
-import { goldExplanation, labelOfSentence, labelSentence, splitQuery, stripPostPrefix, stripQuestionPrefix } from './labels'
+import { hasGoldExplanation, labelOfSentence, labelSentence, splitQuery, stripPostPrefix, stripQuestionPrefix } from './labels'
 import { storedQuery } from './items'
 
 /**
@@ -445,7 +445,7 @@ export function createImporter(db: Db) {
       const gold = response.trim() ? response : null
       const gl = gold === null ? null : labelOf(place.dataset, gold)
       if (gl === null) w.unlabeled++
-      insertItem.run(place.dataset, place.split, source, rowNo, storedQuery(query, post, question), question, gold, gl, goldExplanation(gold) !== null ? 1 : 0, postId(post))
+      insertItem.run(place.dataset, place.split, source, rowNo, storedQuery(query, post, question), question, gold, gl, hasGoldExplanation(gold) ? 1 : 0, postId(post))
     }
     finishFile(place, source, w.rowNo, w.content)
     showAll.run()

@@ -21,6 +21,14 @@ export function labelSentence(response: string): string {
   return (end < 0 ? text : text.slice(0, end + 1)).trim()
 }
 
+/**
+ * Whether goldExplanation(response) is not null, without making it: the explanation starts with the
+ * "Reasoning:" it is found by, so it is never empty once found.
+ */
+export function hasGoldExplanation(response: string | null): boolean {
+  return response !== null && REASONING.test(response)
+}
+
 /** The explanation: the response from "Reasoning:" on; null when the response has none (or there is no response). */
 export function goldExplanation(response: string | null): string | null {
   if (response === null) return null
