@@ -19,7 +19,7 @@ import { APP_VERSION } from '../src/main/version'
 import { writeTinyGguf } from '../test/support/tiny-gguf'
 import { SHARED_IMHI, SHARED_TINY_MODEL, hasSharedModel } from '../test/support/shared'
 import { writeManyItems } from '../test/inference/helpers'
-import { QUERY } from '../src/main/imhi/items'
+import { ITEMS_WITH_POSTS, QUERY } from '../src/main/imhi/items'
 
 function arg(name: string): string | undefined {
   const i = process.argv.indexOf(`--${name}`)
@@ -46,7 +46,7 @@ async function main() {
   const backend = status.backend!
   const params = { temperature: 0, topP: 1, topK: 0, seed: 0, maxTokens: MAX_TOKENS, truncation: 'middle' as const }
   const queries = (
-    s.db.prepare(`SELECT i.id, ${QUERY} AS query FROM items i JOIN posts p ON p.id = i.post_id WHERE i.dataset = 'DR' AND i.split = 'test_instruction' ORDER BY i.source_file_id, i.source_row LIMIT ?`).all(ITEMS) as {
+    s.db.prepare(`SELECT i.id, ${QUERY} AS query FROM ${ITEMS_WITH_POSTS} WHERE i.dataset = 'DR' AND i.split = 'test_instruction' ORDER BY i.source_file_id, i.source_row LIMIT ?`).all(ITEMS) as {
       id: number
       query: string
     }[]

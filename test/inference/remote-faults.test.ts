@@ -8,7 +8,7 @@ import { dispatch } from '../../src/main/api/dispatch'
 import { createHandlers } from '../../src/main/api/handlers'
 import type { Provenance, RunInfo } from '../../src/shared/api/inference'
 import { inferenceLmScorer } from '../../src/main/evaluation/lmscore'
-import { QUERY } from '../../src/main/imhi/items'
+import { ITEMS_WITH_POSTS, QUERY } from '../../src/main/imhi/items'
 
 // The OpenAI-compatible engine against a fault-injecting server on 127.0.0.1: retries, pauses and
 // resumes, clear messages; every request stays on this machine and every test is bounded.
@@ -21,7 +21,7 @@ let queries: Map<number, string>
 
 beforeAll(async () => {
   await s.imhi.importPath(writeManyItems(dir, N))
-  queries = new Map((s.db.prepare(`SELECT i.id, ${QUERY} AS query FROM items i JOIN posts p ON p.id = i.post_id WHERE i.split = 'test_instruction'`).all() as { id: number; query: string }[]).map((r) => [r.id, r.query]))
+  queries = new Map((s.db.prepare(`SELECT i.id, ${QUERY} AS query FROM ${ITEMS_WITH_POSTS} WHERE i.split = 'test_instruction'`).all() as { id: number; query: string }[]).map((r) => [r.id, r.query]))
   fault = await startFaultServer()
 })
 afterAll(() => fault.close())

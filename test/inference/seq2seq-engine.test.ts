@@ -9,7 +9,7 @@ import { ONNX_FIXTURES } from '../support/onnx-fixture'
 import { writeManyItems } from './helpers'
 import type { EngineInfo, ExplanationInfo } from '../../src/shared/api/inference'
 import type { GeneratedItem } from '../../src/main/inference/engines/onnx/generate'
-import { QUERY } from '../../src/main/imhi/items'
+import { ITEMS_WITH_POSTS, QUERY } from '../../src/main/imhi/items'
 
 // The ONNX seq2seq engine through the inference service: a converted MentalBART-shaped folder
 // (test/fixtures/onnx/bart-gen-tiny, random weights, with past key values) registered as an
@@ -24,7 +24,7 @@ let queries: Map<number, string>
 
 beforeAll(async () => {
   await s.imhi.importPath(writeManyItems(dir, N))
-  queries = new Map((s.db.prepare(`SELECT i.id, ${QUERY} AS query FROM items i JOIN posts p ON p.id = i.post_id WHERE i.split = 'test_complete'`).all() as { id: number; query: string }[]).map((r) => [r.id, r.query]))
+  queries = new Map((s.db.prepare(`SELECT i.id, ${QUERY} AS query FROM ${ITEMS_WITH_POSTS} WHERE i.split = 'test_complete'`).all() as { id: number; query: string }[]).map((r) => [r.id, r.query]))
   engine = await s.inference.addSeq2seqEngine({ name: 'mentalbart-tiny', path: join(ONNX_FIXTURES, 'bart-gen-tiny') })
 })
 

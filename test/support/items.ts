@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto'
 import type { Db } from '../../src/main/db/open'
-import { goldExplanation } from '../../src/main/imhi/labels'
+import { hasGoldExplanation } from '../../src/main/imhi/labels'
 
 export interface SeedItem {
   dataset: string
@@ -30,6 +30,6 @@ export function insertItem(db: Db, it: SeedItem): number {
         `INSERT INTO items (dataset, split, source_file_id, source_row, query, question, gold_response, gold_label, gold_explained, post_id)
          VALUES (?, ?, ?, ?, ?, NULL, ?, ?, ?, ?)`
       )
-      .run(it.dataset, it.split, it.sourceFileId, it.sourceRow, it.query, gold, it.goldLabel ?? null, goldExplanation(gold) !== null ? 1 : 0, postId).lastInsertRowid
+      .run(it.dataset, it.split, it.sourceFileId, it.sourceRow, it.query, gold, it.goldLabel ?? null, hasGoldExplanation(gold) ? 1 : 0, postId).lastInsertRowid
   )
 }

@@ -28,10 +28,11 @@ export function storedQuery(query: string, post: string, question: string | null
 /** The query as in the file, of an item `i` joined with its post `p` (storedQuery undone). */
 export const QUERY = `CASE WHEN i.query = '' THEN 'Consider this post: "' || p.text || '" Question: ' || i.question ELSE i.query END`
 
-/** An item's columns as `i` joined with its post `p` (the post's text is stored once, in posts). */
+/** Items `i` joined with their post `p` (the post's text is stored once, in posts): the aliases QUERY reads. */
+export const ITEMS_WITH_POSTS = 'items i JOIN posts p ON p.id = i.post_id'
+/** An item's columns, FROM ITEMS_WITH_POSTS. */
 const ITEM_COLUMNS = `i.id, i.dataset, i.split, i.source_row AS sourceRow, ${QUERY} AS query, p.text AS post, i.question, i.gold_response AS goldResponse,
   i.gold_label AS goldLabel`
-const ITEMS = 'items i JOIN posts p ON p.id = i.post_id'
 
 /** The gold explanation is the gold response from "Reasoning:" on: derived on read, as the importer derived gold_explained. */
 export const withExplanation = <T extends { goldResponse: string | null }>(r: T): T & { goldExplanation: string | null } => ({
@@ -47,22 +48,22 @@ export const withExplanation = <T extends { goldResponse: string | null }>(r: T)
 export function createItemReads(db: Db) {
   type Stored = Omit<ItemRow, 'goldExplanation'>
   const byIds = db.prepare<[string], Stored>(
-    `SELECT ${ITEM_COLUMNS} FROM ${ITEMS} WHERE i.id IN (SELECT value FROM json_each(?)) AND ${VISIBLE_ITEM} ORDER BY i.dataset, i.source_file_id, i.source_row`
+    `SELECT ${ITEM_COLUMNS} FROM ${ITEMS_WITH_POSTS} WHERE i.id IN (SELECT value FROM json_each(?)) AND ${VISIBLE_ITEM} ORDER BY i.dataset, i.source_file_id, i.source_row`
   )
   const twin = db.prepare<[string, string, number], { id: number; query: string; post: string }>(
-    `SELECT i.id, ${QUERY} AS query, p.text AS post FROM ${ITEMS} WHERE i.dataset = ? AND i.split = ? AND i.source_row = ? AND ${VISIBLE_ITEM} LIMIT 1`
+    `SELECT i.id, ${QUERY} AS query, p.text AS post FROM ${ITEMS_WITH_POSTS} WHERE i.dataset = ? AND i.split = ? AND i.source_row = ? AND ${VISIBLE_ITEM} LIMIT 1`
   )
   const idsInOrder = db.prepare<[string, string, number], { id: number }>(`SELECT i.id FROM items i WHERE i.dataset = ? AND i.split = ? AND ${VISIBLE_ITEM} ORDER BY i.source_file_id, i.source_row LIMIT ?`)
   const datasetCase = db.prepare<[string], { dataset: string }>(`SELECT DISTINCT i.dataset FROM items i WHERE lower(i.dataset) = lower(?) AND ${VISIBLE_ITEM}`)
   const ofDatasetSplits = db.prepare<[string, string], Stored>(
-    `SELECT ${ITEM_COLUMNS} FROM ${ITEMS} WHERE i.dataset = ? AND i.split IN (SELECT value FROM json_each(?)) AND ${VISIBLE_ITEM} ORDER BY i.split, i.source_file_id, i.source_row`
+    `SELECT ${ITEM_COLUMNS} FROM ${ITEMS_WITH_POSTS} WHERE i.dataset = ? AND i.split IN (SELECT value FROM json_each(?)) AND ${VISIBLE_ITEM} ORDER BY i.split, i.source_file_id, i.source_row`
   )
   const goldens = db.prepare<[string], { post: string; goldResponse: string; split: SplitName }>(
-    `SELECT p.text AS post, i.gold_response AS goldResponse, i.split FROM ${ITEMS} WHERE i.dataset = ? AND i.gold_response IS NOT NULL AND ${VISIBLE_ITEM}
+    `SELECT p.text AS post, i.gold_response AS goldResponse, i.split FROM ${ITEMS_WITH_POSTS} WHERE i.dataset = ? AND i.gold_response IS NOT NULL AND ${VISIBLE_ITEM}
      ORDER BY CASE i.split WHEN 'test_instruction' THEN 0 WHEN 'expert' THEN 1 ELSE 2 END, i.id`
   )
   const goldExplained = db.prepare<[string, string | null, string | null], Stored & { goldResponse: string }>(
-    `SELECT ${ITEM_COLUMNS} FROM ${ITEMS} WHERE i.split = ? AND (? IS NULL OR lower(i.dataset) = lower(?)) AND i.gold_explained = 1 AND ${VISIBLE_ITEM} ORDER BY i.id`
+    `SELECT ${ITEM_COLUMNS} FROM ${ITEMS_WITH_POSTS} WHERE i.split = ? AND (? IS NULL OR lower(i.dataset) = lower(?)) AND i.gold_explained = 1 AND ${VISIBLE_ITEM} ORDER BY i.id`
   )
   const goldExplainedCounts = db.prepare<[], { dataset: string; split: SplitName; items: number }>(
     `SELECT i.dataset, i.split, count(*) AS items FROM items i WHERE i.split <> 'expert' AND i.gold_explained = 1

@@ -4,7 +4,7 @@ import { AppError } from '../../shared/api/errors'
 import { HIGHLIGHT_END, HIGHLIGHT_START } from '../../shared/api/protocol'
 import { DATASETS, findDataset, TASKS, type SplitName, type TaskId } from '../../shared/imhi/datasets'
 import { SEARCH_COUNT_AHEAD, type ItemSummary, type SearchResult } from '../../shared/api/imhi'
-import { VISIBLE_ITEM } from './items'
+import { ITEMS_WITH_POSTS, VISIBLE_ITEM } from './items'
 
 /**
  * Full-text search over post texts (SQLite FTS5, unicode61 tokenizer, diacritics folded) with
@@ -260,7 +260,7 @@ export function createSearch(db: Db, opts: SearchOptions = {}) {
 
   const pageRows = (ids: number[]): Map<number, Row & { preview: string }> => {
     const rows = stmt(
-      `SELECT i.id, i.dataset, i.split, i.gold_label, i.post_id, substr(p.text, 1, ${PREVIEW_CHARS + 1}) AS preview FROM items i JOIN posts p ON p.id = i.post_id WHERE i.id IN (SELECT value FROM json_each(?))`
+      `SELECT i.id, i.dataset, i.split, i.gold_label, i.post_id, substr(p.text, 1, ${PREVIEW_CHARS + 1}) AS preview FROM ${ITEMS_WITH_POSTS} WHERE i.id IN (SELECT value FROM json_each(?))`
     ).all(JSON.stringify(ids)) as (Row & { preview: string })[]
     return new Map(rows.map((r) => [r.id, r]))
   }

@@ -4,7 +4,7 @@ import { DATASETS, findDataset, SPLITS, TASKS, type SplitName, type TaskId } fro
 import type { Facets, ItemDetail, SearchResult, Stats, StatsSplit } from '../../shared/api/imhi'
 import { createImporter, type ImportOptions } from './importer'
 import { createSearch, type SearchFilters } from './search'
-import { createItemReads, QUERY, VISIBLE_ITEM, withExplanation, type ItemRow } from './items'
+import { createItemReads, ITEMS_WITH_POSTS, QUERY, VISIBLE_ITEM, withExplanation, type ItemRow } from './items'
 import { goldExplanation } from './labels'
 
 /** One benchmark item as other domains read it (runs feed `query` to a model; metrics use `goldLabel`). */
@@ -53,11 +53,11 @@ export function createImhiService(ctx: ServiceContext) {
     }
   >(
     `SELECT i.id, i.dataset, i.split, ${QUERY} AS query, p.text AS post, i.question, i.gold_response, i.gold_label, i.source_row, s.path
-     FROM items i JOIN posts p ON p.id = i.post_id JOIN source_files s ON s.id = i.source_file_id WHERE i.id = ? AND ${VISIBLE_ITEM}`
+     FROM ${ITEMS_WITH_POSTS} JOIN source_files s ON s.id = i.source_file_id WHERE i.id = ? AND ${VISIBLE_ITEM}`
   )
   const listStmt = db.prepare(
     `SELECT i.id, i.dataset, i.split, ${QUERY} AS query, p.text AS post, i.question, i.gold_response AS goldResponse, i.gold_label AS goldLabel
-     FROM items i JOIN posts p ON p.id = i.post_id WHERE i.dataset = ? AND i.split = ? AND ${VISIBLE_ITEM} ORDER BY i.source_file_id, i.source_row LIMIT ?`
+     FROM ${ITEMS_WITH_POSTS} WHERE i.dataset = ? AND i.split = ? AND ${VISIBLE_ITEM} ORDER BY i.source_file_id, i.source_row LIMIT ?`
   )
   const ratingsStmt = db.prepare(
     `SELECT r.id, r.system, r.source_row AS sourceRow, f.path AS sourceFile, r.post, r.label, r.explanation, r.explanation_column AS explanationColumn,
